@@ -1,0 +1,31 @@
+/**
+ * Entry of the `orchard` command: dispatches to one module per subcommand.
+ * Exit codes: 0 success, 1 the job failed, 2 usage error.
+ */
+
+const USAGE = `Usage: orchard <command> [options]
+
+Commands:
+  run <spec.yaml>      run the pipeline locally (embedded S3 and DynamoDB)
+  predict <spec.yaml>  predict rows with the champion model
+  models <spec.yaml>   list model registry versions
+
+Run "orchard <command> --help" for a command's options.`;
+
+const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const load = commands[command];
+  if (!load) {
+    process.stderr.write(`orchard: unknown command "${command}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  return (await load()).main(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

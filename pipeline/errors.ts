@@ -1,0 +1,56 @@
+/**
+ * Named errors of the pipeline layer. Step Functions `Retry`/`Catch` match on `name`, so a
+ * class name here is part of the public contract: data and spec errors fail fast, transient
+ * errors (raised by adapters, not here) retry.
+ *
+ * Every message says what was wrong, where (file, row, column, YAML path) and what to do.
+ */
+
+export interface Location {
+  file?: string;
+  /** 1-based data row (the header is row 0 for CSV). */
+  row?: number;
+  column?: string;
+  /** Dotted YAML path, e.g. `model.maxDepth`. */
+  path?: string;
+}
+
+export class OrchardError extends Error {
+  readonly location: Location;
+  constructor(message: string, location: Location = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.location = location;
+  }
+}
+
+/** The pipeline spec is invalid: wrong field, unknown key, bad value. */
+export class SpecError extends OrchardError {}
+
+/** The data cannot be read or parsed at all (unreadable file, malformed CSV/Parquet/JSONL). */
+export class DataFormatError extends OrchardError {}
+
+/** A column the spec or the model needs is not in the data. */
+export class MissingColumnError extends OrchardError {}
+
+/** A value has the wrong type for its column (e.g. text in a numeric column at predict time). */
+export class TypeMismatchError extends OrchardError {}
+
+/** The target cannot be learned: missing values, a single class, non-numeric regression target. */
+export class TargetError extends OrchardError {}
+
+/** Too few rows to split, cross-validate or train. */
+export class InsufficientDataError extends OrchardError {}
+
+/** A serialized artifact (model, preprocessor, bundle) is corrupt or of an unsupported version. */
+export class ArtifactError extends OrchardError {}
+
+/** Formats a location as `file, row 12, column "age"` for messages. */
+export function formatLocation(loc: Location): string {
+  const parts: string[] = [];
+  if (loc.file) parts.push(loc.file);
+  if (loc.path) parts.push(`at ${loc.path}`);
+  if (loc.row !== undefined) parts.push(`row ${loc.row}`);
+  if (loc.column !== undefined) parts.push(`column "${loc.column}"`);
+  return parts.join(", ");
+}

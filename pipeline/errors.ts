@@ -54,3 +54,9 @@ export function formatLocation(loc: Location): string {
   if (loc.column !== undefined) parts.push(`column "${loc.column}"`);
   return parts.join(", ");
 }
+
+/**
+ * A failure that may succeed when tried again (a throttled or briefly unavailable dependency).
+ * The state machine retries this name with backoff; every other Orchard error fails fast.
+ */
+export class TransientError extends OrchardError {}

@@ -1,0 +1,238 @@
+/**
+ * Compiles the Orchard pipeline graph into one Amazon States Language definition — the same
+ * object Pulumi deploys and `orchard run` executes locally (in the spirit of Metaflow's
+ * step_functions.py: a graph compiled to ASL, separately from deploying it).
+ *
+ *   Ingest -> Validate -> Preprocess -> Train (Map over candidates) -> Select -> Evaluate
+ *     -> Gate --promote--> Promote -> Promoted
+ *             \--else----> NotPromoted
+ *   any Task (or the Train Map) --Catch States.ALL--> NotifyFailure -> Failed
+ *
+ * Each Task receives the whole state (references only: URIs, hashes, metric summaries) and its
+ * result is merged under `$.<step>`, so later steps see every earlier reference. Transient
+ * errors retry with backoff and full jitter; every other error name fails fast into the Catch.
+ */
+
+import { SpecError } from "../errors.ts";
+import type {
+  Catcher,
+  ChoiceState,
+  FailState,
+  MapState,
+  Retrier,
+  StateMachineDefinition,
+  TaskState,
+} from "./asl.ts";
+import {
+  checkPipelineName,
+  checkResources,
+  type StepName,
+  type StepResources,
+  TASK_STATE_OF_STEP,
+} from "./steps.ts";
+
+export interface WorkflowOptions {
+  /** The pipeline name, e.g. `"churn-model"`; used in the definition's comment. */
+  pipeline: string;
+  /** How many Train iterations run at once (Map `MaxConcurrency`). Default 4. */
+  trainConcurrency?: number;
+  /**
+   * Per-Task timeout. Default 900 s, Lambda's own maximum: a step cannot run longer in the
+   * cloud, and the local engine would otherwise impose its own 60 s default.
+   */
+  taskTimeoutSeconds?: number;
+}
+
+export const DEFAULT_TRAIN_CONCURRENCY = 4;
+export const DEFAULT_TASK_TIMEOUT_SECONDS = 900;
+/** Inline Map runs at most 40 iterations concurrently in Step Functions; more is a no-op. */
+const MAX_TRAIN_CONCURRENCY = 40;
+
+/** The Orchard error names the state machine retries (raised by the storage adapters). */
+export const TRANSIENT_ERROR_NAMES = ["TransientError", "StorageUnavailableError"] as const;
+
+/** Lambda service errors AWS recommends retrying, plus throttling. */
+export const LAMBDA_SERVICE_ERROR_NAMES = [
+  "Lambda.ClientExecutionTimeoutException",
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+] as const;
+
+/**
+ * Our named transient errors. The adapters raise them only after the AWS SDK's own retries
+ * (3 attempts, sub-second backoff) are used up, so the dependency has been failing for a few
+ * seconds already: wait longer here. 5 s, 10 s, 20 s (cap 30 s), full jitter so that Map
+ * iterations failing together do not retry in lockstep. Three retries (about 35 s at most)
+ * outlast a DynamoDB/S3 throttling burst; beyond that the outage is not transient and the run
+ * should fail and notify. Safe to repeat: every step writes content-addressed keys or
+ * conditional items.
+ */
+const TRANSIENT_RETRY: Retrier = {
+  ErrorEquals: [...TRANSIENT_ERROR_NAMES],
+  IntervalSeconds: 5,
+  BackoffRate: 2,
+  MaxAttempts: 3,
+  MaxDelaySeconds: 30,
+  JitterStrategy: "FULL",
+};
+
+/**
+ * Lambda service errors (500s) and throttling: AWS's recommended numbers for these
+ * (bp-lambda-serviceexception: 2 s interval, backoff 2, 6 attempts), capped at 60 s per wait so
+ * the worst case stays about 2 minutes, with full jitter because throttling is caused by
+ * concurrency and synchronized retries would re-create it. `Lambda.Unknown` (out of memory,
+ * function timeout) is NOT here: it would fail the same way again.
+ */
+const LAMBDA_SERVICE_RETRY: Retrier = {
+  ErrorEquals: [...LAMBDA_SERVICE_ERROR_NAMES],
+  IntervalSeconds: 2,
+  BackoffRate: 2,
+  MaxAttempts: 6,
+  MaxDelaySeconds: 60,
+  JitterStrategy: "FULL",
+};
+
+/** Fresh copies per state, so a caller mutating one state cannot change another. */
+function retriers(...policies: Retrier[]): Retrier[] {
+  return policies.map((policy) => ({ ...policy, ErrorEquals: [...policy.ErrorEquals] }));
+}
+
+/** Where a caught error (`{ Error, Cause }`) is put in the state for NotifyFailure and Failed. */
+export const ERROR_PATH = "$.error";
+
+function catchAll(): Catcher[] {
+  return [{ ErrorEquals: ["States.ALL"], Next: "NotifyFailure", ResultPath: ERROR_PATH }];
+}
+
+/** Builds the state machine definition for one pipeline from its step Lambda ARNs. */
+export function buildDefinition(
+  options: WorkflowOptions,
+  resources: StepResources,
+): StateMachineDefinition {
+  const { pipeline, trainConcurrency, taskTimeoutSeconds } = {
+    trainConcurrency: DEFAULT_TRAIN_CONCURRENCY,
+    taskTimeoutSeconds: DEFAULT_TASK_TIMEOUT_SECONDS,
+    ...options,
+  };
+  checkPipelineName(pipeline);
+  checkInteger("trainConcurrency", trainConcurrency, 1, MAX_TRAIN_CONCURRENCY);
+  checkInteger("taskTimeoutSeconds", taskTimeoutSeconds, 1, DEFAULT_TASK_TIMEOUT_SECONDS);
+  checkResources(resources);
+
+  /** A pipeline step: whole state in, result merged under `$.<step>`, retried, caught. */
+  function step(name: StepName, next: string): TaskState {
+    return {
+      Type: "Task",
+      Resource: resources[name],
+      ResultPath: `$.${name}`,
+      TimeoutSeconds: taskTimeoutSeconds,
+      Retry: retriers(TRANSIENT_RETRY, LAMBDA_SERVICE_RETRY),
+      Catch: catchAll(),
+      Next: next,
+    };
+  }
+
+  /**
+   * Fans training out over `$.preprocess.candidates`. Each iteration gets the candidate and
+   * the run's references; the Catch sits on the Map because a state inside the Map cannot
+   * transition outside it. Retries stay on the inner Task so one flaky candidate does not
+   * restart the others.
+   */
+  function train(next: string): MapState {
+    return {
+      Type: "Map",
+      ItemsPath: "$.preprocess.candidates",
+      ItemSelector: { "candidate.$": "$$.Map.Item.Value", "run.$": "$" },
+      MaxConcurrency: trainConcurrency,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "INLINE" },
+        StartAt: TASK_STATE_OF_STEP.train,
+        States: {
+          [TASK_STATE_OF_STEP.train]: {
+            Type: "Task",
+            Resource: resources.train,
+            TimeoutSeconds: taskTimeoutSeconds,
+            Retry: retriers(TRANSIENT_RETRY, LAMBDA_SERVICE_RETRY),
+            End: true,
+          },
+        },
+      },
+      ResultPath: "$.train",
+      Catch: catchAll(),
+      Next: next,
+    };
+  }
+
+  /**
+   * Promote only on an explicit boolean `true`: a missing or malformed decision must never
+   * move the serving alias (and a Choice on a missing path would be an uncatchable
+   * States.Runtime error in the cloud).
+   */
+  function gate(): ChoiceState {
+    return {
+      Type: "Choice",
+      Choices: [
+        {
+          And: [
+            { Variable: "$.evaluate.promote", IsPresent: true },
+            { Variable: "$.evaluate.promote", IsBoolean: true },
+            { Variable: "$.evaluate.promote", BooleanEquals: true },
+          ],
+          Next: "Promote",
+        },
+      ],
+      Default: "NotPromoted",
+    };
+  }
+
+  /**
+   * Notifies with the whole state, `$.error` included. Its own failure must not loop back into
+   * itself: it retries Lambda service errors, then falls through to Failed with the ORIGINAL
+   * error still at `$.error` (its own goes to `$.notifyError`).
+   */
+  function notifyFailure(): TaskState {
+    return {
+      Type: "Task",
+      Resource: resources.notifyFailure,
+      ResultPath: null,
+      TimeoutSeconds: taskTimeoutSeconds,
+      Retry: retriers(LAMBDA_SERVICE_RETRY),
+      Catch: [{ ErrorEquals: ["States.ALL"], Next: "Failed", ResultPath: "$.notifyError" }],
+      Next: "Failed",
+    };
+  }
+
+  /** Ends the execution with the failing step's error name and cause. */
+  function failed(): FailState {
+    return { Type: "Fail", ErrorPath: `${ERROR_PATH}.Error`, CausePath: `${ERROR_PATH}.Cause` };
+  }
+
+  return {
+    Comment: `Orchard pipeline "${pipeline}": ingest, validate, preprocess, train, select, evaluate, gate, promote`,
+    StartAt: "Ingest",
+    States: {
+      Ingest: step("ingest", "Validate"),
+      Validate: step("validate", "Preprocess"),
+      Preprocess: step("preprocess", "Train"),
+      Train: train("Select"),
+      Select: step("select", "Evaluate"),
+      Evaluate: step("evaluate", "Gate"),
+      Gate: gate(),
+      Promote: step("promote", "Promoted"),
+      Promoted: { Type: "Succeed" },
+      NotPromoted: { Type: "Succeed" },
+      NotifyFailure: notifyFailure(),
+      Failed: failed(),
+    },
+  };
+}
+
+function checkInteger(key: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SpecError(`${key} is ${value}: use a whole number from ${min} to ${max}`, {
+      path: key,
+    });
+  }
+}

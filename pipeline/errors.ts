@@ -60,3 +60,9 @@ export function formatLocation(loc: Location): string {
  * The state machine retries this name with backoff; every other Orchard error fails fast.
  */
 export class TransientError extends OrchardError {}
+
+/** An artifact URI (s3://bucket/key) names no stored object. The message says the URI. */
+export class ArtifactNotFoundError extends OrchardError {}
+
+/** A model registry lookup or promotion names a version the registry does not hold. */
+export class ModelVersionNotFoundError extends OrchardError {}

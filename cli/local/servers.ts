@@ -1,0 +1,198 @@
+/**
+ * The local stand-ins for S3 and DynamoDB that `orchard run` executes against: s3rver and
+ * dynalite in this process, on free loopback ports, persisting under the state directory
+ * (`<stateDir>/s3`, `<stateDir>/dynamodb`) so that the registry and artifacts survive between
+ * runs. Buckets and tables are created when missing, so starting twice on the same directory
+ * is harmless. The returned `env` is what the step handlers read (`lambdas/io/env.ts`).
+ *
+ * dynalite persists through LevelDB (classic-level, a native module). Its npm tarball ships
+ * prebuilt binaries for linux/darwin/win32 (x64 and arm64), which node-gyp-build loads without
+ * running an install script; nothing has to be compiled.
+ */
+
+import { mkdir } from "node:fs/promises";
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type TableDescription,
+} from "@aws-sdk/client-dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../lambdas/io/clients.ts";
+import { STORAGE_ENV } from "../../lambdas/io/env.ts";
+import {
+  createTableInput,
+  FEATURE_TABLE,
+  REGISTRY_TABLE,
+  type TableDefinition,
+} from "../../lambdas/io/tables.ts";
+
+/** Physical names of the local buckets and tables (cloud names come from Pulumi). */
+export const LOCAL_NAMES = {
+  rawBucket: "orchard-raw",
+  featuresBucket: "orchard-features",
+  artifactsBucket: "orchard-artifacts",
+  featureTable: "orchard-features",
+  registryTable: "orchard-registry",
+} as const;
+
+export interface LocalServicesOptions {
+  /** Where state persists, e.g. `<project>/.orchard`. Created if missing. */
+  stateDir: string;
+  /** Loopback address to bind; default 127.0.0.1. */
+  host?: string;
+}
+
+export interface LocalServices {
+  /** ORCHARD_* variables pointing at the servers, plus dummy AWS credentials and region. */
+  env: Record<string, string>;
+  endpoints: { s3: string; dynamodb: string };
+  /** Stops both servers and releases the LevelDB lock; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+// Neither package ships types; these are the parts used here.
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  httpServer?: Server;
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+type DynaliteFactory = (options: Record<string, unknown>) => Server;
+
+const require = createRequire(import.meta.url);
+
+async function startS3(
+  dir: string,
+  host: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const S3rver = require("s3rver") as S3rverConstructor;
+  const server = new S3rver({
+    address: host,
+    port: 0,
+    silent: true,
+    directory: dir,
+    configureBuckets: [
+      { name: LOCAL_NAMES.rawBucket },
+      { name: LOCAL_NAMES.featuresBucket },
+      { name: LOCAL_NAMES.artifactsBucket },
+    ],
+  });
+  const address = await server.run();
+  return {
+    url: `http://${host}:${address.port}`,
+    close: async () => {
+      const closing = server.close();
+      server.httpServer?.closeAllConnections();
+      await closing;
+    },
+  };
+}
+
+async function startDynamo(
+  dir: string,
+  host: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const dynalite = require("dynalite") as DynaliteFactory;
+  const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function describe(client: DynamoDBClient, name: string): Promise<TableDescription | null> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: name }))).Table ?? null;
+  } catch (err) {
+    if ((err as { name?: string }).name === "ResourceNotFoundException") return null;
+    throw err;
+  }
+}
+
+async function ensureTable(client: DynamoDBClient, def: TableDefinition, name: string) {
+  if (!(await describe(client, name))) {
+    try {
+      await client.send(new CreateTableCommand(createTableInput(def, name)));
+    } catch (err) {
+      if ((err as { name?: string }).name !== "ResourceInUseException") throw err;
+    }
+  }
+  for (let i = 0; i < 100; i++) {
+    if ((await describe(client, name))?.TableStatus === "ACTIVE") return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`Local DynamoDB table ${name} did not become ACTIVE within 2 s.`);
+}
+
+export async function startLocalServices(options: LocalServicesOptions): Promise<LocalServices> {
+  const host = options.host ?? "127.0.0.1";
+  const s3Dir = join(options.stateDir, "s3");
+  const dynamoDir = join(options.stateDir, "dynamodb");
+  await mkdir(s3Dir, { recursive: true });
+  await mkdir(dynamoDir, { recursive: true });
+
+  const s3 = await startS3(s3Dir, host);
+  let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+  try {
+    dynamo = await startDynamo(dynamoDir, host);
+  } catch (err) {
+    await s3.close();
+    throw new Error(
+      `Could not start the local DynamoDB (dynalite) on ${dynamoDir}: ${(err as Error).message}. ` +
+        "If another orchard process is running on this state directory, stop it first.",
+      { cause: err },
+    );
+  }
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= Promise.all([s3.close(), dynamo.close()]).then(() => undefined);
+    return stopped;
+  };
+
+  const client = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    await ensureTable(client, FEATURE_TABLE, LOCAL_NAMES.featureTable);
+    await ensureTable(client, REGISTRY_TABLE, LOCAL_NAMES.registryTable);
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    client.destroy();
+  }
+
+  const env: Record<string, string> = {
+    [STORAGE_ENV.rawBucket]: LOCAL_NAMES.rawBucket,
+    [STORAGE_ENV.featuresBucket]: LOCAL_NAMES.featuresBucket,
+    [STORAGE_ENV.artifactsBucket]: LOCAL_NAMES.artifactsBucket,
+    [STORAGE_ENV.featureTable]: LOCAL_NAMES.featureTable,
+    [STORAGE_ENV.registryTable]: LOCAL_NAMES.registryTable,
+    [STORAGE_ENV.s3Endpoint]: s3.url,
+    [STORAGE_ENV.dynamodbEndpoint]: dynamo.url,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+  return { env, endpoints: { s3: s3.url, dynamodb: dynamo.url }, stop };
+}

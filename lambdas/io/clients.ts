@@ -1,0 +1,69 @@
+/**
+ * One S3 client and one DynamoDB client per process (Lambda reuses them across invocations),
+ * created from the storage configuration on first use. Tests and `orchard run` may inject
+ * their own with `setStorageClients`.
+ *
+ * Checksums: `requestChecksumCalculation`/`responseChecksumValidation` are "WHEN_REQUIRED"
+ * everywhere, not only locally. With the SDK default ("WHEN_SUPPORTED") streamed uploads use
+ * aws-chunked framing with trailing checksums, which s3rver stores verbatim inside the object
+ * (silent corruption). Keeping one setting keeps local and cloud the same program; integrity
+ * is checked instead by the content address: `S3ArtifactStore.get` re-hashes content keys.
+ */
+
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type StorageConfig, storageConfig } from "./env.ts";
+
+export interface StorageClients {
+  s3: S3Client;
+  dynamodb: DynamoDBClient;
+  /** lib-dynamodb DocumentClient over `dynamodb` (plain JS values in and out). */
+  documents: DynamoDBDocumentClient;
+}
+
+/**
+ * With an endpoint override the clients always sign with these: s3rver accepts only its own
+ * access key id ("S3RVER"; it does not check v4 signatures), dynalite accepts any, and real
+ * credentials from the environment are never sent to a local server.
+ */
+export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const LOCAL_REGION = "us-east-1";
+
+function localOverrides(endpoint: string | undefined, region: string | undefined) {
+  if (!endpoint) return region ? { region } : {};
+  return { endpoint, region: region ?? LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+}
+
+export function createStorageClients(config: StorageConfig): StorageClients {
+  const s3 = new S3Client({
+    ...localOverrides(config.s3Endpoint, config.region),
+    forcePathStyle: config.s3Endpoint !== undefined,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  const dynamodb = new DynamoDBClient(localOverrides(config.dynamodbEndpoint, config.region));
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return { s3, dynamodb, documents };
+}
+
+let clients: StorageClients | undefined;
+
+/** The process's clients, created from `storageConfig()` on first use. */
+export function storageClients(): StorageClients {
+  clients ??= createStorageClients(storageConfig());
+  return clients;
+}
+
+/** Replaces the process's clients (tests); `undefined` makes the next use create them anew. */
+export function setStorageClients(next: StorageClients | undefined): void {
+  clients = next;
+}
+
+export function destroyStorageClients(c: StorageClients): void {
+  c.documents.destroy();
+  c.dynamodb.destroy();
+  c.s3.destroy();
+}

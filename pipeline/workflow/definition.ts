@@ -111,11 +111,10 @@ export function buildDefinition(
   options: WorkflowOptions,
   resources: StepResources,
 ): StateMachineDefinition {
-  const { pipeline, trainConcurrency, taskTimeoutSeconds } = {
-    trainConcurrency: DEFAULT_TRAIN_CONCURRENCY,
-    taskTimeoutSeconds: DEFAULT_TASK_TIMEOUT_SECONDS,
-    ...options,
-  };
+  // `??`, not a defaults spread: an explicit `undefined` (an unset config key) means default.
+  const pipeline = options.pipeline;
+  const trainConcurrency = options.trainConcurrency ?? DEFAULT_TRAIN_CONCURRENCY;
+  const taskTimeoutSeconds = options.taskTimeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
   checkPipelineName(pipeline);
   checkInteger("trainConcurrency", trainConcurrency, 1, MAX_TRAIN_CONCURRENCY);
   checkInteger("taskTimeoutSeconds", taskTimeoutSeconds, 1, DEFAULT_TASK_TIMEOUT_SECONDS);

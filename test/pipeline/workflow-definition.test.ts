@@ -220,6 +220,14 @@ describe("buildDefinition", () => {
     expect(trainMap.ItemProcessor.ProcessorConfig).toEqual({ Mode: "INLINE" });
   });
 
+  it("treats an explicit undefined option as its default", () => {
+    const built = buildDefinition(
+      { pipeline: "demo", trainConcurrency: undefined, taskTimeoutSeconds: undefined },
+      resources,
+    );
+    expect(built).toEqual(definition);
+  });
+
   it.each([1, 7, 40])("sets the Map's MaxConcurrency to trainConcurrency %i", (n) => {
     const built = buildDefinition({ pipeline: "demo", trainConcurrency: n }, resources);
     expect((built.States.Train as MapState).MaxConcurrency).toBe(n);

@@ -1,0 +1,96 @@
+/**
+ * Fills every defaulted field of a schema-valid raw spec. Task-dependent defaults (split
+ * strategy, maxFeatures, metric) and seed inheritance happen here, after the whole spec is
+ * known. Rule checks come afterwards in `check-spec.ts`, which also sees the raw spec to tell
+ * "set by the user" from "defaulted".
+ */
+
+import { defaultMetric } from "./metric-names.ts";
+import type { RawSpec } from "./schema.ts";
+import { formatFromUri } from "./source-uri.ts";
+import type { PipelineSpec, SearchGrid, SplitSpec } from "./types.ts";
+
+export const DEFAULT_SEED = 42;
+
+function splitOf(raw: RawSpec, seed: number): SplitSpec {
+  const s = raw.split ?? {};
+  const strategy = s.strategy ?? (raw.task === "classification" ? "stratified" : "random");
+  const common = { testFraction: s.testFraction ?? 0.2, seed: s.seed ?? seed };
+  // A missing timeColumn is reported by checkSpec before this spec is returned.
+  if (strategy === "time") return { ...common, strategy, timeColumn: s.timeColumn ?? "" };
+  return { ...common, strategy };
+}
+
+function gridOf(raw: RawSpec): SearchGrid {
+  const grid: SearchGrid = {};
+  const g = raw.search?.grid ?? {};
+  if (g.trees) grid.trees = [...g.trees];
+  if (g.maxDepth) grid.maxDepth = [...g.maxDepth];
+  if (g.minSamplesLeaf) grid.minSamplesLeaf = [...g.minSamplesLeaf];
+  if (g.maxFeatures) grid.maxFeatures = [...g.maxFeatures];
+  if (g.bootstrap) grid.bootstrap = [...g.bootstrap];
+  return grid;
+}
+
+export function applyDefaults(raw: RawSpec): PipelineSpec {
+  const seed = raw.seed ?? DEFAULT_SEED;
+  const fromExt = formatFromUri(raw.source.uri);
+  const pre = raw.preprocessing ?? {};
+  const clip = pre.clipOutliers ?? false;
+  const model = raw.model ?? {};
+  const search = raw.search ?? {};
+  const metric = search.metric ?? defaultMetric(raw.task);
+  return {
+    name: raw.name,
+    seed,
+    source: {
+      uri: raw.source.uri,
+      format: raw.source.format ?? fromExt?.format ?? "csv",
+      delimiter: raw.source.delimiter ?? fromExt?.delimiter ?? ",",
+    },
+    target: raw.target,
+    task: raw.task,
+    id: raw.id ?? null,
+    features: {
+      numeric: [...(raw.features?.numeric ?? [])],
+      categorical: [...(raw.features?.categorical ?? [])],
+      drop: [...(raw.features?.drop ?? [])],
+    },
+    preprocessing: {
+      impute: {
+        numeric: pre.impute?.numeric ?? "median",
+        categorical: pre.impute?.categorical ?? "most_frequent",
+        numericFillValue: pre.impute?.numericFillValue ?? 0,
+        categoricalFillValue: pre.impute?.categoricalFillValue ?? "missing",
+      },
+      scale: pre.scale ?? "standard",
+      onehot: { maxCategories: pre.onehot?.maxCategories ?? 100 },
+      clipOutliers:
+        clip === false ? false : { iqrMultiplier: clip === true ? 1.5 : clip.iqrMultiplier },
+      dedupe: pre.dedupe ?? true,
+    },
+    split: splitOf(raw, seed),
+    model: {
+      type: "random-forest",
+      engine: model.engine ?? "orchard",
+      trees: model.trees ?? 100,
+      maxDepth: model.maxDepth ?? null,
+      minSamplesLeaf: model.minSamplesLeaf ?? 1,
+      maxFeatures: model.maxFeatures ?? (raw.task === "classification" ? "sqrt" : "all"),
+      bootstrap: model.bootstrap ?? true,
+    },
+    search: {
+      strategy: search.strategy ?? "none",
+      folds: search.folds ?? 5,
+      metric,
+      iterations: search.iterations ?? 10,
+      grid: gridOf(raw),
+    },
+    gate: {
+      metric: raw.gate?.metric ?? metric,
+      minimum: raw.gate?.minimum ?? null,
+      maximum: raw.gate?.maximum ?? null,
+      margin: raw.gate?.margin ?? 0,
+    },
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * Rules that span fields, checked on the defaulted spec (and the raw one, to know what the
+ * user actually wrote). Each returns issues at the YAML path the user should edit.
+ */
+
+import { metricDirection, metricsForTask } from "./metric-names.ts";
+import type { RawSpec } from "./schema.ts";
+import { formatFromUri, sourceUriProblem } from "./source-uri.ts";
+import type { SpecIssue } from "./spec-issues.ts";
+import type { Metric, PipelineSpec } from "./types.ts";
+
+/** Metrics whose values are fractions in [0, 1], so a threshold like 80 is a mistake. */
+const UNIT_INTERVAL: ReadonlySet<Metric> = new Set<Metric>([
+  "accuracy",
+  "f1_macro",
+  "f1_weighted",
+  "precision_macro",
+  "recall_macro",
+  "roc_auc",
+]);
+
+function checkSource(raw: RawSpec, spec: PipelineSpec, file: string): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  if (raw.source.format === undefined && formatFromUri(raw.source.uri) === undefined) {
+    issues.push({
+      path: ["source", "uri"],
+      message:
+        "has no known extension (.csv, .tsv, .parquet, .jsonl, .ndjson); set source.format to csv, parquet or jsonl.",
+    });
+  }
+  if (raw.source.delimiter !== undefined && spec.source.format !== "csv") {
+    issues.push({
+      path: ["source", "delimiter"],
+      message: `only applies to csv sources, but the format is ${spec.source.format}; remove it.`,
+    });
+  }
+  const problem = sourceUriProblem(raw.source.uri, file);
+  if (problem)
+    issues.push({ path: ["source", "uri"], message: problem.replace(/^source\.uri /, "") });
+  return issues;
+}
+
+function checkFeatures(spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const roleOf = new Map<string, string>();
+  if (spec.id !== null) {
+    if (spec.id === spec.target) {
+      issues.push({
+        path: ["id"],
+        message: `"${spec.id}" is also the target; use another column.`,
+      });
+    }
+    roleOf.set(spec.id, "the id column (id)");
+  }
+  roleOf.set(spec.target, "the target (target)");
+  for (const list of ["numeric", "categorical", "drop"] as const) {
+    spec.features[list].forEach((column, i) => {
+      const earlier = roleOf.get(column);
+      if (earlier !== undefined) {
+        issues.push({
+          path: ["features", list, i],
+          message: `"${column}" is already ${earlier}; a column has exactly one role, list it once.`,
+        });
+      } else {
+        roleOf.set(column, `listed in features.${list}`);
+      }
+    });
+  }
+  return issues;
+}
+
+function checkPreprocessing(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const impute = raw.preprocessing?.impute;
+  const used = spec.preprocessing.impute;
+  if (impute?.numericFillValue !== undefined && used.numeric !== "constant") {
+    issues.push({
+      path: ["preprocessing", "impute", "numericFillValue"],
+      message: `is only used with impute.numeric: constant (it is ${used.numeric}); remove it or set numeric: constant.`,
+    });
+  }
+  if (impute?.categoricalFillValue !== undefined && used.categorical !== "constant") {
+    issues.push({
+      path: ["preprocessing", "impute", "categoricalFillValue"],
+      message: `is only used with impute.categorical: constant (it is ${used.categorical}); remove it or set categorical: constant.`,
+    });
+  }
+  return issues;
+}
+
+function checkSplit(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const { strategy } = spec.split;
+  if (strategy === "stratified" && spec.task === "regression") {
+    issues.push({
+      path: ["split", "strategy"],
+      message: "stratified needs classes, but the task is regression; use random or time.",
+    });
+  }
+  const timeColumn = raw.split?.timeColumn;
+  if (strategy === "time" && timeColumn === undefined) {
+    issues.push({
+      path: ["split", "strategy"],
+      message:
+        "time needs split.timeColumn, the column that orders the rows (e.g. timeColumn: date).",
+    });
+  }
+  if (timeColumn !== undefined && strategy !== "time") {
+    issues.push({
+      path: ["split", "timeColumn"],
+      message: `is only used with split.strategy: time (it is ${strategy}); remove it or set strategy: time.`,
+    });
+  }
+  if (timeColumn !== undefined && timeColumn === spec.target) {
+    issues.push({
+      path: ["split", "timeColumn"],
+      message: `"${timeColumn}" is the target; order rows by another column.`,
+    });
+  }
+  return issues;
+}
+
+function checkMetric(path: SpecIssue["path"], metric: Metric, spec: PipelineSpec): SpecIssue[] {
+  const allowed = metricsForTask(spec.task);
+  if (allowed.includes(metric)) return [];
+  return [
+    {
+      path,
+      message: `${metric} does not apply to ${spec.task}; allowed: ${allowed.join(", ")}.`,
+    },
+  ];
+}
+
+function checkSearch(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const { strategy, grid } = spec.search;
+  if (raw.search?.metric !== undefined) {
+    issues.push(...checkMetric(["search", "metric"], spec.search.metric, spec));
+  }
+  if (raw.search?.iterations !== undefined && strategy !== "random") {
+    issues.push({
+      path: ["search", "iterations"],
+      message: `is only used with search.strategy: random (it is ${strategy}); remove it.`,
+    });
+  }
+  const hasGrid = Object.keys(grid).length > 0;
+  if (strategy === "none" && hasGrid) {
+    issues.push({
+      path: ["search", "grid"],
+      message:
+        "is only used with search.strategy: grid or random (it is none); set a strategy or remove the grid.",
+    });
+  }
+  if (strategy !== "none" && !hasGrid) {
+    issues.push({
+      path: ["search", "grid"],
+      message: `${strategy} search needs at least one parameter in search.grid, e.g. grid: { maxDepth: [4, 8, null] }.`,
+    });
+  }
+  return issues;
+}
+
+function checkGate(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const { metric, minimum, maximum } = spec.gate;
+  if (raw.gate?.metric !== undefined) issues.push(...checkMetric(["gate", "metric"], metric, spec));
+  // A metric that does not fit the task is already reported; its thresholds mean nothing.
+  if (!metricsForTask(spec.task).includes(metric)) return issues;
+  const direction = metricDirection(metric);
+  if (minimum !== null && direction === "lower") {
+    issues.push({
+      path: ["gate", "minimum"],
+      message: `${metric} is lower-is-better, so a floor makes no sense; use gate.maximum instead.`,
+    });
+  }
+  if (maximum !== null && direction === "higher") {
+    issues.push({
+      path: ["gate", "maximum"],
+      message: `${metric} is higher-is-better, so a ceiling makes no sense; use gate.minimum instead.`,
+    });
+  }
+  if (minimum !== null && UNIT_INTERVAL.has(metric) && (minimum < 0 || minimum > 1)) {
+    issues.push({
+      path: ["gate", "minimum"],
+      message: `found ${minimum}, but ${metric} is a fraction in [0, 1] (write 0.8, not 80).`,
+    });
+  }
+  if (minimum !== null && metric === "r2" && minimum > 1) {
+    issues.push({ path: ["gate", "minimum"], message: `found ${minimum}, but r2 is at most 1.` });
+  }
+  return issues;
+}
+
+/** Every cross-field problem of the spec, in section order. */
+export function checkSpec(raw: RawSpec, spec: PipelineSpec, file: string): SpecIssue[] {
+  return [
+    ...checkSource(raw, spec, file),
+    ...checkFeatures(spec),
+    ...checkPreprocessing(raw, spec),
+    ...checkSplit(raw, spec),
+    ...checkSearch(raw, spec),
+    ...checkGate(raw, spec),
+  ];
+}

@@ -194,6 +194,35 @@ describe("executeLocally", () => {
     ]);
   });
 
+  it("retries a transient error inside one Train iteration without re-running the others", async () => {
+    let failedOnce = false;
+    const handlers = makeHandlers(3, {
+      train: async (event) => {
+        const { candidate } = event as { candidate: Candidate };
+        if (candidate.id === "c1" && !failedOnce) {
+          failedOnce = true;
+          throw new TransientError("S3 slow down");
+        }
+        return { candidate: candidate.id, score: candidate.score };
+      },
+    });
+    const result = await run(handlers);
+    expect(result.status).toBe("SUCCEEDED");
+    expect(handlers.train).toHaveBeenCalledTimes(4);
+    expect(
+      result.states
+        .filter((s) => s.name === "TrainCandidate")
+        .map((s) => [s.iteration, s.attempts]),
+    ).toEqual(
+      expect.arrayContaining([
+        [0, 1],
+        [1, 2],
+        [2, 1],
+      ]),
+    );
+    expect(result.states.find((s) => s.name === "Train")?.attempts).toBe(1);
+  });
+
   it("gives up on a transient error after its retries and reports it against the step", async () => {
     const handlers = makeHandlers(2, {
       ingest: async () => {

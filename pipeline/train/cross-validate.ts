@@ -1,0 +1,87 @@
+/**
+ * K-fold cross-validation of one candidate, and the ranking of candidates by it. Every fold
+ * fits its own preprocessor on the fold's training rows, so no statistic of the held-out fold
+ * leaks into the model (scikit-learn's Pipeline inside cross_validate). All candidates of a
+ * run see the same folds (same seed), so their scores are comparable.
+ */
+import type { Frame, Target } from "../data/frame.ts";
+import { takeRows } from "../data/frame.ts";
+import { metricDirection } from "../metrics/compute.ts";
+import type { Candidate } from "../search/candidates.ts";
+import type { Metric } from "../spec/types.ts";
+import { kFold, stratifiedKFold } from "../split/k-fold.ts";
+import { fitModel, type MetricRecord, scoreModel, type TrainingSetup, takeTarget } from "./fit.ts";
+
+export interface CvSettings {
+  folds: number;
+  metric: Metric;
+}
+
+export interface CvResult {
+  candidateId: string;
+  params: Candidate["params"];
+  metric: Metric;
+  scores: number[];
+  mean: number;
+  /** Population standard deviation over folds, as scikit-learn's `std_test_score`. */
+  std: number;
+}
+
+export async function crossValidate(
+  frame: Frame,
+  target: Target,
+  candidate: Candidate,
+  setup: TrainingSetup,
+  cv: CvSettings,
+): Promise<CvResult> {
+  const splits =
+    target.kind === "classification"
+      ? stratifiedKFold(target.codes, cv.folds, setup.seed, { classes: target.classes })
+      : kFold(frame.rowCount, cv.folds, setup.seed);
+  const scores: number[] = [];
+  for (const split of splits) {
+    const model = await fitModel(
+      takeRows(frame, split.train),
+      takeTarget(target, split.train),
+      candidate.params,
+      setup,
+    );
+    const metrics = scoreModel(model, takeRows(frame, split.test), takeTarget(target, split.test));
+    scores.push(metricValue(metrics, cv.metric));
+  }
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  const std = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / scores.length);
+  return {
+    candidateId: candidate.id,
+    params: candidate.params,
+    metric: cv.metric,
+    scores,
+    mean,
+    std,
+  };
+}
+
+export interface RankedCandidate extends CvResult {
+  /** 1 is best. */
+  rank: number;
+}
+
+/** Best first by mean score in the metric's direction; ties go to the smaller spread, then the id. */
+export function rankCandidates(results: CvResult[]): RankedCandidate[] {
+  if (results.length === 0) return [];
+  const sign = metricDirection(results[0].metric) === "higher" ? -1 : 1;
+  return [...results]
+    .sort(
+      (a, b) =>
+        sign * (a.mean - b.mean) || a.std - b.std || a.candidateId.localeCompare(b.candidateId),
+    )
+    .map((r, i) => ({ ...r, rank: i + 1 }));
+}
+
+export function metricValue(metrics: MetricRecord, metric: Metric): number {
+  const value = (metrics as unknown as Record<string, number | undefined>)[metric];
+  if (value === undefined) {
+    throw new RangeError(`metric "${metric}" is not computed for this task`);
+  }
+  return value;
+}

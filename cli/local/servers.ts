@@ -29,6 +29,10 @@ import {
   REGISTRY_TABLE,
   type TableDefinition,
 } from "../../lambdas/io/tables.ts";
+import { OrchardError } from "../../pipeline/errors.ts";
+
+/** The local S3 or DynamoDB could not be started (e.g. the state directory is in use). */
+export class LocalServicesError extends OrchardError {}
 
 /** Physical names of the local buckets and tables (cloud names come from Pulumi). */
 export const LOCAL_NAMES = {
@@ -62,6 +66,11 @@ interface S3rverInstance {
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 type DynaliteFactory = (options: Record<string, unknown>) => Server;
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+type LevelConstructor = new (path: string) => LevelDb;
 
 const require = createRequire(import.meta.url);
 
@@ -92,10 +101,38 @@ async function startS3(
   };
 }
 
+/**
+ * dynalite opens its LevelDB lazily and throws an uncaught "Database is closed" from a request
+ * handler when the directory is locked by another process (or another server in this one),
+ * which kills the process. Opening the directory first, with the same `level` dynalite uses,
+ * turns that into an error we can report. (A start racing between probe and open can still
+ * hit the crash; two `orchard run` on one state directory at the same instant is not supported.)
+ */
+async function assertNotLocked(dir: string): Promise<void> {
+  const fromDynalite = createRequire(require.resolve("dynalite"));
+  const { Level } = fromDynalite("level") as { Level: LevelConstructor };
+  const db = new Level(dir);
+  try {
+    await db.open();
+  } catch (err) {
+    const locked = (err as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED";
+    throw new LocalServicesError(
+      locked
+        ? `The local DynamoDB state in ${dir} is in use by another orchard process. ` +
+            "Wait for it to finish or stop it, then try again."
+        : `Could not open the local DynamoDB state in ${dir}: ${(err as Error).message}.`,
+      { file: dir },
+      { cause: err },
+    );
+  }
+  await db.close();
+}
+
 async function startDynamo(
   dir: string,
   host: string,
 ): Promise<{ url: string; close: () => Promise<void> }> {
+  await assertNotLocked(dir);
   const dynalite = require("dynalite") as DynaliteFactory;
   const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -137,7 +174,7 @@ async function ensureTable(client: DynamoDBClient, def: TableDefinition, name: s
     if ((await describe(client, name))?.TableStatus === "ACTIVE") return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`Local DynamoDB table ${name} did not become ACTIVE within 2 s.`);
+  throw new LocalServicesError(`Local DynamoDB table ${name} did not become ACTIVE within 2 s.`);
 }
 
 export async function startLocalServices(options: LocalServicesOptions): Promise<LocalServices> {
@@ -147,17 +184,14 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
   await mkdir(s3Dir, { recursive: true });
   await mkdir(dynamoDir, { recursive: true });
 
-  const s3 = await startS3(s3Dir, host);
-  let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+  // DynamoDB first: it refuses a state directory in use before anything else is started.
+  const dynamo = await startDynamo(dynamoDir, host);
+  let s3: Awaited<ReturnType<typeof startS3>>;
   try {
-    dynamo = await startDynamo(dynamoDir, host);
+    s3 = await startS3(s3Dir, host);
   } catch (err) {
-    await s3.close();
-    throw new Error(
-      `Could not start the local DynamoDB (dynalite) on ${dynamoDir}: ${(err as Error).message}. ` +
-        "If another orchard process is running on this state directory, stop it first.",
-      { cause: err },
-    );
+    await dynamo.close();
+    throw err;
   }
 
   let stopped: Promise<void> | undefined;

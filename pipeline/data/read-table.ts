@@ -1,0 +1,55 @@
+/**
+ * The one entry point from bytes to a typed table. Pure: the caller reads the file or S3
+ * object; this never touches the file system. See `cells.ts` for how values are read
+ * (missing tokens, numbers, infinities) and `build-frame.ts` for typing (inference, declared
+ * types, sorted category levels, type mismatches).
+ */
+
+import type { ColumnKind, ColumnMismatches } from "./build-frame.ts";
+import { buildFrame, type RawTable } from "./build-frame.ts";
+import type { Frame } from "./frame.ts";
+import { readCsv } from "./read-csv.ts";
+import { readJsonl } from "./read-jsonl.ts";
+import { readParquet } from "./read-parquet.ts";
+
+export type TableFormat = "csv" | "parquet" | "jsonl";
+
+export interface ReadTableOptions {
+  /** Shown in every error message; the caller's path or URI of the bytes. */
+  file: string;
+  format: TableFormat;
+  /** CSV only. Default `","`. */
+  delimiter?: string;
+  /** Declared kinds that override inference (see `columnTypesForSpec`). */
+  columnTypes?: Record<string, ColumnKind>;
+}
+
+/**
+ * A Frame plus the type mismatches met while typing it. It is a Frame, so it can be passed
+ * anywhere one is expected; hand `mismatches` to `validateData`.
+ */
+export interface TableRead extends Frame {
+  /** Per column: values that did not fit the column's numeric type (they were made missing). */
+  mismatches: ColumnMismatches[];
+}
+
+async function decode(bytes: Uint8Array, options: ReadTableOptions): Promise<RawTable> {
+  switch (options.format) {
+    case "csv":
+      return readCsv(bytes, options.file, options.delimiter ?? ",");
+    case "jsonl":
+      return readJsonl(bytes, options.file);
+    case "parquet":
+      return readParquet(bytes, options.file);
+  }
+}
+
+/**
+ * Reads a table. Throws DataFormatError when the bytes cannot be read as `format`, and
+ * InsufficientDataError when they hold a header (or schema) but no rows.
+ */
+export async function readTable(bytes: Uint8Array, options: ReadTableOptions): Promise<TableRead> {
+  const raw = await decode(bytes, options);
+  const { frame, mismatches } = buildFrame(raw, options.columnTypes);
+  return { ...frame, mismatches };
+}

@@ -66,3 +66,6 @@ export class ArtifactNotFoundError extends OrchardError {}
 
 /** A model registry lookup or promotion names a version the registry does not hold. */
 export class ModelVersionNotFoundError extends OrchardError {}
+
+/** A value that must be present is missing (e.g. the time of a row when splitting by time). */
+export class MissingValueError extends OrchardError {}

@@ -42,8 +42,8 @@ import { columnStrings } from "./values.ts";
 export type { PreprocessingOptions, PreprocessorState } from "./preprocessor-state.ts";
 
 export interface FeatureLists {
-  numeric: string[];
-  categorical: string[];
+  numeric: readonly string[];
+  categorical: readonly string[];
 }
 
 export interface Preprocessor {

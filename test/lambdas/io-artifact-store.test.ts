@@ -5,8 +5,8 @@ import { S3ArtifactStore } from "../../lambdas/io/s3-artifact-store.ts";
 import { ArtifactError, ArtifactNotFoundError } from "../../pipeline/errors.ts";
 import type { ArtifactStore } from "../../pipeline/store.ts";
 import { MemoryArtifactStore } from "../../pipeline/store-memory.ts";
+import { artifactStoreCases } from "../support/artifact-store-cases.ts";
 import { patternBytes, startTestServices, type TestServices } from "../support/local-services.ts";
-import { artifactStoreCases } from "../support/store-cases.ts";
 
 let services: TestServices;
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import {
 } from "../../lambdas/io/errors.ts";
 import { S3ArtifactStore } from "../../lambdas/io/s3-artifact-store.ts";
 import { TransientError } from "../../pipeline/errors.ts";
-import { sampleRecord } from "../support/store-cases.ts";
+import { sampleRecord } from "../support/model-registry-cases.ts";
 
 function sdkError(name: string, status?: number, extra: Record<string, unknown> = {}) {
   return Object.assign(new Error(`${name} happened`), {

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoFeatureStore } from "../../lambdas/io/dynamo-feature-store.ts";
 import type { FeatureStore } from "../../pipeline/store.ts";
 import { MemoryFeatureStore } from "../../pipeline/store-memory.ts";
+import { featureStoreCases } from "../support/feature-store-cases.ts";
 import { startTestServices, type TestServices } from "../support/local-services.ts";
-import { featureStoreCases } from "../support/store-cases.ts";
 
 let services: TestServices;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LOCAL_NAMES, LocalServicesError, startLocalServices } from "../../cli/local/servers.ts";
 import { readStorageConfig, STORAGE_ENV } from "../../lambdas/io/env.ts";
 import { makeStateDir, startTestServices, type TestServices } from "../support/local-services.ts";
-import { sampleRecord } from "../support/store-cases.ts";
+import { sampleRecord } from "../support/model-registry-cases.ts";
 
 const open: TestServices[] = [];
 const dirs: string[] = [];

@@ -4,7 +4,7 @@ import { DynamoModelRegistry } from "../../lambdas/io/dynamo-model-registry.ts";
 import type { ModelRegistry } from "../../pipeline/store.ts";
 import { MemoryModelRegistry } from "../../pipeline/store-memory.ts";
 import { startTestServices, type TestServices } from "../support/local-services.ts";
-import { modelRegistryCases, sampleRecord } from "../support/store-cases.ts";
+import { modelRegistryCases, sampleRecord } from "../support/model-registry-cases.ts";
 
 let services: TestServices;
 let dynamo: ModelRegistry;

@@ -1,0 +1,100 @@
+/**
+ * Per-column statistics and exact-duplicate detection for the validation report. All numbers
+ * are JSON-safe: statistics that do not exist (no values, or one value for `std`) are null.
+ */
+
+import { type Column, type Frame, MISSING_CODE } from "./frame.ts";
+import type { ColumnRole } from "./infer-schema.ts";
+
+export interface NumericStats {
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  /** Sample standard deviation (n − 1), null with fewer than two values. */
+  std: number | null;
+}
+
+export interface ColumnProfile {
+  name: string;
+  kind: "numeric" | "categorical";
+  role: ColumnRole;
+  missing: number;
+  /** missing / rows, 0 for an empty frame. */
+  missingShare: number;
+  /** Distinct non-missing values. */
+  distinct: number;
+  /** Present for numeric columns only. */
+  stats?: NumericStats;
+}
+
+function numericStats(values: Float64Array): {
+  stats: NumericStats;
+  missing: number;
+  distinct: number;
+} {
+  let n = 0;
+  let mean = 0;
+  let m2 = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  const seen = new Set<number>();
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    n++;
+    // Welford's update: stable for large values where sum-of-squares would cancel.
+    const delta = v - mean;
+    mean += delta / n;
+    m2 += delta * (v - mean);
+    if (v < min) min = v;
+    if (v > max) max = v;
+    seen.add(v);
+  }
+  const stats: NumericStats =
+    n === 0
+      ? { min: null, max: null, mean: null, std: null }
+      : { min, max, mean, std: n > 1 ? Math.sqrt(m2 / (n - 1)) : null };
+  return { stats, missing: values.length - n, distinct: seen.size };
+}
+
+export function profileColumn(col: Column, role: ColumnRole, rows: number): ColumnProfile {
+  const base = { name: col.name, kind: col.kind, role };
+  if (col.kind === "numeric") {
+    const { stats, missing, distinct } = numericStats(col.values);
+    return { ...base, missing, missingShare: rows === 0 ? 0 : missing / rows, distinct, stats };
+  }
+  const used = new Set<number>();
+  let missing = 0;
+  for (const code of col.codes) {
+    if (code === MISSING_CODE) missing++;
+    else used.add(code);
+  }
+  return { ...base, missing, missingShare: rows === 0 ? 0 : missing / rows, distinct: used.size };
+}
+
+function cellKey(col: Column, row: number): string {
+  return col.kind === "numeric" ? String(col.values[row]) : String(col.codes[row]);
+}
+
+/**
+ * Rows equal in every column to an earlier row. `first` names the first such row and the
+ * earlier row it repeats (1-based data rows).
+ */
+export function duplicateRows(frame: Frame): {
+  count: number;
+  first?: { row: number; of: number };
+} {
+  const seen = new Map<string, number>();
+  let count = 0;
+  let first: { row: number; of: number } | undefined;
+  for (let r = 0; r < frame.rowCount; r++) {
+    const key = frame.columns.map((col) => cellKey(col, r)).join("\u001f");
+    const earlier = seen.get(key);
+    if (earlier === undefined) {
+      seen.set(key, r);
+      continue;
+    }
+    count++;
+    first ??= { row: r + 1, of: earlier + 1 };
+  }
+  return { count, first };
+}

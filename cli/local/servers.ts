@@ -200,6 +200,8 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     return stopped;
   };
 
+  // The SDK warns once per process that Node 20 support ends; locally that is noise (TOOLCHAIN.md).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const client = new DynamoDBClient({
     endpoint: dynamo.url,
     region: LOCAL_REGION,

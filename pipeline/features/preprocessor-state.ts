@@ -13,13 +13,24 @@ export const PREPROCESSOR_VERSION = 1;
 
 export interface PreprocessingOptions {
   impute: {
+    /** Missing numeric cells: train mean / median, `fillValue` (default 0), or left missing. */
     numeric: "mean" | "median" | "constant" | "none";
+    /**
+     * Missing categorical cells: the most frequent train level (smallest on ties), `fillValue`
+     * as text (default `"missing_value"`, like sklearn), or left missing (encodes as all zeros).
+     */
     categorical: "most_frequent" | "constant" | "none";
+    /** Shared by both "constant" strategies; must be a number if numeric is "constant". */
     fillValue?: number | string;
   };
+  /** "standard" = StandardScaler (ddof 0); "robust" = RobustScaler (median, IQR). */
   scale: "standard" | "robust" | "none";
-  /** `maxCategories: N` keeps the N most frequent train levels, the rest share `__other__`. */
+  /**
+   * `maxCategories: N` keeps the N most frequent train levels; any further levels share one
+   * `<name>=__other__` column (so at most N + 1 columns, = sklearn `max_categories: N + 1`).
+   */
   onehot: { maxCategories?: number };
+  /** Clamp numeric values to [Q1 - k·IQR, Q3 + k·IQR] of train, before imputing. */
   clipOutliers: false | { iqrMultiplier: number };
 }
 

@@ -5,6 +5,7 @@
  * types, sorted category levels, type mismatches).
  */
 
+import { DataFormatError } from "../errors.ts";
 import type { ColumnKind, ColumnMismatches } from "./build-frame.ts";
 import { buildFrame, type RawTable } from "./build-frame.ts";
 import type { Frame } from "./frame.ts";
@@ -41,6 +42,11 @@ async function decode(bytes: Uint8Array, options: ReadTableOptions): Promise<Raw
       return readJsonl(bytes, options.file);
     case "parquet":
       return readParquet(bytes, options.file);
+    default:
+      throw new DataFormatError(
+        `${options.file}: unsupported format "${String(options.format)}"; use csv, parquet or jsonl.`,
+        { file: options.file },
+      );
   }
 }
 

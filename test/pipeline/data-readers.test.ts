@@ -332,3 +332,13 @@ describe("firstInvalidUtf8", () => {
     );
   });
 });
+
+describe("readTable: options", () => {
+  it("rejects an unknown format from an untyped caller", async () => {
+    const err = await rejection(
+      readTable(utf8("a\n1\n"), { file: "t.xlsx", format: "xlsx" as never }),
+    );
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect(err.message).toContain('unsupported format "xlsx"');
+  });
+});

@@ -61,7 +61,7 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
         numeric: pre.impute?.numeric ?? "median",
         categorical: pre.impute?.categorical ?? "most_frequent",
         numericFillValue: pre.impute?.numericFillValue ?? 0,
-        categoricalFillValue: pre.impute?.categoricalFillValue ?? "missing",
+        categoricalFillValue: pre.impute?.categoricalFillValue ?? "missing_value",
       },
       scale: pre.scale ?? "standard",
       onehot: { maxCategories: pre.onehot?.maxCategories ?? 100 },

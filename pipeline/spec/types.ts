@@ -46,15 +46,17 @@ export interface ImputeSpec {
   categorical: CategoricalImpute;
   /** The fill for `numeric: constant`. Default `0`; setting it with another strategy is an error. */
   numericFillValue: number;
-  /** The fill for `categorical: constant`. Default `"missing"`; same rule as above. */
+  /** The fill for `categorical: constant`. Default `"missing_value"` (as scikit-learn); same rule as above. */
   categoricalFillValue: string;
 }
 
 export interface OnehotSpec {
   /**
-   * The most frequent `maxCategories` levels of a categorical column (frequency in the train
-   * rows, ties broken by the sorted level) each get a one-hot column; every rarer or unseen
-   * level maps to one shared "other" column. Never an error. Default `100`, range 1..10000.
+   * The most frequent `maxCategories` train levels of a categorical column each get a one-hot
+   * column; rarer train levels share one `<name>=__other__` column (sklearn's
+   * `max_categories: N + 1`, with its tie rule: among equally frequent levels the later in
+   * sorted order are kept). Levels never seen in train encode as all zeros. Never an error.
+   * Default `100`, range 1..10000.
    */
   maxCategories: number;
 }

@@ -52,7 +52,7 @@ describe("parseSpec: valid specs", () => {
           numeric: "median",
           categorical: "most_frequent",
           numericFillValue: 0,
-          categoricalFillValue: "missing",
+          categoricalFillValue: "missing_value",
         },
         scale: "standard",
         onehot: { maxCategories: 100 },

@@ -1,0 +1,142 @@
+/**
+ * Quantile binning of a row-major feature matrix into a column-major Uint8Array.
+ *
+ * Feature f gets at most `maxBins - 1` value bins plus one missing-value bin. Bin b of
+ * feature f holds the values x with edge[b-1] < x <= edge[b]; the last value bin holds
+ * everything above the last edge and the bin right after it (index `nValueBins[f]`) holds
+ * NaN. Because the rule is "x <= edge goes to a lower bin", a split after bin b is exactly
+ * `x <= edge[b]` on raw values, so trained trees predict without binning.
+ *
+ * Edges are midpoints between distinct values when a feature has few of them, otherwise
+ * midpoints at evenly spaced quantiles (like scikit-learn's HistGradientBoosting), computed
+ * on at most BIN_SAMPLE_ROWS seeded sampled rows. Infinite values fall into the end bins.
+ */
+import type { FeatureMatrix } from "../data/frame.ts";
+import { createRng, randInt } from "../random.ts";
+import { sortFloat64 } from "./radix-sort.ts";
+
+/** Rows used to place the edges; more only costs sort time. */
+export const BIN_SAMPLE_ROWS = 200_000;
+
+export interface BinnedFeatures {
+  nRows: number;
+  nFeatures: number;
+  /** Column-major: the bin of row r, feature f is `binned[f * nRows + r]`. */
+  binned: Uint8Array;
+  /** Value bins per feature; the missing bin of feature f is `nValueBins[f]`. */
+  nValueBins: Int32Array;
+  /** Upper edges, feature f's at `edgeOffset[f]` .. `edgeOffset[f + 1]` (nValueBins[f] - 1). */
+  edges: Float64Array;
+  edgeOffset: Int32Array;
+}
+
+/** Upper edges of at most `maxValueBins` bins for one feature's sorted finite-or-infinite values. */
+export function quantileEdges(sorted: Float64Array, maxValueBins: number): number[] {
+  const n = sorted.length;
+  const edges: number[] = [];
+  if (n === 0) return edges;
+  let distinct = 1;
+  for (let i = 1; i < n && distinct <= maxValueBins; i++) {
+    if (sorted[i] !== sorted[i - 1]) distinct++;
+  }
+  if (distinct <= maxValueBins) {
+    for (let i = 1; i < n; i++) {
+      if (sorted[i] !== sorted[i - 1]) pushEdge(edges, (sorted[i - 1] + sorted[i]) / 2, sorted[i]);
+    }
+    return edges;
+  }
+  for (let k = 1; k < maxValueBins; k++) {
+    const pos = (k / maxValueBins) * (n - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(n - 1, lo + 1);
+    pushEdge(edges, (sorted[lo] + sorted[hi]) / 2, sorted[n - 1]);
+  }
+  return edges;
+}
+
+/** Keeps edges finite, strictly increasing, and below the largest value (no empty last bin). */
+function pushEdge(edges: number[], edge: number, max: number): void {
+  if (!Number.isFinite(edge) || edge >= max) return;
+  if (edges.length > 0 && edge <= edges[edges.length - 1]) return;
+  edges.push(edge);
+}
+
+/** The bin of a non-NaN value: the first edge it does not exceed. */
+export function binOf(edges: Float64Array, lo: number, hi: number, x: number): number {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if (x <= edges[mid]) b = mid;
+    else a = mid + 1;
+  }
+  return a - lo;
+}
+
+/**
+ * Bins every feature. With `shared`, the binned matrix lives in a SharedArrayBuffer so
+ * worker threads read it without a copy. X is read row by row (never down a column of the
+ * row-major matrix, which would miss the cache on every value).
+ */
+export function binFeatures(
+  X: FeatureMatrix,
+  maxBins: number,
+  seed: number,
+  shared = false,
+): BinnedFeatures {
+  const { rows, cols, values } = X;
+  const sample = sampleRows(rows, seed);
+  const sampled = sample ? sample.length : rows;
+  // column-major copy of the (sampled) rows without NaN, one column at a time sorted in place
+  const columns = new Float64Array(sampled * cols);
+  const filled = new Int32Array(cols);
+  for (let i = 0; i < sampled; i++) {
+    const ro = (sample ? sample[i] : i) * cols;
+    for (let f = 0; f < cols; f++) {
+      const x = values[ro + f];
+      if (!Number.isNaN(x)) columns[f * sampled + filled[f]++] = x;
+    }
+  }
+  const nValueBins = new Int32Array(cols);
+  const edgeOffset = new Int32Array(cols + 1);
+  const allEdges: number[][] = [];
+  for (let f = 0; f < cols; f++) {
+    const sorted = sortFloat64(columns.subarray(f * sampled, f * sampled + filled[f]));
+    const edges = quantileEdges(sorted, maxBins - 1);
+    allEdges.push(edges);
+    nValueBins[f] = edges.length + 1;
+    edgeOffset[f + 1] = edgeOffset[f] + edges.length;
+  }
+  const edges = new Float64Array(edgeOffset[cols]);
+  for (let f = 0; f < cols; f++) edges.set(allEdges[f], edgeOffset[f]);
+
+  const storage = shared ? new SharedArrayBuffer(rows * cols) : new ArrayBuffer(rows * cols);
+  const binned = new Uint8Array(storage);
+  for (let r = 0; r < rows; r++) {
+    const ro = r * cols;
+    for (let f = 0; f < cols; f++) {
+      const x = values[ro + f];
+      binned[f * rows + r] = Number.isNaN(x)
+        ? nValueBins[f]
+        : binOf(edges, edgeOffset[f], edgeOffset[f + 1], x);
+    }
+  }
+  return { nRows: rows, nFeatures: cols, binned, nValueBins, edges, edgeOffset };
+}
+
+/** A seeded sorted sample of row indices when there are too many rows to sort them all. */
+function sampleRows(rows: number, seed: number): Int32Array | null {
+  if (rows <= BIN_SAMPLE_ROWS) return null;
+  const rng = createRng(seed ^ 0x5bd1e995);
+  const picked = new Uint8Array(rows);
+  const out = new Int32Array(BIN_SAMPLE_ROWS);
+  let n = 0;
+  while (n < BIN_SAMPLE_ROWS) {
+    const r = randInt(rng, rows);
+    if (picked[r] === 0) {
+      picked[r] = 1;
+      out[n++] = r;
+    }
+  }
+  return out.sort();
+}

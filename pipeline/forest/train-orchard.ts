@@ -1,0 +1,62 @@
+/**
+ * Orchard's forest engine end to end: bin the features once, grow every tree (in this thread,
+ * or on worker threads sharing the binned matrix), assemble the trees in index order.
+ */
+import type { FeatureMatrix, Target } from "../data/frame.ts";
+import { ForestAssembler } from "./assemble.ts";
+import { binFeatures } from "./binning.ts";
+import { OrchardForestModel } from "./forest-model.ts";
+import { DEFAULT_MAX_BINS, resolveMaxFeatures } from "./params.ts";
+import { TreeBuilder, type TreeSettings, type TreeTarget } from "./tree-builder.ts";
+import type { ForestParams } from "./types.ts";
+import { growTreesInWorkers } from "./worker-pool.ts";
+
+function sharedCopy<T extends Int32Array | Float64Array>(
+  a: T,
+  make: (b: SharedArrayBuffer) => T,
+): T {
+  const out = make(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/** Trains with validated inputs (see fit.ts). */
+export async function trainOrchardForest(
+  X: FeatureMatrix,
+  y: Target,
+  params: ForestParams,
+  workers: number,
+): Promise<OrchardForestModel> {
+  const parallel = workers > 1 && params.trees > 1;
+  const data = binFeatures(X, params.maxBins ?? DEFAULT_MAX_BINS, params.seed, parallel);
+  let target: TreeTarget;
+  if (y.kind === "classification") {
+    const codes = parallel ? sharedCopy(y.codes, (b) => new Int32Array(b)) : y.codes;
+    target = { nClasses: y.classes.length, codes, values: null };
+  } else {
+    const values = parallel ? sharedCopy(y.values, (b) => new Float64Array(b)) : y.values;
+    target = { nClasses: 0, codes: null, values };
+  }
+  const settings: TreeSettings = {
+    maxDepth: params.maxDepth ?? Number.POSITIVE_INFINITY,
+    minSamplesLeaf: params.minSamplesLeaf,
+    maxFeatures: resolveMaxFeatures(params.maxFeatures, X.cols),
+    bootstrap: params.bootstrap,
+    seed: params.seed >>> 0,
+  };
+  const assembler = new ForestAssembler(
+    { task: y.kind, nClasses: target.nClasses, codes: target.codes, values: target.values },
+    X.cols,
+    X.rows,
+    params.bootstrap,
+  );
+  if (parallel) {
+    await growTreesInWorkers({ data, target, settings }, params.trees, workers, (tree) =>
+      assembler.add(tree),
+    );
+  } else {
+    const builder = new TreeBuilder(data, target, settings);
+    for (let i = 0; i < params.trees; i++) assembler.add(builder.grow(i));
+  }
+  return new OrchardForestModel(assembler.finish());
+}

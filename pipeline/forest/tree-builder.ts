@@ -1,0 +1,348 @@
+/**
+ * Grows one CART tree of a random forest over pre-binned features. This is the hot loop of
+ * Orchard's engine and is written for speed:
+ *
+ * - Rows are never copied. A bootstrap sample is a weight per row (how many times it was
+ *   drawn, like scikit-learn's sample_weight). The rows of a node are a contiguous range of
+ *   `idx`, with their weight and target alongside in `ordW`/`ordY`, so histogram loops read
+ *   those sequentially. A split partitions the range stably in place (rows stay ascending, so
+ *   reads of a binned column move forward through memory). Trees grow depth-first with an
+ *   explicit stack; nothing is allocated per node.
+ * - Split search (gini-split.ts, mse-split.ts) builds a histogram over the <= 256 bins of one
+ *   candidate feature and scans it once. The histogram subtraction trick does not pay here:
+ *   each node draws its own features, so a parent rarely has the histogram a child needs.
+ *   Small nodes scan only the bins they touched (a bitmap gives them in order).
+ * - Missing values (NaN) have their own bin; every boundary is scored with the missing rows
+ *   left and right, and the better wins (also "all values vs missing"). A node that saw no
+ *   missing value sends it to the heavier child, as scikit-learn's HistGradientBoosting does.
+ * - Per node, features are drawn without replacement from the tree's stream until
+ *   `maxFeatures` non-constant ones were scored, as scikit-learn does (constant features do
+ *   not count, so a split is found whenever one exists).
+ * - Stopping follows scikit-learn: a node is a leaf when pure, when it has fewer than 2 or
+ *   2 * minSamplesLeaf distinct rows, at maxDepth, or when no feature has a valid boundary.
+ *
+ * A tree depends only on (data, settings, treeIndex): its stream is
+ * createRng(deriveSeed(seed, treeIndex)) and all scratch state is reset per tree, so any
+ * worker can grow any tree and the forest is identical whatever the worker count.
+ */
+import { createRng, deriveSeed, type Rng } from "../random.ts";
+import type { BinnedFeatures } from "./binning.ts";
+import { GiniSplitSearch } from "./gini-split.ts";
+import { MseSplitSearch } from "./mse-split.ts";
+import type { SplitSearch } from "./split-search.ts";
+
+export interface TreeTarget {
+  /** 0 for regression. */
+  nClasses: number;
+  /** Class index per row, classification only. */
+  codes: Int32Array | null;
+  /** Value per row, regression only. */
+  values: Float64Array | null;
+}
+
+export interface TreeSettings {
+  /** Infinity when unlimited. */
+  maxDepth: number;
+  minSamplesLeaf: number;
+  /** Resolved count of features per split, 1..nFeatures. */
+  maxFeatures: number;
+  bootstrap: boolean;
+  /** The forest seed; tree i uses deriveSeed(seed, i). */
+  seed: number;
+}
+
+/**
+ * One grown tree as flat arrays. A node is a leaf when `feature` is -1; then `left` holds its
+ * leaf index and the leaf's value(s) start at `values[leaf * valueSize]` (class frequencies,
+ * or the mean). Internal nodes send x to `left` when `x <= threshold`, NaN by `missingLeft`.
+ * Children always have larger indices than their parent.
+ */
+export interface GrownTree {
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  missingLeft: Uint8Array;
+  values: Float64Array;
+  /** Unnormalized weighted impurity decrease per feature. */
+  importance: Float64Array;
+  /** Per training row, the leaf it lands in when out of bag, -1 when in bag; null without bootstrap. */
+  oobLeaf: Int32Array | null;
+}
+
+export class TreeBuilder {
+  private readonly data: BinnedFeatures;
+  private readonly settings: TreeSettings;
+  private readonly nRows: number;
+  private readonly search: SplitSearch;
+  private readonly yCodes: Int32Array | null;
+  private readonly yValues: Float64Array | null;
+
+  // rows of the current tree, in node order
+  private readonly weight: Int32Array;
+  private readonly idx: Int32Array;
+  private readonly ordW: Int32Array;
+  private readonly ordY: Int32Array | Float64Array;
+  private readonly tmpIdx: Int32Array;
+  private readonly tmpW: Int32Array;
+  private readonly tmpY: Int32Array | Float64Array;
+  private readonly featOrder: Int32Array;
+
+  // nodes of the current tree
+  private readonly stack: Int32Array;
+  private readonly nodeStart: Int32Array;
+  private readonly nodeEnd: Int32Array;
+  private readonly nodeDepth: Int32Array;
+  private readonly nodeStats: Float64Array;
+  private readonly feature: Int32Array;
+  private readonly threshold: Float64Array;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly missingLeft: Uint8Array;
+  private readonly splitBin: Int32Array;
+  private values: Float64Array;
+
+  constructor(data: BinnedFeatures, target: TreeTarget, settings: TreeSettings) {
+    const n = data.nRows;
+    this.data = data;
+    this.settings = settings;
+    this.nRows = n;
+    this.weight = new Int32Array(n);
+    this.idx = new Int32Array(n);
+    this.ordW = new Int32Array(n);
+    this.tmpIdx = new Int32Array(n);
+    this.tmpW = new Int32Array(n);
+    const ctx = { data, minSamplesLeaf: settings.minSamplesLeaf, idx: this.idx, ordW: this.ordW };
+    if (target.nClasses > 0) {
+      const ordY = new Int32Array(n);
+      this.ordY = ordY;
+      this.tmpY = new Int32Array(n);
+      this.search = new GiniSplitSearch(ctx, ordY, target.nClasses);
+    } else {
+      const ordY = new Float64Array(n);
+      this.ordY = ordY;
+      this.tmpY = new Float64Array(n);
+      this.search = new MseSplitSearch(ctx, ordY);
+    }
+    this.yCodes = target.codes;
+    this.yValues = target.values;
+    this.featOrder = new Int32Array(data.nFeatures);
+    const maxNodes = 2 * n + 1;
+    this.stack = new Int32Array(maxNodes);
+    this.nodeStart = new Int32Array(maxNodes);
+    this.nodeEnd = new Int32Array(maxNodes);
+    this.nodeDepth = new Int32Array(maxNodes);
+    this.nodeStats = new Float64Array(maxNodes * this.search.statSize);
+    this.feature = new Int32Array(maxNodes);
+    this.threshold = new Float64Array(maxNodes);
+    this.left = new Int32Array(maxNodes);
+    this.right = new Int32Array(maxNodes);
+    this.missingLeft = new Uint8Array(maxNodes);
+    this.splitBin = new Int32Array(maxNodes);
+    this.values = new Float64Array(Math.min(maxNodes, 1024) * this.search.valueSize);
+  }
+
+  /** Grows tree `treeIndex` of the forest. */
+  grow(treeIndex: number): GrownTree {
+    const rng = createRng(deriveSeed(this.settings.seed, treeIndex));
+    const nInBag = this.drawSample(rng);
+    for (let f = 0; f < this.data.nFeatures; f++) this.featOrder[f] = f;
+    const importance = new Float64Array(this.data.nFeatures);
+    this.nodeStart[0] = 0;
+    this.nodeEnd[0] = nInBag;
+    this.nodeDepth[0] = 0;
+    this.search.nodeStats(0, nInBag, this.nodeStats, 0);
+    let nodeCount = 1;
+    let leafCount = 0;
+    let top = 0;
+    this.stack[top++] = 0;
+    while (top > 0) {
+      const id = this.stack[--top];
+      if (this.mustBeLeaf(id) || !this.findSplit(id, rng)) {
+        leafCount = this.makeLeaf(id, leafCount);
+        continue;
+      }
+      const l = nodeCount;
+      const r = nodeCount + 1;
+      nodeCount += 2;
+      this.applySplit(id, l, r, importance);
+      // left on top: its subtree is grown next, on a range that is still in cache
+      this.stack[top++] = r;
+      this.stack[top++] = l;
+    }
+    return {
+      feature: this.feature.slice(0, nodeCount),
+      threshold: this.threshold.slice(0, nodeCount),
+      left: this.left.slice(0, nodeCount),
+      right: this.right.slice(0, nodeCount),
+      missingLeft: this.missingLeft.slice(0, nodeCount),
+      values: this.values.slice(0, leafCount * this.search.valueSize),
+      importance,
+      oobLeaf: this.settings.bootstrap ? this.oobLeaves() : null,
+    };
+  }
+
+  /** Fills `weight` and the node-order arrays; returns the number of distinct in-bag rows. */
+  private drawSample(rng: Rng): number {
+    const n = this.nRows;
+    const w = this.weight;
+    if (this.settings.bootstrap) {
+      w.fill(0);
+      for (let i = 0; i < n; i++) w[Math.floor(rng() * n)]++;
+    } else {
+      w.fill(1);
+    }
+    const { idx, ordW } = this;
+    let m = 0;
+    for (let r = 0; r < n; r++) {
+      if (w[r] === 0) continue;
+      idx[m] = r;
+      ordW[m] = w[r];
+      m++;
+    }
+    const src = (this.yCodes ?? this.yValues)!;
+    const ordY = this.ordY;
+    for (let i = 0; i < m; i++) ordY[i] = src[idx[i]];
+    return m;
+  }
+
+  private mustBeLeaf(id: number): boolean {
+    const n = this.nodeEnd[id] - this.nodeStart[id];
+    if (n < 2 || n < 2 * this.settings.minSamplesLeaf) return true;
+    if (this.nodeDepth[id] >= this.settings.maxDepth) return true;
+    return this.search.isPure(this.nodeStats, id * this.search.statSize);
+  }
+
+  private makeLeaf(id: number, leafCount: number): number {
+    const V = this.search.valueSize;
+    if ((leafCount + 1) * V > this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.search.leafValue(this.nodeStats, id * this.search.statSize, this.values, leafCount * V);
+    this.feature[id] = -1;
+    this.threshold[id] = 0;
+    this.left[id] = leafCount;
+    this.right[id] = -1;
+    this.missingLeft[id] = 0;
+    return leafCount + 1;
+  }
+
+  /** Scores candidate features; true when a valid split was found (kept by the search). */
+  private findSplit(id: number, rng: Rng): boolean {
+    const F = this.data.nFeatures;
+    const maxF = this.settings.maxFeatures;
+    const order = this.featOrder;
+    const start = this.nodeStart[id];
+    const end = this.nodeEnd[id];
+    const soff = id * this.search.statSize;
+    const search = this.search;
+    search.reset();
+    let visited = 0;
+    for (let j = 0; j < F && visited < maxF; j++) {
+      if (maxF < F) {
+        const k = j + Math.floor(rng() * (F - j));
+        const t = order[j];
+        order[j] = order[k];
+        order[k] = t;
+      }
+      if (search.scoreFeature(order[j], start, end, this.nodeStats, soff)) visited++;
+    }
+    return search.bestFeature >= 0;
+  }
+
+  /** Stably partitions the node's rows by the best split and records both children. */
+  private applySplit(id: number, l: number, r: number, importance: Float64Array): void {
+    const search = this.search;
+    const f = search.bestFeature;
+    const b = search.bestBin;
+    const missBin = this.data.nValueBins[f];
+    const missLeft = search.bestMissingLeft === 1;
+    const start = this.nodeStart[id];
+    const end = this.nodeEnd[id];
+    const { idx, ordW, ordY, tmpIdx, tmpW, tmpY } = this;
+    const bins = this.data.binned;
+    const base = f * this.nRows;
+    let mid = start;
+    let t = 0;
+    let sawMissing = false;
+    for (let i = start; i < end; i++) {
+      const row = idx[i];
+      const x = bins[base + row];
+      if (x === missBin) sawMissing = true;
+      if (x === missBin ? missLeft : x <= b) {
+        idx[mid] = row;
+        ordW[mid] = ordW[i];
+        ordY[mid] = ordY[i];
+        mid++;
+      } else {
+        tmpIdx[t] = row;
+        tmpW[t] = ordW[i];
+        tmpY[t] = ordY[i];
+        t++;
+      }
+    }
+    idx.set(tmpIdx.subarray(0, t), mid);
+    ordW.set(tmpW.subarray(0, t), mid);
+    ordY.set(tmpY.subarray(0, t), mid);
+
+    const S = search.statSize;
+    const s = this.nodeStats;
+    const bl = search.bestLeft;
+    const po = id * S;
+    const lo = l * S;
+    const ro = r * S;
+    for (let k = 0; k < S; k++) {
+      s[lo + k] = bl[k];
+      s[ro + k] = s[po + k] - bl[k];
+    }
+    const WL = search.weight(s, lo);
+    const WR = search.weight(s, ro);
+    importance[f] +=
+      search.weight(s, po) * search.impurity(s, po) -
+      WL * search.impurity(s, lo) -
+      WR * search.impurity(s, ro);
+
+    this.feature[id] = f;
+    // the last value bin has no upper edge: only "all values vs missing" splits after it
+    this.threshold[id] =
+      b < missBin - 1 ? this.data.edges[this.data.edgeOffset[f] + b] : Number.POSITIVE_INFINITY;
+    this.left[id] = l;
+    this.right[id] = r;
+    this.splitBin[id] = b;
+    this.missingLeft[id] = sawMissing ? search.bestMissingLeft : WL >= WR ? 1 : 0;
+    this.nodeStart[l] = start;
+    this.nodeEnd[l] = mid;
+    this.nodeStart[r] = mid;
+    this.nodeEnd[r] = end;
+    this.nodeDepth[l] = this.nodeDepth[id] + 1;
+    this.nodeDepth[r] = this.nodeDepth[id] + 1;
+  }
+
+  /** The leaf of every out-of-bag row, walking the tree on bins (same result as raw values). */
+  private oobLeaves(): Int32Array {
+    const n = this.nRows;
+    const out = new Int32Array(n);
+    const w = this.weight;
+    const bins = this.data.binned;
+    const nValueBins = this.data.nValueBins;
+    const { feature, left, right, missingLeft, splitBin } = this;
+    for (let r = 0; r < n; r++) {
+      if (w[r] > 0) {
+        out[r] = -1;
+        continue;
+      }
+      let node = 0;
+      let f = feature[0];
+      while (f >= 0) {
+        const b = bins[f * n + r];
+        const goLeft = b === nValueBins[f] ? missingLeft[node] === 1 : b <= splitBin[node];
+        node = goLeft ? left[node] : right[node];
+        f = feature[node];
+      }
+      out[r] = left[node];
+    }
+    return out;
+  }
+}

@@ -38,8 +38,8 @@ export function fitNumericImputer(
       if (fillValue === undefined) return { fill: 0 };
       if (typeof fillValue !== "number" || !Number.isFinite(fillValue)) {
         throw new SpecError(
-          `impute.fillValue must be a finite number when numeric imputation is "constant", got ${JSON.stringify(fillValue)}; set a number or use "mean"/"median"`,
-          { path: "impute.fillValue" },
+          `preprocessing.impute.numericFillValue must be a finite number when numeric imputation is "constant", got ${JSON.stringify(fillValue)}; set a number or use "mean"/"median"`,
+          { path: "preprocessing.impute.numericFillValue" },
         );
       }
       return { fill: fillValue };

@@ -13,15 +13,17 @@ export const PREPROCESSOR_VERSION = 1;
 
 export interface PreprocessingOptions {
   impute: {
-    /** Missing numeric cells: train mean / median, `fillValue` (default 0), or left missing. */
+    /** Missing numeric cells: train mean / median, `numericFillValue` (default 0), or left missing. */
     numeric: "mean" | "median" | "constant" | "none";
     /**
-     * Missing categorical cells: the most frequent train level (smallest on ties), `fillValue`
-     * as text (default `"missing_value"`, like sklearn), or left missing (encodes as all zeros).
+     * Missing categorical cells: the most frequent train level (smallest on ties),
+     * `categoricalFillValue` (default `"missing_value"`, like sklearn), or left missing (encodes as all zeros).
      */
     categorical: "most_frequent" | "constant" | "none";
-    /** Shared by both "constant" strategies; must be a number if numeric is "constant". */
-    fillValue?: number | string;
+    /** The fill of numeric "constant" imputation. */
+    numericFillValue?: number;
+    /** The fill of categorical "constant" imputation. */
+    categoricalFillValue?: string;
   };
   /** "standard" = StandardScaler (ddof 0); "robust" = RobustScaler (median, IQR). */
   scale: "standard" | "robust" | "none";
@@ -66,7 +68,8 @@ const optionsSchema = z.strictObject({
   impute: z.strictObject({
     numeric: z.enum(["mean", "median", "constant", "none"]),
     categorical: z.enum(["most_frequent", "constant", "none"]),
-    fillValue: z.union([z.number(), z.string()]).optional(),
+    numericFillValue: z.number().optional(),
+    categoricalFillValue: z.string().optional(),
   }),
   scale: z.enum(["standard", "robust", "none"]),
   onehot: z.strictObject({ maxCategories: z.number().int().min(1).optional() }),

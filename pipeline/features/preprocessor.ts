@@ -83,7 +83,11 @@ export function fitPreprocessor(
       clip = fitClipper(values, options.clipOutliers.iqrMultiplier);
       values = applyClipper(values, clip);
     }
-    const { fill } = fitNumericImputer(values, options.impute.numeric, options.impute.fillValue);
+    const { fill } = fitNumericImputer(
+      values,
+      options.impute.numeric,
+      options.impute.numericFillValue,
+    );
     values = applyNumericImputer(values, { fill });
     const scale = options.scale === "none" ? null : fitScaler(values, options.scale);
     return { name, clip, fill, scale };
@@ -93,7 +97,7 @@ export function fitPreprocessor(
     const { fill } = fitCategoricalImputer(
       values,
       options.impute.categorical,
-      options.impute.fillValue,
+      options.impute.categoricalFillValue,
     );
     values = applyCategoricalImputer(values, { fill });
     return { name, fill, onehot: fitOneHot(values, options.onehot.maxCategories) };
@@ -250,12 +254,6 @@ function checkOptions(features: FeatureLists, options: PreprocessingOptions): vo
       { path: "clipOutliers.iqrMultiplier" },
     );
   }
-  const fill = options.impute.fillValue;
-  if (typeof fill === "number" && !Number.isFinite(fill)) {
-    throw new SpecError(`impute.fillValue must be finite, got ${fill}; set a finite number`, {
-      path: "impute.fillValue",
-    });
-  }
-  // Fails early on a text fillValue with numeric "constant", even before any numeric feature.
-  fitNumericImputer(new Float64Array(0), options.impute.numeric, fill);
+  // Fails early on a non-finite numeric fill, even before any numeric feature.
+  fitNumericImputer(new Float64Array(0), options.impute.numeric, options.impute.numericFillValue);
 }

@@ -187,9 +187,12 @@ describe("preprocessor", () => {
     ["maxCategories 0", FEATURES, { ...OPTIONS, onehot: { maxCategories: 0 } }],
     ["a negative IQR multiplier", FEATURES, { ...OPTIONS, clipOutliers: { iqrMultiplier: -1 } }],
     [
-      "a text fill value for numeric constant imputation",
+      "an infinite fill value for numeric constant imputation",
       FEATURES,
-      { ...OPTIONS, impute: { numeric: "constant", categorical: "none", fillValue: "x" } },
+      {
+        ...OPTIONS,
+        impute: { numeric: "constant", categorical: "none", numericFillValue: Infinity },
+      },
     ],
   ] as const)("rejects %s with a SpecError", (_, features, options) => {
     expect(() => fitPreprocessor(TRAIN, features, options as PreprocessingOptions)).toThrow(
@@ -242,7 +245,10 @@ describe("preprocessor artifact", () => {
     impute: fc.record({
       numeric: fc.constantFrom("mean", "median", "constant", "none"),
       categorical: fc.constantFrom("most_frequent", "constant", "none"),
-      fillValue: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: undefined }),
+      numericFillValue: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), {
+        nil: undefined,
+      }),
+      categoricalFillValue: fc.option(fc.string(), { nil: undefined }),
     }),
     scale: fc.constantFrom("standard", "robust", "none"),
     onehot: fc.record({

@@ -1,0 +1,59 @@
+/** Shared plumbing of the steps: the spec of a run, the raw table, required earlier outputs. */
+
+import { columnTypesForSpec } from "../data/infer-schema.ts";
+import { readTable, type TableRead } from "../data/read-table.ts";
+import { OrchardError } from "../errors.ts";
+import { parseSpec } from "../spec/parse-spec.ts";
+import type { PipelineSpec } from "../spec/types.ts";
+import type { RunState, StepDeps } from "./types.ts";
+
+/** A state is missing an earlier step's output: the definition and the steps disagree. */
+export class StateContractError extends OrchardError {}
+
+const specs = new Map<string, PipelineSpec>();
+
+/** The run's spec, parsed once per URI (specs are stored content-addressed, so never stale). */
+export async function loadSpec(deps: StepDeps, state: RunState): Promise<PipelineSpec> {
+  const uri = state.run?.specUri;
+  if (!uri) throw new StateContractError("the execution input has no run.specUri");
+  let spec = specs.get(uri);
+  if (!spec) {
+    spec = parseSpec(new TextDecoder().decode(await deps.artifacts.get(uri)), { file: uri });
+    specs.set(uri, spec);
+  }
+  return spec;
+}
+
+export function need<K extends keyof RunState>(state: RunState, key: K): NonNullable<RunState[K]> {
+  const value = state[key];
+  if (value === undefined || value === null) {
+    throw new StateContractError(
+      `the state has no "${key}" output; this step must run after ${String(key)}`,
+    );
+  }
+  return value as NonNullable<RunState[K]>;
+}
+
+/** Reads the ingested raw snapshot as a typed table, with the spec's declared column kinds. */
+export async function readRaw(
+  deps: StepDeps,
+  spec: PipelineSpec,
+  state: RunState,
+): Promise<TableRead> {
+  const ingest = need(state, "ingest");
+  return readTable(await deps.artifacts.get(ingest.rawUri), {
+    file: displayName(ingest.sourceUri),
+    format: spec.source.format,
+    delimiter: spec.source.delimiter,
+    columnTypes: columnTypesForSpec(spec),
+  });
+}
+
+/** `file:///x/y.csv` → `/x/y.csv` for messages; other URIs as they are. */
+export function displayName(uri: string): string {
+  return uri.startsWith("file://") ? decodeURIComponent(new URL(uri).pathname) : uri;
+}
+
+export function jsonBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+}

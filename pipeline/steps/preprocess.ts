@@ -1,0 +1,149 @@
+/**
+ * Preprocess: dedupe, encode the target, split train/test (stratified, random or by time),
+ * then write three things: the prepared dataset (feature columns, target, split) that
+ * training reads, the offline feature set (the transformed rows, with a preprocessor fitted on
+ * TRAIN rows only), and the latest raw feature row per entity into the online store. It also
+ * expands the search into the candidates the Train Map fans out over.
+ */
+import { type Column, cellValue, getColumn, takeRows } from "../data/frame.ts";
+import { inferSchema } from "../data/infer-schema.ts";
+import { MissingColumnError } from "../errors.ts";
+import { dedupeRows } from "../features/dedupe.ts";
+import { fitPreprocessor } from "../features/preprocessor.ts";
+import { encodeTarget } from "../features/target.ts";
+import { expandCandidates } from "../search/candidates.ts";
+import type { PipelineSpec } from "../spec/types.ts";
+import type { Split } from "../split/indices.ts";
+import { timeSplit } from "../split/time-split.ts";
+import { trainTestSplit } from "../split/train-test.ts";
+import type { FeatureRowInput } from "../store.ts";
+import { loadSpec, need, readRaw } from "./context.ts";
+import { encodeDataset } from "./dataset.ts";
+import { preprocessingOptions } from "./setup.ts";
+import type { PreprocessOutput, RunState, StepDeps } from "./types.ts";
+
+export async function preprocess(state: RunState, deps: StepDeps): Promise<PreprocessOutput> {
+  const spec = await loadSpec(deps, state);
+  const raw = await readRaw(deps, spec, state);
+  const { frame, removed } = spec.preprocessing.dedupe
+    ? dedupeRows(raw)
+    : { frame: raw, removed: 0 };
+  const schema = inferSchema(frame, { ...spec, file: need(state, "ingest").sourceUri });
+  const timeColumn = spec.split.strategy === "time" ? spec.split.timeColumn : null;
+  // The time column orders the split; as a feature it would only teach the model the calendar.
+  const features = {
+    numeric: schema.numeric.filter((c) => c !== timeColumn),
+    categorical: schema.categorical.filter((c) => c !== timeColumn),
+  };
+  const target = encodeTarget(column(frame, spec.target), spec.task);
+  const split = splitRows(
+    spec,
+    frame.rowCount,
+    target,
+    timeColumn ? column(frame, timeColumn) : null,
+  );
+
+  const featureFrame = {
+    rowCount: frame.rowCount,
+    columns: [...features.numeric, ...features.categorical].map((c) => column(frame, c)),
+  };
+  const idColumn = spec.id ? column(frame, spec.id) : null;
+  const ids = idColumn
+    ? Array.from({ length: frame.rowCount }, (_, r) => String(cellValue(idColumn, r)))
+    : null;
+  const dataset = await deps.artifacts.putContent(
+    "features",
+    `${spec.name}/datasets`,
+    encodeDataset({ frame: featureFrame, target, ids, train: split.train, test: split.test }),
+    "bin",
+  );
+
+  const preprocessor = fitPreprocessor(
+    takeRows(featureFrame, split.train),
+    features,
+    preprocessingOptions(spec),
+  );
+  const offline = await deps.artifacts.putContent(
+    "features",
+    `${spec.name}/offline`,
+    offlineCsv(preprocessor.transform(featureFrame), ids, split, column(frame, spec.target)),
+    "csv",
+  );
+
+  let onlineRows = 0;
+  if (ids) {
+    const rows: FeatureRowInput[] = ids.map((id, r) => ({
+      id,
+      values: Object.fromEntries(featureFrame.columns.map((c) => [c.name, cellValue(c, r)])),
+    }));
+    await deps.features.putLatest(spec.name, rows, { version: dataset.sha256, now: deps.now() });
+    onlineRows = new Set(ids).size;
+  }
+
+  return {
+    datasetUri: dataset.uri,
+    offlineFeaturesUri: offline.uri,
+    features,
+    rows: {
+      input: raw.rowCount,
+      duplicatesRemoved: removed,
+      train: split.train.length,
+      test: split.test.length,
+    },
+    onlineRows,
+    candidates: expandCandidates(spec.model, spec.search, spec.seed),
+  };
+}
+
+function column(frame: { columns: Column[] }, name: string): Column {
+  const col = getColumn({ rowCount: 0, columns: frame.columns }, name);
+  if (!col) throw new MissingColumnError(`column "${name}" is not in the data`, { column: name });
+  return col;
+}
+
+function splitRows(
+  spec: PipelineSpec,
+  n: number,
+  target: ReturnType<typeof encodeTarget>,
+  time: Column | null,
+): Split {
+  const { split } = spec;
+  if (split.strategy === "time" && time) {
+    const values =
+      time.kind === "numeric"
+        ? time.values
+        : Float64Array.from(time.codes, (c) => (c < 0 ? Number.NaN : Date.parse(time.levels[c])));
+    return timeSplit(values, split.testFraction, { column: time.name });
+  }
+  return trainTestSplit(n, {
+    testFraction: split.testFraction,
+    seed: split.seed,
+    stratify:
+      split.strategy === "stratified" && target.kind === "classification"
+        ? target.codes
+        : undefined,
+  });
+}
+
+/** The transformed rows as CSV: id (when any), split, target, then the model's input columns. */
+function offlineCsv(
+  X: { values: Float64Array; rows: number; cols: number; names: string[] },
+  ids: string[] | null,
+  split: Split,
+  target: Column,
+): Uint8Array {
+  const side = new Array<string>(X.rows).fill("train");
+  for (const r of split.test) side[r] = "test";
+  const header = [...(ids ? ["id"] : []), "split", target.name, ...X.names];
+  const lines = [header.map(csvField).join(",")];
+  for (let r = 0; r < X.rows; r++) {
+    const cells = [...(ids ? [ids[r]] : []), side[r], String(cellValue(target, r) ?? "")];
+    for (let c = 0; c < X.cols; c++) cells.push(String(X.values[r * X.cols + c]));
+    lines.push(cells.map(csvField).join(","));
+  }
+  return new TextEncoder().encode(`${lines.join("\n")}\n`);
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}

@@ -1,0 +1,24 @@
+/**
+ * Train (one Map iteration): k-fold cross-validation of one search candidate on the training
+ * split. Each fold fits its own preprocessor on the fold's training rows.
+ */
+import { takeRows } from "../data/frame.ts";
+import { crossValidate } from "../train/cross-validate.ts";
+import { takeTarget } from "../train/fit.ts";
+import { loadSpec, need } from "./context.ts";
+import { loadDataset } from "./load-dataset.ts";
+import { trainingSetup } from "./setup.ts";
+import type { StepDeps, TrainEvent, TrainOutput } from "./types.ts";
+
+export async function train(event: TrainEvent, deps: StepDeps): Promise<TrainOutput> {
+  const spec = await loadSpec(deps, event.run);
+  const prepared = need(event.run, "preprocess");
+  const data = await loadDataset(deps, prepared.datasetUri);
+  return crossValidate(
+    takeRows(data.frame, data.train),
+    takeTarget(data.target, data.train),
+    event.candidate,
+    trainingSetup(spec, prepared.features),
+    { folds: spec.search.folds, metric: spec.search.metric },
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * The contract between the state machine and the steps: the execution input, what each step
+ * adds to the state (under `$.<step>`), and the storage a step reaches through interfaces.
+ * Payloads carry references (URIs, hashes, metric summaries), never data.
+ */
+
+import type { Lineage } from "../model/bundle.ts";
+import type { Candidate } from "../search/candidates.ts";
+import type { ModelParams } from "../spec/types.ts";
+import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
+import type { CvResult, RankedCandidate } from "../train/cross-validate.ts";
+import type { MetricRecord } from "../train/fit.ts";
+
+/** The execution input: `{ "run": { … } }`. */
+export interface RunInput {
+  pipeline: string;
+  /** Where the spec YAML is stored (`s3://…`); every step reads the spec from here. */
+  specUri: string;
+  /** The source data: `s3://…` or, locally, `file:///…`. Default: the spec's `source.uri`. */
+  sourceUri?: string;
+}
+
+export interface IngestOutput {
+  rawUri: string;
+  sha256: string;
+  size: number;
+  /** False when the same bytes were already ingested (the snapshot is reused). */
+  created: boolean;
+  sourceUri: string;
+  /** ISO time of this run, recorded in the model's lineage. */
+  startedAt: string;
+}
+
+export interface ValidateOutput {
+  reportUri: string;
+  rows: number;
+  columns: number;
+  warnings: string[];
+}
+
+export interface PreprocessOutput {
+  datasetUri: string;
+  offlineFeaturesUri: string;
+  features: { numeric: string[]; categorical: string[] };
+  rows: { input: number; duplicatesRemoved: number; train: number; test: number };
+  /** Entity rows written to the online feature store (0 without an `id` column). */
+  onlineRows: number;
+  candidates: Candidate[];
+}
+
+export type TrainOutput = CvResult;
+
+export interface SelectOutput {
+  modelUri: string;
+  modelSha256: string;
+  best: { candidateId: string; params: ModelParams; cvMean: number; cvStd: number };
+  /** The best candidates (at most 10), best first. */
+  ranking: Omit<RankedCandidate, "scores">[];
+  /** Held-out test metrics of the refit best candidate. */
+  metrics: MetricRecord;
+  lineage: Lineage;
+}
+
+export interface EvaluateOutput {
+  /** The registry version this run's model was registered as. */
+  version: string;
+  promote: boolean;
+  reasons: string[];
+  metric: string;
+  value: number;
+  champion: {
+    version: string;
+    value: number;
+    /** `rescored`: the champion was scored on this run's test rows; `stored`: its recorded metric. */
+    source: "rescored" | "stored";
+  } | null;
+}
+
+export interface PromoteOutput {
+  promoted: boolean;
+  champion: string | null;
+  reason?: string;
+}
+
+export interface RunState {
+  run: RunInput;
+  ingest?: IngestOutput;
+  validate?: ValidateOutput;
+  preprocess?: PreprocessOutput;
+  train?: TrainOutput[];
+  select?: SelectOutput;
+  evaluate?: EvaluateOutput;
+  promote?: PromoteOutput;
+  error?: { Error: string; Cause: string };
+}
+
+export interface TrainEvent {
+  candidate: Candidate;
+  run: RunState;
+}
+
+export interface StepDeps {
+  artifacts: ArtifactStore;
+  features: FeatureStore;
+  registry: ModelRegistry;
+  /** Reads the bytes of a source URI (`s3://` or `file://`). */
+  readSource(uri: string): Promise<Uint8Array>;
+  now(): Date;
+  /** Worker threads for the final refit; default 1. */
+  workers?: number;
+}

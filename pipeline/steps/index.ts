@@ -6,3 +6,4 @@ export { promote } from "./promote.ts";
 export { select } from "./select.ts";
 export { train } from "./train.ts";
 export type * from "./types.ts";
+export { validate } from "./validate.ts";

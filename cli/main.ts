@@ -12,7 +12,9 @@ Commands:
 
 Run "orchard <command> --help" for a command's options.`;
 
-const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {};
+const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+  run: () => import("./run.ts"),
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

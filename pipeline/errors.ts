@@ -69,3 +69,6 @@ export class ModelVersionNotFoundError extends OrchardError {}
 
 /** A value that must be present is missing (e.g. the time of a row when splitting by time). */
 export class MissingValueError extends OrchardError {}
+
+/** The source data named by the spec or the execution input cannot be read. */
+export class SourceNotFoundError extends OrchardError {}

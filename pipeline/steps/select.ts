@@ -71,6 +71,7 @@ export async function select(state: RunState, deps: StepDeps): Promise<SelectOut
       cvStd: best.std,
     },
     ranking: ranked.slice(0, RANKING_IN_STATE).map(({ scores: _scores, ...rest }) => rest),
+    classes: data.target.kind === "classification" ? data.target.classes : null,
     metrics,
     lineage,
   };

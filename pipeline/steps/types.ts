@@ -56,6 +56,8 @@ export interface SelectOutput {
   best: { candidateId: string; params: ModelParams; cvMean: number; cvStd: number };
   /** The best candidates (at most 10), best first. */
   ranking: Omit<RankedCandidate, "scores">[];
+  /** Class labels in code order; null for regression. */
+  classes: string[] | null;
   /** Held-out test metrics of the refit best candidate. */
   metrics: MetricRecord;
   lineage: Lineage;

@@ -1,0 +1,135 @@
+/**
+ * One local execution: start the embedded S3 and DynamoDB under the state directory, store
+ * the spec, build the same ASL definition the cloud runs (with local ARNs) and execute it with
+ * the Lambda handlers called in-process. The handlers find storage through the same ORCHARD_*
+ * variables a deployed Lambda gets.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { handler as evaluate } from "../../lambdas/evaluate.ts";
+import { handler as ingest } from "../../lambdas/ingest.ts";
+import { handler as notifyFailure } from "../../lambdas/notify-failure.ts";
+import { handler as preprocess } from "../../lambdas/preprocess.ts";
+import { handler as promote } from "../../lambdas/promote.ts";
+import { handler as select } from "../../lambdas/select.ts";
+import { resetStepDeps, stepDeps } from "../../lambdas/step-handler.ts";
+import { handler as train } from "../../lambdas/train.ts";
+import { handler as validate } from "../../lambdas/validate.ts";
+import { SpecError } from "../../pipeline/errors.ts";
+import { parseSpec } from "../../pipeline/spec/parse-spec.ts";
+import { resolveSourceUri } from "../../pipeline/spec/source-uri.ts";
+import type { PipelineSpec } from "../../pipeline/spec/types.ts";
+import type { RunState } from "../../pipeline/steps/types.ts";
+import type { ModelVersion } from "../../pipeline/store.ts";
+import { buildDefinition } from "../../pipeline/workflow/definition.ts";
+import { localResources, type StepName } from "../../pipeline/workflow/steps.ts";
+import {
+  type ExecutionEvent,
+  type ExecutionResult,
+  executeLocally,
+  type StepHandler,
+} from "./executor.ts";
+import { startLocalServices } from "./servers.ts";
+
+export const DEFAULT_STATE_DIR = ".orchard";
+
+export type StepHandlers = Record<StepName, StepHandler>;
+
+export const STEP_HANDLERS: StepHandlers = {
+  ingest,
+  validate,
+  preprocess,
+  train,
+  select,
+  evaluate,
+  promote,
+  notifyFailure,
+} as StepHandlers;
+
+export interface LocalRunOptions {
+  specPath: string;
+  stateDir?: string;
+  onEvent?: (event: ExecutionEvent) => void;
+  /** Wraps the handlers (fault injection in tests). */
+  wrapHandlers?: (handlers: StepHandlers) => StepHandlers;
+  retryIntervalOverrides?: Record<string, number | number[]>;
+}
+
+export interface LocalRun {
+  spec: PipelineSpec;
+  result: ExecutionResult;
+  /** The final state when the run succeeded (every step's references). */
+  state: RunState | null;
+  championBefore: ModelVersion | null;
+  championAfter: ModelVersion | null;
+}
+
+/** Reads and validates the spec file; SpecError with the file on any problem. */
+export async function loadSpecFile(
+  specPath: string,
+): Promise<{ spec: PipelineSpec; bytes: Uint8Array }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(specPath));
+  } catch (cause) {
+    throw new SpecError(`cannot read the spec file ${specPath}: ${(cause as Error).message}`, {
+      file: specPath,
+    });
+  }
+  return { spec: parseSpec(new TextDecoder().decode(bytes), { file: specPath }), bytes };
+}
+
+/** The services, with the process environment pointed at them, for the duration of `use`. */
+export async function withLocalStores<T>(stateDir: string, use: () => Promise<T>): Promise<T> {
+  const services = await startLocalServices({ stateDir });
+  // The handlers' JSON logs are for CloudWatch; a local run shows progress instead.
+  const env = { ORCHARD_LOG_LEVEL: process.env.ORCHARD_LOG_LEVEL ?? "silent", ...services.env };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  resetStepDeps();
+  try {
+    return await use();
+  } finally {
+    resetStepDeps();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await services.stop();
+  }
+}
+
+export async function runLocally(options: LocalRunOptions): Promise<LocalRun> {
+  const specPath = resolve(options.specPath);
+  const { spec, bytes } = await loadSpecFile(specPath);
+  const source = resolveSourceUri(spec.source.uri, specPath);
+  const sourceUri =
+    source.scheme === "file"
+      ? pathToFileURL(source.path).href
+      : `s3://${source.bucket}/${source.key}`;
+
+  return withLocalStores(resolve(options.stateDir ?? DEFAULT_STATE_DIR), async () => {
+    const deps = stepDeps();
+    const stored = await deps.artifacts.putContent(
+      "artifacts",
+      `${spec.name}/specs`,
+      bytes,
+      "yaml",
+    );
+    const championBefore = await deps.registry.getChampion(spec.name);
+    const resources = localResources(spec.name);
+    const handlers = options.wrapHandlers?.(STEP_HANDLERS) ?? STEP_HANDLERS;
+    const result = await executeLocally({
+      definition: buildDefinition({ pipeline: spec.name }, resources),
+      handlers,
+      resources,
+      input: { run: { pipeline: spec.name, specUri: stored.uri, sourceUri } },
+      onEvent: options.onEvent,
+      retryIntervalOverrides: options.retryIntervalOverrides,
+    });
+    const championAfter = await deps.registry.getChampion(spec.name);
+    const state = result.status === "SUCCEEDED" ? (result.output as RunState) : null;
+    return { spec, result, state, championBefore, championAfter };
+  });
+}

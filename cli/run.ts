@@ -1,0 +1,164 @@
+/**
+ * `orchard run <spec.yaml> [--state-dir DIR] [--json] [--no-progress]`: the pipeline's state
+ * machine executed locally. Exit 0 when the execution succeeded (promoted or not), 1 when it
+ * failed, 2 for usage errors.
+ */
+import type { SelectOutput } from "../pipeline/steps/types.ts";
+import { parse } from "./args.ts";
+import type { LocalRun } from "./local/run-pipeline.ts";
+import { runLocally } from "./local/run-pipeline.ts";
+import { createProgress } from "./progress.ts";
+import { errorInfo, fail } from "./report-error.ts";
+
+const USAGE = `Usage: orchard run <spec.yaml> [--state-dir DIR] [--json] [--no-progress]
+
+Runs the pipeline's state machine locally against embedded S3 and DynamoDB
+persisted under the state directory (default .orchard/ in the current directory).
+
+  --state-dir DIR  where local storage persists (default .orchard)
+  --json           print exactly one JSON object on stdout
+  --no-progress    no per-state progress on stderr`;
+
+/** The held-out metrics `--json` reports, in this order (roc_auc only for binary tasks). */
+const CLASSIFICATION_METRICS = [
+  "accuracy",
+  "f1_macro",
+  "precision_macro",
+  "recall_macro",
+  "log_loss",
+];
+const REGRESSION_METRICS = ["rmse", "mae", "r2"];
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      "state-dir": { type: "string" },
+      json: { type: "boolean", default: false },
+      "no-progress": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`orchard run: expected one spec file\n\n${USAGE}\n`);
+    return 2;
+  }
+  const progress = createProgress(process.stderr, !values["no-progress"]);
+  let run: LocalRun;
+  try {
+    run = await runLocally({
+      specPath: positionals[0],
+      stateDir: values["state-dir"],
+      onEvent: (e) => progress.onEvent(e),
+    });
+  } catch (err) {
+    progress.finish();
+    // The run could not start (bad spec, state directory in use): nothing was executed.
+    const info = errorInfo(err);
+    if (values.json) {
+      const out = {
+        status: "FAILED",
+        pipeline: null,
+        executionId: null,
+        promoted: false,
+        modelVersion: null,
+        metrics: {},
+        error: { state: "Start", ...info },
+      };
+      process.stdout.write(`${JSON.stringify(out)}\n`);
+    }
+    return fail("run", err);
+  }
+  progress.finish();
+  const summary = jsonSummary(run);
+  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else process.stdout.write(humanSummary(run));
+  if (run.result.error) {
+    const { state, name, message } = run.result.error;
+    process.stderr.write(`orchard run: ${state} failed: ${name}: ${message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+export function jsonSummary(run: LocalRun) {
+  const { result, state, spec } = run;
+  const promoted = state?.promote?.promoted === true;
+  return {
+    status: result.status,
+    pipeline: spec.name,
+    executionId: result.executionId,
+    promoted,
+    modelVersion: state?.evaluate?.version ?? null,
+    metrics: reportedMetrics(state?.select),
+    error: result.error
+      ? { state: result.error.state, name: result.error.name, message: result.error.message }
+      : null,
+  };
+}
+
+function reportedMetrics(select: SelectOutput | undefined): Record<string, number> {
+  if (!select) return {};
+  const all = select.metrics as unknown as Record<string, number | undefined>;
+  const names = select.classes === null ? REGRESSION_METRICS : [...CLASSIFICATION_METRICS];
+  if (select.classes?.length === 2) names.push("roc_auc");
+  return Object.fromEntries(
+    names.filter((n) => all[n] !== undefined).map((n) => [n, all[n] as number]),
+  );
+}
+
+function humanSummary(run: LocalRun): string {
+  const { result, state, spec } = run;
+  const lines: string[] = [];
+  const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(4));
+  lines.push(`\nPipeline ${spec.name}: ${result.status} (execution ${result.executionId})`);
+  if (state?.ingest) {
+    const reuse = state.ingest.created ? "new snapshot" : "snapshot reused";
+    lines.push(`  data        ${state.ingest.sourceUri} → ${state.ingest.rawUri} (${reuse})`);
+  }
+  if (state?.preprocess) {
+    const r = state.preprocess.rows;
+    lines.push(
+      `  rows        ${r.input} read, ${r.duplicatesRemoved} duplicates removed, ${r.train} train / ${r.test} test`,
+    );
+  }
+  if (state?.validate) {
+    lines.push(
+      `  validation  ${state.validate.warnings.length} warning(s), report ${state.validate.reportUri}`,
+    );
+    for (const w of state.validate.warnings) lines.push(`              ! ${w}`);
+  }
+  if (state?.select) {
+    const { best } = state.select;
+    lines.push(
+      `  best        ${best.candidateId} ${JSON.stringify(best.params)} cv ${spec.search.metric} ${fmt(best.cvMean)} ± ${fmt(best.cvStd)}`,
+    );
+    const metrics = reportedMetrics(state.select);
+    lines.push(
+      `  test        ${Object.entries(metrics)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(", ")}`,
+    );
+  }
+  if (state?.evaluate) {
+    lines.push(
+      `  gate        ${state.evaluate.promote ? "passed" : "not passed"}: ${state.evaluate.reasons.join("; ")}`,
+    );
+  }
+  lines.push(
+    `  champion    before ${run.championBefore?.version ?? "none"}, after ${run.championAfter?.version ?? "none"}${state?.promote?.promoted ? " (promoted)" : ""}`,
+  );
+  lines.push("  states");
+  for (const s of result.states.filter((x) => x.iteration === undefined)) {
+    const retries = s.attempts > 1 ? ` (${s.attempts} attempts)` : "";
+    lines.push(
+      `    ${s.name.padEnd(14)}${String(s.durationMs).padStart(7)} ms  ${s.status}${retries}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

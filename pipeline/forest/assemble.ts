@@ -16,8 +16,62 @@ export interface AssemblerTarget {
   values: Float64Array | null;
 }
 
+/** Growable flat node and leaf arrays; exact-length views are handed out at the end. */
+class FlatBuffers {
+  nodes = 0;
+  leaves = 0;
+  feature = new Int32Array(0);
+  threshold = new Float64Array(0);
+  left = new Int32Array(0);
+  right = new Int32Array(0);
+  missingLeft = new Uint8Array(0);
+  values = new Float64Array(0);
+
+  constructor(private readonly valueSize: number) {}
+
+  reserve(nodes: number, leaves: number): void {
+    if (nodes > this.feature.length) {
+      const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, b: T): T => {
+        b.set(a.subarray(0, this.nodes) as never);
+        return b;
+      };
+      this.feature = grow(this.feature, new Int32Array(nodes));
+      this.threshold = grow(this.threshold, new Float64Array(nodes));
+      this.left = grow(this.left, new Int32Array(nodes));
+      this.right = grow(this.right, new Int32Array(nodes));
+      this.missingLeft = grow(this.missingLeft, new Uint8Array(nodes));
+    }
+    const V = this.valueSize;
+    if (leaves * V > this.values.length) {
+      const values = new Float64Array(leaves * V);
+      values.set(this.values.subarray(0, this.leaves * V));
+      this.values = values;
+    }
+  }
+
+  append(tree: GrownTree): void {
+    const n = tree.feature.length;
+    const V = this.valueSize;
+    const leaves = tree.values.length / V;
+    if (this.nodes + n > this.feature.length || (this.leaves + leaves) * V > this.values.length) {
+      this.reserve(Math.ceil((this.nodes + n) * 1.5), Math.ceil((this.leaves + leaves) * 1.5));
+    }
+    this.feature.set(tree.feature, this.nodes);
+    this.threshold.set(tree.threshold, this.nodes);
+    this.left.set(tree.left, this.nodes);
+    this.right.set(tree.right, this.nodes);
+    this.missingLeft.set(tree.missingLeft, this.nodes);
+    this.values.set(tree.values, this.leaves * V);
+    this.nodes += n;
+    this.leaves += leaves;
+  }
+}
+
 export class ForestAssembler {
-  private readonly trees: GrownTree[] = [];
+  private readonly flat: FlatBuffers;
+  private readonly treeNodeOffset: Int32Array;
+  private readonly treeLeafOffset: Int32Array;
+  private added = 0;
   private readonly importanceSum: Float64Array;
   private treesWithSplits = 0;
   private readonly oobSum: Float64Array | null;
@@ -28,20 +82,32 @@ export class ForestAssembler {
     private readonly target: AssemblerTarget,
     private readonly nFeatures: number,
     private readonly nRows: number,
+    private readonly nTrees: number,
     bootstrap: boolean,
   ) {
     this.valueSize = target.task === "classification" ? target.nClasses : 1;
+    this.flat = new FlatBuffers(this.valueSize);
+    this.treeNodeOffset = new Int32Array(nTrees + 1);
+    this.treeLeafOffset = new Int32Array(nTrees + 1);
     this.importanceSum = new Float64Array(nFeatures);
     this.oobSum = bootstrap ? new Float64Array(nRows * this.valueSize) : null;
     this.oobCount = bootstrap ? new Int32Array(nRows) : null;
   }
 
   get count(): number {
-    return this.trees.length;
+    return this.added;
   }
 
   /** Adds the next tree; callers must add trees in index order. */
   add(tree: GrownTree): void {
+    if (this.added === 0) {
+      // trees of one forest are alike in size: reserve for all of them with some slack
+      const slack = 1.15 * this.nTrees;
+      this.flat.reserve(
+        Math.ceil(tree.feature.length * slack),
+        Math.ceil((tree.values.length / this.valueSize) * slack),
+      );
+    }
     let total = 0;
     for (let f = 0; f < this.nFeatures; f++) total += tree.importance[f];
     if (total > 0) {
@@ -58,49 +124,30 @@ export class ForestAssembler {
         for (let c = 0; c < V; c++) this.oobSum[r * V + c] += tree.values[l * V + c];
       }
     }
-    // the per-row leaf map is only needed for the score; drop it to keep memory flat
-    this.trees.push({ ...tree, oobLeaf: null });
+    this.flat.append(tree);
+    this.added++;
+    this.treeNodeOffset[this.added] = this.flat.nodes;
+    this.treeLeafOffset[this.added] = this.flat.leaves;
   }
 
   finish(): FlatForest {
-    const T = this.trees.length;
-    const treeNodeOffset = new Int32Array(T + 1);
-    const treeLeafOffset = new Int32Array(T + 1);
+    if (this.added !== this.nTrees) {
+      throw new Error(`The forest has ${this.added} of its ${this.nTrees} trees`);
+    }
+    const { nodes, leaves } = this.flat;
     const V = this.valueSize;
-    for (let t = 0; t < T; t++) {
-      treeNodeOffset[t + 1] = treeNodeOffset[t] + this.trees[t].feature.length;
-      treeLeafOffset[t + 1] = treeLeafOffset[t] + this.trees[t].values.length / V;
-    }
-    const nodes = treeNodeOffset[T];
-    const feature = new Int32Array(nodes);
-    const threshold = new Float64Array(nodes);
-    const left = new Int32Array(nodes);
-    const right = new Int32Array(nodes);
-    const missingLeft = new Uint8Array(nodes);
-    const values = new Float64Array(treeLeafOffset[T] * V);
-    for (let t = 0; t < T; t++) {
-      const tree = this.trees[t];
-      const o = treeNodeOffset[t];
-      feature.set(tree.feature, o);
-      threshold.set(tree.threshold, o);
-      left.set(tree.left, o);
-      right.set(tree.right, o);
-      missingLeft.set(tree.missingLeft, o);
-      values.set(tree.values, treeLeafOffset[t] * V);
-    }
-    this.trees.length = 0;
     return {
       task: this.target.task,
       nFeatures: this.nFeatures,
       nClasses: this.target.task === "classification" ? this.target.nClasses : 0,
-      treeNodeOffset,
-      treeLeafOffset,
-      feature,
-      threshold,
-      left,
-      right,
-      missingLeft,
-      values,
+      treeNodeOffset: this.treeNodeOffset,
+      treeLeafOffset: this.treeLeafOffset,
+      feature: this.flat.feature.subarray(0, nodes),
+      threshold: this.flat.threshold.subarray(0, nodes),
+      left: this.flat.left.subarray(0, nodes),
+      right: this.flat.right.subarray(0, nodes),
+      missingLeft: this.flat.missingLeft.subarray(0, nodes),
+      values: this.flat.values.subarray(0, leaves * V),
       featureImportance: this.importance(),
       oobScore: this.oobScore(),
     };

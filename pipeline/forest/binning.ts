@@ -18,6 +18,9 @@ import { sortFloat64 } from "./radix-sort.ts";
 /** Rows used to place the edges; more only costs sort time. */
 export const BIN_SAMPLE_ROWS = 200_000;
 
+/** Values copied out for sorting at a time (4 MiB): bounds binning's extra memory. */
+const SORT_BUFFER_VALUES = 1 << 19;
+
 export interface BinnedFeatures {
   nRows: number;
   nFeatures: number;
@@ -87,25 +90,30 @@ export function binFeatures(
   const { rows, cols, values } = X;
   const sample = sampleRows(rows, seed);
   const sampled = sample ? sample.length : rows;
-  // column-major copy of the (sampled) rows without NaN, one column at a time sorted in place
-  const columns = new Float64Array(sampled * cols);
-  const filled = new Int32Array(cols);
-  for (let i = 0; i < sampled; i++) {
-    const ro = (sample ? sample[i] : i) * cols;
-    for (let f = 0; f < cols; f++) {
-      const x = values[ro + f];
-      if (!Number.isNaN(x)) columns[f * sampled + filled[f]++] = x;
-    }
-  }
   const nValueBins = new Int32Array(cols);
   const edgeOffset = new Int32Array(cols + 1);
   const allEdges: number[][] = [];
-  for (let f = 0; f < cols; f++) {
-    const sorted = sortFloat64(columns.subarray(f * sampled, f * sampled + filled[f]));
-    const edges = quantileEdges(sorted, maxBins - 1);
-    allEdges.push(edges);
-    nValueBins[f] = edges.length + 1;
-    edgeOffset[f + 1] = edgeOffset[f] + edges.length;
+  // column-major copies of a few columns at a time (NaN dropped), each sorted in place
+  const chunk = Math.max(1, Math.min(cols, Math.floor(SORT_BUFFER_VALUES / sampled)));
+  const columns = new Float64Array(sampled * chunk);
+  const filled = new Int32Array(chunk);
+  for (let f0 = 0; f0 < cols; f0 += chunk) {
+    const width = Math.min(chunk, cols - f0);
+    filled.fill(0);
+    for (let i = 0; i < sampled; i++) {
+      const ro = (sample ? sample[i] : i) * cols + f0;
+      for (let k = 0; k < width; k++) {
+        const x = values[ro + k];
+        if (!Number.isNaN(x)) columns[k * sampled + filled[k]++] = x;
+      }
+    }
+    for (let k = 0; k < width; k++) {
+      const sorted = sortFloat64(columns.subarray(k * sampled, k * sampled + filled[k]));
+      const edges = quantileEdges(sorted, maxBins - 1);
+      allEdges.push(edges);
+      nValueBins[f0 + k] = edges.length + 1;
+      edgeOffset[f0 + k + 1] = edgeOffset[f0 + k] + edges.length;
+    }
   }
   const edges = new Float64Array(edgeOffset[cols]);
   for (let f = 0; f < cols; f++) edges.set(allEdges[f], edgeOffset[f]);

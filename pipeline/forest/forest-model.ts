@@ -81,6 +81,33 @@ export class OrchardForestModel implements ForestModel {
     return this.average(X, this.nClasses);
   }
 
+  /**
+   * The tree-local leaf index every row lands in, rows x trees row-major (scikit-learn's
+   * `apply`, with leaf indices instead of node ids).
+   */
+  apply(X: FeatureMatrix): Int32Array {
+    checkMatrixWidth(X, this.nFeatures);
+    const T = this.nTrees;
+    const out = new Int32Array(X.rows * T);
+    for (let t = 0; t < T; t++) {
+      for (let r = 0; r < X.rows; r++) out[r * T + t] = this.leafOf(X, r, t);
+    }
+    return out;
+  }
+
+  private leafOf(X: FeatureMatrix, r: number, t: number): number {
+    const { feature, threshold, left, right, missingLeft } = this.flat;
+    const nb = this.flat.treeNodeOffset[t];
+    const xo = r * X.cols;
+    let node = nb;
+    while (feature[node] >= 0) {
+      const v = X.values[xo + feature[node]];
+      const goLeft = v <= threshold[node] || (Number.isNaN(v) && missingLeft[node] === 1);
+      node = nb + (goLeft ? left[node] : right[node]);
+    }
+    return left[node];
+  }
+
   /** Mean over trees of the leaf values each row lands in; V values per leaf. */
   private average(X: FeatureMatrix, V: number): Float64Array {
     checkMatrixWidth(X, this.nFeatures);

@@ -9,7 +9,7 @@ import { OrchardForestModel } from "./forest-model.ts";
 import { DEFAULT_MAX_BINS, resolveMaxFeatures } from "./params.ts";
 import { TreeBuilder, type TreeSettings, type TreeTarget } from "./tree-builder.ts";
 import type { ForestParams } from "./types.ts";
-import { growTreesInWorkers } from "./worker-pool.ts";
+import { growTreesInParallel } from "./worker-pool.ts";
 
 function sharedCopy<T extends Int32Array | Float64Array>(
   a: T,
@@ -48,10 +48,11 @@ export async function trainOrchardForest(
     { task: y.kind, nClasses: target.nClasses, codes: target.codes, values: target.values },
     X.cols,
     X.rows,
+    params.trees,
     params.bootstrap,
   );
   if (parallel) {
-    await growTreesInWorkers({ data, target, settings }, params.trees, workers, (tree) =>
+    await growTreesInParallel({ data, target, settings }, params.trees, workers, (tree) =>
       assembler.add(tree),
     );
   } else {

@@ -31,6 +31,9 @@ import { GiniSplitSearch } from "./gini-split.ts";
 import { MseSplitSearch } from "./mse-split.ts";
 import type { SplitSearch } from "./split-search.ts";
 
+/** Node capacity a builder starts with; it doubles as trees need more. */
+const INITIAL_NODES = 4096;
+
 export interface TreeTarget {
   /** 0 for regression. */
   nClasses: number;
@@ -89,17 +92,17 @@ export class TreeBuilder {
   private readonly featOrder: Int32Array;
 
   // nodes of the current tree
-  private readonly stack: Int32Array;
-  private readonly nodeStart: Int32Array;
-  private readonly nodeEnd: Int32Array;
-  private readonly nodeDepth: Int32Array;
-  private readonly nodeStats: Float64Array;
-  private readonly feature: Int32Array;
-  private readonly threshold: Float64Array;
-  private readonly left: Int32Array;
-  private readonly right: Int32Array;
-  private readonly missingLeft: Uint8Array;
-  private readonly splitBin: Int32Array;
+  private stack: Int32Array;
+  private nodeStart: Int32Array;
+  private nodeEnd: Int32Array;
+  private nodeDepth: Int32Array;
+  private nodeStats: Float64Array;
+  private feature: Int32Array;
+  private threshold: Float64Array;
+  private left: Int32Array;
+  private right: Int32Array;
+  private missingLeft: Uint8Array;
+  private splitBin: Int32Array;
   private values: Float64Array;
 
   constructor(data: BinnedFeatures, target: TreeTarget, settings: TreeSettings) {
@@ -127,19 +130,43 @@ export class TreeBuilder {
     this.yCodes = target.codes;
     this.yValues = target.values;
     this.featOrder = new Int32Array(data.nFeatures);
-    const maxNodes = 2 * n + 1;
-    this.stack = new Int32Array(maxNodes);
-    this.nodeStart = new Int32Array(maxNodes);
-    this.nodeEnd = new Int32Array(maxNodes);
-    this.nodeDepth = new Int32Array(maxNodes);
-    this.nodeStats = new Float64Array(maxNodes * this.search.statSize);
-    this.feature = new Int32Array(maxNodes);
-    this.threshold = new Float64Array(maxNodes);
-    this.left = new Int32Array(maxNodes);
-    this.right = new Int32Array(maxNodes);
-    this.missingLeft = new Uint8Array(maxNodes);
-    this.splitBin = new Int32Array(maxNodes);
-    this.values = new Float64Array(Math.min(maxNodes, 1024) * this.search.valueSize);
+    const capacity = Math.min(2 * n + 1, INITIAL_NODES);
+    this.stack = new Int32Array(capacity);
+    this.nodeStart = new Int32Array(capacity);
+    this.nodeEnd = new Int32Array(capacity);
+    this.nodeDepth = new Int32Array(capacity);
+    this.nodeStats = new Float64Array(capacity * this.search.statSize);
+    this.feature = new Int32Array(capacity);
+    this.threshold = new Float64Array(capacity);
+    this.left = new Int32Array(capacity);
+    this.right = new Int32Array(capacity);
+    this.missingLeft = new Uint8Array(capacity);
+    this.splitBin = new Int32Array(capacity);
+    this.values = new Float64Array(capacity * this.search.valueSize);
+  }
+
+  /** Doubles the node arrays (kept across trees, so this happens a few times per builder). */
+  private growNodes(): void {
+    const grow = <T extends Int32Array | Float64Array | Uint8Array>(
+      a: T,
+      make: (n: number) => T,
+    ): T => {
+      const b = make(a.length * 2);
+      b.set(a as never);
+      return b;
+    };
+    const i32 = (n: number) => new Int32Array(n);
+    this.stack = grow(this.stack, i32);
+    this.nodeStart = grow(this.nodeStart, i32);
+    this.nodeEnd = grow(this.nodeEnd, i32);
+    this.nodeDepth = grow(this.nodeDepth, i32);
+    this.nodeStats = grow(this.nodeStats, (n) => new Float64Array(n));
+    this.feature = grow(this.feature, i32);
+    this.threshold = grow(this.threshold, (n) => new Float64Array(n));
+    this.left = grow(this.left, i32);
+    this.right = grow(this.right, i32);
+    this.missingLeft = grow(this.missingLeft, (n) => new Uint8Array(n));
+    this.splitBin = grow(this.splitBin, i32);
   }
 
   /** Grows tree `treeIndex` of the forest. */
@@ -162,6 +189,7 @@ export class TreeBuilder {
         leafCount = this.makeLeaf(id, leafCount);
         continue;
       }
+      if (nodeCount + 2 > this.feature.length) this.growNodes();
       const l = nodeCount;
       const r = nodeCount + 1;
       nodeCount += 2;

@@ -1,17 +1,23 @@
 /**
- * Grows trees on worker threads. Each worker gets the binned matrix and target once, backed by
- * SharedArrayBuffers (no per-tree copies), then is handed tree indices one at a time as it
- * frees up, so a slow tree never idles the other cores. Finished trees are handed to `onTree`
- * strictly in index order, whatever order they finish in.
+ * Grows trees on several threads: the calling thread plus `threads - 1` worker threads. All
+ * of them claim tree indices from one shared atomic counter, so a slow tree never idles a
+ * core and no thread waits for a message to get work. Each worker receives the binned matrix
+ * and target once, backed by SharedArrayBuffers (no per-tree copies), and moves each grown
+ * tree back. Trees reach `onTree` strictly in index order, whoever grew them.
+ *
+ * The calling thread yields to its event loop between its own trees, which is when worker
+ * results are received. Using it as one of the threads saves a whole worker (an isolate,
+ * tens of MB) and its start-up time.
  *
  * Starting a worker: from sources (this file is `.ts`) the worker runs worker-bootstrap.mjs,
  * which registers tsx and imports worker.ts — this works under tsx, vitest and
  * `node bin/orchard.js`. From a bundle (this module is `.js`), the bundler must emit
  * pipeline/forest/worker.ts as `forest-worker.js` next to the bundle that contains this code.
  */
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
-import type { GrownTree } from "./tree-builder.ts";
-import type { GrowReply, WorkerInit } from "./worker-protocol.ts";
+import { type GrownTree, TreeBuilder } from "./tree-builder.ts";
+import { claimTree, type WorkerInit, type WorkerReply } from "./worker-protocol.ts";
 
 export const BUNDLED_WORKER_FILE = "forest-worker.js";
 
@@ -22,61 +28,80 @@ export function workerEntryUrl(): URL {
     : new URL(`./${BUNDLED_WORKER_FILE}`, here);
 }
 
-export function growTreesInWorkers(
-  init: WorkerInit,
+export async function growTreesInParallel(
+  init: Omit<WorkerInit, "nTrees" | "nextTree">,
   nTrees: number,
-  nWorkers: number,
+  threads: number,
   onTree: (tree: GrownTree, treeIndex: number) => void,
 ): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const workers: Worker[] = [];
-    const pending = new Map<number, GrownTree>();
-    let nextToSend = 0;
-    let nextToEmit = 0;
-    let settled = false;
+  const nextTree = new Int32Array(new SharedArrayBuffer(4));
+  const workerInit: WorkerInit = { ...init, nTrees, nextTree };
+  const pending = new Map<number, GrownTree>();
+  let nextToEmit = 0;
+  let failure: unknown = null;
+  let running = 0;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
 
-    const finish = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
-      const stops = workers.map((w) => w.terminate());
-      Promise.allSettled(stops).then(() => (err ? reject(err) : resolve()));
-    };
-
-    const sendNext = (w: Worker) => {
-      if (nextToSend < nTrees) w.postMessage({ treeIndex: nextToSend++ });
-    };
-
-    const onReply = (w: Worker, reply: GrowReply) => {
-      if (settled) return;
-      if (reply.error !== undefined) {
-        finish(new Error(`Growing tree ${reply.treeIndex} failed in a worker: ${reply.error}`));
-        return;
-      }
-      sendNext(w);
-      pending.set(reply.treeIndex, reply.tree);
+  const deliver = (tree: GrownTree, i: number) => {
+    pending.set(i, tree);
+    while (failure === null && pending.has(nextToEmit)) {
+      const next = pending.get(nextToEmit)!;
+      pending.delete(nextToEmit);
       try {
-        while (pending.has(nextToEmit)) {
-          const tree = pending.get(nextToEmit)!;
-          pending.delete(nextToEmit);
-          onTree(tree, nextToEmit++);
-        }
+        onTree(next, nextToEmit++);
       } catch (err) {
-        finish(err);
-        return;
+        failure = err;
       }
-      if (nextToEmit === nTrees) finish();
-    };
-
-    const count = Math.max(1, Math.min(nWorkers, nTrees));
-    for (let i = 0; i < count; i++) {
-      const w = new Worker(workerEntryUrl(), { workerData: init });
-      workers.push(w);
-      w.on("message", (reply: GrowReply) => onReply(w, reply));
-      w.on("error", (err) => finish(err));
-      w.on("exit", (code) => {
-        if (!settled) finish(new Error(`A forest worker exited early with code ${code}`));
-      });
-      sendNext(w);
     }
-  });
+  };
+
+  const workers: Worker[] = [];
+  for (let w = 0; w < Math.min(threads, nTrees) - 1; w++) {
+    const worker = new Worker(workerEntryUrl(), { workerData: workerInit });
+    running++;
+    let finished = false;
+    const stop = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      running--;
+      if (err !== null && failure === null) failure = err;
+      notify();
+    };
+    worker.on("message", (msg: WorkerReply) => {
+      if (msg.kind === "tree") deliver(msg.tree, msg.treeIndex);
+      else if (msg.kind === "error") {
+        stop(new Error(`Growing tree ${msg.treeIndex} failed in a worker: ${msg.message}`));
+      } else stop(null);
+      notify();
+    });
+    worker.on("error", (err) => stop(err));
+    worker.on("exit", (code) =>
+      stop(code === 0 ? null : new Error(`A forest worker exited with code ${code}`)),
+    );
+    workers.push(worker);
+  }
+
+  try {
+    const builder = new TreeBuilder(init.data, init.target, init.settings);
+    for (let i = claimTree(nextTree, nTrees); i >= 0 && failure === null; ) {
+      deliver(builder.grow(i), i);
+      await yieldToEventLoop();
+      i = claimTree(nextTree, nTrees);
+    }
+    // wait for the trees the workers still grow
+    while (failure === null && nextToEmit < nTrees && running > 0) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    Atomics.store(nextTree, 0, nTrees);
+    await Promise.allSettled(workers.map((w) => w.terminate()));
+  }
+  if (failure !== null) throw failure;
+  if (nextToEmit !== nTrees) throw new Error(`Only ${nextToEmit} of ${nTrees} trees were grown`);
 }

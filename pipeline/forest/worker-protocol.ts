@@ -7,17 +7,22 @@ export interface WorkerInit {
   data: BinnedFeatures;
   target: TreeTarget;
   settings: TreeSettings;
+  nTrees: number;
+  /** Int32Array over a SharedArrayBuffer; slot 0 is the next unclaimed tree index. */
+  nextTree: Int32Array;
 }
 
-/** Trainer -> worker: grow this tree. */
-export interface GrowRequest {
-  treeIndex: number;
-}
+/** Worker -> trainer: one grown tree, a failure, or "no trees left". */
+export type WorkerReply =
+  | { kind: "tree"; treeIndex: number; tree: GrownTree }
+  | { kind: "error"; treeIndex: number; message: string }
+  | { kind: "done" };
 
-/** Worker -> trainer. */
-export type GrowReply =
-  | { treeIndex: number; tree: GrownTree; error?: undefined }
-  | { treeIndex: number; tree?: undefined; error: string };
+/** Claims the next tree to grow, or -1 when all are claimed (safe across threads). */
+export function claimTree(nextTree: Int32Array, nTrees: number): number {
+  const i = Atomics.add(nextTree, 0, 1);
+  return i < nTrees ? i : -1;
+}
 
 /** The buffers of a tree, moved (not copied) back to the trainer. */
 export function treeTransferList(tree: GrownTree): ArrayBuffer[] {

@@ -1,15 +1,16 @@
 /**
  * Entry of a forest worker thread: builds one TreeBuilder over the shared binned data, then
- * grows whichever tree index the trainer asks for and moves the result back. Kept as its own
- * file so a bundler can emit it as a second entry (see worker-pool.ts).
+ * claims tree indices from the shared counter until none are left, moving each grown tree
+ * back to the trainer. Kept as its own file so a bundler can emit it as a second entry (see
+ * worker-pool.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { TreeBuilder } from "./tree-builder.ts";
 import {
-  type GrowReply,
-  type GrowRequest,
+  claimTree,
   treeTransferList,
   type WorkerInit,
+  type WorkerReply,
 } from "./worker-protocol.ts";
 
 const port = parentPort;
@@ -17,20 +18,21 @@ if (!port) throw new Error("pipeline/forest/worker.ts must run in a worker threa
 const init = workerData as WorkerInit;
 const builder = new TreeBuilder(init.data, init.target, init.settings);
 
-port.on("message", (msg: GrowRequest) => {
-  let reply: GrowReply;
+for (
+  let i = claimTree(init.nextTree, init.nTrees);
+  i >= 0;
+  i = claimTree(init.nextTree, init.nTrees)
+) {
   try {
-    const tree = builder.grow(msg.treeIndex);
+    const tree = builder.grow(i);
     port.postMessage(
-      { treeIndex: msg.treeIndex, tree } satisfies GrowReply,
+      { kind: "tree", treeIndex: i, tree } satisfies WorkerReply,
       treeTransferList(tree),
     );
-    return;
   } catch (err) {
-    reply = {
-      treeIndex: msg.treeIndex,
-      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-    };
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    port.postMessage({ kind: "error", treeIndex: i, message } satisfies WorkerReply);
+    break;
   }
-  port.postMessage(reply);
-});
+}
+port.postMessage({ kind: "done" } satisfies WorkerReply);

@@ -14,6 +14,8 @@ Run "orchard <command> --help" for a command's options.`;
 
 const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   run: () => import("./run.ts"),
+  predict: () => import("./predict.ts"),
+  models: () => import("./models.ts"),
 };
 
 async function main(argv: string[]): Promise<number> {

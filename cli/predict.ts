@@ -1,0 +1,143 @@
+/**
+ * Usage: orchard predict <spec.yaml> --input FILE [--state-dir DIR]
+ *
+ * Predicts every row of FILE (CSV, or JSON Lines: .csv, .jsonl, .ndjson) with the pipeline's
+ * champion model from the local registry and prints one JSON object per input row, in input
+ * order, on stdout:
+ *
+ *   {"prediction": "Adelie", "probabilities": {"Adelie": 0.97, "Chinstrap": 0.02, "Gentoo": 0.01}}
+ *   {"prediction": 412.5}                       (regression: no probabilities)
+ *
+ * Columns the model does not use (the target, ids) are ignored. A missing feature column or a
+ * value of the wrong type stops before anything is printed, naming the row and column.
+ * Exit 0 success, 1 bad input or no champion yet (run the pipeline first), 2 usage error.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { championBundle, NoChampionError } from "../lambdas/predict.ts";
+import { DataFormatError, OrchardError } from "../pipeline/errors.ts";
+import type { Prediction } from "../pipeline/model/bundle.ts";
+import type { RawRow } from "../pipeline/model/schema.ts";
+import { parse, UsageError } from "./args.ts";
+import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pipeline.ts";
+import { parseRows, rowFormatOf } from "./read-rows.ts";
+import { fail } from "./report-error.ts";
+
+const USAGE = `Usage: orchard predict <spec.yaml> --input FILE [--state-dir DIR]
+
+Predicts every row of FILE with the pipeline's champion model and prints one JSON
+object per row, in input order: {"prediction": …, "probabilities": {label: p}}.
+
+  --input FILE     rows to predict: .csv (with a header) or .jsonl/.ndjson
+  --state-dir DIR  the local storage "orchard run" wrote (default .orchard)`;
+
+export interface PredictFileOptions {
+  specPath: string;
+  inputPath: string;
+  stateDir?: string;
+}
+
+export interface PredictFileResult {
+  pipeline: string;
+  modelVersion: string;
+  predictions: Prediction[];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parse(
+      argv,
+      {
+        input: { type: "string" },
+        "state-dir": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      USAGE,
+    );
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError(`expected one spec file\n\n${USAGE}`);
+    if (!values.input) throw new UsageError(`--input FILE is required\n\n${USAGE}`);
+    const result = await predictFile({
+      specPath: positionals[0],
+      inputPath: values.input,
+      stateDir: values["state-dir"],
+    });
+    if (result.predictions.length > 0) {
+      process.stdout.write(`${result.predictions.map((p) => JSON.stringify(p)).join("\n")}\n`);
+    }
+    return 0;
+  } catch (err) {
+    return fail("predict", err);
+  }
+}
+
+/** Reads the input, then scores it with the champion in the local registry under `stateDir`. */
+export async function predictFile(options: PredictFileOptions): Promise<PredictFileResult> {
+  const format = rowFormatOf(options.inputPath);
+  if (!format) {
+    throw new UsageError(
+      `--input ${options.inputPath}: expected a .csv, .jsonl or .ndjson file\n\n${USAGE}`,
+    );
+  }
+  const { spec } = await loadSpecFile(options.specPath);
+  const rows = parseRows(await readInput(options.inputPath), format, options.inputPath);
+  const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
+  const runCommand = `orchard run ${options.specPath}${options.stateDir === undefined ? "" : ` --state-dir ${options.stateDir}`}`;
+  const noChampion = () =>
+    new NoChampionError(
+      `pipeline "${spec.name}" has no champion model in ${stateDir} yet; run "${runCommand}" until a model is promoted, then predict again`,
+    );
+  // A state directory that does not exist holds no model: say so instead of creating it.
+  if (!existsSync(stateDir)) throw noChampion();
+  return withLocalStores(stateDir, async () => {
+    let champion: Awaited<ReturnType<typeof championBundle>>;
+    try {
+      champion = await championBundle(spec.name);
+    } catch (err) {
+      if (err instanceof NoChampionError) throw noChampion();
+      throw err;
+    }
+    return {
+      pipeline: spec.name,
+      modelVersion: champion.version,
+      predictions: predictRows(champion.bundle, rows, options.inputPath),
+    };
+  });
+}
+
+async function readInput(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const what = code === "ENOENT" ? "does not exist" : `cannot be read (${code})`;
+    throw new DataFormatError(
+      `input file ${path} ${what}; check --input`,
+      { file: path },
+      { cause },
+    );
+  }
+}
+
+/** The bundle's predictions; its row/column errors are re-raised naming the input file too. */
+function predictRows(
+  bundle: { predict(rows: RawRow[]): Prediction[] },
+  rows: RawRow[],
+  file: string,
+): Prediction[] {
+  try {
+    return bundle.predict(rows);
+  } catch (err) {
+    if (!(err instanceof OrchardError)) throw err;
+    const ErrorClass = err.constructor as new (
+      message: string,
+      location: OrchardError["location"],
+      options: { cause: unknown },
+    ) => OrchardError;
+    throw new ErrorClass(`${file}: ${err.message}`, { ...err.location, file }, { cause: err });
+  }
+}

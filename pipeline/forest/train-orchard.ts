@@ -9,7 +9,7 @@ import { OrchardForestModel } from "./forest-model.ts";
 import { DEFAULT_MAX_BINS, resolveMaxFeatures } from "./params.ts";
 import { TreeBuilder, type TreeSettings, type TreeTarget } from "./tree-builder.ts";
 import type { ForestParams } from "./types.ts";
-import { growTreesInParallel } from "./worker-pool.ts";
+import { growTreesInParallel, type ParallelOptions } from "./worker-pool.ts";
 
 function sharedCopy<T extends Int32Array | Float64Array>(
   a: T,
@@ -26,8 +26,9 @@ export async function trainOrchardForest(
   y: Target,
   params: ForestParams,
   workers: number,
+  parallelOptions: ParallelOptions = {},
 ): Promise<OrchardForestModel> {
-  const parallel = workers > 1 && params.trees > 1;
+  const parallel = (workers > 1 && params.trees > 1) || parallelOptions.callerGrows === false;
   const data = binFeatures(X, params.maxBins ?? DEFAULT_MAX_BINS, params.seed, parallel);
   let target: TreeTarget;
   if (y.kind === "classification") {
@@ -52,8 +53,12 @@ export async function trainOrchardForest(
     params.bootstrap,
   );
   if (parallel) {
-    await growTreesInParallel({ data, target, settings }, params.trees, workers, (tree) =>
-      assembler.add(tree),
+    await growTreesInParallel(
+      { data, target, settings },
+      params.trees,
+      workers,
+      (tree) => assembler.add(tree),
+      parallelOptions,
     );
   } else {
     const builder = new TreeBuilder(data, target, settings);

@@ -28,18 +28,29 @@ export function workerEntryUrl(): URL {
     : new URL(`./${BUNDLED_WORKER_FILE}`, here);
 }
 
+export interface ParallelOptions {
+  /**
+   * Whether the calling thread grows trees too (default). Off, `threads` worker threads grow
+   * them all: tests use this to make sure workers really build the trees they compare.
+   */
+  callerGrows?: boolean;
+}
+
 export async function growTreesInParallel(
   init: Omit<WorkerInit, "nTrees" | "nextTree">,
   nTrees: number,
   threads: number,
   onTree: (tree: GrownTree, treeIndex: number) => void,
+  options: ParallelOptions = {},
 ): Promise<void> {
+  const callerGrows = options.callerGrows ?? true;
   const nextTree = new Int32Array(new SharedArrayBuffer(4));
   const workerInit: WorkerInit = { ...init, nTrees, nextTree };
   const pending = new Map<number, GrownTree>();
   let nextToEmit = 0;
   let failure: unknown = null;
   let running = 0;
+  let shuttingDown = false;
   let wake: (() => void) | null = null;
   const notify = () => {
     wake?.();
@@ -60,12 +71,13 @@ export async function growTreesInParallel(
   };
 
   const workers: Worker[] = [];
-  for (let w = 0; w < Math.min(threads, nTrees) - 1; w++) {
+  const nWorkers = Math.min(threads, nTrees) - (callerGrows ? 1 : 0);
+  for (let w = 0; w < nWorkers; w++) {
     const worker = new Worker(workerEntryUrl(), { workerData: workerInit });
     running++;
     let finished = false;
     const stop = (err: unknown) => {
-      if (finished) return;
+      if (finished || shuttingDown) return;
       finished = true;
       running--;
       if (err !== null && failure === null) failure = err;
@@ -86,11 +98,13 @@ export async function growTreesInParallel(
   }
 
   try {
-    const builder = new TreeBuilder(init.data, init.target, init.settings);
-    for (let i = claimTree(nextTree, nTrees); i >= 0 && failure === null; ) {
-      deliver(builder.grow(i), i);
-      await yieldToEventLoop();
-      i = claimTree(nextTree, nTrees);
+    if (callerGrows) {
+      const builder = new TreeBuilder(init.data, init.target, init.settings);
+      for (let i = claimTree(nextTree, nTrees); i >= 0 && failure === null; ) {
+        deliver(builder.grow(i), i);
+        await yieldToEventLoop();
+        i = claimTree(nextTree, nTrees);
+      }
     }
     // wait for the trees the workers still grow
     while (failure === null && nextToEmit < nTrees && running > 0) {
@@ -99,6 +113,8 @@ export async function growTreesInParallel(
       });
     }
   } finally {
+    // workers still starting or finishing are not needed any more: their exit is no failure
+    shuttingDown = true;
     Atomics.store(nextTree, 0, nTrees);
     await Promise.allSettled(workers.map((w) => w.terminate()));
   }

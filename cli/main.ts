@@ -2,6 +2,7 @@
  * Entry of the `orchard` command: dispatches to one module per subcommand.
  * Exit codes: 0 success, 1 the job failed, 2 usage error.
  */
+import { fail } from "./report-error.ts";
 
 const USAGE = `Usage: orchard <command> [options]
 
@@ -29,7 +30,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`orchard: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
-  return (await load()).main(rest);
+  try {
+    return await (await load()).main(rest);
+  } catch (err) {
+    // A command that lets an error escape (e.g. a usage error) still gets one line and its code.
+    return fail(command, err);
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -66,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
       inputPath: values.input,
       stateDir: values["state-dir"],
     });
+    // A reader that stops early (`| head`) closes the pipe: that is not a failure.
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
     if (result.predictions.length > 0) {
       process.stdout.write(`${result.predictions.map((p) => JSON.stringify(p)).join("\n")}\n`);
     }

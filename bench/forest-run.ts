@@ -28,12 +28,15 @@ const params = {
   bootstrap: true,
   seed: args.seed,
 };
+const cpu0 = process.cpuUsage();
 let t0 = performance.now();
 const model = await fitForest(train.X, train.y, params, {
   engine: args.engine,
   workers: args.workers,
 });
 const fitSeconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const fitCpuSeconds = (cpu.user + cpu.system) / 1e6;
 t0 = performance.now();
 const predicted = model.predict(test.X);
 const predictSeconds = (performance.now() - t0) / 1000;
@@ -46,5 +49,6 @@ process.stdout.write(
     accuracy: correct / predicted.length,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     oobScore: model.oobScore,
+    fitCpuSeconds,
   })}\n`,
 );

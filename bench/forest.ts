@@ -113,7 +113,7 @@ function runOrchard(
   workers: number,
   trees: number,
   seed: number,
-): Omit<Result, "engine" | "workers" | "trainRows" | "features" | "trees"> {
+): Record<string, number> {
   const source = fileURLToPath(new URL("./forest-run.ts", import.meta.url));
   const args = JSON.stringify({ dir, engine, workers, trees, seed, ...shape });
   const out = execFileSync(
@@ -223,23 +223,26 @@ async function main(): Promise<void> {
   );
   const results: Result[] = [];
   const base = { trainRows: shape.trainRows, features: shape.features, trees };
-  const emit = (r: Result) => {
+  const emit = (r: Result, extra: Record<string, unknown>) => {
     results.push(r);
     if (opts.json) console.log(JSON.stringify(r));
+    const cpu =
+      typeof extra.fitCpuSeconds === "number" ? ` (${fmt(extra.fitCpuSeconds, 2)} s CPU)` : "";
+    const oob = typeof extra.oobScore === "number" ? `, OOB ${fmt(extra.oobScore, 4)}` : "";
     log(
-      `  ${r.engine} x${r.workers}: fit ${fmt(r.fitSeconds, 2)} s, accuracy ${fmt(r.accuracy, 4)}, peak RSS ${fmt(r.peakRssMb, 0)} MB`,
+      `  ${r.engine} x${r.workers}: fit ${fmt(r.fitSeconds, 2)} s${cpu}, accuracy ${fmt(r.accuracy, 4)}${oob}, peak RSS ${fmt(r.peakRssMb, 0)} MB`,
     );
   };
   try {
     for (const workers of allCores > 1 ? [1, allCores] : [1]) {
       log(`orchard, ${workers} worker(s)...`);
       const r = runOrchard(runner, "orchard", dir, shape, workers, trees, seed);
-      emit({ engine: "orchard", workers, ...base, ...pick(r) });
+      emit({ engine: "orchard", workers, ...base, ...pick(r) }, r);
     }
     if (shape.trainRows <= ML_RANDOM_FOREST_MAX_ROWS) {
       log("ml-random-forest...");
       const r = runOrchard(runner, "ml-random-forest", dir, shape, 1, trees, seed);
-      emit({ engine: "ml-random-forest", workers: 1, ...base, ...pick(r) });
+      emit({ engine: "ml-random-forest", workers: 1, ...base, ...pick(r) }, r);
     } else {
       log(
         `ml-random-forest: skipped (${shape.trainRows} train rows > ${ML_RANDOM_FOREST_MAX_ROWS}; it would take hours)`,
@@ -247,7 +250,7 @@ async function main(): Promise<void> {
     }
     log("scikit-learn (n_jobs=1)...");
     const sk = runSklearn(dir, shape, trees, seed);
-    if (sk) emit({ engine: "sklearn", workers: 1, ...base, ...pick(sk) });
+    if (sk) emit({ engine: "sklearn", workers: 1, ...base, ...pick(sk) }, sk);
   } finally {
     removeSplit(dir);
   }

@@ -93,9 +93,13 @@ export function binFeatures(
   const nValueBins = new Int32Array(cols);
   const edgeOffset = new Int32Array(cols + 1);
   const allEdges: number[][] = [];
-  // column-major copies of a few columns at a time (NaN dropped), each sorted in place
+  const storage = shared ? new SharedArrayBuffer(rows * cols) : new ArrayBuffer(rows * cols);
+  const binned = new Uint8Array(storage);
+  // column-major copies of a few columns at a time (NaN dropped), each sorted in place; without
+  // sampling the sort carries row numbers, so bins are assigned in one walk over sorted values
   const chunk = Math.max(1, Math.min(cols, Math.floor(SORT_BUFFER_VALUES / sampled)));
   const columns = new Float64Array(sampled * chunk);
+  const rowOf = sample ? null : new Int32Array(sampled * chunk);
   const filled = new Int32Array(chunk);
   for (let f0 = 0; f0 < cols; f0 += chunk) {
     const width = Math.min(chunk, cols - f0);
@@ -104,29 +108,45 @@ export function binFeatures(
       const ro = (sample ? sample[i] : i) * cols + f0;
       for (let k = 0; k < width; k++) {
         const x = values[ro + k];
-        if (!Number.isNaN(x)) columns[k * sampled + filled[k]++] = x;
+        if (Number.isNaN(x)) continue;
+        const at = k * sampled + filled[k]++;
+        columns[at] = x;
+        if (rowOf) rowOf[at] = i;
       }
     }
     for (let k = 0; k < width; k++) {
-      const sorted = sortFloat64(columns.subarray(k * sampled, k * sampled + filled[k]));
+      const f = f0 + k;
+      const from = k * sampled;
+      const to = from + filled[k];
+      const rowsOfColumn = rowOf ? rowOf.subarray(from, to) : undefined;
+      const sorted = sortFloat64(columns.subarray(from, to), rowsOfColumn);
       const edges = quantileEdges(sorted, maxBins - 1);
       allEdges.push(edges);
-      nValueBins[f0 + k] = edges.length + 1;
-      edgeOffset[f0 + k + 1] = edgeOffset[f0 + k] + edges.length;
+      nValueBins[f] = edges.length + 1;
+      edgeOffset[f + 1] = edgeOffset[f] + edges.length;
+      if (rowsOfColumn) {
+        const base = f * rows;
+        binned.fill(nValueBins[f], base, base + rows);
+        let e = 0;
+        for (let i = 0; i < sorted.length; i++) {
+          const x = sorted[i];
+          while (e < edges.length && x > edges[e]) e++;
+          binned[base + rowsOfColumn[i]] = e;
+        }
+      }
     }
   }
   const edges = new Float64Array(edgeOffset[cols]);
   for (let f = 0; f < cols; f++) edges.set(allEdges[f], edgeOffset[f]);
-
-  const storage = shared ? new SharedArrayBuffer(rows * cols) : new ArrayBuffer(rows * cols);
-  const binned = new Uint8Array(storage);
-  for (let r = 0; r < rows; r++) {
-    const ro = r * cols;
-    for (let f = 0; f < cols; f++) {
-      const x = values[ro + f];
-      binned[f * rows + r] = Number.isNaN(x)
-        ? nValueBins[f]
-        : binOf(edges, edgeOffset[f], edgeOffset[f + 1], x);
+  if (sample) {
+    for (let r = 0; r < rows; r++) {
+      const ro = r * cols;
+      for (let f = 0; f < cols; f++) {
+        const x = values[ro + f];
+        binned[f * rows + r] = Number.isNaN(x)
+          ? nValueBins[f]
+          : binOf(edges, edgeOffset[f], edgeOffset[f + 1], x);
+      }
     }
   }
   return { nRows: rows, nFeatures: cols, binned, nValueBins, edges, edgeOffset };

@@ -4,11 +4,14 @@
  * unsigned order is numeric order (flip all bits of negatives, only the sign bit of the rest);
  * eight stable byte passes sort the (hi, lo) word pairs, skipping any byte that is the same
  * in every key (common in exponents). Byte digits keep the scatter within 256 write streams,
- * which caches handle well. -0 sorts before +0.
+ * which caches handle well. -0 sorts before +0. An optional `payload` (e.g. row numbers) is
+ * permuted along with the values.
  */
-export function sortFloat64(values: Float64Array): Float64Array {
+export function sortFloat64(values: Float64Array, payload?: Int32Array): Float64Array {
   const n = values.length;
   if (n < 2) return values;
+  let pay = payload ? payload.slice(0, n) : null;
+  let pay2 = payload ? new Int32Array(n) : null;
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
   let lo = new Uint32Array(n);
   let hi = new Uint32Array(n);
@@ -46,10 +49,22 @@ export function sortFloat64(values: Float64Array): Float64Array {
       count[co + d] = sum;
       sum += c;
     }
-    for (let i = 0; i < n; i++) {
-      const pos = count[co + ((key[i] >>> shift) & 0xff)]++;
-      lo2[pos] = lo[i];
-      hi2[pos] = hi[i];
+    if (pay && pay2) {
+      for (let i = 0; i < n; i++) {
+        const pos = count[co + ((key[i] >>> shift) & 0xff)]++;
+        lo2[pos] = lo[i];
+        hi2[pos] = hi[i];
+        pay2[pos] = pay[i];
+      }
+      const tp = pay;
+      pay = pay2;
+      pay2 = tp;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const pos = count[co + ((key[i] >>> shift) & 0xff)]++;
+        lo2[pos] = lo[i];
+        hi2[pos] = hi[i];
+      }
     }
     const tl = lo;
     lo = lo2;
@@ -68,5 +83,6 @@ export function sortFloat64(values: Float64Array): Float64Array {
       words[2 * i + 1] = ~h >>> 0;
     }
   }
+  if (payload && pay) payload.set(pay);
   return values;
 }

@@ -1,0 +1,151 @@
+/**
+ * What every step and human role touches, as data. The grant builders in `grants.ts` turn
+ * each line into scoped statements; nothing else decides what a role may do. The table is
+ * read from the code that does the I/O:
+ *
+ * - content-addressed writes (`ArtifactStore.putContent`) HEAD the key before the PUT, so a
+ *   `write` of a bucket prefix includes the existence check (see `grantWrite`);
+ * - every step loads the run's spec from `artifacts/<pipeline>/specs/` (`loadSpec`);
+ * - the feature table is keyed `<featureSet>#<id>` with featureSet = pipeline name, the
+ *   registry `pipeline` + `sk` (`lambdas/io/tables.ts`);
+ * - DynamoDB operations per table are the ones the adapters send
+ *   (`lambdas/io/dynamo-feature-store.ts`, `lambdas/io/dynamo-model-registry.ts`).
+ *
+ * `<pipeline>` in a prefix is replaced by the pipeline name when a policy is built.
+ */
+import type { HumanRoleName, StepRoleName } from "./types.ts";
+
+export type BucketName = "raw" | "features" | "artifacts";
+export type TableName = "features" | "registry";
+export type Mode = "read" | "write" | "readwrite";
+
+/** A key prefix in a bucket, always below the pipeline's own `<pipeline>/`. */
+export type PipelinePrefix = `<pipeline>/${string}`;
+
+export type Access =
+  | { bucket: BucketName; prefix: PipelinePrefix; mode: Mode }
+  | { table: TableName; mode: Mode }
+  /** The S3 objects named by `s3://` sources in the specs (ingest). */
+  | { sourceObjects: true; mode: "read" }
+  | { topic: "alert"; mode: "publish" }
+  /** Move the predict function's `live` alias to a new version. */
+  | { function: "predict"; mode: "alias" }
+  /** Call predict directly or through its IAM-authenticated function URL. */
+  | { function: "predict"; mode: "invoke" }
+  /** Start, watch and list executions of the pipelines' state machines. */
+  | { stateMachines: true; mode: "run" | "operate" }
+  | { logGroups: true; mode: "read" };
+
+const SPEC: Access = { bucket: "artifacts", prefix: "<pipeline>/specs/", mode: "read" };
+
+export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
+  ingest: [
+    SPEC,
+    { sourceObjects: true, mode: "read" },
+    { bucket: "raw", prefix: "<pipeline>/", mode: "write" },
+  ],
+  validate: [
+    SPEC,
+    { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/validation/", mode: "write" },
+  ],
+  preprocess: [
+    SPEC,
+    { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
+    { bucket: "features", prefix: "<pipeline>/datasets/", mode: "write" },
+    { bucket: "features", prefix: "<pipeline>/offline/", mode: "write" },
+    { table: "features", mode: "write" },
+  ],
+  train: [SPEC, { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" }],
+  select: [
+    SPEC,
+    { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "write" },
+  ],
+  evaluate: [
+    SPEC,
+    { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
+    // The current champion's bundle, to score it on the same held-out rows.
+    { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    // Reads the champion, allocates a version id and puts the version item.
+    { table: "registry", mode: "readwrite" },
+  ],
+  promote: [
+    SPEC,
+    // Conditional update of the champion pointer, then the version's promotion history.
+    { table: "registry", mode: "readwrite" },
+    { function: "predict", mode: "alias" },
+  ],
+  notifyFailure: [{ topic: "alert", mode: "publish" }],
+  predict: [
+    { table: "registry", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    { table: "features", mode: "read" },
+  ],
+};
+
+/**
+ * Human roles, for every pipeline of the stack.
+ *
+ * data-scientist: reads what runs produce (specs, validation reports, models) and the
+ * registry, runs the pipelines and watches their executions, calls predict.
+ *
+ * platform-admin: operates the platform without being able to destroy data or widen access:
+ * everything the data scientist may, plus reading every data prefix (raw snapshots, prepared
+ * datasets, the online feature store), uploading specs, correcting the registry (a manual
+ * champion rollback is a conditional write like promote's), moving the serving alias,
+ * stopping and redriving executions, publishing a test alert and reading the steps' logs.
+ * No s3:DeleteObject, no table or bucket deletion, no iam: actions — those stay with the
+ * deployment (`pulumi up`), where they are reviewed.
+ */
+export const HUMAN_ACCESS: Record<HumanRoleName, readonly Access[]> = {
+  "data-scientist": [
+    { bucket: "artifacts", prefix: "<pipeline>/", mode: "read" },
+    { table: "registry", mode: "read" },
+    { stateMachines: true, mode: "run" },
+    { function: "predict", mode: "invoke" },
+  ],
+  "platform-admin": [
+    { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
+    { bucket: "features", prefix: "<pipeline>/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/specs/", mode: "write" },
+    { table: "features", mode: "read" },
+    { table: "registry", mode: "readwrite" },
+    { stateMachines: true, mode: "operate" },
+    { function: "predict", mode: "invoke" },
+    { function: "predict", mode: "alias" },
+    { topic: "alert", mode: "publish" },
+    { logGroups: true, mode: "read" },
+  ],
+};
+
+/**
+ * The DynamoDB operations each table's adapter sends. No DeleteItem anywhere, and no
+ * BatchWriteItem on the registry (a batch write may carry deletes; IAM cannot tell them apart).
+ */
+export const TABLE_OPERATIONS: Record<TableName, { read: string[]; write: string[] }> = {
+  // DynamoFeatureStore: BatchGetItem to serve, BatchWriteItem puts to refresh the latest rows.
+  features: {
+    read: ["dynamodb:BatchGetItem", "dynamodb:GetItem"],
+    write: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+  },
+  // DynamoModelRegistry: GetItem (champion, version), Query (list versions);
+  // UpdateItem (counter ADD, champion pointer, promotion history), PutItem (new version).
+  registry: {
+    read: ["dynamodb:GetItem", "dynamodb:Query"],
+    write: ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+  },
+};
+
+/**
+ * How a pipeline's items are recognised by their partition key, for `dynamodb:LeadingKeys`:
+ * feature items are `<pipeline>#<entity id>`, registry items have `pipeline = <pipeline>`.
+ */
+export const TABLE_LEADING_KEYS: Record<
+  TableName,
+  { operator: "StringLike" | "StringEquals"; pattern: string }
+> = {
+  features: { operator: "StringLike", pattern: "<pipeline>#*" },
+  registry: { operator: "StringEquals", pattern: "<pipeline>" },
+};

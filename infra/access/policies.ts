@@ -1,0 +1,316 @@
+/**
+ * The IAM policy documents of the platform, built from the declared access in
+ * `declarations.ts` by the grant builders in `grants.ts`. Pure: plain strings in, plain
+ * JSON out; `infra/access.ts` (the Pulumi component) hands the result to `aws.iam.RolePolicy`
+ * inside an `apply`.
+ *
+ * Never `*` on data, never s3:DeleteObject (raw data is immutable, and every policy carries
+ * an explicit Deny for it), no iam: actions except PassRole of named task roles for
+ * container steps.
+ */
+import {
+  type ArnParts,
+  executionsOf,
+  logStreamsOf,
+  requireArn,
+  requireArns,
+  requirePipelineName,
+  stripLogGroupSuffix,
+} from "./arns.ts";
+import {
+  type Access,
+  HUMAN_ACCESS,
+  STEP_ACCESS,
+  TABLE_LEADING_KEYS,
+  TABLE_OPERATIONS,
+} from "./declarations.ts";
+import { AccessPolicyError } from "./errors.ts";
+import {
+  denyRawDeletion,
+  grantInvoke,
+  grantKey,
+  grantMoveAlias,
+  grantPublish,
+  grantRead,
+  grantReadLogs,
+  grantReadObjects,
+  grantStateMachines,
+  grantTable,
+  grantWrite,
+  grantWriteLogs,
+  StatementSet,
+} from "./grants.ts";
+import type {
+  AccessTargets,
+  HumanRoleName,
+  HumanTargets,
+  PolicyDocument,
+  PolicyStatement,
+  StepRoleName,
+} from "./types.ts";
+import {
+  logDeliveryStatement,
+  stateMachineTracingStatement,
+  tracingStatement,
+} from "./wildcards.ts";
+
+export {
+  ECS_TASKS_TRUST_POLICY,
+  humanTrustPolicy,
+  LAMBDA_TRUST_POLICY,
+  SCHEDULER_TRUST_POLICY,
+  STATES_TRUST_POLICY,
+} from "./trust.ts";
+export type {
+  AccessTargets,
+  HumanRoleName,
+  HumanTargets,
+  PolicyDocument,
+  PolicyStatement,
+  StepRoleName,
+} from "./types.ts";
+
+/** The alias the serving function URL points at and promote moves. */
+export const LIVE_ALIAS = "live";
+
+interface BuildContext {
+  pipelines: string[];
+  targets: Omit<AccessTargets, "pipeline">;
+  stateMachineArns: string[];
+  logGroupArns: string[];
+}
+
+function document(set: StatementSet): PolicyDocument {
+  return { Version: "2012-10-17", Statement: set.statements() };
+}
+
+function expand(pattern: string, pipelines: string[]): string[] {
+  return pipelines.map((p) => pattern.replaceAll("<pipeline>", p));
+}
+
+/** Turns declared access into statements; checks each target ARN it uses. */
+function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildContext): void {
+  const t = ctx.targets;
+  for (const a of access) {
+    if ("bucket" in a) {
+      const arn = t.buckets?.[a.bucket];
+      requireArn(arn, "bucket", `buckets.${a.bucket}`);
+      const prefixes = expand(a.prefix, ctx.pipelines);
+      if (a.mode === "read") grantRead(set, a.bucket, arn, prefixes);
+      else grantWrite(set, a.bucket, arn, prefixes);
+    } else if ("table" in a) {
+      const arn = t.tables?.[a.table];
+      requireArn(arn, "table", `tables.${a.table}`);
+      const keys = TABLE_LEADING_KEYS[a.table];
+      const leading = {
+        operator: keys.operator,
+        values: expand(keys.pattern, ctx.pipelines),
+      };
+      const ops = TABLE_OPERATIONS[a.table];
+      if (a.mode !== "write") grantTable(set, a.table, arn, "Read", ops.read, leading);
+      if (a.mode !== "read") grantTable(set, a.table, arn, "Write", ops.write, leading);
+    } else if ("sourceObjects" in a) {
+      const arns = t.sourceObjectArns ?? [];
+      requireArns(arns, "object", "sourceObjectArns");
+      grantReadObjects(set, arns);
+    } else if ("topic" in a) {
+      requireArn(t.alertTopicArn, "topic", "alertTopicArn");
+      grantPublish(set, t.alertTopicArn);
+    } else if ("function" in a) {
+      requireArn(t.predictFunctionArn, "function", "predictFunctionArn");
+      if (a.mode === "alias") grantMoveAlias(set, t.predictFunctionArn, LIVE_ALIAS);
+      else grantInvoke(set, t.predictFunctionArn, LIVE_ALIAS);
+    } else if ("stateMachines" in a) {
+      const executions = ctx.stateMachineArns.map((arn, i) =>
+        executionsOf(arn, `stateMachineArns[${i}]`),
+      );
+      grantStateMachines(set, ctx.stateMachineArns, executions, a.mode);
+    } else if ("logGroups" in a) {
+      const groups = ctx.logGroupArns.map(stripLogGroupSuffix);
+      const streams = groups.map((arn, i) => logStreamsOf(arn, `logGroupArns[${i}]`));
+      grantReadLogs(set, groups, streams);
+    }
+  }
+}
+
+function keyParts(keyArn: string): ArnParts {
+  return requireArn(keyArn, "key", "keyArn");
+}
+
+export interface StepPolicyOptions {
+  /**
+   * The step's own log group (`aws.cloudwatch.LogGroup` arn). Without it the role may write
+   * to any `/aws/lambda/*` log group of the key's account and region: pass it.
+   */
+  logGroupArn?: string;
+  /** X-Ray active tracing (default true, as the program deploys the functions). */
+  tracing?: boolean;
+}
+
+/** The execution role policy of one pipeline step. */
+export function stepPolicy(
+  step: StepRoleName,
+  targets: AccessTargets,
+  options: StepPolicyOptions = {},
+): PolicyDocument {
+  const access = STEP_ACCESS[step];
+  if (!access) {
+    throw new AccessPolicyError(
+      `unknown step "${String(step)}"; expected one of ${Object.keys(STEP_ACCESS).join(", ")}`,
+    );
+  }
+  const pipeline = requirePipelineName(targets.pipeline, "pipeline");
+  const key = keyParts(targets.keyArn);
+  const set = new StatementSet();
+  applyAccess(set, access, {
+    pipelines: [pipeline],
+    targets,
+    stateMachineArns: [],
+    logGroupArns: [],
+  });
+  grantKey(set, targets.keyArn, key);
+  const streams = options.logGroupArn
+    ? logStreamsOf(options.logGroupArn, "logGroupArn")
+    : // Fallback only: the function's auto-generated name is not known here.
+      `arn:${key.partition}:logs:${key.region}:${key.account}:log-group:/aws/lambda/*:log-stream:*`;
+  grantWriteLogs(set, [streams]);
+  if (options.tracing ?? true) set.add(tracingStatement());
+  requireArn(targets.buckets?.raw, "bucket", "buckets.raw");
+  denyRawDeletion(set, targets.buckets.raw);
+  return document(set);
+}
+
+/** The policy of a human role over every pipeline of the stack. */
+export function humanPolicy(role: HumanRoleName, targets: HumanTargets): PolicyDocument {
+  const access = HUMAN_ACCESS[role];
+  if (!access) {
+    throw new AccessPolicyError(
+      `unknown human role "${String(role)}"; expected one of ${Object.keys(HUMAN_ACCESS).join(", ")}`,
+    );
+  }
+  if (!Array.isArray(targets.pipelines) || targets.pipelines.length === 0) {
+    throw new AccessPolicyError("humanPolicy needs at least one pipeline name in pipelines", {
+      path: "pipelines",
+    });
+  }
+  const pipelines = targets.pipelines.map((p, i) => requirePipelineName(p, `pipelines[${i}]`));
+  const set = new StatementSet();
+  applyAccess(set, access, {
+    pipelines,
+    targets,
+    stateMachineArns: targets.stateMachineArns ?? [],
+    logGroupArns: targets.logGroupArns ?? [],
+  });
+  grantKey(set, targets.keyArn, keyParts(targets.keyArn));
+  requireArn(targets.buckets?.raw, "bucket", "buckets.raw");
+  denyRawDeletion(set, targets.buckets.raw);
+  return document(set);
+}
+
+/** What a state machine needs to run `compute: container` steps as Fargate tasks (`.sync`). */
+export interface EcsTaskTargets {
+  clusterArn: string;
+  taskDefinitionArns: string[];
+  /** The task role and execution role of each task definition (iam:PassRole). */
+  passRoleArns: string[];
+}
+
+export interface StateMachinePolicyOptions {
+  /** X-Ray tracing of executions (default true). */
+  tracing?: boolean;
+  ecs?: EcsTaskTargets;
+}
+
+/**
+ * The state machine's role: invoke exactly its own functions (and their versions and aliases),
+ * deliver execution logs when `logGroupArn` is given, trace, and run its Fargate tasks.
+ */
+export function stateMachinePolicy(
+  functionArns: string[],
+  logGroupArn?: string,
+  options: StateMachinePolicyOptions = {},
+): PolicyDocument {
+  if (functionArns.length === 0 && !options.ecs) {
+    throw new AccessPolicyError(
+      "stateMachinePolicy needs the ARNs of the functions the state machine invokes",
+    );
+  }
+  requireArns(functionArns, "function", "functionArns");
+  const statements: PolicyStatement[] = [];
+  if (functionArns.length > 0) {
+    statements.push({
+      Sid: "InvokeOwnFunctions",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: [...new Set(functionArns.flatMap((arn) => [arn, `${arn}:*`]))],
+    });
+  }
+  if (options.ecs) statements.push(...ecsStatements(options.ecs));
+  if (logGroupArn !== undefined) {
+    requireArn(stripLogGroupSuffix(logGroupArn), "logGroup", "logGroupArn");
+    statements.push(logDeliveryStatement());
+  }
+  if (options.tracing ?? true) statements.push(stateMachineTracingStatement());
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * `.sync` ECS integration: run and stop the tasks, and manage the EventBridge rule Step
+ * Functions uses to learn that a task stopped (a fixed, AWS-defined rule name).
+ */
+function ecsStatements(ecs: EcsTaskTargets): PolicyStatement[] {
+  const cluster = requireArn(ecs.clusterArn, "cluster", "ecs.clusterArn");
+  requireArns(ecs.taskDefinitionArns, "taskDefinition", "ecs.taskDefinitionArns");
+  requireArns(ecs.passRoleArns, "role", "ecs.passRoleArns");
+  const clusterName = cluster.resource.slice("cluster/".length);
+  const base = `arn:${cluster.partition}`;
+  return [
+    {
+      Sid: "RunStepTasks",
+      Effect: "Allow",
+      Action: ["ecs:RunTask"],
+      // Unrevisioned task definition ARNs name the family; `:*` covers its revisions.
+      Resource: ecs.taskDefinitionArns.flatMap((arn) =>
+        /:\d+$/.test(arn) ? [arn] : [arn, `${arn}:*`],
+      ),
+      Condition: { ArnEquals: { "ecs:cluster": ecs.clusterArn } },
+    },
+    {
+      Sid: "WatchStepTasks",
+      Effect: "Allow",
+      Action: ["ecs:StopTask", "ecs:DescribeTasks"],
+      Resource: [`${base}:ecs:${cluster.region}:${cluster.account}:task/${clusterName}/*`],
+    },
+    {
+      Sid: "TaskCompletionRule",
+      Effect: "Allow",
+      Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+      Resource: [
+        `${base}:events:${cluster.region}:${cluster.account}:rule/StepFunctionsGetEventsForECSTaskRule`,
+      ],
+    },
+    {
+      Sid: "PassTaskRoles",
+      Effect: "Allow",
+      Action: ["iam:PassRole"],
+      Resource: ecs.passRoleArns,
+      Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    },
+  ];
+}
+
+/** The EventBridge Scheduler role: start executions of one state machine. */
+export function schedulerPolicy(stateMachineArn: string): PolicyDocument {
+  requireArn(stateMachineArn, "stateMachine", "stateMachineArn");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "StartScheduledExecutions",
+        Effect: "Allow",
+        Action: ["states:StartExecution"],
+        Resource: [stateMachineArn],
+      },
+    ],
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The shapes of the IAM contract between the pure access module and the Pulumi program:
+ * plain strings in (ARNs), plain JSON out (policy documents `JSON.stringify` can hand to
+ * `aws.iam.RolePolicy`). Nothing here knows about Pulumi.
+ */
+
+/** One role per pipeline step (the Lambda or Fargate task that runs it). */
+export type StepRoleName =
+  | "ingest"
+  | "validate"
+  | "preprocess"
+  | "train"
+  | "select"
+  | "evaluate"
+  | "promote"
+  | "notifyFailure"
+  | "predict";
+
+export const STEP_ROLE_NAMES: readonly StepRoleName[] = [
+  "ingest",
+  "validate",
+  "preprocess",
+  "train",
+  "select",
+  "evaluate",
+  "promote",
+  "notifyFailure",
+  "predict",
+];
+
+export type HumanRoleName = "data-scientist" | "platform-admin";
+
+export const HUMAN_ROLE_NAMES: readonly HumanRoleName[] = ["data-scientist", "platform-admin"];
+
+export interface AccessTargets {
+  /** The pipeline name (`[a-z0-9-]{1,40}`): its data keys live under `<pipeline>/`. */
+  pipeline: string;
+  /** Bucket ARNs, e.g. `arn:aws:s3:::orchard-raw-1a2b3c`. */
+  buckets: { raw: string; features: string; artifacts: string };
+  /** Table ARNs, e.g. `arn:aws:dynamodb:eu-west-1:123456789012:table/registry-1a2b`. */
+  tables: { features: string; registry: string };
+  /** The data-lake KMS key ARN (it also encrypts the alert topic). */
+  keyArn: string;
+  /** SNS topic for failures and alarms. */
+  alertTopicArn: string;
+  /** The serving Lambda, unqualified (promote moves its `live` alias). */
+  predictFunctionArn: string;
+  /** S3 source objects the ingest step may read (specs with `s3://` sources); may be []. */
+  sourceObjectArns: string[];
+  /** State machines, for human roles. */
+  stateMachineArns?: string[];
+}
+
+/** What `humanPolicy` takes: the targets of every pipeline the role works on. */
+export type HumanTargets = Omit<AccessTargets, "pipeline"> & {
+  pipelines: string[];
+  stateMachineArns: string[];
+  /** Log groups of the steps and state machines; platform-admin may read them. */
+  logGroupArns?: string[];
+};
+
+export type ConditionBlock = Record<string, Record<string, string | string[]>>;
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  Resource: string[];
+  Condition?: ConditionBlock;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** A trust (assume-role) statement: who may assume the role, not what it may do. */
+export interface TrustStatement {
+  Sid: string;
+  Effect: "Allow";
+  Principal: { Service: string } | { AWS: string[] };
+  Action: string[];
+  Condition?: ConditionBlock;
+}
+
+export interface TrustPolicyDocument {
+  Version: "2012-10-17";
+  Statement: TrustStatement[];
+}

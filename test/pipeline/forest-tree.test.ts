@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ClassTarget, FeatureMatrix } from "../../pipeline/data/frame.ts";
-import { binFeatures, binOf, quantileEdges } from "../../pipeline/forest/binning.ts";
+import {
+  BIN_SAMPLE_ROWS,
+  binFeatures,
+  binOf,
+  quantileEdges,
+} from "../../pipeline/forest/binning.ts";
 import { type ForestParams, fitForest, OrchardForestModel } from "../../pipeline/forest/index.ts";
 import { sortFloat64 } from "../../pipeline/forest/radix-sort.ts";
 import { createRng } from "../../pipeline/random.ts";
@@ -190,13 +195,34 @@ describe("binning", () => {
     );
   });
 
-  it("radix-sorts doubles like a numeric comparison sort", () => {
+  it("bins more rows than it samples for the edges consistently with the edges", () => {
+    const rows = BIN_SAMPLE_ROWS + 1000;
+    const rng = createRng(4);
+    const values = Array.from({ length: rows }, (_, i) => (i % 97 === 0 ? Number.NaN : rng() ** 3));
+    const data = binFeatures(matrix(1, values), 64, 1);
+    const { edges } = data;
+    expect(edges.length).toBe(62);
+    for (let r = 0; r < rows; r += 7) {
+      const b = data.binned[r];
+      if (Number.isNaN(values[r])) expect(b).toBe(data.nValueBins[0]);
+      else
+        expect(b).toBe(
+          edges.findIndex((e) => values[r] <= e) === -1
+            ? edges.length
+            : edges.findIndex((e) => values[r] <= e),
+        );
+    }
+  });
+
+  it("radix-sorts doubles like a numeric comparison sort, moving a payload along", () => {
     fc.assert(
       fc.property(fc.array(fc.double({ noNaN: true }), { maxLength: 500 }), (xs) => {
         // -0 and +0 compare equal, so compare them as 0
         const zero = (v: number) => (v === 0 ? 0 : v);
-        const sorted = Array.from(sortFloat64(Float64Array.from(xs)), zero);
+        const rowsOf = Int32Array.from(xs, (_, i) => i);
+        const sorted = Array.from(sortFloat64(Float64Array.from(xs), rowsOf), zero);
         expect(sorted).toEqual([...xs].sort((a, b) => a - b).map(zero));
+        expect(Array.from(rowsOf, (r) => zero(xs[r]))).toEqual(sorted);
       }),
     );
   });

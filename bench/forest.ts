@@ -138,7 +138,12 @@ function runSklearn(dir: string, shape: SplitShape, trees: number, seed: number)
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
-  return JSON.parse(out.trim().split("\n").pop()!);
+  const result = JSON.parse(out.trim().split("\n").pop()!);
+  if (typeof result.skipped === "string") {
+    log(`scikit-learn: skipped (${result.skipped.split("\n")[0]})`);
+    return null;
+  }
+  return result;
 }
 
 function fmt(x: number, digits: number): string {
@@ -239,7 +244,10 @@ async function main(): Promise<void> {
       const r = runOrchard(runner, "orchard", dir, shape, workers, trees, seed);
       emit({ engine: "orchard", workers, ...base, ...pick(r) }, r);
     }
-    if (shape.trainRows <= ML_RANDOM_FOREST_MAX_ROWS) {
+    const hasMissing = train.X.values.some((v) => Number.isNaN(v));
+    if (hasMissing) {
+      log("ml-random-forest: skipped (the data has missing values, which it cannot take)");
+    } else if (shape.trainRows <= ML_RANDOM_FOREST_MAX_ROWS) {
       log("ml-random-forest...");
       const r = runOrchard(runner, "ml-random-forest", dir, shape, 1, trees, seed);
       emit({ engine: "ml-random-forest", workers: 1, ...base, ...pick(r) }, r);

@@ -31,7 +31,11 @@ def main() -> None:
     )
     t0 = time.perf_counter()
     c0 = time.process_time()
-    model.fit(X_train, y_train)
+    try:
+        model.fit(X_train, y_train)
+    except ValueError as err:  # e.g. missing values, which sklearn < 1.4 forests reject
+        print(json.dumps({"skipped": f"scikit-learn {sklearn_version} cannot fit: {err}"}))
+        return
     fit_seconds = time.perf_counter() - t0
     fit_cpu_seconds = time.process_time() - c0
     t0 = time.perf_counter()

@@ -1,0 +1,154 @@
+/**
+ * Access: the IAM roles of the platform. One execution role per step of every pipeline
+ * (Lambda, or the task role of a Fargate step), the shared ECS execution role when any step
+ * runs in a container, and the human roles `data-scientist` and `platform-admin`.
+ *
+ * What each role may do is NOT decided here: `infra/access/policies.ts` builds every policy
+ * from the access each step declares. Roles are created first (functions need their ARNs) and
+ * granted afterwards with `grantStep` / `grantHumans`, once the functions and state machines
+ * they are scoped to exist.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type AccessTargets,
+  ECS_TASKS_TRUST_POLICY,
+  type HumanRoleName,
+  type HumanTargets,
+  humanPolicy,
+  humanTrustPolicy,
+  LAMBDA_TRUST_POLICY,
+  type StepRoleName,
+  stepPolicy,
+} from "./access/policies.ts";
+import type { Compute, FunctionKey } from "./config.ts";
+import { componentTags } from "./tags.ts";
+
+export const HUMAN_ROLES: readonly HumanRoleName[] = ["data-scientist", "platform-admin"];
+
+/**
+ * AWS's managed policy for pulling the image and writing container logs. Its ECR and Logs
+ * actions are on `*` (ecr:GetAuthorizationToken has no resource scope, and the image may live
+ * in any repository the operator names); it grants nothing on Orchard's data.
+ */
+const ECS_EXECUTION_POLICY_ARN =
+  "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
+export interface AccessArgs {
+  accountId: pulumi.Input<string>;
+  /** Each pipeline and how each of its steps runs. */
+  pipelines: { name: string; compute: Record<FunctionKey, Compute> }[];
+}
+
+export class Access extends pulumi.ComponentResource {
+  /** `stepRoles[pipeline][step]`. */
+  readonly stepRoles: Record<string, Record<FunctionKey, aws.iam.Role>> = {};
+  readonly humanRoles: Record<HumanRoleName, aws.iam.Role>;
+  /** The ECS task execution role, when any step runs in a container. */
+  readonly executionRole?: aws.iam.Role;
+  private readonly name: string;
+
+  constructor(name: string, args: AccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("orchard:access:Access", name, {}, opts);
+    this.name = name;
+    const child = { parent: this };
+    const tags = componentTags("access");
+
+    for (const pipeline of args.pipelines) {
+      const roles = {} as Record<FunctionKey, aws.iam.Role>;
+      for (const [step, compute] of Object.entries(pipeline.compute) as [FunctionKey, Compute][]) {
+        roles[step] = new aws.iam.Role(
+          `${name}-${pipeline.name}-${step}`,
+          {
+            description: `Orchard ${pipeline.name}: the ${step} step`,
+            assumeRolePolicy: JSON.stringify(
+              compute === "lambda" ? LAMBDA_TRUST_POLICY : ECS_TASKS_TRUST_POLICY,
+            ),
+            tags: { ...tags, pipeline: pipeline.name, step },
+          },
+          child,
+        );
+      }
+      this.stepRoles[pipeline.name] = roles;
+    }
+
+    const anyContainer = args.pipelines.some((p) => Object.values(p.compute).includes("container"));
+    if (anyContainer) {
+      this.executionRole = new aws.iam.Role(
+        `${name}-ecs-execution`,
+        {
+          description: "Orchard: pulls step images and writes their logs",
+          assumeRolePolicy: JSON.stringify(ECS_TASKS_TRUST_POLICY),
+          tags,
+        },
+        child,
+      );
+      new aws.iam.RolePolicyAttachment(
+        `${name}-ecs-execution-policy`,
+        { role: this.executionRole.name, policyArn: ECS_EXECUTION_POLICY_ARN },
+        child,
+      );
+    }
+
+    const trust = pulumi
+      .output(args.accountId)
+      .apply((account) => JSON.stringify(humanTrustPolicy([`arn:aws:iam::${account}:root`])));
+    this.humanRoles = Object.fromEntries(
+      HUMAN_ROLES.map((role) => [
+        role,
+        new aws.iam.Role(
+          `${name}-${role}`,
+          {
+            description: `Orchard ${role} (assumed with MFA)`,
+            assumeRolePolicy: trust,
+            maxSessionDuration: 3600,
+            tags: { ...tags, human: role },
+          },
+          child,
+        ),
+      ]),
+    ) as Record<HumanRoleName, aws.iam.Role>;
+
+    this.registerOutputs({});
+  }
+
+  /** Grants one step role what its step declares, scoped to `targets` and its log group. */
+  grantStep(
+    pipeline: string,
+    step: StepRoleName,
+    targets: pulumi.Input<AccessTargets>,
+    logGroupArn: pulumi.Input<string>,
+  ): aws.iam.RolePolicy {
+    const role = this.stepRoles[pipeline]?.[step];
+    if (!role) throw new Error(`Access ${this.name}: no role for ${pipeline}/${step}`);
+    return new aws.iam.RolePolicy(
+      `${this.name}-${pipeline}-${step}-policy`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([pulumi.output(targets), logGroupArn])
+          .apply(([t, logGroup]) =>
+            JSON.stringify(stepPolicy(step, t as AccessTargets, { logGroupArn: logGroup })),
+          ),
+      },
+      { parent: this },
+    );
+  }
+
+  /** Grants the human roles their access over every pipeline of the stack. */
+  grantHumans(targets: pulumi.Input<HumanTargets>): aws.iam.RolePolicy[] {
+    return HUMAN_ROLES.map(
+      (role) =>
+        new aws.iam.RolePolicy(
+          `${this.name}-${role}-policy`,
+          {
+            role: this.humanRoles[role].id,
+            policy: pulumi
+              .output(targets)
+              .apply((t) => JSON.stringify(humanPolicy(role, t as HumanTargets))),
+          },
+          { parent: this },
+        ),
+    );
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * Pipeline: one Standard state machine per spec, its role, its execution log group, the
+ * EventBridge Scheduler schedule that starts it, and the alarms that page into the alert topic.
+ *
+ * The definition is `cloudDefinition` (pipeline/workflow's builder with the real targets), so
+ * what `orchard run` executes locally is what deploys. Execution logs are level ALL; whether
+ * they carry each state's input and output is the stack's `logExecutionData` (off in prod:
+ * states carry URIs and metric summaries, but a spec's source URI or a rejected value in an
+ * error cause is still more than prod logs should keep).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StepName } from "../pipeline/workflow/steps.ts";
+import {
+  type EcsTaskTargets,
+  SCHEDULER_TRUST_POLICY,
+  STATES_TRUST_POLICY,
+  schedulerPolicy,
+  stateMachinePolicy,
+} from "./access/policies.ts";
+import { cloudDefinition, type ResolvedTarget } from "./cloud-definition.ts";
+import { STEP_CONTAINER_NAME, type StepTarget } from "./pipeline-step.ts";
+import { componentTags } from "./tags.ts";
+
+/** The execution input the schedule sends, as the steps read it (`pipeline/steps/types.ts`). */
+export interface RunInput {
+  run: { pipeline: string; specUri: string; sourceUri: string };
+}
+
+export interface PipelineArgs {
+  pipeline: string;
+  targets: Record<StepName, StepTarget>;
+  /** Lambda step function names, for the step-errors alarm. */
+  functionNames: pulumi.Input<string>[];
+  trainConcurrency?: number;
+  /** Per-Task timeout of the Lambda steps (the longest Lambda timeout). */
+  taskTimeoutSeconds: number;
+  logRetentionDays: number;
+  logExecutionData: boolean;
+  schedule: { expression: string; timeZone: string; enabled: boolean };
+  input: pulumi.Input<RunInput>;
+  alertTopicArn: pulumi.Input<string>;
+}
+
+/**
+ * Scheduler retries a failed StartExecution (throttling, a brief Step Functions outage): 3
+ * attempts within an hour. A nightly run that cannot start for an hour is better skipped and
+ * alarmed on than started late into the next day's window.
+ */
+export const SCHEDULE_RETRY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 };
+
+/** Every alarm looks at 5-minute sums and fires on the first occurrence. */
+const ALARM_PERIOD_SECONDS = 300;
+
+export class Pipeline extends pulumi.ComponentResource {
+  readonly stateMachine: aws.sfn.StateMachine;
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly schedule: aws.scheduler.Schedule;
+  readonly alarms: aws.cloudwatch.MetricAlarm[];
+
+  constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("orchard:pipeline:Pipeline", name, {}, opts);
+    const child = { parent: this };
+    const tags = componentTags("pipeline", { pipeline: args.pipeline });
+
+    const resolved = pulumi.output(resolveTargets(args.targets));
+    this.role = new aws.iam.Role(
+      `${name}-sfn-role`,
+      {
+        assumeRolePolicy: JSON.stringify(STATES_TRUST_POLICY),
+        tags,
+      },
+      child,
+    );
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-sfn-logs`,
+      {
+        // Vended-log groups under this prefix keep the account's log resource policy small.
+        namePrefix: `/aws/vendedlogs/states/orchard-${args.pipeline}-`,
+        retentionInDays: args.logRetentionDays,
+        tags,
+      },
+      child,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-sfn-policy`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([pulumi.output(grantsOf(args.targets)), this.logGroup.arn])
+          .apply(([grants, logGroupArn]) =>
+            JSON.stringify(
+              stateMachinePolicy(grants.functionArns, logGroupArn, {
+                ...(grants.ecs
+                  ? { ecs: { ...grants.ecs, passRoleArns: [...new Set(grants.ecs.passRoleArns)] } }
+                  : {}),
+              }),
+            ),
+          ),
+      },
+      child,
+    );
+    const definition = resolved.apply((targets) =>
+      JSON.stringify(
+        cloudDefinition(
+          {
+            pipeline: args.pipeline,
+            trainConcurrency: args.trainConcurrency,
+            taskTimeoutSeconds: args.taskTimeoutSeconds,
+          },
+          targets,
+        ),
+        null,
+        2,
+      ),
+    );
+    this.stateMachine = new aws.sfn.StateMachine(
+      `${name}-sfn`,
+      {
+        type: "STANDARD",
+        roleArn: this.role.arn,
+        definition,
+        loggingConfiguration: {
+          level: "ALL",
+          includeExecutionData: args.logExecutionData,
+          logDestination: this.logGroup.arn.apply((arn) => (arn.endsWith(":*") ? arn : `${arn}:*`)),
+        },
+        tracingConfiguration: { enabled: true },
+        tags,
+      },
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+
+    this.schedule = this.createSchedule(name, args);
+    this.alarms = this.createAlarms(name, args, tags);
+    this.registerOutputs({
+      stateMachineArn: this.stateMachine.arn,
+      scheduleName: this.schedule.name,
+    });
+  }
+
+  private createSchedule(name: string, args: PipelineArgs): aws.scheduler.Schedule {
+    const child = { parent: this };
+    const role = new aws.iam.Role(
+      `${name}-schedule-role`,
+      {
+        assumeRolePolicy: JSON.stringify(SCHEDULER_TRUST_POLICY),
+        tags: componentTags("pipeline", { pipeline: args.pipeline }),
+      },
+      child,
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-schedule-policy`,
+      {
+        role: role.id,
+        policy: this.stateMachine.arn.apply((arn) => JSON.stringify(schedulerPolicy(arn))),
+      },
+      child,
+    );
+    return new aws.scheduler.Schedule(
+      `${name}-schedule`,
+      {
+        description: `Runs the Orchard pipeline ${args.pipeline}`,
+        scheduleExpression: args.schedule.expression,
+        scheduleExpressionTimezone: args.schedule.timeZone,
+        state: args.schedule.enabled ? "ENABLED" : "DISABLED",
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: this.stateMachine.arn,
+          roleArn: role.arn,
+          input: pulumi.output(args.input).apply((input) => JSON.stringify(input)),
+          retryPolicy: SCHEDULE_RETRY,
+        },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+  }
+
+  private createAlarms(
+    name: string,
+    args: PipelineArgs,
+    tags: Record<string, string>,
+  ): aws.cloudwatch.MetricAlarm[] {
+    const child = { parent: this };
+    const common = {
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: "notBreaching",
+      alarmActions: [args.alertTopicArn],
+      tags,
+    };
+    const execution = (suffix: string, metricName: string, what: string) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${suffix}`,
+        {
+          ...common,
+          alarmDescription: `Orchard pipeline ${args.pipeline}: ${what}`,
+          namespace: "AWS/States",
+          metricName,
+          dimensions: { StateMachineArn: this.stateMachine.arn },
+          statistic: "Sum",
+          period: ALARM_PERIOD_SECONDS,
+        },
+        child,
+      );
+    const alarms = [
+      execution("failed", "ExecutionsFailed", "an execution failed"),
+      execution("timed-out", "ExecutionsTimedOut", "an execution timed out"),
+      execution("throttled", "ExecutionThrottled", "executions are throttled"),
+    ];
+    if (args.functionNames.length > 0) {
+      // One alarm over every step function's Errors (metric math), not one per function:
+      // the first error of any step pages; the log group says which.
+      alarms.push(
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-step-errors`,
+          {
+            ...common,
+            alarmDescription: `Orchard pipeline ${args.pipeline}: a step function raised an error`,
+            metricQueries: [
+              {
+                id: "errors",
+                expression: `SUM([${args.functionNames.map((_, i) => `m${i}`).join(", ")}])`,
+                label: "Step errors",
+                returnData: true,
+              },
+              ...args.functionNames.map((functionName, i) => ({
+                id: `m${i}`,
+                metric: {
+                  namespace: "AWS/Lambda",
+                  metricName: "Errors",
+                  dimensions: { FunctionName: functionName },
+                  stat: "Sum",
+                  period: ALARM_PERIOD_SECONDS,
+                },
+              })),
+            ],
+          },
+          child,
+        ),
+      );
+    }
+    return alarms;
+  }
+}
+
+function resolveTargets(targets: Record<StepName, StepTarget>) {
+  return Object.fromEntries(
+    Object.entries(targets).map(([step, t]) => [
+      step,
+      t.kind === "lambda"
+        ? { kind: "lambda", functionArn: t.functionArn }
+        : {
+            kind: "container",
+            clusterArn: t.clusterArn,
+            taskDefinitionArn: t.taskDefinitionArn,
+            containerName: STEP_CONTAINER_NAME,
+            network: t.network,
+            timeoutSeconds: t.timeoutSeconds,
+          },
+    ]),
+  ) as unknown as pulumi.Input<Record<StepName, ResolvedTarget>>;
+}
+
+function grantsOf(targets: Record<StepName, StepTarget>) {
+  const all = Object.values(targets);
+  const containers = all.flatMap((t) => (t.kind === "container" ? [t] : []));
+  return {
+    functionArns: all.flatMap((t) => (t.kind === "lambda" ? [t.functionArn] : [])),
+    ecs:
+      containers.length === 0
+        ? undefined
+        : {
+            // One cluster per pipeline: every container step shares it.
+            clusterArn: containers[0].clusterArn,
+            taskDefinitionArns: containers.map((t) => t.taskDefinitionArn),
+            passRoleArns: containers.flatMap((t) => [t.taskRoleArn, t.executionRoleArn]),
+          },
+  } as unknown as pulumi.Input<{ functionArns: string[]; ecs?: EcsTaskTargets }>;
+}

@@ -1,0 +1,301 @@
+/**
+ * Platform: the whole stack as one component, so the entry point stays three lines and tests
+ * can build it with a fake code archive. Shared: the data lake (buckets + key), the feature
+ * store, the model registry, the alert topic and the roles. Per pipeline spec: the spec
+ * upload, eight step functions (or Fargate tasks), the serving function, the state machine
+ * with its schedule and alarms, and the step grants.
+ *
+ * `protect` (prod) applies to the stateful resources only: the key, the buckets and the
+ * tables. Everything else is replaceable by design, and uploaded specs are content-addressed
+ * and kept on delete (`retainOnDelete`) so old models' lineage still resolves.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { STORAGE_ENV } from "../lambdas/io/env.ts";
+import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
+import type { AccessTargets } from "./access/policies.ts";
+import { Access } from "./access.ts";
+import { Alerts } from "./alerts.ts";
+import type { LambdaCode } from "./code.ts";
+import { FUNCTION_KEYS, type FunctionKey, type OrchardConfig } from "./config.ts";
+import { DataLake } from "./data-lake.ts";
+import { FeatureStore } from "./feature-store.ts";
+import { ModelRegistry } from "./model-registry.ts";
+import { Pipeline } from "./pipeline.ts";
+import { BUNDLE_OF, createStepCluster, PipelineStep, type StepTarget } from "./pipeline-step.ts";
+import { Serving } from "./serving.ts";
+import type { DeploySpec } from "./specs.ts";
+import { componentTags } from "./tags.ts";
+
+export interface PlatformArgs {
+  config: OrchardConfig;
+  specs: DeploySpec[];
+  code: LambdaCode;
+  /** Default: the deploying account (`aws.getCallerIdentity`). */
+  accountId?: pulumi.Input<string>;
+}
+
+export interface PipelineOutputs {
+  stateMachineArn: pulumi.Output<string>;
+  scheduleName: pulumi.Output<string>;
+  specUri: pulumi.Output<string>;
+  sourceUri: pulumi.Output<string>;
+  predictUrl: pulumi.Output<string>;
+  predictFunctionArn: pulumi.Output<string>;
+  roleArns: Record<string, pulumi.Output<string>>;
+}
+
+export class Platform extends pulumi.ComponentResource {
+  readonly dataLake: DataLake;
+  readonly featureStore: FeatureStore;
+  readonly registry: ModelRegistry;
+  readonly alerts: Alerts;
+  readonly access: Access;
+  readonly pipelines: Record<string, PipelineOutputs> = {};
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("orchard:platform:Platform", name, {}, opts);
+    const { config, specs } = args;
+    if (specs.length === 0)
+      throw new Error(`Platform ${name}: specs is empty; deploy at least one pipeline`);
+    const child = { parent: this };
+    const accountId = args.accountId ?? aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+
+    this.dataLake = new DataLake(
+      `${name}-data`,
+      { accountId, protect: config.protect, accessLogDays: config.logRetentionDays },
+      child,
+    );
+    const keyArn = this.dataLake.key.arn;
+    this.featureStore = new FeatureStore(
+      `${name}-features`,
+      { keyArn, protect: config.protect },
+      child,
+    );
+    this.registry = new ModelRegistry(
+      `${name}-registry`,
+      { keyArn, protect: config.protect },
+      child,
+    );
+    this.alerts = new Alerts(
+      `${name}-alerts`,
+      { keyArn, accountId, ...(config.alarmEmail ? { email: config.alarmEmail } : {}) },
+      child,
+    );
+    const compute = Object.fromEntries(
+      FUNCTION_KEYS.map((k) => [k, config.steps[k].compute]),
+    ) as Record<FunctionKey, "lambda" | "container">;
+    this.access = new Access(
+      `${name}-access`,
+      { accountId, pipelines: specs.map((s) => ({ name: s.name, compute })) },
+      child,
+    );
+
+    const storageEnv: Record<string, pulumi.Input<string>> = {
+      [STORAGE_ENV.rawBucket]: this.dataLake.raw.bucket.bucket,
+      [STORAGE_ENV.featuresBucket]: this.dataLake.features.bucket.bucket,
+      [STORAGE_ENV.artifactsBucket]: this.dataLake.artifacts.bucket.bucket,
+      [STORAGE_ENV.featureTable]: this.featureStore.table.name,
+      [STORAGE_ENV.registryTable]: this.registry.table.name,
+    };
+    const stateMachineArns: pulumi.Output<string>[] = [];
+    const logGroupArns: pulumi.Output<string>[] = [];
+    const sourceObjectArns: pulumi.Output<string>[] = [];
+
+    for (const spec of specs) {
+      const out = this.deployPipeline(name, spec, args, storageEnv, logGroupArns);
+      stateMachineArns.push(out.stateMachineArn);
+      sourceObjectArns.push(...out.sourceObjectArns);
+      this.pipelines[spec.name] = out.outputs;
+    }
+
+    this.access.grantHumans(
+      pulumi.output({
+        pipelines: specs.map((s) => s.name),
+        ...this.sharedTargets(),
+        // Humans may read every pipeline's sources; the data scientist's grants decide.
+        sourceObjectArns,
+        predictFunctionArn: pulumi.output(Object.values(this.pipelines)[0].predictFunctionArn),
+        stateMachineArns,
+        logGroupArns,
+      }),
+    );
+    this.registerOutputs({});
+  }
+
+  private sharedTargets() {
+    return {
+      buckets: {
+        raw: this.dataLake.raw.bucket.arn,
+        features: this.dataLake.features.bucket.arn,
+        artifacts: this.dataLake.artifacts.bucket.arn,
+      },
+      tables: { features: this.featureStore.table.arn, registry: this.registry.table.arn },
+      keyArn: this.dataLake.key.arn,
+      alertTopicArn: this.alerts.topic.arn,
+    };
+  }
+
+  private deployPipeline(
+    name: string,
+    spec: DeploySpec,
+    args: PlatformArgs,
+    storageEnv: Record<string, pulumi.Input<string>>,
+    logGroupArns: pulumi.Output<string>[],
+  ) {
+    const { config, code } = args;
+    const p = `${name}-${spec.name}`;
+    const child = { parent: this };
+    const tags = componentTags("pipeline", { pipeline: spec.name });
+    const roles = this.access.stepRoles[spec.name];
+    const artifacts = this.dataLake.artifacts.bucket;
+    const keyArn = this.dataLake.key.arn;
+
+    const specObject = new aws.s3.BucketObject(
+      `${p}-spec`,
+      {
+        bucket: artifacts.id,
+        key: spec.specKey,
+        content: spec.yaml,
+        contentType: "application/yaml",
+        serverSideEncryption: "aws:kms",
+        kmsKeyId: keyArn,
+        bucketKeyEnabled: true,
+        tags,
+      },
+      { parent: this, retainOnDelete: true },
+    );
+    const specUri = pulumi.interpolate`s3://${specObject.bucket}/${specObject.key}`;
+    let sourceUri: pulumi.Output<string>;
+    let sourceObjectArn: pulumi.Output<string>;
+    if (spec.source.kind === "s3") {
+      sourceUri = pulumi.output(spec.source.uri);
+      sourceObjectArn = pulumi.output(`arn:aws:s3:::${spec.source.bucket}/${spec.source.key}`);
+    } else {
+      const raw = this.dataLake.raw.bucket;
+      const upload = new aws.s3.BucketObject(
+        `${p}-source`,
+        {
+          bucket: raw.id,
+          key: spec.source.key,
+          source: new pulumi.asset.FileAsset(spec.source.file),
+          serverSideEncryption: "aws:kms",
+          kmsKeyId: keyArn,
+          bucketKeyEnabled: true,
+          tags,
+        },
+        { parent: this, retainOnDelete: true },
+      );
+      sourceUri = pulumi.interpolate`s3://${upload.bucket}/${upload.key}`;
+      sourceObjectArn = pulumi.interpolate`${raw.arn}/${upload.key}`;
+    }
+
+    const serving = new Serving(
+      `${p}-serving`,
+      {
+        pipeline: spec.name,
+        settings: config.steps.predict,
+        role: roles.predict,
+        code: code(BUNDLE_OF.predict),
+        environment: storageEnv,
+        logRetentionDays: config.logRetentionDays,
+      },
+      child,
+    );
+
+    const anyContainer = STEP_NAMES.some((s) => config.steps[s].compute === "container");
+    const cluster = anyContainer ? createStepCluster(`${p}-cluster`, spec.name, child) : undefined;
+    const steps = {} as Record<StepName, PipelineStep>;
+    for (const step of STEP_NAMES) {
+      const settings = config.steps[step];
+      steps[step] = new PipelineStep(
+        `${p}-${step}`,
+        {
+          pipeline: spec.name,
+          step,
+          settings,
+          role: roles[step],
+          ...(settings.compute === "lambda" ? { code: code(BUNDLE_OF[step]) } : {}),
+          environment:
+            step === "notifyFailure"
+              ? { ...storageEnv, ORCHARD_ALERT_TOPIC_ARN: this.alerts.topic.arn }
+              : storageEnv,
+          logRetentionDays: config.logRetentionDays,
+          ...(settings.compute === "container" &&
+          config.container &&
+          cluster &&
+          this.access.executionRole
+            ? {
+                container: {
+                  config: config.container,
+                  executionRole: this.access.executionRole,
+                  region: config.region,
+                  cluster,
+                },
+              }
+            : {}),
+        },
+        child,
+      );
+    }
+
+    const targets: pulumi.Input<AccessTargets> = pulumi.output({
+      pipeline: spec.name,
+      ...this.sharedTargets(),
+      predictFunctionArn: serving.function.arn,
+      sourceObjectArns: [sourceObjectArn],
+    });
+    for (const step of STEP_NAMES) {
+      this.access.grantStep(spec.name, step, targets, steps[step].logGroup.arn);
+      logGroupArns.push(steps[step].logGroup.arn);
+    }
+    this.access.grantStep(spec.name, "predict", targets, serving.step.logGroup.arn);
+    logGroupArns.push(serving.step.logGroup.arn);
+
+    const lambdaSteps = STEP_NAMES.filter((s) => config.steps[s].compute === "lambda");
+    const pipeline = new Pipeline(
+      p,
+      {
+        pipeline: spec.name,
+        targets: Object.fromEntries(STEP_NAMES.map((s) => [s, steps[s].target])) as Record<
+          StepName,
+          StepTarget
+        >,
+        functionNames: lambdaSteps.map((s) => steps[s].function!.name),
+        ...(spec.config.trainConcurrency !== undefined
+          ? { trainConcurrency: spec.config.trainConcurrency }
+          : {}),
+        taskTimeoutSeconds: Math.max(...lambdaSteps.map((s) => config.steps[s].timeoutSeconds), 1),
+        logRetentionDays: config.logRetentionDays,
+        logExecutionData: config.logExecutionData,
+        schedule: {
+          expression: spec.config.schedule,
+          timeZone: spec.config.timeZone,
+          enabled: spec.config.enabled,
+        },
+        input: pulumi.output({ run: { pipeline: spec.name, specUri, sourceUri } }),
+        alertTopicArn: this.alerts.topic.arn,
+      },
+      child,
+    );
+    logGroupArns.push(pipeline.logGroup.arn);
+
+    const roleArns: Record<string, pulumi.Output<string>> = Object.fromEntries(
+      FUNCTION_KEYS.map((k) => [k, roles[k].arn]),
+    );
+    roleArns.stateMachine = pipeline.role.arn;
+    return {
+      stateMachineArn: pipeline.stateMachine.arn,
+      sourceObjectArns: [sourceObjectArn],
+      outputs: {
+        stateMachineArn: pipeline.stateMachine.arn,
+        scheduleName: pipeline.schedule.name,
+        specUri,
+        sourceUri,
+        predictUrl: serving.url.functionUrl,
+        predictFunctionArn: serving.function.arn,
+        roleArns,
+      } satisfies PipelineOutputs,
+    };
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The pipeline specs a stack deploys, read from disk and checked before any resource is
+ * declared: the YAML (uploaded to `artifacts/<pipeline>/specs/<sha256>.yaml`, the key every
+ * step reads it from) and where a cloud run reads its source.
+ *
+ * Sources: a cloud run reads S3 only. An `s3://` `source.uri` is used as is; the entry's
+ * `sourceUri` overrides it. A local file (relative path or file://) is refused with an error
+ * naming the config key, unless the entry sets `uploadSource: true`: then the deployment
+ * uploads the file into the raw bucket under `<pipeline>/uploads/<sha256>.<ext>` (kept on
+ * destroy) and Ingest copies it to its content key like any other source.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseSpec } from "../pipeline/spec/parse-spec.ts";
+import { resolveSourceUri } from "../pipeline/spec/source-uri.ts";
+import type { PipelineSpec } from "../pipeline/spec/types.ts";
+import type { PipelineConfig } from "./config.ts";
+import { DeployInputError, InfraConfigError } from "./errors.ts";
+
+export type DeploySource =
+  | { kind: "s3"; uri: string; bucket: string; key: string }
+  | { kind: "upload"; file: string; key: string; sha256: string };
+
+export interface DeploySpec {
+  config: PipelineConfig;
+  spec: PipelineSpec;
+  /** The pipeline name (the spec's `name`). */
+  name: string;
+  yaml: string;
+  sha256: string;
+  /** Key in the artifacts bucket: `<pipeline>/specs/<sha256>.yaml`. */
+  specKey: string;
+  source: DeploySource;
+}
+
+function read(file: string, key: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (cause) {
+    throw new DeployInputError(
+      `${key}: ${what} ${file} cannot be read (${(cause as NodeJS.ErrnoException).code}); check the path (relative to Pulumi.yaml)`,
+      { file, path: key },
+      { cause },
+    );
+  }
+}
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+export function loadDeploySpecs(pipelines: PipelineConfig[]): DeploySpec[] {
+  const byName = new Map<string, string>();
+  return pipelines.map((config) => {
+    const bytes = read(config.specFile, `${config.key}.spec`, "the spec");
+    const yaml = bytes.toString("utf8");
+    const spec = parseSpec(yaml, { file: config.spec });
+    const other = byName.get(spec.name);
+    if (other) {
+      throw new InfraConfigError(
+        `Config ${config.key}.spec: ${config.spec} and ${other} both name the pipeline "${spec.name}"; pipeline names must be unique in a stack`,
+        { path: `${config.key}.spec` },
+      );
+    }
+    byName.set(spec.name, config.spec);
+    const hash = sha256(bytes);
+    return {
+      config,
+      spec,
+      name: spec.name,
+      yaml,
+      sha256: hash,
+      specKey: `${spec.name}/specs/${hash}.yaml`,
+      source: sourceOf(config, spec),
+    };
+  });
+}
+
+function sourceOf(config: PipelineConfig, spec: PipelineSpec): DeploySource {
+  const uri = config.sourceUri ?? spec.source.uri;
+  const resolved = resolveSourceUri(uri, config.specFile);
+  if (resolved.scheme === "s3") {
+    return { kind: "s3", uri: `s3://${resolved.bucket}/${resolved.key}`, ...resolved };
+  }
+  if (!config.uploadSource) {
+    throw new InfraConfigError(
+      `Config ${config.key}.sourceUri is not set and ${config.spec} reads source.uri "${spec.source.uri}", a local file; a cloud run reads its source from S3: set ${config.key}.sourceUri to an s3:// URI, or set ${config.key}.uploadSource: true to upload ${resolved.path} with the deployment`,
+      { path: `${config.key}.sourceUri` },
+    );
+  }
+  const bytes = read(resolved.path, `${config.key}.uploadSource`, "the source file");
+  const hash = sha256(bytes);
+  const ext = path.extname(resolved.path).slice(1).toLowerCase() || spec.source.format;
+  return {
+    kind: "upload",
+    file: resolved.path,
+    key: `${spec.name}/uploads/${hash}.${ext}`,
+    sha256: hash,
+  };
+}

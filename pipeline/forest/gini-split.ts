@@ -126,9 +126,113 @@ export class GiniSplitSearch implements SplitSearch {
       for (let b = 0; b < missBin; b++) if (hw[b << 1] + hw[(b << 1) | 1] > 0) nz[m++] = b;
     }
 
+    if (K === 2 && !counting) {
+      this.scoreBinary(f, m, s, soff, missBin);
+    } else {
+      this.scoreGeneric(f, m, s, soff, missBin, end - start);
+    }
+    const mOff = missBin * K;
+    let WM = 0;
+    for (let c = 0; c < K; c++) WM += hw[mOff + c];
+
+    if (useBits || counting || K !== 2) {
+      for (let k = 0; k < m; k++) {
+        const b = nz[k];
+        cnt[b] = 0;
+        for (let c = 0; c < K; c++) hw[b * K + c] = 0;
+      }
+      cnt[missBin] = 0;
+      for (let c = 0; c < K; c++) hw[mOff + c] = 0;
+    } else {
+      hw.fill(0, 0, (missBin + 1) * K);
+    }
+    return m > 1 || (m === 1 && WM > 0);
+  }
+
+  /**
+   * The common case in one tight loop: two classes, minSamplesLeaf 1 (so every boundary
+   * between non-empty bins is valid and no row counts are needed).
+   */
+  private scoreBinary(f: number, m: number, s: Float64Array, soff: number, missBin: number): void {
+    const hw = this.hw;
+    const nz = this.nz;
+    const T0 = s[soff];
+    const T1 = s[soff + 1];
+    const W = T0 + T1;
+    const M0 = hw[missBin << 1];
+    const M1 = hw[(missBin << 1) | 1];
+    const WM = M0 + M1;
+    let best = this.bestProxy;
+    let L0 = 0;
+    let L1 = 0;
+    for (let k = 0; k < m; k++) {
+      if (k > 0) {
+        const WL = L0 + L1;
+        const R0 = T0 - L0;
+        const R1 = T1 - L1;
+        const proxy = (L0 * L0 + L1 * L1) / WL + (R0 * R0 + R1 * R1) / (W - WL);
+        if (proxy > best) {
+          best = proxy;
+          this.keepBinary(f, nz[k - 1], 0, proxy, L0, L1);
+        }
+        if (WM > 0) {
+          const A0 = L0 + M0;
+          const A1 = L1 + M1;
+          const B0 = T0 - A0;
+          const B1 = T1 - A1;
+          const WLm = A0 + A1;
+          const proxyM = (A0 * A0 + A1 * A1) / WLm + (B0 * B0 + B1 * B1) / (W - WLm);
+          if (proxyM > best) {
+            best = proxyM;
+            this.keepBinary(f, nz[k - 1], 1, proxyM, A0, A1);
+          }
+        }
+      }
+      const b = nz[k] << 1;
+      L0 += hw[b];
+      L1 += hw[b | 1];
+    }
+    if (WM > 0 && m > 0) {
+      // all values left, missing right
+      const proxy = (L0 * L0 + L1 * L1) / (L0 + L1) + (M0 * M0 + M1 * M1) / WM;
+      if (proxy > best) this.keepBinary(f, missBin - 1, 0, proxy, L0, L1);
+    }
+  }
+
+  private keepBinary(
+    f: number,
+    b: number,
+    missingLeft: number,
+    proxy: number,
+    L0: number,
+    L1: number,
+  ): void {
+    this.bestProxy = proxy;
+    this.bestFeature = f;
+    this.bestBin = b;
+    this.bestMissingLeft = missingLeft;
+    this.bestLeft[0] = L0;
+    this.bestLeft[1] = L1;
+    this.bestLeft[2] = L0 + L1;
+  }
+
+  /** Any number of classes, with row counts when minSamplesLeaf > 1. */
+  private scoreGeneric(
+    f: number,
+    m: number,
+    s: Float64Array,
+    soff: number,
+    missBin: number,
+    rows: number,
+  ): void {
+    const K = this.K;
+    const hw = this.hw;
+    const cnt = this.cnt;
+    const nz = this.nz;
+    const counting = this.ctx.minSamplesLeaf > 1;
     const W = s[soff + K];
     // without counting, "rows" are measured in weight: both are >= 1 exactly when non-empty
-    const n = counting ? end - start : W;
+    const n = counting ? rows : W;
     const mOff = missBin * K;
     let WM = 0;
     for (let c = 0; c < K; c++) WM += hw[mOff + c];
@@ -153,19 +257,6 @@ export class GiniSplitSearch implements SplitSearch {
       // all values left, missing right
       this.scoreBoundary(f, missBin - 1, soff, s, n, W, nL, WL, 0, 0, mOff);
     }
-
-    if (useBits || counting || K !== 2) {
-      for (let k = 0; k < m; k++) {
-        const b = nz[k];
-        cnt[b] = 0;
-        for (let c = 0; c < K; c++) hw[b * K + c] = 0;
-      }
-      cnt[missBin] = 0;
-      for (let c = 0; c < K; c++) hw[mOff + c] = 0;
-    } else {
-      hw.fill(0, 0, (missBin + 1) * K);
-    }
-    return m > 1 || (m === 1 && nMiss > 0);
   }
 
   /**

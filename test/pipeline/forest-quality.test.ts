@@ -97,6 +97,23 @@ describe("forest quality", () => {
     expect(imp[1]).toBeGreaterThan(imp[2]);
   });
 
+  it("separates three classes", async () => {
+    const rng = createRng(17);
+    const rows = 600;
+    const values = new Float64Array(rows * 2);
+    const codes = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      codes[r] = r % 3;
+      values[2 * r] = codes[r] * 2 + rng();
+      values[2 * r + 1] = rng();
+    }
+    const X = { values, rows, cols: 2, names: ["signal", "noise"] };
+    const y = { kind: "classification" as const, codes, classes: ["a", "b", "c"] };
+    const model = await fitForest(X, y, { ...sklearnLike, trees: 10, minSamplesLeaf: 3 });
+    expect(accuracy(model.predict(X), codes)).toBeGreaterThan(0.99);
+    expect(model.featureImportance[0]).toBeGreaterThan(0.9);
+  });
+
   it("gives class probabilities that sum to 1 per row", async () => {
     const model = await fitForest(train.X, train.y, { ...sklearnLike, trees: 5 });
     const p = model.predictProba(test.X);

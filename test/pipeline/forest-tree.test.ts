@@ -152,6 +152,23 @@ describe("Orchard trees", () => {
     expect(model.predict(matrix(1, [Number.NaN]))[0]).toBe(0);
   });
 
+  it("grows the same trees through the two-class fast path and the K-class path", async () => {
+    // the same labels declared with an unused third class take the generic Gini path
+    const { X, y } = noisy(500, 14);
+    const three = { ...y, classes: ["no", "yes", "never"] };
+    const params = { ...exact, trees: 4, bootstrap: true, maxFeatures: 2 };
+    const a = await orchard(X, y, params);
+    const b = await orchard(X, three, params);
+    expect(b.flat.feature).toEqual(a.flat.feature);
+    expect(b.flat.threshold).toEqual(a.flat.threshold);
+    expect(b.flat.missingLeft).toEqual(a.flat.missingLeft);
+    const pa = a.predictProba(X);
+    const pb = b.predictProba(X);
+    for (let r = 0; r < X.rows; r++) {
+      expect([pb[3 * r], pb[3 * r + 1], pb[3 * r + 2]]).toEqual([pa[2 * r], pa[2 * r + 1], 0]);
+    }
+  });
+
   it("stores a leaf's class frequencies, weighted by the bootstrap", async () => {
     // identical rows cannot be split: the single leaf holds the class shares
     const X = matrix(1, [1, 1, 1, 1]);

@@ -1,0 +1,80 @@
+/**
+ * All policy rules over the resources the real Pulumi program declares (captured by the mock
+ * harness) for both stacks: no mandatory violation. Advisory findings are listed, not failed.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { allRules, type RuleResource } from "../../infra/policy/rules.ts";
+import type { Rule } from "../../infra/policy/types.ts";
+import { type CapturedResource, runStack, type StackRun } from "./harness.ts";
+
+/** As CrossGuard sees it: resource rules get the inputs, stack rules the resolved state. */
+function asRuleResource(r: CapturedResource, props: "inputs" | "state"): RuleResource {
+  return {
+    type: r.type,
+    name: r.name,
+    id: typeof r.state.id === "string" ? r.state.id : undefined,
+    props: r[props],
+    opts: { protect: r.protect },
+  };
+}
+
+interface Finding {
+  rule: string;
+  level: string;
+  message: string;
+}
+
+function runRules(rules: Rule[], run: StackRun): Finding[] {
+  const custom = run.resources.filter((r) => r.custom);
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    const report = (message: string) =>
+      findings.push({ rule: rule.name, level: rule.enforcementLevel, message });
+    if ("validateResource" in rule) {
+      for (const r of custom) rule.validateResource(asRuleResource(r, "inputs"), report);
+    } else {
+      rule.validateStack({ resources: custom.map((r) => asRuleResource(r, "state")) }, report);
+    }
+  }
+  return findings;
+}
+
+describe.each(["staging", "prod"])("the %s stack", (stack) => {
+  let run: StackRun;
+  beforeAll(async () => {
+    run = await runStack(stack);
+  });
+
+  it("declares the resources the rules are about", () => {
+    for (const type of [
+      "aws:s3/bucket:Bucket",
+      "aws:dynamodb/table:Table",
+      "aws:cloudwatch/logGroup:LogGroup",
+      "aws:iam/role:Role",
+    ]) {
+      expect(run.ofType(type).length).toBeGreaterThan(0);
+    }
+  });
+
+  it("has no mandatory policy violation", () => {
+    const mandatory = runRules(allRules, run).filter((f) => f.level === "mandatory");
+    expect(mandatory).toEqual([]);
+  });
+
+  it("would be caught if a bucket lost its public access block", () => {
+    const pab = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+    const broken = { ...run, resources: run.resources.filter((r) => r.type !== pab) };
+    const found = runRules(allRules, broken).filter(
+      (f) => f.rule === "bucket-public-access-blocked",
+    );
+    expect(found).toHaveLength(run.ofType("aws:s3/bucket:Bucket").length);
+  });
+
+  it("learns from the stack tag whether unprotected data stores are a violation", () => {
+    const unprotected = { ...run, resources: run.resources.map((r) => ({ ...r, protect: false })) };
+    const found = runRules(allRules, unprotected).filter((f) => f.rule === "prod-protection");
+    const stores = ["aws:s3/bucket:Bucket", "aws:dynamodb/table:Table", "aws:kms/key:Key"];
+    const expected = stack === "prod" ? stores.flatMap((t) => run.ofType(t)).length : 0;
+    expect(found).toHaveLength(expected);
+  });
+});

@@ -79,7 +79,8 @@ function sourceOf(config: PipelineConfig, spec: PipelineSpec): DeploySource {
   const uri = config.sourceUri ?? spec.source.uri;
   const resolved = resolveSourceUri(uri, config.specFile);
   if (resolved.scheme === "s3") {
-    return { kind: "s3", uri: `s3://${resolved.bucket}/${resolved.key}`, ...resolved };
+    const { bucket, key } = resolved;
+    return { kind: "s3", uri: `s3://${bucket}/${key}`, bucket, key };
   }
   if (!config.uploadSource) {
     throw new InfraConfigError(

@@ -1,0 +1,240 @@
+/** Stack config: every value checked, every error naming its key, documented defaults. */
+import { describe, expect, it } from "vitest";
+import {
+  type ConfigValues,
+  DEFAULTS,
+  FUNCTION_KEYS,
+  PROJECT_ROOT,
+  parseConfig,
+  STEP_DEFAULTS,
+} from "../../infra/config.ts";
+import { InfraConfigError } from "../../infra/errors.ts";
+import { readStackFile, stackConfigValues } from "../../infra/stack-file.ts";
+
+const context = { project: "orchard", stack: "test", rootDir: "/repo" };
+const MINIMAL: ConfigValues = {
+  "aws:region": "eu-west-1",
+  "orchard:pipelines": JSON.stringify([{ spec: "examples/penguins/pipeline.yaml" }]),
+};
+
+function parse(overrides: ConfigValues) {
+  const values = { ...MINIMAL, ...overrides };
+  for (const [k, v] of Object.entries(values)) if (v === undefined) delete values[k];
+  return parseConfig(values, context);
+}
+
+function errorOf(overrides: ConfigValues): InfraConfigError {
+  try {
+    parse(overrides);
+  } catch (err) {
+    if (err instanceof InfraConfigError) return err;
+    throw err;
+  }
+  throw new Error("expected an InfraConfigError");
+}
+
+describe("parseConfig", () => {
+  it("applies the documented defaults to a minimal config", () => {
+    const config = parse({});
+    expect(config).toMatchObject({
+      region: "eu-west-1",
+      logRetentionDays: DEFAULTS.logRetentionDays,
+      protect: false,
+      logExecutionData: true,
+      codeDir: "/repo/dist/lambdas",
+    });
+    expect(config.alarmEmail).toBeUndefined();
+    expect(config.pipelines).toEqual([
+      {
+        spec: "examples/penguins/pipeline.yaml",
+        specFile: "/repo/examples/penguins/pipeline.yaml",
+        key: "orchard:pipelines[0]",
+        schedule: DEFAULTS.schedule,
+        timeZone: "UTC",
+        uploadSource: false,
+        enabled: true,
+      },
+    ]);
+    for (const step of FUNCTION_KEYS) {
+      expect(config.steps[step]).toEqual({ compute: "lambda", ...STEP_DEFAULTS[step], cpu: 0 });
+    }
+  });
+
+  it("gives a pipeline the stack's time zone unless it sets its own", () => {
+    const config = parse({
+      "orchard:timeZone": "Europe/Berlin",
+      "orchard:pipelines": JSON.stringify([
+        { spec: "a.yaml" },
+        { spec: "b.yaml", timeZone: "Asia/Tokyo", schedule: "rate(6 hours)" },
+      ]),
+    });
+    expect(config.pipelines.map((p) => [p.timeZone, p.schedule])).toEqual([
+      ["Europe/Berlin", DEFAULTS.schedule],
+      ["Asia/Tokyo", "rate(6 hours)"],
+    ]);
+  });
+
+  it("reads a container step with its Fargate size and the container settings", () => {
+    const config = parse({
+      "orchard:steps": JSON.stringify({
+        train: { compute: "container", cpu: 2048, memoryMb: 8192 },
+      }),
+      "orchard:container": JSON.stringify({
+        image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orchard:1",
+        subnets: ["subnet-0abc"],
+        securityGroups: ["sg-0abc"],
+      }),
+    });
+    expect(config.steps.train).toEqual({
+      compute: "container",
+      cpu: 2048,
+      memoryMb: 8192,
+      timeoutSeconds: 3600,
+    });
+    expect(config.container?.assignPublicIp).toBe(false);
+  });
+
+  it.each<[string, ConfigValues, string]>([
+    ["no region", { "aws:region": undefined }, "aws:region"],
+    ["a malformed region", { "aws:region": "Europe" }, "aws:region"],
+    ["no pipelines", { "orchard:pipelines": undefined }, "orchard:pipelines"],
+    ["an empty pipeline list", { "orchard:pipelines": "[]" }, "orchard:pipelines"],
+    [
+      "a pipeline without a spec",
+      { "orchard:pipelines": '[{"schedule":"rate(1 day)"}]' },
+      "orchard:pipelines[0].spec",
+    ],
+    [
+      "the same spec twice",
+      { "orchard:pipelines": '["a.yaml","./a.yaml"]' },
+      "orchard:pipelines[1].spec",
+    ],
+    [
+      "a bad schedule",
+      { "orchard:pipelines": '[{"spec":"a.yaml","schedule":"daily"}]' },
+      "orchard:pipelines[0].schedule",
+    ],
+    ["an unknown time zone", { "orchard:timeZone": "Mars/Olympus" }, "orchard:timeZone"],
+    [
+      "an unknown pipeline time zone",
+      { "orchard:pipelines": '[{"spec":"a.yaml","timeZone":"CET+25"}]' },
+      "orchard:pipelines[0].timeZone",
+    ],
+    [
+      "a non-S3 source override",
+      { "orchard:pipelines": '[{"spec":"a.yaml","sourceUri":"https://x/y.csv"}]' },
+      "orchard:pipelines[0].sourceUri",
+    ],
+    [
+      "both a source override and an upload",
+      {
+        "orchard:pipelines": '[{"spec":"a.yaml","sourceUri":"s3://bkt/a.csv","uploadSource":true}]',
+      },
+      "orchard:pipelines[0].uploadSource",
+    ],
+    [
+      "a typo in a pipeline key",
+      { "orchard:pipelines": '[{"spec":"a.yaml","shedule":"rate(1 day)"}]' },
+      "orchard:pipelines[0].shedule",
+    ],
+    [
+      "a retention CloudWatch does not offer",
+      { "orchard:logRetentionDays": "10" },
+      "orchard:logRetentionDays",
+    ],
+    ["protect that is not a boolean", { "orchard:protect": "yes" }, "orchard:protect"],
+    ["an alarm e-mail that is not one", { "orchard:alarmEmail": "oncall" }, "orchard:alarmEmail"],
+    ["an unknown step", { "orchard:steps": '{"trian":{}}' }, "orchard:steps.trian"],
+    [
+      "Lambda memory over 10 GB",
+      { "orchard:steps": '{"train":{"memoryMb":20000}}' },
+      "orchard:steps.train.memoryMb",
+    ],
+    [
+      "a Lambda timeout over 15 minutes",
+      { "orchard:steps": '{"train":{"timeoutSeconds":1200}}' },
+      "orchard:steps.train.timeoutSeconds",
+    ],
+    [
+      "an unknown compute",
+      { "orchard:steps": '{"train":{"compute":"gpu"}}' },
+      "orchard:steps.train.compute",
+    ],
+    [
+      "predict in a container",
+      { "orchard:steps": '{"predict":{"compute":"container"}}' },
+      "orchard:steps.predict.compute",
+    ],
+    [
+      "a Fargate CPU that does not exist",
+      {
+        "orchard:steps": '{"train":{"compute":"container","cpu":3000}}',
+        "orchard:container": '{"image":"i","subnets":["subnet-1"],"securityGroups":["sg-1"]}',
+      },
+      "orchard:steps.train.cpu",
+    ],
+    [
+      "a container step without container settings",
+      { "orchard:steps": '{"train":{"compute":"container"}}' },
+      "orchard:container",
+    ],
+    [
+      "container settings without subnets",
+      { "orchard:container": '{"image":"i","subnets":[],"securityGroups":["sg-1"]}' },
+      "orchard:container.subnets",
+    ],
+    ["an unknown Orchard key", { "orchard:logRetention": "14" }, "orchard:logRetention"],
+    ["structured config written as text", { "orchard:steps": "train=4096" }, "orchard:steps"],
+  ])("refuses %s, naming the key", (_, overrides, key) => {
+    const err = errorOf(overrides);
+    expect(err.location.path).toBe(key);
+    expect(err.message).toContain(`Config ${key} `);
+  });
+
+  it("suggests the key a typo meant", () => {
+    expect(errorOf({ "orchard:logRetention": "14" }).message).toContain(
+      'Did you mean "logRetentionDays"?',
+    );
+  });
+});
+
+describe("stack files", () => {
+  it("turns structured values into JSON text and scalars into text, as Pulumi passes them", () => {
+    const values = stackConfigValues(
+      "config:\n  aws:region: eu-west-1\n  orchard:protect: true\n  orchard:logRetentionDays: 14\n  orchard:steps:\n    train: { memoryMb: 4096 }\n",
+    );
+    expect(values).toEqual({
+      "aws:region": "eu-west-1",
+      "orchard:protect": "true",
+      "orchard:logRetentionDays": "14",
+      "orchard:steps": '{"train":{"memoryMb":4096}}',
+    });
+  });
+
+  it.each([
+    ["staging", { protect: false, logExecutionData: true, logRetentionDays: 14 }],
+    ["prod", { protect: true, logExecutionData: false, logRetentionDays: 365 }],
+  ])("the %s stack file is valid config", (stack, expected) => {
+    const config = parseConfig(readStackFile(PROJECT_ROOT, stack), {
+      project: "orchard",
+      stack,
+      rootDir: PROJECT_ROOT,
+    });
+    expect(config).toMatchObject(expected);
+  });
+
+  it("differs between staging and prod in protection, retention, schedule, execution data and alarm e-mail", () => {
+    const [staging, prod] = ["staging", "prod"].map((stack) =>
+      parseConfig(readStackFile(PROJECT_ROOT, stack), {
+        project: "orchard",
+        stack,
+        rootDir: PROJECT_ROOT,
+      }),
+    );
+    expect(staging.protect).not.toBe(prod.protect);
+    expect(staging.logRetentionDays).toBeLessThan(prod.logRetentionDays);
+    expect(staging.pipelines[0].schedule).not.toBe(prod.pipelines[0].schedule);
+    expect(staging.logExecutionData).not.toBe(prod.logExecutionData);
+    expect([staging.alarmEmail, prod.alarmEmail]).toEqual([undefined, "ml-oncall@example.com"]);
+  });
+});

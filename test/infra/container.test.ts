@@ -1,0 +1,134 @@
+/** `compute: container`: a step runs as a Fargate task the state machine starts and waits on. */
+import aslValidator from "asl-validator";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  cloudDefinition,
+  ECS_RUN_TASK_TOKEN,
+  type ResolvedTarget,
+} from "../../infra/cloud-definition.ts";
+import type { TaskState } from "../../pipeline/workflow/asl.ts";
+import { localResources, STEP_NAMES, type StepName } from "../../pipeline/workflow/steps.ts";
+import { runStack, type StackRun } from "./harness.ts";
+
+const CONTAINER = {
+  image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orchard-steps:1",
+  subnets: ["subnet-0a1b2c"],
+  securityGroups: ["sg-0a1b2c"],
+};
+
+function lambdaTargets(): Record<StepName, ResolvedTarget> {
+  const arns = localResources("churn");
+  return Object.fromEntries(
+    STEP_NAMES.map((s) => [s, { kind: "lambda", functionArn: arns[s] }]),
+  ) as Record<StepName, ResolvedTarget>;
+}
+
+const trainTask = {
+  kind: "container",
+  clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/steps",
+  taskDefinitionArn: "arn:aws:ecs:eu-west-1:123456789012:task-definition/train:3",
+  containerName: "step",
+  network: { subnets: ["subnet-1"], securityGroups: ["sg-1"], assignPublicIp: false },
+  timeoutSeconds: 7200,
+} as const;
+
+describe("cloudDefinition", () => {
+  it("is the workflow builder's definition when every step is a Lambda", async () => {
+    const { buildDefinition } = await import("../../pipeline/workflow/definition.ts");
+    expect(cloudDefinition({ pipeline: "churn" }, lambdaTargets())).toEqual(
+      buildDefinition({ pipeline: "churn" }, localResources("churn")),
+    );
+  });
+
+  it("runs a container step's Task (inside the Map too) as a Fargate task with a task token", () => {
+    const definition = cloudDefinition(
+      { pipeline: "churn" },
+      { ...lambdaTargets(), train: trainTask },
+    );
+    const train = definition.States.Train;
+    if (train.Type !== "Map") throw new Error("Train is not a Map");
+    const task = train.ItemProcessor.States.TrainCandidate as TaskState;
+    expect(task.Resource).toBe(ECS_RUN_TASK_TOKEN);
+    expect(task.TimeoutSeconds).toBe(7200);
+    expect(task.Parameters).toMatchObject({
+      LaunchType: "FARGATE",
+      Cluster: trainTask.clusterArn,
+      TaskDefinition: trainTask.taskDefinitionArn,
+      NetworkConfiguration: {
+        AwsvpcConfiguration: {
+          Subnets: ["subnet-1"],
+          SecurityGroups: ["sg-1"],
+          AssignPublicIp: "DISABLED",
+        },
+      },
+    });
+    expect(JSON.stringify(task.Parameters)).toContain('"Value.$":"$$.Task.Token"');
+    expect(task.Retry).toEqual((definition.States.Select as TaskState).Retry);
+    expect(aslValidator(structuredClone(definition)).isValid).toBe(true);
+  });
+
+  it("leaves the other steps on their Lambda ARNs", () => {
+    const definition = cloudDefinition(
+      { pipeline: "churn" },
+      { ...lambdaTargets(), train: trainTask },
+    );
+    expect((definition.States.Select as TaskState).Resource).toBe(localResources("churn").select);
+  });
+});
+
+describe("a stack with train in a container", () => {
+  let run: StackRun;
+  beforeAll(async () => {
+    run = await runStack("staging", {
+      config: {
+        "orchard:steps": JSON.stringify({
+          train: { compute: "container", cpu: 2048, memoryMb: 8192 },
+        }),
+        "orchard:container": JSON.stringify(CONTAINER),
+      },
+    });
+  });
+
+  it("declares an arm64 Fargate task definition running the image as the train role", () => {
+    const task = run.one("aws:ecs/taskDefinition:TaskDefinition", "-train-task");
+    const role = run.one("aws:iam/role:Role", "-access-penguins-train");
+    expect(task.inputs).toMatchObject({
+      cpu: "2048",
+      memory: "8192",
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      runtimePlatform: { cpuArchitecture: "ARM64" },
+      taskRoleArn: role.state.arn,
+    });
+    const [container] = JSON.parse(task.inputs.containerDefinitions);
+    expect(container.image).toBe(CONTAINER.image);
+    expect(container.environment).toContainEqual({ name: "ORCHARD_STEP", value: "train" });
+    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({
+      Service: "ecs-tasks.amazonaws.com",
+    });
+  });
+
+  it("has no train Lambda, and the state machine starts the task instead", () => {
+    expect(
+      run.ofType("aws:lambda/function:Function").some((f) => f.name.endsWith("-train-fn")),
+    ).toBe(false);
+    const definition = JSON.parse(
+      run.ofType("aws:sfn/stateMachine:StateMachine")[0].inputs.definition,
+    );
+    const task = definition.States.Train.ItemProcessor.States.TrainCandidate;
+    expect(task.Resource).toBe(ECS_RUN_TASK_TOKEN);
+    expect(task.Parameters.TaskDefinition).toBe(
+      run.one("aws:ecs/taskDefinition:TaskDefinition", "-train-task").state.arn,
+    );
+    expect(task.Parameters.Cluster).toBe(run.ofType("aws:ecs/cluster:Cluster")[0].state.arn);
+  });
+
+  it("lets the state machine run exactly that task definition", () => {
+    const doc = JSON.parse(run.one("aws:iam/rolePolicy:RolePolicy", "-sfn-policy").inputs.policy);
+    // biome-ignore lint/suspicious/noExplicitAny: policy JSON
+    const runTask = doc.Statement.find((s: any) => s.Action.includes("ecs:RunTask"));
+    expect(runTask.Resource).toEqual([
+      run.one("aws:ecs/taskDefinition:TaskDefinition", "-train-task").state.arn,
+    ]);
+  });
+});

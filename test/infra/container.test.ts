@@ -23,14 +23,14 @@ function lambdaTargets(): Record<StepName, ResolvedTarget> {
   ) as Record<StepName, ResolvedTarget>;
 }
 
-const trainTask = {
+const trainTask: ContainerTarget = {
   kind: "container",
   clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/steps",
   taskDefinitionArn: "arn:aws:ecs:eu-west-1:123456789012:task-definition/train:3",
   containerName: "step",
   network: { subnets: ["subnet-1"], securityGroups: ["sg-1"], assignPublicIp: false },
   timeoutSeconds: 7200,
-} as const;
+};
 
 describe("cloudDefinition", () => {
   it("is the workflow builder's definition when every step is a Lambda", async () => {

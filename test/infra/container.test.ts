@@ -2,6 +2,7 @@
 import aslValidator from "asl-validator";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  type ContainerTarget,
   cloudDefinition,
   ECS_RUN_TASK_TOKEN,
   type ResolvedTarget,

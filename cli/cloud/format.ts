@@ -95,7 +95,8 @@ export function historyText(timeline: HistoryTimeline, now = Date.now()): string
   });
   const failure = timeline.failure();
   const tail = failure ? [`\nFailed in ${failure.state}: ${failure.name}: ${failure.message}`] : [];
-  if (failure?.cause && failure.cause !== failure.message) tail.push(`Cause: ${failure.cause}`);
+  const detail = failure?.cause ? causeDetail(failure.cause, failure.message) : [];
+  if (detail.length > 0) tail.push("Cause:", ...detail.map((l) => `  ${l}`));
   return `${["States:", ...rows, ...tail].join("\n")}\n`;
 }
 
@@ -141,4 +142,15 @@ export function listText(pipeline: string, items: ExecutionListItem[]): string {
       .join("  ")
       .trimEnd();
   return `${[`Executions of pipeline "${pipeline}", newest first`, "", line(header), ...rows.map(line)].join("\n")}\n`;
+}
+
+/** Lambda's error payload as its stack trace lines; other causes as they are, unless redundant. */
+export function causeDetail(cause: string, message: string): string[] {
+  try {
+    const payload = JSON.parse(cause) as { trace?: unknown };
+    if (Array.isArray(payload.trace)) return payload.trace.map(String);
+  } catch {
+    // Not JSON: an engine error's plain text.
+  }
+  return cause === message ? [] : [cause];
 }

@@ -11,10 +11,13 @@
  *
  * Starting a worker: from sources (this file is `.ts`) the worker runs worker-bootstrap.mjs,
  * which registers tsx and imports worker.ts — this works under tsx, vitest and
- * `node bin/orchard.js`. From a bundle (this module is `.js`), the bundler must emit
- * pipeline/forest/worker.ts as `forest-worker.js` next to the bundle that contains this code.
+ * `node bin/orchard.js`. From a bundle (ESM or CommonJS), the bundler must emit
+ * pipeline/forest/worker.ts as `forest-worker.js` next to the bundle that contains this code
+ * (bench/forest.ts builds exactly that).
  */
+import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type GrownTree, TreeBuilder } from "./tree-builder.ts";
 import { claimTree, type WorkerInit, type WorkerReply } from "./worker-protocol.ts";
@@ -22,10 +25,11 @@ import { claimTree, type WorkerInit, type WorkerReply } from "./worker-protocol.
 export const BUNDLED_WORKER_FILE = "forest-worker.js";
 
 export function workerEntryUrl(): URL {
-  const here = import.meta.url;
-  return here.endsWith(".ts")
-    ? new URL("./worker-bootstrap.mjs", here)
-    : new URL(`./${BUNDLED_WORKER_FILE}`, here);
+  // import.meta.url is empty in a CommonJS bundle; __dirname exists only there
+  const here = import.meta.url as string | undefined;
+  if (here?.endsWith(".ts")) return new URL("./worker-bootstrap.mjs", here);
+  if (here) return new URL(`./${BUNDLED_WORKER_FILE}`, here);
+  return pathToFileURL(join(__dirname, BUNDLED_WORKER_FILE));
 }
 
 export interface ParallelOptions {

@@ -1,0 +1,86 @@
+/** Cost per run: transitions walked from the definition, GB-seconds from the step settings. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { FUNCTION_KEYS, STEP_DEFAULTS, type StepSettings } from "../../infra/config.ts";
+import { estimateRunCost, PRICES, runPaths } from "../../infra/cost.ts";
+import { buildDefinition } from "../../pipeline/workflow/definition.ts";
+import { localResources, type StepName } from "../../pipeline/workflow/steps.ts";
+
+const resources = localResources("churn");
+const definition = buildDefinition({ pipeline: "churn" }, resources);
+const lambdaSettings = Object.fromEntries(
+  FUNCTION_KEYS.map((k) => [k, { compute: "lambda", ...STEP_DEFAULTS[k], cpu: 0 }]),
+) as Record<StepName, StepSettings>;
+
+describe("runPaths", () => {
+  it.each([
+    // Ingest Validate Preprocess Train, n x TrainCandidate, Select Evaluate Gate, then
+    // Promote Promoted (promoted) or NotPromoted.
+    [1, 10, 9],
+    [4, 13, 12],
+    [12, 21, 20],
+  ])("counts the transitions of a run over %i candidates", (candidates, promoted, notPromoted) => {
+    const [a, b] = runPaths(definition, resources, candidates);
+    expect([a.outcome, a.transitions]).toEqual(["promoted", promoted]);
+    expect([b.outcome, b.transitions]).toEqual(["not promoted", notPromoted]);
+  });
+
+  it("invokes train once per candidate and promote only on the promoted path", () => {
+    const [promoted, notPromoted] = runPaths(definition, resources, 6);
+    expect(promoted.invocations).toEqual({
+      ingest: 1,
+      validate: 1,
+      preprocess: 1,
+      train: 6,
+      select: 1,
+      evaluate: 1,
+      promote: 1,
+    });
+    expect(notPromoted.invocations.promote).toBeUndefined();
+    expect(notPromoted.invocations.notifyFailure).toBeUndefined();
+  });
+});
+
+describe("estimateRunCost", () => {
+  it("prices Lambda by GB-second and request, and transitions per state", () => {
+    const [path] = runPaths(definition, resources, 2);
+    const cost = estimateRunCost(path, lambdaSettings, { train: 10 });
+    const train = cost.steps.find((s) => s.step === "train")!;
+    expect(train.gbSeconds).toBeCloseTo(2 * (STEP_DEFAULTS.train.memoryMb / 1024) * 10);
+    expect(train.usd).toBeCloseTo(
+      train.gbSeconds * PRICES.perLambdaGbSecond + 2 * PRICES.perLambdaRequest,
+    );
+    expect(cost.transitionsUsd).toBeCloseTo(11 * PRICES.perTransition);
+    const ingest = cost.steps.find((s) => s.step === "ingest")!;
+    expect(ingest.seconds).toBe(STEP_DEFAULTS.ingest.timeoutSeconds);
+  });
+
+  it("prices a container step by vCPU-hours and GB-hours, with no Lambda GB-seconds", () => {
+    const [path] = runPaths(definition, resources, 1);
+    const settings = {
+      ...lambdaSettings,
+      preprocess: { compute: "container", cpu: 2048, memoryMb: 4096, timeoutSeconds: 3600 },
+    } as Record<StepName, StepSettings>;
+    const step = estimateRunCost(path, settings).steps.find((s) => s.step === "preprocess")!;
+    expect(step.gbSeconds).toBe(0);
+    expect(step.usd).toBeCloseTo(2 * PRICES.perFargateVcpuHour + 4 * PRICES.perFargateGbHour);
+  });
+
+  it("never costs less with more candidates or longer steps", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 1, max: 900 }),
+        (n, more, seconds) => {
+          const cost = (c: number, s: number) =>
+            estimateRunCost(runPaths(definition, resources, c)[0], lambdaSettings, { train: s })
+              .usd;
+          return (
+            cost(n + more, seconds) >= cost(n, seconds) && cost(n, seconds + 1) > cost(n, seconds)
+          );
+        },
+      ),
+    );
+  });
+});

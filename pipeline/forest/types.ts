@@ -52,8 +52,9 @@ export interface FitOptions {
   /** Default `"orchard"`. */
   engine?: Engine;
   /**
-   * Worker threads that grow trees; default 1, which trains in the calling thread without
-   * any Worker. Pass `os.availableParallelism()` to use every core.
+   * Threads that grow trees, the calling thread included; default 1, which trains in the
+   * calling thread without any Worker. Pass `os.availableParallelism()` to use every core.
+   * Only the Orchard engine uses it; the model is byte-identical whatever the count.
    */
   workers?: number;
 }

@@ -63,11 +63,7 @@ describe("a stack with two pipelines", () => {
         JSON.parse(s.inputs.target.input).run,
       ]);
     expect(inputs).toEqual([
-      [
-        "cron(0 6 ? * MON-FRI *)",
-        "Europe/Berlin",
-        expect.objectContaining({ pipeline: "penguins" }),
-      ],
+      [DEFAULTS.schedule, "Europe/Berlin", expect.objectContaining({ pipeline: "penguins" })],
       [
         "rate(12 hours)",
         "Asia/Tokyo",

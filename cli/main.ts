@@ -10,6 +10,8 @@ Commands:
   run <spec.yaml>      run the pipeline locally (embedded S3 and DynamoDB)
   predict <spec.yaml>  predict rows with the champion model
   models <spec.yaml>   list model registry versions
+  cloud <subcommand>   start, watch, redrive and list executions in a deployed stack
+  promote <pipeline>   copy a model from one stack's registry to another's (--from --to)
 
 Run "orchard <command> --help" for a command's options.`;
 
@@ -17,6 +19,8 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   run: () => import("./run.ts"),
   predict: () => import("./predict.ts"),
   models: () => import("./models.ts"),
+  cloud: () => import("./cloud/main.ts"),
+  promote: () => import("./promote.ts"),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -21,6 +21,7 @@ const platform = new Platform("orchard", {
   code: bundleCode(config.codeDir, bundles),
 });
 
+export const region = config.region;
 export const rawBucket = platform.dataLake.raw.bucket.bucket;
 export const featuresBucket = platform.dataLake.features.bucket.bucket;
 export const artifactsBucket = platform.dataLake.artifacts.bucket.bucket;
@@ -33,5 +34,8 @@ export const humanRoleArns = {
   dataScientist: platform.access.humanRoles["data-scientist"].arn,
   platformAdmin: platform.access.humanRoles["platform-admin"].arn,
 };
-/** Per pipeline: state machine ARN, schedule, spec and source URIs, predict URL, role ARNs. */
+/**
+ * Per pipeline: state machine ARN, schedule, spec and source URIs, predict URL, role ARNs and
+ * log group names (read by `orchard cloud`, cli/cloud/stack-outputs.ts).
+ */
 export const pipelines = platform.pipelines;

@@ -43,6 +43,8 @@ export interface PipelineOutputs {
   predictUrl: pulumi.Output<string>;
   predictFunctionArn: pulumi.Output<string>;
   roleArns: Record<string, pulumi.Output<string>>;
+  /** Log group names per step (`predict` included) and of the state machine (`stateMachine`). */
+  logGroups: Record<string, pulumi.Output<string>>;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -284,6 +286,11 @@ export class Platform extends pulumi.ComponentResource {
       FUNCTION_KEYS.map((k) => [k, roles[k].arn]),
     );
     roleArns.stateMachine = pipeline.role.arn;
+    const logGroups: Record<string, pulumi.Output<string>> = Object.fromEntries(
+      STEP_NAMES.map((s) => [s, steps[s].logGroup.name]),
+    );
+    logGroups.predict = serving.step.logGroup.name;
+    logGroups.stateMachine = pipeline.logGroup.name;
     return {
       stateMachineArn: pipeline.stateMachine.arn,
       sourceObjectArns: [sourceObjectArn],
@@ -295,6 +302,7 @@ export class Platform extends pulumi.ComponentResource {
         predictUrl: serving.url.functionUrl,
         predictFunctionArn: serving.function.arn,
         roleArns,
+        logGroups,
       } satisfies PipelineOutputs,
     };
   }

@@ -436,5 +436,12 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       expect(arn).toMatch(new RegExp(`^arn:aws:iam::${ACCOUNT_ID}:role/`));
     }
     expect(Object.keys(out.humanRoleArns).sort()).toEqual(["dataScientist", "platformAdmin"]);
+    expect(out.region).toBe(run.region);
+    const groups = new Map(run.ofType(T.logGroup).map((g) => [g.state.name, g]));
+    expect(Object.keys(penguins.logGroups).sort()).toEqual(
+      [...STEP_NAMES, "predict", "stateMachine"].sort(),
+    );
+    for (const name of Object.values(penguins.logGroups))
+      expect(groups.has(name as string)).toBe(true);
   });
 });

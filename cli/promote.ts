@@ -83,6 +83,7 @@ async function promote(argv: string[]): Promise<number> {
     stack: values.from,
     outputsFile: values["from-outputs"],
     stateDir: values["from-state-dir"],
+    flag: "--from-outputs",
   });
   let to: StackStores | undefined;
   try {
@@ -90,6 +91,7 @@ async function promote(argv: string[]): Promise<number> {
       stack: values.to,
       outputsFile: values["to-outputs"],
       stateDir: values["to-state-dir"],
+      flag: "--to-outputs",
     });
     const actor = await resolveActor({
       actor: values.actor,

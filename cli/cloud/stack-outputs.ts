@@ -117,6 +117,8 @@ export interface OutputsLocation {
    * without a Pulumi CLI never load it). Returns null when no Pulumi CLI is available.
    */
   automation?: (stack: string, cwd: string) => Promise<Record<string, unknown> | null>;
+  /** The option that names an outputs file, for messages (default `--outputs`). */
+  flag?: string;
 }
 
 /** Finds and reads a stack's outputs (see the file comment for the order). */
@@ -137,7 +139,7 @@ export async function loadStackOutputs(location: OutputsLocation): Promise<Stack
   throw new StackOutputsError(
     `No outputs for stack "${stack}": ${conventional} does not exist and no Pulumi CLI is ` +
       `available. Export them with \`pulumi stack output --json -s ${stack} > ${conventional}\` ` +
-      "or pass --outputs FILE.",
+      `or pass ${location.flag ?? "--outputs"} FILE.`,
     { file: conventional },
   );
 }

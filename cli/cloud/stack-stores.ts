@@ -34,6 +34,8 @@ export interface StackLocation {
   outputsFile?: string;
   stateDir?: string;
   cwd?: string;
+  /** The option naming the outputs file, for messages (`--from-outputs`). */
+  flag?: string;
 }
 
 export async function openStackStores(location: StackLocation): Promise<StackStores> {
@@ -58,6 +60,7 @@ export async function openStackStores(location: StackLocation): Promise<StackSto
     outputsFile: location.outputsFile,
     cwd: location.cwd,
     automation: readOutputsWithAutomation,
+    flag: location.flag,
   });
   const config = storageConfigFromOutputs(outputs);
   const clients = createStorageClients(config);

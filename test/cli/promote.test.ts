@@ -374,5 +374,6 @@ describe("orchard promote over two state directories", () => {
     expect(code).toBe(1);
     expect(stderr).toContain('StackOutputsError: No outputs for stack "staging"');
     expect(stderr).toContain("pulumi stack output --json -s staging");
+    expect(stderr).toContain("or pass --from-outputs FILE");
   });
 });

@@ -311,9 +311,11 @@ export class TreeBuilder {
         t++;
       }
     }
-    idx.set(tmpIdx.subarray(0, t), mid);
-    ordW.set(tmpW.subarray(0, t), mid);
-    ordY.set(tmpY.subarray(0, t), mid);
+    for (let k = 0; k < t; k++) {
+      idx[mid + k] = tmpIdx[k];
+      ordW[mid + k] = tmpW[k];
+      ordY[mid + k] = tmpY[k];
+    }
 
     const S = search.statSize;
     const s = this.nodeStats;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ClassTarget, FeatureMatrix } from "../../pipeline/data/frame.ts";
+import type { ClassTarget, FeatureMatrix, Target } from "../../pipeline/data/frame.ts";
 import {
   BIN_SAMPLE_ROWS,
   binFeatures,
@@ -36,7 +36,7 @@ const exact: ForestParams = {
   seed: 5,
 };
 
-async function orchard(X: FeatureMatrix, y: ClassTarget, params: ForestParams) {
+async function orchard(X: FeatureMatrix, y: Target, params: ForestParams) {
   const model = await fitForest(X, y, params);
   if (!(model instanceof OrchardForestModel)) throw new Error("expected an Orchard model");
   return model;
@@ -102,24 +102,37 @@ describe("Orchard trees", () => {
     expect(Array.from(model.predict(X))).toEqual(Array.from(y.codes));
   });
 
-  it.each([1, 3, 10, 40])(
-    "puts at least minSamplesLeaf = %i rows in every leaf",
-    async (minLeaf) => {
-      const { X, y } = noisy(400, 13);
-      const model = await orchard(X, y, { ...exact, minSamplesLeaf: minLeaf });
-      const leaves = model.apply(X);
-      for (let t = 0; t < model.nTrees; t++) {
-        const counts = new Map<number, number>();
-        for (let r = 0; r < X.rows; r++) {
-          const leaf = leaves[r * model.nTrees + t];
-          counts.set(leaf, (counts.get(leaf) ?? 0) + 1);
-        }
-        const nLeaves = model.flat.treeLeafOffset[t + 1] - model.flat.treeLeafOffset[t];
-        expect(counts.size).toBe(nLeaves);
-        expect(Math.min(...counts.values())).toBeGreaterThanOrEqual(minLeaf);
+  it.each([
+    [1, "classification"],
+    [3, "classification"],
+    [10, "classification"],
+    [40, "classification"],
+    [1, "regression"],
+    [7, "regression"],
+  ])("puts at least minSamplesLeaf = %i rows in every leaf (%s)", async (minLeaf, task) => {
+    const noisyRows = noisy(400, 13);
+    // some missing values too, so rows on the missing side are counted as well
+    const X = {
+      ...noisyRows.X,
+      values: noisyRows.X.values.map((v, i) => (i % 11 === 0 ? Number.NaN : v)),
+    };
+    const y: Target =
+      task === "classification"
+        ? noisyRows.y
+        : { kind: "regression", values: noisyRows.X.values.filter((_, i) => i % 3 === 1) };
+    const model = await orchard(X, y, { ...exact, minSamplesLeaf: minLeaf });
+    const leaves = model.apply(X);
+    for (let t = 0; t < model.nTrees; t++) {
+      const counts = new Map<number, number>();
+      for (let r = 0; r < X.rows; r++) {
+        const leaf = leaves[r * model.nTrees + t];
+        counts.set(leaf, (counts.get(leaf) ?? 0) + 1);
       }
-    },
-  );
+      const nLeaves = model.flat.treeLeafOffset[t + 1] - model.flat.treeLeafOffset[t];
+      expect(counts.size).toBe(nLeaves);
+      expect(Math.min(...counts.values())).toBeGreaterThanOrEqual(minLeaf);
+    }
+  });
 
   it.each([
     ["missing goes with the high values", (x: number) => Number.isNaN(x) || x > 5, 0],

@@ -3,6 +3,7 @@
  * these values come from the `model:` section of a pipeline spec.
  */
 import { SpecError } from "../errors.ts";
+import { resolveMaxFeatures as resolveSpecMaxFeatures } from "../spec/max-features.ts";
 import type { ForestParams, ForestTask, MaxFeatures } from "./types.ts";
 
 export const DEFAULT_MAX_BINS = 256;
@@ -81,14 +82,12 @@ export function validateForestParams(params: ForestParams, nFeatures?: number): 
   }
 }
 
-/** The number of features a split looks at, with scikit-learn's rounding (never below 1). */
+/**
+ * The number of features a split looks at, with scikit-learn's rounding (never below 1). The
+ * reading of the setting is the spec's; the engine adds scikit-learn's refusal of a count
+ * larger than the features there are.
+ */
 export function resolveMaxFeatures(mf: MaxFeatures, nFeatures: number): number {
   checkMaxFeatures(mf, nFeatures);
-  let k: number;
-  if (mf === "sqrt") k = Math.floor(Math.sqrt(nFeatures));
-  else if (mf === "log2") k = Math.floor(Math.log2(nFeatures));
-  else if (mf === "all") k = nFeatures;
-  else if (mf <= 1) k = Math.floor(mf * nFeatures);
-  else k = mf;
-  return Math.min(nFeatures, Math.max(1, k));
+  return resolveSpecMaxFeatures(mf, nFeatures);
 }

@@ -1,0 +1,101 @@
+/**
+ * The drift baseline: what a data snapshot looked like, kept small enough to store next to
+ * every trained model and to compare any later data with. Numeric columns keep their decile
+ * edges, the row count per decile bin (missing last) and a sorted sample for the KS
+ * statistic; categorical columns keep the row count per level and the missing count.
+ *
+ * The KS sample is every present value up to `KS_SAMPLE_SIZE`, and above that a seeded
+ * uniform sample of that size (without replacement), so a baseline of a large table stays a
+ * few hundred KiB and the statistic stays within about 1/√size of the full-data value.
+ */
+import { type Frame, MISSING_CODE } from "../data/frame.ts";
+import { createRng, deriveSeed, shuffle } from "../random.ts";
+import { decileEdges, numericBinCounts, presentSorted } from "./psi.ts";
+
+export const BASELINE_FORMAT = "orchard-drift-baseline";
+export const BASELINE_VERSION = 1;
+export const KS_SAMPLE_SIZE = 5000;
+
+export interface NumericBaseline {
+  kind: "numeric";
+  rows: number;
+  /** Decile edges of the present values, ascending, distinct. */
+  edges: number[];
+  /** Rows per bin: `edges.length + 1` value bins, then missing. */
+  counts: number[];
+  /** Ascending present values (all, or a seeded sample of `KS_SAMPLE_SIZE`). */
+  sample: number[];
+}
+
+export interface CategoricalBaseline {
+  kind: "categorical";
+  rows: number;
+  /** Rows per level, keys in sorted order. */
+  levels: Record<string, number>;
+  missing: number;
+}
+
+export type ColumnBaseline = NumericBaseline | CategoricalBaseline;
+
+export interface DriftBaseline {
+  format: typeof BASELINE_FORMAT;
+  version: typeof BASELINE_VERSION;
+  rows: number;
+  columns: Record<string, ColumnBaseline>;
+}
+
+export interface BaselineOptions {
+  /** Columns left out (the entity id). */
+  exclude?: readonly string[];
+  /** Seed of the KS sample of large columns. */
+  seed: number;
+  sampleSize?: number;
+}
+
+export function buildBaseline(frame: Frame, options: BaselineOptions): DriftBaseline {
+  const exclude = new Set(options.exclude ?? []);
+  const size = options.sampleSize ?? KS_SAMPLE_SIZE;
+  const columns: Record<string, ColumnBaseline> = {};
+  frame.columns.forEach((col, index) => {
+    if (exclude.has(col.name)) return;
+    if (col.kind === "numeric") {
+      const edges = decileEdges(col.values);
+      columns[col.name] = {
+        kind: "numeric",
+        rows: frame.rowCount,
+        edges,
+        counts: numericBinCounts(edges, col.values),
+        sample: Array.from(
+          ksSample(presentSorted(col.values), size, deriveSeed(options.seed, index)),
+        ),
+      };
+      return;
+    }
+    columns[col.name] = { kind: "categorical", rows: frame.rowCount, ...levelCounts(col) };
+  });
+  return { format: BASELINE_FORMAT, version: BASELINE_VERSION, rows: frame.rowCount, columns };
+}
+
+/** Rows per level (sorted keys) and missing rows of a categorical column. */
+export function levelCounts(col: { codes: Int32Array; levels: string[] }): {
+  levels: Record<string, number>;
+  missing: number;
+} {
+  const perCode = new Array<number>(col.levels.length).fill(0);
+  let missing = 0;
+  for (const code of col.codes) {
+    if (code === MISSING_CODE) missing++;
+    else perCode[code]++;
+  }
+  const levels: Record<string, number> = {};
+  const order = col.levels.map((level, code) => ({ level, n: perCode[code] }));
+  order.sort((a, b) => (a.level < b.level ? -1 : a.level > b.level ? 1 : 0));
+  for (const { level, n } of order) if (n > 0) levels[level] = (levels[level] ?? 0) + n;
+  return { levels, missing };
+}
+
+function ksSample(sorted: Float64Array, size: number, seed: number): Float64Array {
+  if (sorted.length <= size) return sorted;
+  const picked = shuffle(Uint32Array.from(sorted.keys()), createRng(seed)).subarray(0, size);
+  return Float64Array.from(picked.sort(), (i) => sorted[i]);
+}

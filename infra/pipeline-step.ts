@@ -4,8 +4,9 @@
  * log group with the stack's retention). With `compute: container` it is a Fargate task
  * definition (plus its cluster) running the same handler code from a container image.
  *
- * The container contract (what the image must do): read the step from ORCHARD_STEP, the state
- * from ORCHARD_EVENT (JSON) and the task token from ORCHARD_TASK_TOKEN, run the handler, and
+ * The container contract (what the image must do; `lambdas/container-runner.ts` does it): read
+ * the step from ORCHARD_STEP, the state from ORCHARD_EVENT (JSON) and the task token from
+ * ORCHARD_TASK_TOKEN, run the handler, and
  * report with SendTaskSuccess (the handler's result) or SendTaskFailure (the error name and
  * message). The state machine uses `ecs:runTask.waitForTaskToken` rather than `.sync`: `.sync`
  * returns ECS's DescribeTasks response as the Task's result, so the step's output (the

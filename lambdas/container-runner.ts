@@ -1,0 +1,86 @@
+/**
+ * Runs one step handler in a container (`compute: container` steps on ECS Fargate), with the
+ * contract infra/pipeline-step.ts sets: the step from ORCHARD_STEP, the state from
+ * ORCHARD_EVENT (JSON), the task token from ORCHARD_TASK_TOKEN; the result goes back to Step
+ * Functions with SendTaskSuccess, an error with SendTaskFailure carrying the error's name (so
+ * the state machine's Retry/Catch match it as they do for Lambda) and Lambda's cause format.
+ *
+ * Image command: `node --import tsx lambdas/container-runner.ts` (the same sources and
+ * dependencies as the Lambda bundles).
+ */
+import { pathToFileURL } from "node:url";
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { handler as evaluate } from "./evaluate.ts";
+import { handler as ingest } from "./ingest.ts";
+import { handler as preprocess } from "./preprocess.ts";
+import { handler as promote } from "./promote.ts";
+import { handler as select } from "./select.ts";
+import { handler as train } from "./train.ts";
+import { handler as validate } from "./validate.ts";
+
+type Handler = (event: never) => Promise<unknown>;
+
+export const CONTAINER_HANDLERS: Record<string, Handler> = {
+  ingest,
+  validate,
+  preprocess,
+  train,
+  select,
+  evaluate,
+  promote,
+};
+
+/** Step Functions caps a task failure's error at 256 and its cause at 32,768 characters. */
+const MAX_ERROR = 256;
+const MAX_CAUSE = 32_768;
+
+export interface ContainerRun {
+  env: Record<string, string | undefined>;
+  sfn: Pick<SFNClient, "send">;
+  handlers?: Record<string, Handler>;
+}
+
+/** Runs the step and reports to Step Functions; resolves to the process exit code. */
+export async function runContainerStep({
+  env,
+  sfn,
+  handlers = CONTAINER_HANDLERS,
+}: ContainerRun): Promise<number> {
+  const token = env.ORCHARD_TASK_TOKEN;
+  if (!token) {
+    process.stderr.write("container-runner: ORCHARD_TASK_TOKEN is not set; nothing to report to\n");
+    return 2;
+  }
+  try {
+    const step = env.ORCHARD_STEP ?? "";
+    const handler = handlers[step];
+    if (!handler) {
+      throw Object.assign(
+        new Error(`ORCHARD_STEP is "${step}", not one of ${Object.keys(handlers).join(", ")}`),
+        {
+          name: "ConfigError",
+        },
+      );
+    }
+    const output = await handler(JSON.parse(env.ORCHARD_EVENT ?? "null") as never);
+    await sfn.send(
+      new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output ?? null) }),
+    );
+    return 0;
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const cause = JSON.stringify({ errorType: e.name, errorMessage: e.message });
+    await sfn.send(
+      new SendTaskFailureCommand({
+        taskToken: token,
+        error: e.name.slice(0, MAX_ERROR),
+        cause: cause.slice(0, MAX_CAUSE),
+      }),
+    );
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runContainerStep({ env: process.env, sfn: new SFNClient({}) });
+}

@@ -1,0 +1,65 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runContainerStep } from "../../lambdas/container-runner.ts";
+
+const sfn = mockClient(SFNClient);
+beforeEach(() => {
+  sfn.reset();
+  sfn.onAnyCommand().resolves({});
+});
+
+class TargetError extends Error {
+  override name = "TargetError";
+}
+
+const handlers = {
+  validate: async (event: never) => ({ saw: (event as { run: string }).run }),
+  preprocess: async () => {
+    throw new TargetError("target has one class");
+  },
+};
+
+function run(env: Record<string, string>) {
+  return runContainerStep({ env, sfn: new SFNClient({ region: "eu-west-1" }), handlers });
+}
+
+describe("container runner", () => {
+  it("runs the step on the state and reports its result with SendTaskSuccess", async () => {
+    const code = await run({
+      ORCHARD_STEP: "validate",
+      ORCHARD_EVENT: JSON.stringify({ run: "r1" }),
+      ORCHARD_TASK_TOKEN: "tok",
+    });
+    expect(code).toBe(0);
+    const [call] = sfn.commandCalls(SendTaskSuccessCommand);
+    expect(call.args[0].input).toEqual({ taskToken: "tok", output: '{"saw":"r1"}' });
+  });
+
+  it("reports a step's error by name, so Retry/Catch match it as for Lambda", async () => {
+    const code = await run({
+      ORCHARD_STEP: "preprocess",
+      ORCHARD_EVENT: "{}",
+      ORCHARD_TASK_TOKEN: "tok",
+    });
+    expect(code).toBe(1);
+    const [call] = sfn.commandCalls(SendTaskFailureCommand);
+    expect(call.args[0].input).toMatchObject({ taskToken: "tok", error: "TargetError" });
+    expect(JSON.parse(call.args[0].input.cause ?? "")).toEqual({
+      errorType: "TargetError",
+      errorMessage: "target has one class",
+    });
+  });
+
+  it("fails the task with ConfigError for an unknown step", async () => {
+    await run({ ORCHARD_STEP: "nope", ORCHARD_EVENT: "{}", ORCHARD_TASK_TOKEN: "tok" });
+    const [call] = sfn.commandCalls(SendTaskFailureCommand);
+    expect(call.args[0].input.error).toBe("ConfigError");
+    expect(call.args[0].input.cause).toMatch(/ORCHARD_STEP is \\"nope\\"/);
+  });
+
+  it("exits 2 without a task token (nothing to report to)", async () => {
+    expect(await run({ ORCHARD_STEP: "validate", ORCHARD_EVENT: "{}" })).toBe(2);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+});

@@ -69,6 +69,8 @@ export interface StackRun {
   resources: CapturedResource[];
   // biome-ignore lint/suspicious/noExplicitAny: stack outputs are untyped JSON
   outputs: Record<string, any>;
+  /** The run's fake `orchard:codeDir` (already deleted): archives under it are bundles. */
+  codeDir: string;
   ofType(type: string): CapturedResource[];
   one(type: string, nameSuffix: string): CapturedResource;
 }
@@ -206,6 +208,7 @@ async function capture(
     region,
     resources,
     outputs: (outputs ?? {}) as Record<string, unknown>,
+    codeDir,
     ofType: (type) => resources.filter((r) => r.type === type),
     one(type, suffix) {
       const found = resources.filter((r) => r.type === type && r.name.endsWith(suffix));

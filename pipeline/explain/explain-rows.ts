@@ -1,0 +1,121 @@
+/**
+ * Per-row explanations in the user's terms: TreeSHAP values of the preprocessed columns,
+ * summed back to the raw feature each column came from (a one-hot block to its categorical
+ * column), so contributions name the columns of the input file. Summing keeps additivity:
+ * expectedValue + Σ contributions = the explained output.
+ *
+ * Classification explains the probability of the predicted class; regression the value.
+ */
+import { ArtifactError, SpecError } from "../errors.ts";
+import { OrchardForestModel } from "../forest/forest-model.ts";
+import type { ModelBundle } from "../model/bundle.ts";
+import { type RawRow, rowsToFrame } from "../model/schema.ts";
+import { treeShap } from "./tree-shap.ts";
+
+export interface Explanation {
+  /** The explained output: the predicted class label, or null for regression. */
+  class: string | null;
+  /** The output's expected value under the training cover. */
+  expectedValue: number;
+  /** The explained output for this row (expectedValue + Σ contributions). */
+  output: number;
+  /** Per raw feature, in the model's feature order. */
+  contributions: Record<string, number>;
+}
+
+/** The raw feature of each preprocessed column (numeric as named, `name=level` to `name`). */
+export function rawFeatureOf(
+  outputNames: readonly string[],
+  features: { numeric: readonly string[]; categorical: readonly string[] },
+): string[] {
+  const numeric = new Set(features.numeric);
+  // Longest name first, so `a=b` as a column name wins over `a` for `a=b=c`.
+  const categorical = [...features.categorical].sort((a, b) => b.length - a.length);
+  return outputNames.map((name) => {
+    if (numeric.has(name)) return name;
+    const owner = categorical.find((c) => name.startsWith(`${c}=`));
+    if (!owner) {
+      throw new ArtifactError(
+        `model column "${name}" belongs to no feature of the model's schema; the bundle is inconsistent — retrain the model`,
+      );
+    }
+    return owner;
+  });
+}
+
+export function orchardForest(bundle: ModelBundle): OrchardForestModel {
+  if (!(bundle.forest instanceof OrchardForestModel)) {
+    throw new SpecError(
+      `explanations need the orchard forest engine; this model was trained with ${bundle.forest.engine} — set model.engine: orchard and retrain`,
+      { path: "model.engine" },
+    );
+  }
+  return bundle.forest;
+}
+
+/** One explanation per row, in order. `cover` comes from `nodeCover` over the training rows. */
+export function explainRows(
+  bundle: ModelBundle,
+  cover: Float64Array,
+  rows: RawRow[],
+): Explanation[] {
+  const forest = orchardForest(bundle);
+  const { schema } = bundle.header;
+  const X = bundle.preprocessor.transform(rowsToFrame(schema, rows));
+  const shap = treeShap(forest.flat, cover, X);
+  const owners = rawFeatureOf(X.names, schema.features);
+  const features = [...schema.features.numeric, ...schema.features.categorical];
+  const proba = schema.task === "classification" ? forest.predictProba(X) : null;
+  const V = shap.outputs;
+  return Array.from({ length: X.rows }, (_, r) => {
+    let o = 0;
+    if (proba) for (let c = 1; c < V; c++) if (proba[r * V + c] > proba[r * V + o]) o = c;
+    const contributions: Record<string, number> = Object.fromEntries(features.map((f) => [f, 0]));
+    let sum = shap.expected[o];
+    for (let f = 0; f < shap.features; f++) {
+      const v = shap.values[(r * shap.features + f) * V + o];
+      contributions[owners[f]] += v;
+      sum += v;
+    }
+    return {
+      class: proba ? (schema.classes?.[o] ?? String(o)) : null,
+      expectedValue: shap.expected[o],
+      output: sum,
+      contributions,
+    };
+  });
+}
+
+/**
+ * Mean absolute contribution per raw feature over the rows (every output of a classifier
+ * averaged), highest first: the report's global view of what drove the model.
+ */
+export function meanAbsContributions(
+  bundle: ModelBundle,
+  cover: Float64Array,
+  rows: RawRow[],
+): { feature: string; meanAbs: number }[] {
+  const forest = orchardForest(bundle);
+  const { schema } = bundle.header;
+  const X = bundle.preprocessor.transform(rowsToFrame(schema, rows));
+  const shap = treeShap(forest.flat, cover, X);
+  const owners = rawFeatureOf(X.names, schema.features);
+  const features = [...schema.features.numeric, ...schema.features.categorical];
+  const total = new Map(features.map((f) => [f, 0]));
+  const V = shap.outputs;
+  for (let r = 0; r < X.rows; r++) {
+    for (let o = 0; o < V; o++) {
+      // Per output, a raw feature's value is the sum over its columns, then its magnitude.
+      const perRaw = new Map<string, number>();
+      for (let f = 0; f < shap.features; f++) {
+        const v = shap.values[(r * shap.features + f) * V + o];
+        perRaw.set(owners[f], (perRaw.get(owners[f]) ?? 0) + v);
+      }
+      for (const [name, v] of perRaw) total.set(name, (total.get(name) ?? 0) + Math.abs(v));
+    }
+  }
+  const n = Math.max(1, X.rows * V);
+  return [...total]
+    .map(([feature, t]) => ({ feature, meanAbs: t / n }))
+    .sort((a, b) => b.meanAbs - a.meanAbs || (a.feature < b.feature ? -1 : 1));
+}

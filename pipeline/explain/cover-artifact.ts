@@ -26,7 +26,9 @@ export function coverKey(pipeline: string, modelUri: string): string {
 export function coverToBytes(cover: Float64Array): Uint8Array {
   const out = new Uint8Array(cover.length * 8);
   const view = new DataView(out.buffer);
-  cover.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  cover.forEach((v, i) => {
+    view.setFloat64(i * 8, v, true);
+  });
   return out;
 }
 

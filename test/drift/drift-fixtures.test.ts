@@ -31,7 +31,6 @@ const fixture = JSON.parse(
   readFileSync(new URL("../fixtures/drift/drift.json", import.meta.url), "utf8"),
 ) as { epsilon: number; cases: (NumericCase | CategoricalCase)[] };
 const numeric = fixture.cases.filter((c): c is NumericCase => c.kind === "numeric");
-const categorical = fixture.cases.filter((c): c is CategoricalCase => c.kind === "categorical");
 
 const nums = (xs: (number | null)[]) => Float64Array.from(xs, (x) => (x === null ? Number.NaN : x));
 
@@ -67,7 +66,9 @@ describe("drift against independently computed values", () => {
   it.each(numeric.map((c) => [c.name, c] as const))("decile edges: %s", (_, c) => {
     const edges = decileEdges(nums(c.baseline));
     expect(edges).toHaveLength(c.edges.length);
-    edges.forEach((e, i) => expect(e).toBeCloseTo(c.edges[i], 12));
+    edges.forEach((e, i) => {
+      expect(e).toBeCloseTo(c.edges[i], 12);
+    });
   });
 
   it.each(fixture.cases.map((c) => [c.name, c] as const))("PSI: %s", (_, c) => {

@@ -169,7 +169,9 @@ describe("TreeSHAP on trees worked out by hand", () => {
     ],
   ])("explains %j as %j", (x, want) => {
     const got = row(treeShap(flat, cover, matrix([x])), 0);
-    got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 12));
+    got.forEach((g, i) => {
+      expect(g).toBeCloseTo(want[i], 12);
+    });
   });
 
   it("gives the whole difference to the only feature of a stump: f(x) − E = 1 − 2", () => {
@@ -224,7 +226,9 @@ describe("TreeSHAP on trees worked out by hand", () => {
       [-0.5, 1],
     ]) {
       const got = row(treeShap(f, c, matrix([x])), 0);
-      bruteForce(f, c, x).forEach((want, i) => expect(got[i]).toBeCloseTo(want, 12));
+      bruteForce(f, c, x).forEach((want, i) => {
+        expect(got[i]).toBeCloseTo(want, 12);
+      });
     }
   });
 
@@ -271,7 +275,9 @@ describe("TreeSHAP properties", () => {
               F,
             );
             const got = row(treeShap(flat, cover, matrix([x])), 0);
-            bruteForce(flat, cover, x).forEach((want, i) => expect(got[i]).toBeCloseTo(want, 9));
+            bruteForce(flat, cover, x).forEach((want, i) => {
+              expect(got[i]).toBeCloseTo(want, 9);
+            });
           }),
           { numRuns: 5 },
         ),

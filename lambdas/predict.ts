@@ -1,15 +1,32 @@
 /**
- * Predict: scores raw rows with the pipeline's champion model. The bundle is cached per
- * champion version, so a promotion is picked up on the next call without a redeploy.
- * Event: `{ "rows": [{ column: value, … }] }`; result: `{ "modelVersion", "predictions" }`.
+ * Predict: the serving Lambda behind the `live` alias's function URL (AWS_IAM auth). Function
+ * URL events (payload format 2.0) go through the same `handleRequest` as `orchard serve`:
+ * `POST /predict` with `{"rows":[{…}]}` (at most 1,000 rows, 1 MiB), `GET /health`; every bad
+ * request is a 4xx naming row and column. Each request writes one CloudWatch embedded metric
+ * format line (latency, rows, errors, prediction distribution) to stdout.
+ *
+ * The champion comes from the registry and is cached per version; the pointer (and a canary's
+ * traffic record) is re-read at most every ORCHARD_CHAMPION_REFRESH_SECONDS (default 5), so a
+ * promotion reaches serving without a redeploy.
+ *
+ * A direct invocation `{ "rows": [...] }` (the console, `aws lambda invoke`) still returns
+ * `{ "modelVersion", "predictions" }` and throws named errors, as before.
  */
-import { OrchardError, TypeMismatchError } from "../pipeline/errors.ts";
-import { loadBundle, type ModelBundle, type Prediction } from "../pipeline/model/bundle.ts";
+import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from "aws-lambda";
+import { TypeMismatchError } from "../pipeline/errors.ts";
+import type { ModelBundle, Prediction } from "../pipeline/model/bundle.ts";
 import type { RawRow } from "../pipeline/model/schema.ts";
+import { type HttpRequest, handleRequest } from "../pipeline/serving/handle.ts";
+import { emfRecord, type RequestMetrics } from "../pipeline/serving/metrics.ts";
+import {
+  DEFAULT_REFRESH_MS,
+  NoChampionError,
+  ServedModels,
+} from "../pipeline/serving/served-models.ts";
+import { createLogger } from "./io/logger.ts";
 import { stepDeps, stepHandler } from "./step-handler.ts";
 
-/** No champion yet: nothing can predict until a run promotes a model. */
-export class NoChampionError extends OrchardError {}
+export { NoChampionError };
 
 export interface PredictEvent {
   /** Default: the ORCHARD_PIPELINE environment variable. */
@@ -22,40 +39,103 @@ export interface PredictResult {
   predictions: Prediction[];
 }
 
-let cached: { key: string; bundle: ModelBundle } | undefined;
+const served = new Map<string, { deps: object; models: ServedModels }>();
 
-/** The champion's bundle for `pipeline`, loaded once per champion version. */
+/**
+ * The process's model source for `pipeline`: one per pipeline, reused across invocations, and
+ * created anew when the step dependencies were reset (`orchard run` between state dirs).
+ */
+export function servedModels(pipeline: string): ServedModels {
+  const deps = stepDeps();
+  let models = served.get(pipeline)?.deps === deps ? served.get(pipeline)?.models : undefined;
+  if (!models) {
+    const log = createLogger().child({ step: "predict", pipeline });
+    models = new ServedModels({
+      pipeline,
+      registry: deps.registry,
+      artifacts: deps.artifacts,
+      refreshMs: refreshMs(process.env.ORCHARD_CHAMPION_REFRESH_SECONDS),
+      onRefreshError: (error) =>
+        log.warn("champion refresh failed; serving the cached model", { error }),
+    });
+    served.set(pipeline, { deps, models });
+  }
+  return models;
+}
+
+/** Forgets cached models (tests, and `orchard run`/`predict` between state directories). */
+export function resetServedModels(): void {
+  served.clear();
+}
+
+/** The champion's bundle for `pipeline` (no canary routing). */
 export async function championBundle(
   pipeline: string,
 ): Promise<{ version: string; bundle: ModelBundle }> {
-  const deps = stepDeps();
-  const champion = await deps.registry.getChampion(pipeline);
-  if (!champion) {
-    throw new NoChampionError(
-      `pipeline "${pipeline}" has no champion model yet; run the pipeline until a model is promoted`,
-    );
-  }
-  const key = `${pipeline}/${champion.version}`;
-  if (cached?.key !== key) {
-    cached = {
-      key,
-      bundle: loadBundle(await deps.artifacts.get(champion.modelUri), champion.modelUri),
-    };
-  }
-  return { version: champion.version, bundle: cached.bundle };
+  return servedModels(pipeline).champion();
 }
 
-export const handler = stepHandler(
-  "predict",
-  async (event: PredictEvent): Promise<PredictResult> => {
-    const pipeline = event.pipeline ?? process.env.ORCHARD_PIPELINE;
-    if (!pipeline) {
-      throw new TypeMismatchError("no pipeline: pass event.pipeline or set ORCHARD_PIPELINE");
-    }
-    if (!Array.isArray(event.rows)) {
-      throw new TypeMismatchError('the event needs "rows": an array of objects, one per row');
-    }
-    const { version, bundle } = await championBundle(pipeline);
-    return { modelVersion: version, predictions: bundle.predict(event.rows) };
-  },
-);
+function refreshMs(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return DEFAULT_REFRESH_MS;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_REFRESH_MS;
+}
+
+function pipelineOf(event: { pipeline?: string } | undefined): string {
+  const pipeline = event?.pipeline ?? process.env.ORCHARD_PIPELINE;
+  if (!pipeline) {
+    throw new TypeMismatchError("no pipeline: pass event.pipeline or set ORCHARD_PIPELINE");
+  }
+  return pipeline;
+}
+
+/** One EMF line on stdout, where Lambda's JSON log format passes it through unwrapped. */
+export function writeMetrics(
+  metrics: RequestMetrics,
+  write = (line: string) => process.stdout.write(line),
+): void {
+  write(`${JSON.stringify(emfRecord(metrics, new Date()))}\n`);
+}
+
+function isFunctionUrlEvent(event: unknown): event is LambdaFunctionURLEvent {
+  const e = event as Partial<LambdaFunctionURLEvent> | null;
+  return typeof e === "object" && e !== null && typeof e.requestContext?.http?.method === "string";
+}
+
+/** The HTTP request of a function URL event (payload format 2.0). */
+export function requestOf(event: LambdaFunctionURLEvent): HttpRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {}))
+    headers[name.toLowerCase()] = value;
+  const body = event.body ?? "";
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    path: event.rawPath ?? event.requestContext.http.path ?? "/",
+    headers,
+    body: event.isBase64Encoded ? Buffer.from(body, "base64") : Buffer.from(body, "utf8"),
+  };
+}
+
+async function serveUrl(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyStructuredResultV2> {
+  const { response, metrics } = await handleRequest(
+    requestOf(event),
+    servedModels(pipelineOf(undefined)),
+  );
+  writeMetrics(metrics);
+  return { statusCode: response.status, headers: response.headers, body: response.body };
+}
+
+const direct = stepHandler("predict", async (event: PredictEvent): Promise<PredictResult> => {
+  const pipeline = pipelineOf(event);
+  if (!Array.isArray(event.rows)) {
+    throw new TypeMismatchError('the event needs "rows": an array of objects, one per row');
+  }
+  const { version, bundle } = await championBundle(pipeline);
+  return { modelVersion: version, predictions: bundle.predict(event.rows) };
+});
+
+export async function handler(
+  event: PredictEvent | LambdaFunctionURLEvent,
+): Promise<PredictResult | APIGatewayProxyStructuredResultV2> {
+  return isFunctionUrlEvent(event) ? serveUrl(event) : direct(event as PredictEvent);
+}

@@ -1,0 +1,114 @@
+/**
+ * The predict API as one function from a request to a response, with no transport in it:
+ * `lambdas/predict.ts` calls it for function URL events, `orchard serve` for node:http
+ * requests, so both answer every request (good or hostile) identically.
+ *
+ *   GET  /health    200 {"status":"ok","pipeline","champion","canary"}; 503 while shutting down
+ *   POST /predict   200 {"modelVersion","predictions":[{"prediction","probabilities"?}]} in row order
+ *   anything else   404, or 405 with Allow
+ *
+ * Every answer also yields `RequestMetrics` for the EMF log line.
+ */
+import { MethodNotAllowedError, RouteNotFoundError, ServiceUnavailableError } from "./errors.ts";
+import { DEFAULT_LIMITS, type ServingLimits } from "./limits.ts";
+import type { RequestMetrics } from "./metrics.ts";
+import { checkContentType, parsePredictBody } from "./parse-request.ts";
+import { errorResponse, type HttpResponse, jsonResponse, type PredictBody } from "./respond.ts";
+import type { ServedModel, ServingState } from "./served-models.ts";
+
+export interface HttpRequest {
+  method: string;
+  /** The path without the query string. */
+  path: string;
+  /** Lower-case names. */
+  headers: Record<string, string | undefined>;
+  body: Uint8Array;
+}
+
+export interface PredictService {
+  pipeline: string;
+  next(): Promise<ServedModel>;
+  describe(): ServingState | null;
+}
+
+export interface HandleOptions {
+  limits?: ServingLimits;
+  /** True once shutdown began: /health turns 503 so load balancers stop sending. */
+  draining?: () => boolean;
+  /** High-resolution clock in ms (latency). */
+  clock?: () => number;
+}
+
+export interface Handled {
+  response: HttpResponse;
+  metrics: RequestMetrics;
+}
+
+export const PREDICT_PATH = "/predict";
+export const HEALTH_PATH = "/health";
+
+export async function handleRequest(
+  request: HttpRequest,
+  service: PredictService,
+  options: HandleOptions = {},
+): Promise<Handled> {
+  const clock = options.clock ?? (() => performance.now());
+  const started = clock();
+  const metrics: RequestMetrics = {
+    pipeline: service.pipeline,
+    status: 0,
+    latencyMs: 0,
+    rows: 0,
+  };
+  let response: HttpResponse;
+  try {
+    response = await route(request, service, options, metrics);
+  } catch (err) {
+    response = errorResponse(err);
+  }
+  metrics.status = response.status;
+  metrics.latencyMs = clock() - started;
+  return { response, metrics };
+}
+
+async function route(
+  request: HttpRequest,
+  service: PredictService,
+  options: HandleOptions,
+  metrics: RequestMetrics,
+): Promise<HttpResponse> {
+  const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
+  if (path === HEALTH_PATH) {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      throw new MethodNotAllowedError(`${HEALTH_PATH} answers GET only`, "GET, HEAD");
+    }
+    const draining = options.draining?.() ?? false;
+    const state = service.describe();
+    return jsonResponse(draining ? 503 : 200, {
+      status: draining ? "draining" : "ok",
+      pipeline: service.pipeline,
+      champion: state?.champion ?? null,
+      canary: state?.canary ?? null,
+    });
+  }
+  if (path !== PREDICT_PATH) {
+    throw new RouteNotFoundError(
+      `no such path "${path.slice(0, 100)}"; POST rows to ${PREDICT_PATH}, GET ${HEALTH_PATH}`,
+    );
+  }
+  if (request.method !== "POST") {
+    throw new MethodNotAllowedError(`${PREDICT_PATH} takes POST with a JSON body`, "POST");
+  }
+  if (options.draining?.()) {
+    throw new ServiceUnavailableError("the server is shutting down; retry on another instance");
+  }
+  checkContentType(request.headers["content-type"]);
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const model = await service.next();
+  metrics.modelVersion = model.version;
+  const rows = parsePredictBody(request.body, model.bundle.header.schema, limits);
+  metrics.rows = rows.length;
+  const predictions = model.bundle.predict(rows);
+  metrics.predictions = predictions;
+  return jsonResponse(200, { modelVersion: model.version, predictions } satisfies PredictBody);
+}

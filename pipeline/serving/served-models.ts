@@ -1,0 +1,168 @@
+/**
+ * Which model answers a predict request: the registry's champion, or during a canary the
+ * candidate for its share of requests. Bundles are cached per version; the champion pointer
+ * and the traffic record are re-read at most every `refreshMs` (one registry read and one
+ * artifact read per window, shared by concurrent requests), so a promotion or a canary reaches
+ * every running server within that window without a redeploy. If a refresh fails while a
+ * model is cached, the cached one keeps serving and `onRefreshError` is told.
+ */
+import { ArtifactNotFoundError } from "../errors.ts";
+import { loadBundle, type ModelBundle } from "../model/bundle.ts";
+import type { ArtifactStore, ModelRegistry } from "../store.ts";
+import { ServiceUnavailableError } from "./errors.ts";
+import {
+  activeCanary,
+  decodeTraffic,
+  routesToCandidate,
+  type TrafficRecord,
+  trafficKey,
+} from "./traffic.ts";
+
+/** The pipeline has no champion yet: nothing can predict until a run promotes a model. */
+export class NoChampionError extends ServiceUnavailableError {}
+
+export interface ServedModel {
+  version: string;
+  bundle: ModelBundle;
+  /** True when this request went to a canary candidate. */
+  canary: boolean;
+}
+
+export interface ServedModelsOptions {
+  pipeline: string;
+  registry: ModelRegistry;
+  artifacts: ArtifactStore;
+  /** How long a read of the champion pointer is trusted. Default 5,000 ms; 0: every request. */
+  refreshMs?: number;
+  now?: () => number;
+  onRefreshError?: (err: unknown) => void;
+}
+
+export const DEFAULT_REFRESH_MS = 5000;
+
+interface Routed {
+  version: string;
+  bundle: Promise<ModelBundle>;
+}
+
+interface Routing {
+  champion: Routed;
+  canary: (Routed & { weight: number }) | null;
+}
+
+/** What is being served, for /health. */
+export interface ServingState {
+  champion: string;
+  canary: { version: string; weight: number } | null;
+}
+
+export class ServedModels {
+  readonly pipeline: string;
+  private readonly options: ServedModelsOptions;
+  private readonly bundles = new Map<string, Promise<ModelBundle>>();
+  private routing: Routing | null = null;
+  private readAt = Number.NEGATIVE_INFINITY;
+  private inFlight: Promise<Routing> | null = null;
+  private requests = 0;
+
+  constructor(options: ServedModelsOptions) {
+    this.options = options;
+    this.pipeline = options.pipeline;
+  }
+
+  /** The model for the next request. `NoChampionError` (503) when there is none. */
+  async next(): Promise<ServedModel> {
+    const routing = await this.current();
+    const n = this.requests++;
+    const canary = routing.canary !== null && routesToCandidate(n, routing.canary.weight);
+    const routed = canary && routing.canary ? routing.canary : routing.champion;
+    return { version: routed.version, bundle: await routed.bundle, canary };
+  }
+
+  /** The champion's version and bundle (no canary routing): what `orchard predict` uses. */
+  async champion(): Promise<{ version: string; bundle: ModelBundle }> {
+    const routing = await this.current();
+    return { version: routing.champion.version, bundle: await routing.champion.bundle };
+  }
+
+  /** What is being served, for /health: null before the first successful read. */
+  describe(): ServingState | null {
+    const r = this.routing;
+    if (!r) return null;
+    const canary = r.canary ? { version: r.canary.version, weight: r.canary.weight } : null;
+    return { champion: r.champion.version, canary };
+  }
+
+  private async current(): Promise<Routing> {
+    const now = this.options.now?.() ?? Date.now();
+    const refreshMs = this.options.refreshMs ?? DEFAULT_REFRESH_MS;
+    if (this.routing && now - this.readAt < refreshMs) return this.routing;
+    this.inFlight ??= this.read().finally(() => {
+      this.inFlight = null;
+    });
+    try {
+      const routing = await this.inFlight;
+      this.routing = routing;
+      this.readAt = now;
+      return routing;
+    } catch (err) {
+      if (!this.routing || err instanceof NoChampionError) throw err;
+      this.options.onRefreshError?.(err);
+      return this.routing;
+    }
+  }
+
+  private async read(): Promise<Routing> {
+    const { registry, pipeline } = this.options;
+    const champion = await registry.getChampion(pipeline);
+    if (!champion) {
+      throw new NoChampionError(
+        `pipeline "${pipeline}" has no champion model yet; run the pipeline until a model is promoted`,
+      );
+    }
+    const canary = activeCanary(await this.readTraffic(), champion.version);
+    const candidate = canary ? await registry.getVersion(pipeline, canary.version) : null;
+    const routing: Routing = {
+      champion: {
+        version: champion.version,
+        bundle: this.bundle(champion.version, champion.modelUri),
+      },
+      canary:
+        canary && candidate
+          ? { ...canary, bundle: this.bundle(candidate.version, candidate.modelUri) }
+          : null,
+    };
+    // Only the champion and the candidate stay cached: old models do not pile up.
+    const keep = new Set([routing.champion.version, routing.canary?.version]);
+    for (const version of this.bundles.keys()) if (!keep.has(version)) this.bundles.delete(version);
+    await Promise.all([routing.champion.bundle, routing.canary?.bundle]);
+    return routing;
+  }
+
+  private bundle(version: string, uri: string): Promise<ModelBundle> {
+    const cached = this.bundles.get(version);
+    if (cached) return cached;
+    const bundle = this.load(uri);
+    this.bundles.set(version, bundle);
+    // A failed load is not cached: the next refresh tries again.
+    bundle.catch(() => {
+      if (this.bundles.get(version) === bundle) this.bundles.delete(version);
+    });
+    return bundle;
+  }
+
+  private async load(uri: string): Promise<ModelBundle> {
+    return loadBundle(await this.options.artifacts.get(uri), uri);
+  }
+
+  private async readTraffic(): Promise<TrafficRecord | null> {
+    const { artifacts, pipeline } = this.options;
+    const uri = artifacts.uriFor("artifacts", trafficKey(pipeline));
+    try {
+      return decodeTraffic(await artifacts.get(uri), uri);
+    } catch (err) {
+      if (err instanceof ArtifactNotFoundError) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Small trained models for the serving tests, built in-process (no pipeline run): a
+ * classifier over `x` (numeric) and `colour` (categorical) whose label is "big" exactly when
+ * x > 5, and a regressor over the same inputs predicting 10·x. Stores are in memory.
+ */
+import type { Frame, Target } from "../../pipeline/data/frame.ts";
+import { createBundle, type ModelBundle, serializeBundle } from "../../pipeline/model/bundle.ts";
+import type { ModelParams } from "../../pipeline/spec/types.ts";
+import { MemoryArtifactStore, MemoryModelRegistry } from "../../pipeline/store-memory.ts";
+import { fitModel } from "../../pipeline/train/fit.ts";
+
+export const PIPELINE = "sizes";
+
+const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2, 9, 1.5, 8.5, 3.5, 6.5];
+const frame: Frame = {
+  rowCount: xs.length,
+  columns: [
+    { kind: "numeric", name: "x", values: Float64Array.from(xs) },
+    {
+      kind: "categorical",
+      name: "colour",
+      codes: Int32Array.from(xs.map((_, i) => (i === 10 ? -1 : i % 2))),
+      levels: ["blue", "red"],
+    },
+  ],
+};
+
+const PARAMS: ModelParams = {
+  trees: 10,
+  maxDepth: null,
+  minSamplesLeaf: 1,
+  maxFeatures: "all",
+  bootstrap: false,
+};
+
+export async function trainBundle(
+  task: "classification" | "regression" = "classification",
+  seed = 7,
+): Promise<ModelBundle> {
+  const target: Target =
+    task === "classification"
+      ? {
+          kind: "classification",
+          codes: Int32Array.from(xs.map((x) => (x > 5 ? 0 : 1))),
+          classes: ["big", "small"],
+        }
+      : { kind: "regression", values: Float64Array.from(xs.map((x) => 10 * x)) };
+  const features = { numeric: ["x"], categorical: ["colour"] };
+  const model = await fitModel(frame, target, PARAMS, {
+    features,
+    preprocessing: {
+      impute: { numeric: "median", categorical: "most_frequent" },
+      scale: "standard",
+      onehot: {},
+      clipOutliers: false,
+    },
+    engine: "orchard",
+    seed,
+  });
+  return createBundle(model, {
+    schema: {
+      task,
+      target: "size",
+      classes: task === "classification" ? ["big", "small"] : null,
+      features,
+    },
+    params: PARAMS,
+    metrics:
+      task === "classification"
+        ? { accuracy: 1, f1_macro: 1, f1_weighted: 1, precision_macro: 1, recall_macro: 1 }
+        : { rmse: 0, mae: 0, r2: 1 },
+    lineage: {
+      pipeline: PIPELINE,
+      dataSha256: "d".repeat(64),
+      specSha256: "s".repeat(64),
+      seed,
+      orchardVersion: "0.1.0",
+      createdAt: "2026-01-01T00:00:00.000Z",
+    },
+  } as Parameters<typeof createBundle>[1]);
+}
+
+export interface MemoryServing {
+  registry: MemoryModelRegistry;
+  artifacts: MemoryArtifactStore;
+  /** Registers a bundle as a new version; returns its version id. */
+  register(bundle: ModelBundle): Promise<string>;
+  /** Registers and promotes over the current champion. */
+  promote(bundle: ModelBundle): Promise<string>;
+}
+
+export function memoryServing(pipeline = PIPELINE): MemoryServing {
+  const registry = new MemoryModelRegistry();
+  const artifacts = new MemoryArtifactStore();
+  async function register(bundle: ModelBundle): Promise<string> {
+    const stored = await artifacts.putContent(
+      "artifacts",
+      `${pipeline}/models`,
+      serializeBundle(bundle),
+      "orchmodel",
+    );
+    const version = await registry.registerVersion(pipeline, {
+      modelUri: stored.uri,
+      metrics: {},
+      params: {},
+      lineage: {
+        dataSha256: "d".repeat(64),
+        specSha256: "s".repeat(64),
+        seed: 7,
+        orchardVersion: "0.1.0",
+        createdAt: "2026-01-01T00:00:00.000Z",
+      },
+      status: "approved",
+    });
+    return version.version;
+  }
+  return {
+    registry,
+    artifacts,
+    register,
+    async promote(bundle) {
+      const version = await register(bundle);
+      const current = await registry.getChampion(pipeline);
+      await registry.promote(pipeline, version, { expectedChampion: current?.version ?? null });
+      return version;
+    },
+  };
+}
+
+/** A request as the transports build it. */
+export function post(body: unknown, headers: Record<string, string> = {}) {
+  return {
+    method: "POST",
+    path: "/predict",
+    headers: { "content-type": "application/json", ...headers },
+    body: new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body)),
+  };
+}

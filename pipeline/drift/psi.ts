@@ -17,8 +17,6 @@
 /** The share every bin is floored at before the logarithm. */
 export const PSI_EPSILON = 1e-4;
 
-/** The conventional reading of a PSI: < 0.1 stable, 0.1–0.25 moderate, ≥ 0.25 major shift. */
-export const DEFAULT_PSI_THRESHOLD = 0.2;
 
 /** The q-quantile of sorted values, linear interpolation between order statistics (numpy). */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {

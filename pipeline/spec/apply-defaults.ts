@@ -8,7 +8,7 @@
 import { defaultMetric } from "./metric-names.ts";
 import type { RawSpec } from "./schema.ts";
 import { formatFromUri } from "./source-uri.ts";
-import type { PipelineSpec, SearchGrid, SplitSpec } from "./types.ts";
+import type { PipelineSpec, RetrainSpec, SearchGrid, SplitSpec } from "./types.ts";
 
 export const DEFAULT_SEED = 42;
 
@@ -19,6 +19,15 @@ function splitOf(raw: RawSpec, seed: number): SplitSpec {
   // A missing timeColumn is reported by checkSpec before this spec is returned.
   if (strategy === "time") return { ...common, strategy, timeColumn: s.timeColumn ?? "" };
   return { ...common, strategy };
+}
+
+/** The PSI threshold drift is judged by when the spec does not set one. */
+export const DEFAULT_PSI_THRESHOLD = 0.2;
+
+function retrainOf(raw: RawSpec): RetrainSpec {
+  const r = raw.retrain ?? "always";
+  if (typeof r === "string") return { when: r, psiThreshold: DEFAULT_PSI_THRESHOLD };
+  return { when: "on-drift", psiThreshold: r.onDrift.psiThreshold ?? DEFAULT_PSI_THRESHOLD };
 }
 
 function gridOf(raw: RawSpec): SearchGrid {
@@ -92,5 +101,6 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       maximum: raw.gate?.maximum ?? null,
       margin: raw.gate?.margin ?? 0,
     },
+    retrain: retrainOf(raw),
   };
 }

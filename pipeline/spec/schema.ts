@@ -143,6 +143,17 @@ const searchSchema = z
   })
   .describe("a mapping with strategy, folds, metric, iterations, grid");
 
+const retrainSchema = z
+  .union([
+    z.enum(["always", "on-drift"]),
+    z.strictObject({
+      onDrift: z.strictObject({
+        psiThreshold: z.number().gt(0).max(100).optional().describe("a number > 0, e.g. 0.2"),
+      }),
+    }),
+  ])
+  .describe("always, on-drift, or { onDrift: { psiThreshold: 0.2 } }");
+
 const gateSchema = z
   .strictObject({
     metric: metric.optional(),
@@ -171,6 +182,7 @@ export const rawSpecSchema = z
     model: modelSchema.optional(),
     search: searchSchema.optional(),
     gate: gateSchema.optional(),
+    retrain: retrainSchema.optional(),
   })
   .describe("a mapping with name, source, target, task and optional sections");
 

@@ -150,6 +150,18 @@ export interface GateSpec {
   margin: number;
 }
 
+/**
+ * When a run trains. The Drift step always compares the incoming data with the champion's
+ * training data (PSI per feature); `on-drift` ends the run as `NoDrift`, without training,
+ * unless a feature's PSI reaches `psiThreshold` (or there is no champion to compare with).
+ */
+export interface RetrainSpec {
+  /** `always` or `on-drift`. Default `always`. */
+  when: "always" | "on-drift";
+  /** PSI at or above which a feature counts as drifted, > 0. Default `0.2`. */
+  psiThreshold: number;
+}
+
 export interface PipelineSpec {
   /** Pipeline name: `[a-z0-9-]`, 1..40 characters. Required. Example: `penguins`. */
   name: string;
@@ -172,4 +184,5 @@ export interface PipelineSpec {
   model: ModelSpec;
   search: SearchSpec;
   gate: GateSpec;
+  retrain: RetrainSpec;
 }

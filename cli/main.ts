@@ -1,6 +1,6 @@
 /**
  * Entry of the `orchard` command: dispatches to one module per subcommand.
- * Exit codes: 0 success, 1 the job failed, 2 usage error.
+ * Exit codes: 0 success, 1 the job failed, 2 usage error (synth/diff: 3 policy violation).
  */
 import { fail } from "./report-error.ts";
 
@@ -9,18 +9,24 @@ const USAGE = `Usage: orchard <command> [options]
 Commands:
   run <spec.yaml>      run the pipeline locally (embedded S3 and DynamoDB)
   predict <spec.yaml>  predict rows with the champion model
+  serve <spec.yaml>    serve the champion over HTTP (/predict, /health)
   models <spec.yaml>   list model registry versions
   cloud <subcommand>   start, watch, redrive and list executions in a deployed stack
   promote <pipeline>   copy a model from one stack's registry to another's (--from --to)
+  synth --stack S      print a stack's manifest, offline (Pulumi program under mocks)
+  diff --stack S       compare a stack at a git ref with the working tree, offline
 
 Run "orchard <command> --help" for a command's options.`;
 
 const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   run: () => import("./run.ts"),
   predict: () => import("./predict.ts"),
+  serve: () => import("./serve.ts"),
   models: () => import("./models.ts"),
   cloud: () => import("./cloud/main.ts"),
   promote: () => import("./promote.ts"),
+  synth: () => import("./synth.ts"),
+  diff: () => import("./diff.ts"),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { OrchardError, SourceNotFoundError } from "../pipeline/errors.ts";
+import { ArtifactNotFoundError, OrchardError, SourceNotFoundError } from "../pipeline/errors.ts";
 import type { StepDeps } from "../pipeline/steps/types.ts";
 import { destroyStorageClients, setStorageClients, storageClients } from "./io/clients.ts";
 import { resetStorageConfig } from "./io/env.ts";
@@ -72,7 +72,18 @@ async function readSource(
   getS3: (uri: string) => Promise<Uint8Array>,
   uri: string,
 ): Promise<Uint8Array> {
-  if (uri.startsWith("s3://")) return getS3(uri);
+  if (uri.startsWith("s3://")) {
+    try {
+      return await getS3(uri);
+    } catch (cause) {
+      if (!(cause instanceof ArtifactNotFoundError)) throw cause;
+      throw new SourceNotFoundError(
+        `source ${uri} does not exist; check source.uri in the spec (or the run's sourceUri) and that the object was uploaded`,
+        { file: uri },
+        { cause },
+      );
+    }
+  }
   const path = fileURLToPath(uri);
   try {
     return new Uint8Array(await readFile(path));

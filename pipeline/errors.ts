@@ -72,3 +72,9 @@ export class MissingValueError extends OrchardError {}
 
 /** The source data named by the spec or the execution input cannot be read. */
 export class SourceNotFoundError extends OrchardError {}
+
+/**
+ * The data is beyond one of Orchard's documented limits: values outside the range storage can
+ * hold, or a feature list too wide for a state payload. The message names the limit.
+ */
+export class DataLimitError extends OrchardError {}

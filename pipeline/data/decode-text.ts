@@ -34,14 +34,36 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-/** The bytes as text; throws DataFormatError at the first invalid UTF-8 sequence. */
+function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+/**
+ * The bytes as text; throws DataFormatError at the first invalid UTF-8 sequence, for a UTF-16
+ * byte-order mark, and for a NUL byte (valid UTF-8, but no text file holds one: it means a
+ * binary or UTF-16 file, and would otherwise become part of a category name).
+ */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new DataFormatError(
+      `${file}: the file is UTF-16 (it starts with a UTF-16 byte-order mark); re-save the file as UTF-8.`,
+      { file },
+    );
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new DataFormatError(
+      `${file}: NUL byte at byte ${nul} (line ${lineAt(bytes, nul)}); the file is binary or not UTF-8 text — re-save it as UTF-8 text.`,
+      { file },
+    );
+  }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (cause) {
     const offset = Math.max(0, firstInvalidUtf8(bytes));
-    let line = 1;
-    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+    const line = lineAt(bytes, offset);
     throw new DataFormatError(
       `${file}: invalid UTF-8 at byte ${offset} (line ${line}); re-save the file as UTF-8.`,
       { file },

@@ -63,7 +63,7 @@ export function missingColumnMessage(
   if (available.length === 1 && /[;\t|]/.test(only)) {
     hint += ` The file has a single column "${only}": is the delimiter set right (source.delimiter)?`;
   }
-  return `${file}: column "${column}" (${key}) is not in the data.${hint} Columns: ${available.join(", ")}.`;
+  return `${file}: column "${column}" (${key}) is not in the data.${hint} Columns: ${available.join(", ")}. Fix ${key} in the spec, or add the column to the data.`;
 }
 
 /**

@@ -75,7 +75,10 @@ export function readCsv(bytes: Uint8Array, file: string, delimiter = ","): RawTa
   const records = parseRecords(text, file, delimiter);
   const names = checkHeader(records[0].record, file);
   if (records.length === 1) {
-    throw new InsufficientDataError(`${file}: has a header but no data rows.`, { file });
+    throw new InsufficientDataError(
+      `${file}: has a header but no data rows; add data rows below the header.`,
+      { file },
+    );
   }
   const columns: string[][] = names.map(() => new Array<string>(records.length - 1));
   for (let r = 1; r < records.length; r++) {

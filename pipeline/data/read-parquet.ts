@@ -32,7 +32,7 @@ function toRaw(value: unknown, file: string, column: string, row: number): RawVa
 function corrupt(file: string, cause: unknown): DataFormatError {
   const why = cause instanceof Error ? cause.message : String(cause);
   return new DataFormatError(
-    `${file}: not a readable Parquet file (${why}); the file may be truncated or not Parquet at all.`,
+    `${file}: not a readable Parquet file (${why}); the file may be truncated or not Parquet at all — export or upload it again.`,
     { file },
     { cause },
   );
@@ -75,7 +75,10 @@ export async function readParquet(bytes: Uint8Array, file: string): Promise<RawT
     throw corrupt(file, cause);
   }
   if (rows.length === 0) {
-    throw new InsufficientDataError(`${file}: the Parquet file has no rows.`, { file });
+    throw new InsufficientDataError(
+      `${file}: the Parquet file has no rows; export it again with its data.`,
+      { file },
+    );
   }
   const columns = names.map((name, c) => rows.map((row, r) => toRaw(row[c], file, name, r + 1)));
   return { names, columns, rowCount: rows.length };

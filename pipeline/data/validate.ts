@@ -12,6 +12,7 @@
  */
 
 import {
+  DataLimitError,
   InsufficientDataError,
   MissingColumnError,
   type OrchardError,
@@ -31,6 +32,7 @@ import {
 } from "./frame.ts";
 import { missingColumnMessage, type RoleOptions, requiredColumns, roleOf } from "./infer-schema.ts";
 import { type ColumnProfile, duplicateRows, profileColumn } from "./profile.ts";
+import { checkFeatures, type FeatureIssueCode } from "./validate-features.ts";
 
 export type ValidationErrorCode =
   | "missing_column"
@@ -40,7 +42,8 @@ export type ValidationErrorCode =
   | "rare_class"
   | "constant_target"
   | "target_not_numeric"
-  | "type_mismatch";
+  | "type_mismatch"
+  | FeatureIssueCode;
 
 export type ValidationWarningCode =
   | "constant_column"
@@ -81,6 +84,8 @@ export interface ValidateOptions extends RoleOptions {
   minClassRows?: number;
   /** From `readTable(...).mismatches`. Default none. */
   mismatches?: ColumnMismatches[];
+  /** The column a time split orders by (`split.timeColumn`); it must exist. Default none. */
+  timeColumn?: string | null;
 }
 
 export const DEFAULT_MIN_ROWS = 10;
@@ -119,7 +124,7 @@ function checkClassificationTarget(col: Column, rows: number, o: ValidateOptions
     errors.push({
       code: "single_class",
       column: name,
-      message: `${o.file}: target "${name}" has a single class "${label}"; classification needs at least two classes.`,
+      message: `${o.file}: target "${name}" has a single class "${label}"; classification needs at least two classes — add rows of the other classes, or check that target names the right column.`,
     });
   }
   const minClassRows = o.minClassRows ?? DEFAULT_MIN_CLASS_ROWS;
@@ -166,7 +171,7 @@ function checkRegressionTarget(col: Column, rows: number, o: ValidateOptions, er
     errors.push({
       code: "constant_target",
       column: name,
-      message: `${o.file}: target "${name}" has the same value ${value} in every row; there is nothing to learn.`,
+      message: `${o.file}: target "${name}" has the same value ${value} in every row; there is nothing to learn — check that target names the right column.`,
     });
   }
 }
@@ -272,6 +277,13 @@ export function validateData(frame: Frame, options: ValidateOptions): Validation
       message: missingColumnMessage(o.file, column, key, names),
     });
   }
+  if (o.timeColumn != null && !names.includes(o.timeColumn)) {
+    errors.push({
+      code: "missing_column",
+      column: o.timeColumn,
+      message: missingColumnMessage(o.file, o.timeColumn, "split.timeColumn", names),
+    });
+  }
   for (const column of o.features?.drop ?? []) {
     if (names.includes(column)) continue;
     warnings.push({
@@ -292,6 +304,7 @@ export function validateData(frame: Frame, options: ValidateOptions): Validation
 
   const profiles = frame.columns.map((c) => profileColumn(c, roleOf(c.name, o), frame.rowCount));
   const constantColumns = columnWarnings(profiles, o, warnings);
+  errors.push(...checkFeatures(frame, profiles, o));
   const dup = duplicateRows(frame);
   if (dup.first) {
     warnings.push({
@@ -330,6 +343,11 @@ const ERROR_CLASS: Record<
   constant_target: TargetError,
   target_not_numeric: TargetError,
   type_mismatch: TypeMismatchError,
+  no_features: InsufficientDataError,
+  constant_features: InsufficientDataError,
+  extreme_value: DataLimitError,
+  extreme_target: TargetError,
+  too_many_features: DataLimitError,
 };
 
 /** Throws the named error of the report's first error (listing the others); no-op when valid. */

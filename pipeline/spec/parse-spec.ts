@@ -21,8 +21,10 @@ export function parseSpec(yamlText: string, options: { file: string }): Pipeline
   if (syntax) {
     const line = syntax.linePos?.[0].line;
     const where = line === undefined ? file : `${file}:${line}`;
+    // The parser's message ends with a code frame; one line is enough with the line number.
+    const why = syntax.message.split("\n")[0].replace(/:\s*$/, "");
     throw new SpecError(
-      `${where}: the spec is not valid YAML: ${syntax.message}`,
+      `${where}: the spec is not valid YAML: ${why}; fix the YAML there (indentation, quoting, a repeated key).`,
       { file },
       {
         cause: syntax,

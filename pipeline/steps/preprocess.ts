@@ -7,7 +7,7 @@
  */
 import { type Column, cellValue, getColumn, takeRows } from "../data/frame.ts";
 import { inferSchema } from "../data/infer-schema.ts";
-import { MissingColumnError } from "../errors.ts";
+import { InsufficientDataError, MissingColumnError } from "../errors.ts";
 import { dedupeRows } from "../features/dedupe.ts";
 import { fitPreprocessor } from "../features/preprocessor.ts";
 import { encodeTarget } from "../features/target.ts";
@@ -17,7 +17,7 @@ import type { Split } from "../split/indices.ts";
 import { timeSplit } from "../split/time-split.ts";
 import { trainTestSplit } from "../split/train-test.ts";
 import type { FeatureRowInput } from "../store.ts";
-import { loadSpec, need, readRaw } from "./context.ts";
+import { displayName, loadSpec, need, readRaw } from "./context.ts";
 import { encodeDataset } from "./dataset.ts";
 import { preprocessingOptions } from "./setup.ts";
 import type { PreprocessOutput, RunState, StepDeps } from "./types.ts";
@@ -42,6 +42,7 @@ export async function preprocess(state: RunState, deps: StepDeps): Promise<Prepr
     target,
     timeColumn ? column(frame, timeColumn) : null,
   );
+  checkFoldsFit(spec, target, split, displayName(need(state, "ingest").sourceUri));
 
   const featureFrame = {
     rowCount: frame.rowCount,
@@ -93,6 +94,43 @@ export async function preprocess(state: RunState, deps: StepDeps): Promise<Prepr
     onlineRows,
     candidates: expandCandidates(spec.model, spec.search, spec.seed),
   };
+}
+
+/**
+ * Cross-validation runs on the training split: every class needs a row in each fold there.
+ * Checked here, where the split is known exactly, so the run stops before Train with the file
+ * and the class named rather than inside a Map iteration.
+ */
+function checkFoldsFit(
+  spec: PipelineSpec,
+  target: ReturnType<typeof encodeTarget>,
+  split: Split,
+  file: string,
+): void {
+  const k = spec.search.folds;
+  const lower = (n: number) =>
+    n >= 2 ? `, or lower search.folds to ${Math.min(n, k - 1)}` : ", or merge rare classes";
+  if (target.kind !== "classification") {
+    if (split.train.length < k) {
+      throw new InsufficientDataError(
+        `${file}: the training split has ${split.train.length} rows; ${k}-fold cross-validation needs at least ${k} — add rows${lower(split.train.length)}.`,
+        { file },
+      );
+    }
+    return;
+  }
+  const inTrain = new Array<number>(target.classes.length).fill(0);
+  const inData = new Array<number>(target.classes.length).fill(0);
+  for (const r of split.train) inTrain[target.codes[r]]++;
+  for (const c of target.codes) inData[c]++;
+  const short = inTrain.map((n, c) => [n, c]).filter(([n]) => n < k);
+  if (short.length === 0) return;
+  const [n, c] = short[0];
+  const others = short.length > 1 ? ` (and ${short.length - 1} more classes)` : "";
+  throw new InsufficientDataError(
+    `${file}: class "${target.classes[c]}" has ${n} row${n === 1 ? "" : "s"} in the training split (${inData[c]} in the data, the rest held out for testing)${others}; ${k}-fold cross-validation needs at least ${k} per class — add rows of that class${lower(n)}.`,
+    { file, column: spec.target },
+  );
 }
 
 function column(frame: { columns: Column[] }, name: string): Column {

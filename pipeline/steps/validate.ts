@@ -20,6 +20,7 @@ export async function validate(state: RunState, deps: StepDeps): Promise<Validat
     id: spec.id,
     features: spec.features,
     mismatches: table.mismatches,
+    timeColumn: spec.split.strategy === "time" ? spec.split.timeColumn : null,
   });
   const stored = await deps.artifacts.putContent(
     "artifacts",

@@ -31,6 +31,7 @@ import {
   type StepHandler,
 } from "./executor.ts";
 import { startLocalServices } from "./servers.ts";
+import { lockStateDir } from "./state-lock.ts";
 
 export const DEFAULT_STATE_DIR = ".orchard";
 
@@ -73,16 +74,27 @@ export async function loadSpecFile(
   try {
     bytes = new Uint8Array(await readFile(specPath));
   } catch (cause) {
-    throw new SpecError(`cannot read the spec file ${specPath}: ${(cause as Error).message}`, {
-      file: specPath,
-    });
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "does not exist; check the path (a relative path is relative to the current directory)"
+        : `cannot be read (${code ?? (cause as Error).message}); check the path and its permissions`;
+    throw new SpecError(`the spec file ${specPath} ${why}.`, { file: specPath }, { cause });
   }
   return { spec: parseSpec(new TextDecoder().decode(bytes), { file: specPath }), bytes };
 }
 
 /** The services, with the process environment pointed at them, for the duration of `use`. */
 export async function withLocalStores<T>(stateDir: string, use: () => Promise<T>): Promise<T> {
-  const services = await startLocalServices({ stateDir });
+  // One orchard process per state directory: a second one stops here, naming the holder.
+  const lock = await lockStateDir(stateDir);
+  let services: Awaited<ReturnType<typeof startLocalServices>>;
+  try {
+    services = await startLocalServices({ stateDir });
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
   // The handlers' JSON logs are for CloudWatch; a local run shows progress instead.
   const env = { ORCHARD_LOG_LEVEL: process.env.ORCHARD_LOG_LEVEL ?? "silent", ...services.env };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -97,6 +109,7 @@ export async function withLocalStores<T>(stateDir: string, use: () => Promise<T>
       else process.env[k] = v;
     }
     await services.stop();
+    await lock.release();
   }
 }
 

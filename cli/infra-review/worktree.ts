@@ -41,21 +41,41 @@ export async function repoRoot(dir: string): Promise<string> {
   }
 }
 
-/** Runs `fn` on a detached worktree of `commit` whose node_modules links to `repo`'s. */
+export interface Worktree {
+  dir: string;
+  /** Removes the worktree and its directory; never throws. */
+  remove(): Promise<void>;
+}
+
+/** A detached worktree of `commit` whose node_modules links to `repo`'s. */
+export async function addWorktree(repo: string, commit: string): Promise<Worktree> {
+  const dir = mkdtempSync(path.join(tmpdir(), "orchard-base-"));
+  const remove = async () => {
+    await git(repo, ["worktree", "remove", "--force", dir]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    await git(repo, ["worktree", "prune"]).catch(() => undefined);
+  };
+  try {
+    await git(repo, ["worktree", "add", "--detach", "--quiet", dir, commit]);
+    const modules = path.join(repo, "node_modules");
+    if (existsSync(modules)) symlinkSync(realpathSync(modules), path.join(dir, "node_modules"));
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { dir, remove };
+}
+
+/** Runs `fn` on a temporary worktree of `commit` (see addWorktree), removed afterwards. */
 export async function withWorktree<T>(
   repo: string,
   commit: string,
   fn: (dir: string) => Promise<T>,
 ): Promise<T> {
-  const dir = mkdtempSync(path.join(tmpdir(), "orchard-base-"));
+  const worktree = await addWorktree(repo, commit);
   try {
-    await git(repo, ["worktree", "add", "--detach", "--quiet", dir, commit]);
-    const modules = path.join(repo, "node_modules");
-    if (existsSync(modules)) symlinkSync(realpathSync(modules), path.join(dir, "node_modules"));
-    return await fn(dir);
+    return await fn(worktree.dir);
   } finally {
-    await git(repo, ["worktree", "remove", "--force", dir]).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-    await git(repo, ["worktree", "prune"]).catch(() => undefined);
+    await worktree.remove();
   }
 }

@@ -1,0 +1,134 @@
+/**
+ * `orchard diff` over real edits of the repository: each fixture edits a temporary checkout
+ * of HEAD and must produce exactly its change in the diff against HEAD, and nothing else.
+ * The base (HEAD, prod stack) is synthesized once.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { withWorktree } from "../../cli/infra-review/worktree.ts";
+import { diffManifests } from "../../infra/synth/diff.ts";
+import type { Manifest } from "../../infra/synth/manifest.ts";
+import { synthesize } from "../../infra/synth/synthesize.ts";
+import { applyEdit, type Edit, headCommit, NOTHING, outline, REPO } from "./diff-helpers.ts";
+
+const STACK = "prod";
+let commit: string;
+let base: Manifest;
+
+beforeAll(async () => {
+  commit = headCommit();
+  base = await withWorktree(REPO, commit, (dir) => synthesize({ stack: STACK, root: dir }));
+});
+
+function diffWith(...edits: Edit[]) {
+  return withWorktree(REPO, commit, async (dir) => {
+    for (const edit of edits) applyEdit(dir, edit);
+    return diffManifests(base, await synthesize({ stack: STACK, root: dir }));
+  });
+}
+
+describe("orchard diff of one edit against HEAD", () => {
+  it("shows a schedule changed in the stack file as that schedule's expression only", async () => {
+    const diff = await diffWith({
+      file: "stacks/Pulumi.prod.yaml",
+      find: "schedule: cron(0 2 * * ? *)",
+      replace: "schedule: cron(30 3 * * ? *)",
+    });
+    expect(outline(diff)).toEqual({
+      ...NOTHING,
+      changed: [
+        {
+          name: "orchard-penguins-schedule",
+          replace: false,
+          paths: ["scheduleExpression (schedule)"],
+        },
+      ],
+      schedules: [{ name: "orchard-penguins-schedule", fields: ["expression"] }],
+    });
+    expect(diff.schedules[0].before?.expression).toBe("cron(0 2 * * ? *)");
+    expect(diff.schedules[0].after?.expression).toBe("cron(30 3 * * ? *)");
+    expect(diff.policy.mandatory).toEqual([]);
+  });
+
+  it("shows an IAM action added to one step as one permission of that step's role", async () => {
+    const arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:fixture";
+    const diff = await diffWith({
+      file: "infra/access/policies.ts",
+      find: "  grantKey(set, targets.keyArn, key);\n",
+      replace: `  if (step === "train") set.add({ Sid: "FixtureDescribe", Effect: "Allow", Action: ["states:DescribeStateMachine"], Resource: ["${arn}"] });\n  grantKey(set, targets.keyArn, key);\n`,
+    });
+    expect(outline(diff)).toEqual({
+      ...NOTHING,
+      changed: [
+        { name: "orchard-access-penguins-train-policy", replace: false, paths: ["policy (iam)"] },
+      ],
+      iam: [
+        {
+          role: "orchard-access-penguins-train",
+          added: [`Allow states:DescribeStateMachine ${arn}`],
+          removed: [],
+        },
+      ],
+    });
+    expect(diff.iam[0].added[0].wildcard).toBe(false);
+  });
+
+  it("shows a state added to the workflow as the state and its edges", async () => {
+    const diff = await diffWith({
+      file: "pipeline/workflow/definition.ts",
+      find: 'Promote: step("promote", "Promoted"),',
+      replace:
+        'Promote: step("promote", "Audit"),\n      Audit: { Type: "Pass", Next: "Promoted" },',
+    });
+    expect(outline(diff)).toEqual({
+      ...NOTHING,
+      changed: [
+        { name: "orchard-penguins-sfn", replace: false, paths: ["definition (stateMachine)"] },
+      ],
+      stateMachines: [
+        {
+          name: "orchard-penguins-sfn",
+          statesAdded: ["Audit"],
+          statesRemoved: [],
+          statesChanged: [],
+          edgesAdded: ["Audit -> Promoted (next)", "Promote -> Audit (next)"],
+          edgesRemoved: ["Promote -> Promoted (next)"],
+        },
+      ],
+    });
+  });
+
+  it("shows encryption removed from a bucket as the removed configuration and a new mandatory violation", async () => {
+    const diff = await diffWith({
+      file: "infra/data-lake.ts",
+      find: "      new aws.s3.BucketServerSideEncryptionConfiguration(",
+      replace: '      if (role !== "raw") new aws.s3.BucketServerSideEncryptionConfiguration(',
+    });
+    expect(outline(diff)).toEqual({
+      ...NOTHING,
+      removed: ["orchard-data-raw-encryption"],
+      policyNew: ["mandatory bucket-encryption-configured"],
+    });
+    expect(diff.policy.mandatory).toHaveLength(1);
+    expect(diff.policy.mandatory[0].message).toMatch(/orchard-data-raw\b/);
+  });
+
+  it("shows a handler source change as one code line for that function", async () => {
+    const diff = await diffWith({
+      file: "lambdas/ingest.ts",
+      find: 'export const handler = stepHandler("ingest", ingest);',
+      replace:
+        'export const handler = stepHandler("ingest", ingest);\nexport const reviewed = true;',
+    });
+    expect(outline(diff)).toEqual({
+      ...NOTHING,
+      changed: [{ name: "orchard-penguins-ingest-fn", replace: false, paths: ["code (code)"] }],
+      code: [
+        {
+          function: "orchard-penguins-ingest-fn",
+          files: { added: [], removed: [], changed: ["lambdas/ingest.ts"] },
+        },
+      ],
+    });
+    expect(diff.code[0].dependenciesChanged).toBe(false);
+  });
+});

@@ -160,7 +160,21 @@ export function permissionKey(p: Permission): string {
   return [p.policy, p.effect, p.action, p.resource, p.condition ?? ""].join("\u0000");
 }
 
-/** Whether an Allow row uses a wildcard in its action or resource. */
+/**
+ * Whether an Allow row is broad enough for a reviewer to look twice: a wildcard action
+ * (`s3:*`, `s3:Get*`, `*`), NotAction / NotResource, `Resource: "*"`, a wildcard service,
+ * region or account in the ARN, or every resource of a type (`table/*`, `arn:aws:s3:::*`).
+ * A wildcard below a named resource (`bucket/<pipeline>/*`) is how prefixes are scoped and is
+ * not flagged.
+ */
 export function isWildcard(p: Permission): boolean {
-  return p.effect === "Allow" && (p.action.includes("*") || p.resource.includes("*"));
+  if (p.effect !== "Allow" || p.policy === "trust") return false;
+  if (p.action.startsWith("not ") || p.resource.startsWith("not ")) return true;
+  if (/[*?]/.test(p.action) || p.resource === "*") return true;
+  const parts = p.resource.split(":");
+  if (parts.length < 6) return false;
+  const [, , service, region, account, ...rest] = parts;
+  const id = rest.join(":");
+  if ([service, region, account].some((x) => /[*?]/.test(x))) return true;
+  return /^[*?]+$/.test(id) || /^[\w-]+[/:][*?]+$/.test(id);
 }

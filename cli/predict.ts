@@ -24,10 +24,12 @@ import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pi
 import { parseRows, rowFormatOf } from "./read-rows.ts";
 import { fail } from "./report-error.ts";
 
-const USAGE = `Usage: orchard predict <spec.yaml> --input FILE [--state-dir DIR]
+const USAGE = `Usage: orchard predict <spec.yaml> --input FILE|s3://bucket/prefix/ [--state-dir DIR]
 
 Predicts every row of FILE with the pipeline's champion model and prints one JSON
 object per row, in input order: {"prediction": …, "probabilities": {label: p}}.
+With an s3:// prefix, scores every .csv/.jsonl file under it into a
+<name>.predictions.<ext> file next to it and prints one JSON line per file.
 
   --input FILE     rows to predict: .csv (with a header) or .jsonl/.ndjson
   --state-dir DIR  the local storage "orchard run" wrote (default .orchard)`;
@@ -61,6 +63,17 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (positionals.length !== 1) throw new UsageError(`expected one spec file\n\n${USAGE}`);
     if (!values.input) throw new UsageError(`--input FILE is required\n\n${USAGE}`);
+    if (values.input.startsWith("s3://")) {
+      const { formatBatch, predictBatch } = await import("./predict-batch.ts");
+      const specPath = positionals[0];
+      const batch = await predictBatch({
+        specPath,
+        inputUri: values.input,
+        stateDir: values["state-dir"],
+      });
+      process.stdout.write(formatBatch(batch));
+      return 0;
+    }
     const result = await predictFile({
       specPath: positionals[0],
       inputPath: values.input,

@@ -52,6 +52,7 @@ export const LAMBDA_HANDLERS = [
   "promote",
   "notify-failure",
   "predict",
+  "batch-score",
 ] as const;
 
 export type LambdaName = (typeof LAMBDA_HANDLERS)[number];

@@ -1,0 +1,48 @@
+/**
+ * `orchard predict <spec.yaml> --input s3://bucket/prefix/`: the batch scoring step run from
+ * the CLI. With the ORCHARD_* storage variables set it scores in the cloud stack's S3 with its
+ * registry's champion; otherwise in the embedded S3 of the local state directory (upload
+ * files there first, e.g. through `orchard run`'s services). Prints one JSON line per scored
+ * file, `{"input","output","rows"}`, then `{"modelVersion","fileCount","rowCount"}`.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { s3BatchObjects } from "../lambdas/batch-score.ts";
+import { storageClients } from "../lambdas/io/clients.ts";
+import { STORAGE_ENV } from "../lambdas/io/env.ts";
+import { NoChampionError } from "../lambdas/predict.ts";
+import { stepDeps } from "../lambdas/step-handler.ts";
+import { type BatchScoreOutput, batchScore } from "../pipeline/steps/batch-score.ts";
+import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pipeline.ts";
+
+export interface PredictBatchOptions {
+  specPath: string;
+  inputUri: string;
+  stateDir?: string;
+}
+
+export async function predictBatch(options: PredictBatchOptions): Promise<BatchScoreOutput> {
+  const { spec } = await loadSpecFile(options.specPath);
+  const score = () => {
+    const deps = stepDeps();
+    return batchScore(
+      { pipeline: spec.name, inputUri: options.inputUri },
+      { ...deps, objects: s3BatchObjects(storageClients().s3) },
+    );
+  };
+  if (process.env[STORAGE_ENV.registryTable] && options.stateDir === undefined) return score();
+  const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
+  if (!existsSync(stateDir)) {
+    throw new NoChampionError(
+      `pipeline "${spec.name}" has no champion model in ${stateDir} yet; run "orchard run ${options.specPath}" until a model is promoted`,
+    );
+  }
+  return withLocalStores(stateDir, score);
+}
+
+export function formatBatch(result: BatchScoreOutput): string {
+  const lines = result.files.map((f) => JSON.stringify(f));
+  const { modelVersion, fileCount, rowCount } = result;
+  lines.push(JSON.stringify({ modelVersion, fileCount, rowCount }));
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,180 @@
+/**
+ * Batch scoring: every input file under an S3 prefix (`.csv`, `.jsonl`, `.ndjson`) scored
+ * with the champion into a predictions file next to it:
+ *
+ *   s3://landing/scores/2026-03.csv    → s3://landing/scores/2026-03.predictions.csv
+ *   s3://landing/scores/day.jsonl      → s3://landing/scores/day.predictions.jsonl
+ *
+ * A CSV output repeats the input columns and adds `prediction` and, for classification,
+ * `probability_<label>` per class; text cells are formula-neutralized (csv-output.ts). A JSON
+ * Lines output has one `{"prediction", "probabilities"?}` per input line, in order. Files
+ * already named `*.predictions.*` are never inputs. A file with a bad row fails the step
+ * naming the file, row and column; files scored before it keep their outputs (each output is
+ * a whole object, written once its file is scored). The result lists at most 100 files (the
+ * state payload stays small) and counts all of them.
+ *
+ * Storage is any S3 location, not only Orchard's buckets, so the step takes its own small
+ * object interface (`BatchObjects`); lambdas/batch-score.ts implements it with the S3 client.
+ */
+import { MISSING_TOKENS } from "../data/cells.ts";
+import { decodeUtf8 } from "../data/decode-text.ts";
+import { readCsv } from "../data/read-csv.ts";
+import { DataFormatError, OrchardError, SourceNotFoundError } from "../errors.ts";
+import type { ModelBundle, Prediction } from "../model/bundle.ts";
+import type { RawRow } from "../model/schema.ts";
+import { type CsvCell, toCsv } from "../serving/csv-output.ts";
+import { ServedModels } from "../serving/served-models.ts";
+import type { ArtifactStore, ModelRegistry } from "../store.ts";
+
+export interface BatchObjects {
+  /** Every object key under `s3://bucket/prefix` (all pages), as full `s3://` URIs. */
+  list(prefixUri: string): Promise<string[]>;
+  get(uri: string): Promise<Uint8Array>;
+  put(uri: string, bytes: Uint8Array, contentType: string): Promise<void>;
+}
+
+export interface BatchScoreDeps {
+  registry: ModelRegistry;
+  artifacts: ArtifactStore;
+  objects: BatchObjects;
+}
+
+export interface BatchScoreEvent {
+  pipeline: string;
+  /** `s3://bucket/prefix/` (or one object's URI). */
+  inputUri: string;
+}
+
+export interface ScoredFile {
+  input: string;
+  output: string;
+  rows: number;
+}
+
+export interface BatchScoreOutput {
+  modelVersion: string;
+  files: ScoredFile[];
+  fileCount: number;
+  rowCount: number;
+}
+
+const MAX_LISTED = 100;
+const FORMATS: Record<string, "csv" | "jsonl"> = { csv: "csv", jsonl: "jsonl", ndjson: "jsonl" };
+
+/** The predictions file next to `uri`, or null when `uri` is not an input file. */
+export function outputUriOf(uri: string): string | null {
+  const m = /^(.*?)(\.predictions)?\.(csv|jsonl|ndjson)$/i.exec(uri);
+  if (!m || m[2]) return null;
+  return `${m[1]}.predictions.${m[3].toLowerCase()}`;
+}
+
+export async function batchScore(
+  event: BatchScoreEvent,
+  deps: BatchScoreDeps,
+): Promise<BatchScoreOutput> {
+  if (!/^s3:\/\/[^/]+(\/.*)?$/.test(event.inputUri ?? "")) {
+    throw new SourceNotFoundError(
+      `inputUri ${JSON.stringify(event.inputUri)} is not an S3 location; pass s3://bucket/prefix/`,
+    );
+  }
+  const { version, bundle } = await new ServedModels({
+    pipeline: event.pipeline,
+    registry: deps.registry,
+    artifacts: deps.artifacts,
+  }).champion();
+  const inputs = (await deps.objects.list(event.inputUri)).filter((u) => outputUriOf(u)).sort();
+  if (inputs.length === 0) {
+    throw new SourceNotFoundError(
+      `no .csv, .jsonl or .ndjson files under ${event.inputUri}; upload the rows to score there`,
+    );
+  }
+  const files: ScoredFile[] = [];
+  let rowCount = 0;
+  for (const input of inputs) {
+    const output = outputUriOf(input)!;
+    const format = FORMATS[input.split(".").pop()!.toLowerCase()];
+    const scored = scoreFile(bundle, await deps.objects.get(input), format, input);
+    await deps.objects.put(output, scored.bytes, scored.contentType);
+    rowCount += scored.rows;
+    if (files.length < MAX_LISTED) files.push({ input, output, rows: scored.rows });
+  }
+  return { modelVersion: version, files, fileCount: inputs.length, rowCount };
+}
+
+/** One file's predictions file. */
+export function scoreFile(
+  bundle: ModelBundle,
+  bytes: Uint8Array,
+  format: "csv" | "jsonl",
+  file: string,
+): { bytes: Uint8Array; contentType: string; rows: number } {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  if (format === "jsonl") {
+    const predictions = predictIn(bundle, jsonlRows(bytes, file), file);
+    const text = predictions.map((p) => JSON.stringify(p)).join("\n");
+    return {
+      bytes: encode(`${text}\n`),
+      contentType: "application/x-ndjson",
+      rows: predictions.length,
+    };
+  }
+  const table = readCsv(bytes, file);
+  const rows: RawRow[] = [];
+  for (let r = 0; r < table.rowCount; r++) {
+    const row: RawRow = {};
+    table.names.forEach((name, c) => {
+      const text = String(table.columns[c][r] ?? "").trim();
+      row[name] = MISSING_TOKENS.has(text) ? null : text;
+    });
+    rows.push(row);
+  }
+  const predictions = predictIn(bundle, rows, file);
+  const classes = bundle.header.schema.classes ?? [];
+  const header = [...table.names, "prediction", ...classes.map((label) => `probability_${label}`)];
+  const out: CsvCell[][] = predictions.map((p, r) => [
+    ...table.names.map((_, c) => table.columns[c][r] as CsvCell),
+    p.prediction,
+    ...classes.map((label) => p.probabilities?.[label] ?? null),
+  ]);
+  return { bytes: encode(toCsv(header, out)), contentType: "text/csv", rows: predictions.length };
+}
+
+function predictIn(bundle: ModelBundle, rows: RawRow[], file: string): Prediction[] {
+  try {
+    return bundle.predict(rows);
+  } catch (err) {
+    if (!(err instanceof OrchardError)) throw err;
+    const ErrorClass = err.constructor as new (
+      message: string,
+      location: OrchardError["location"],
+      options: { cause: unknown },
+    ) => OrchardError;
+    throw new ErrorClass(`${file}: ${err.message}`, { ...err.location, file }, { cause: err });
+  }
+}
+
+function jsonlRows(bytes: Uint8Array, file: string): RawRow[] {
+  const rows: RawRow[] = [];
+  decodeUtf8(bytes, file)
+    .split(/\r?\n/)
+    .forEach((text, i) => {
+      if (text.trim() === "") return;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        throw new DataFormatError(
+          `${file}, line ${i + 1}: not valid JSON (${(err as Error).message}); each line must be one JSON object`,
+          { file, row: rows.length + 1 },
+        );
+      }
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        throw new DataFormatError(
+          `${file}, line ${i + 1}: not a JSON object; each line must be one object like {"column": value}`,
+          { file, row: rows.length + 1 },
+        );
+      }
+      rows.push(value as RawRow);
+    });
+  return rows;
+}

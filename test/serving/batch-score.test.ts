@@ -1,0 +1,210 @@
+/**
+ * Batch scoring against the embedded S3 (s3rver) and DynamoDB: every input under a prefix is
+ * scored into a predictions file next to it, through the step, the Lambda handler and
+ * `orchard predict --input s3://…`; CSV outputs neutralize formula injection.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatBatch, predictBatch } from "../../cli/predict-batch.ts";
+import { handler, s3BatchObjects } from "../../lambdas/batch-score.ts";
+import { resetStepDeps } from "../../lambdas/step-handler.ts";
+import { serializeBundle } from "../../pipeline/model/bundle.ts";
+import { csvCell, neutralizeFormula } from "../../pipeline/serving/csv-output.ts";
+import { batchScore, outputUriOf } from "../../pipeline/steps/batch-score.ts";
+import { startTestServices, type TestServices } from "../support/local-services.ts";
+import { PIPELINE, trainBundle } from "./fixtures.ts";
+
+let services: TestServices;
+let bucket: string;
+const saved: Record<string, string | undefined> = {};
+
+async function put(key: string, text: string): Promise<void> {
+  await services.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text }));
+}
+
+async function read(key: string): Promise<string> {
+  return new TextDecoder().decode(await services.stores.artifacts.get(`s3://${bucket}/${key}`));
+}
+
+beforeAll(async () => {
+  services = await startTestServices();
+  bucket = services.config.buckets.raw;
+  const stored = await services.stores.artifacts.putContent(
+    "artifacts",
+    `${PIPELINE}/models`,
+    serializeBundle(await trainBundle()),
+    "orchmodel",
+  );
+  const v = await services.stores.registry.registerVersion(PIPELINE, {
+    modelUri: stored.uri,
+    metrics: {},
+    params: {},
+    lineage: {
+      dataSha256: "d".repeat(64),
+      specSha256: "s".repeat(64),
+      seed: 7,
+      orchardVersion: "0.1.0",
+      createdAt: "2026-01-01T00:00:00.000Z",
+    },
+    status: "approved",
+  });
+  await services.stores.registry.promote(PIPELINE, v.version, { expectedChampion: null });
+  await put(
+    "landing/a/march.csv",
+    'id,x,colour\n"=HYPERLINK(""http://evil"")",9,red\n+1-2,1,blue\n@SUM(A1),,\n"-3,5",8.5,NA\n',
+  );
+  await put("landing/a/day.jsonl", '{"x":9,"colour":"red"}\n\n{"x":1,"colour":null}\n');
+  await put("landing/a/readme.txt", "not data");
+  await put("landing/a/old.predictions.csv", "prediction\nbig\n");
+  await put("landing/bad/broken.csv", "x,colour\n1,red\nabc,blue\n");
+  const env = { ...services.services.env, ORCHARD_LOG_LEVEL: "silent", ORCHARD_PIPELINE: PIPELINE };
+  for (const [k, value] of Object.entries(env)) {
+    saved[k] = process.env[k];
+    process.env[k] = value;
+  }
+  resetStepDeps();
+});
+
+afterAll(async () => {
+  resetStepDeps();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await services.close();
+});
+
+const deps = () => ({ ...services.stores, objects: s3BatchObjects(services.clients.s3) });
+
+describe("batch scoring", () => {
+  it("scores every input file under the prefix into a predictions file next to it", async () => {
+    const out = await batchScore(
+      { pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/a/` },
+      deps(),
+    );
+    expect(out).toEqual({
+      modelVersion: "v1",
+      fileCount: 2,
+      rowCount: 6,
+      files: [
+        {
+          input: `s3://${bucket}/landing/a/day.jsonl`,
+          output: `s3://${bucket}/landing/a/day.predictions.jsonl`,
+          rows: 2,
+        },
+        {
+          input: `s3://${bucket}/landing/a/march.csv`,
+          output: `s3://${bucket}/landing/a/march.predictions.csv`,
+          rows: 4,
+        },
+      ],
+    });
+    const jsonl = (await read("landing/a/day.predictions.jsonl"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(jsonl.map((p) => p.prediction)).toEqual(["big", "small"]);
+  });
+
+  it("writes CSV with the input columns, the prediction and one probability per class", async () => {
+    await batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/a/` }, deps());
+    const lines = (await read("landing/a/march.predictions.csv")).trim().split("\n");
+    expect(lines[0]).toBe("id,x,colour,prediction,probability_big,probability_small");
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toMatch(/,9,red,big,/);
+  });
+
+  it("neutralizes formula injection in every text cell of the CSV output", async () => {
+    await batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/a/` }, deps());
+    const text = await read("landing/a/march.predictions.csv");
+    const cells = text
+      .split("\n")
+      .slice(1, -1)
+      .map((l) => l.split(",")[0]);
+    expect(cells).toEqual([`"'=HYPERLINK(""http://evil"")"`, "'+1-2", "'@SUM(A1)", `"'-3`]);
+    for (const line of text.split("\n")) expect(line).not.toMatch(/(^|,)[=+@]/);
+  });
+
+  it("leaves other files and earlier outputs alone as inputs", async () => {
+    expect(outputUriOf("s3://b/k/readme.txt")).toBeNull();
+    expect(outputUriOf("s3://b/k/old.predictions.csv")).toBeNull();
+    expect(outputUriOf("s3://b/k/x.NDJSON")).toBe("s3://b/k/x.predictions.ndjson");
+  });
+
+  it("fails naming the file, row and column of a bad value", async () => {
+    await expect(
+      batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/bad/` }, deps()),
+    ).rejects.toMatchObject({
+      name: "TypeMismatchError",
+      message: expect.stringContaining(`s3://${bucket}/landing/bad/broken.csv: row 2, column "x"`),
+    });
+  });
+
+  it("fails clearly when the prefix holds nothing to score", async () => {
+    await expect(
+      batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/empty/` }, deps()),
+    ).rejects.toMatchObject({ name: "SourceNotFoundError" });
+  });
+
+  it("runs as the Lambda handler", async () => {
+    const out = await handler({ inputUri: `s3://${bucket}/landing/a/` });
+    expect(out).toMatchObject({ modelVersion: "v1", fileCount: 2, rowCount: 6 });
+  });
+
+  it("runs from orchard predict --input s3://… (storage from the ORCHARD_* variables)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "orchard-batch-"));
+    const yaml = await readFile("examples/penguins/pipeline.yaml", "utf8");
+    const specPath = join(dir, "sizes.yaml");
+    await writeFile(specPath, yaml.replace(/^name: .*$/m, `name: ${PIPELINE}`));
+    try {
+      const out = await predictBatch({ specPath, inputUri: `s3://${bucket}/landing/a/` });
+      expect(out).toMatchObject({ modelVersion: "v1", fileCount: 2, rowCount: 6 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("formula neutralization", () => {
+  it.each([
+    ["=1+1", "'=1+1"],
+    ["+1", "'+1"],
+    ["-1", "'-1"],
+    ["@x", "'@x"],
+    ["\tx", "'\tx"],
+    ["plain", "plain"],
+    ["a=b", "a=b"],
+  ])("%j → %j", (input, expected) => {
+    expect(neutralizeFormula(input)).toBe(expected);
+  });
+
+  it("keeps numbers as numbers and quotes what needs quoting", () => {
+    expect([csvCell(-3.5), csvCell(null), csvCell('a,"b"'), csvCell("=x,y")]).toEqual([
+      "-3.5",
+      "",
+      '"a,""b"""',
+      `"'=x,y"`,
+    ]);
+  });
+
+  it("formats the CLI output as one line per file and a summary", () => {
+    const text = formatBatch({
+      modelVersion: "v2",
+      fileCount: 1,
+      rowCount: 3,
+      files: [{ input: "s3://b/a.csv", output: "s3://b/a.predictions.csv", rows: 3 }],
+    });
+    expect(
+      text
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      { input: "s3://b/a.csv", output: "s3://b/a.predictions.csv", rows: 3 },
+      { modelVersion: "v2", fileCount: 1, rowCount: 3 },
+    ]);
+  });
+});

@@ -88,10 +88,13 @@ export interface OrchardConfig {
 export const STEP_DEFAULTS: Record<FunctionKey, { memoryMb: number; timeoutSeconds: number }> = {
   ingest: { memoryMb: 1024, timeoutSeconds: 300 },
   validate: { memoryMb: 1024, timeoutSeconds: 300 },
+  drift: { memoryMb: 1024, timeoutSeconds: 300 },
   preprocess: { memoryMb: 2048, timeoutSeconds: 600 },
   train: { memoryMb: 3008, timeoutSeconds: 900 },
   select: { memoryMb: 3008, timeoutSeconds: 900 },
   evaluate: { memoryMb: 2048, timeoutSeconds: 600 },
+  // Reads the data, re-scores the test rows and renders charts (vega): evaluate's size.
+  report: { memoryMb: 2048, timeoutSeconds: 600 },
   promote: { memoryMb: 256, timeoutSeconds: 60 },
   notifyFailure: { memoryMb: 256, timeoutSeconds: 30 },
   predict: { memoryMb: 1024, timeoutSeconds: 30 },
@@ -124,8 +127,13 @@ const FARGATE_MEMORY: Record<number, [number, number]> = {
   16384: [32768, 122880],
 };
 
-/** Steps that may run as Fargate tasks; notifyFailure and predict stay Lambdas. */
-const CONTAINER_STEPS: readonly FunctionKey[] = STEP_NAMES.filter((s) => s !== "notifyFailure");
+/**
+ * Steps that may run as Fargate tasks; notifyFailure, report and predict stay Lambdas (the
+ * Report task's input comes from Parameters, which the container rewrite replaces).
+ */
+const CONTAINER_STEPS: readonly FunctionKey[] = STEP_NAMES.filter(
+  (s) => s !== "notifyFailure" && s !== "report",
+);
 
 const KNOWN_KEYS = [
   "pipelines",

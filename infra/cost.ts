@@ -10,6 +10,7 @@
  * transitions and invocations that are not counted.
  */
 import type { State, StateMachineDefinition } from "../pipeline/workflow/asl.ts";
+import { RETRAIN_STATE } from "../pipeline/workflow/drift-report-states.ts";
 import { STEP_NAMES, type StepName, type StepResources } from "../pipeline/workflow/steps.ts";
 import type { StepSettings } from "./config.ts";
 
@@ -59,12 +60,14 @@ export function runPaths(
         } else if (state.Type === "Map") {
           walk(state.ItemProcessor.States, state.ItemProcessor.StartAt, times * candidates);
         }
-        name = next(state);
+        name = next(name, state);
       }
     }
 
-    function next(state: State): string | undefined {
+    function next(name: string, state: State): string | undefined {
       if (state.Type === "Choice") {
+        // Both priced outcomes train: a run that ends as NoDrift costs less than either.
+        if (name === RETRAIN_STATE) return state.Choices[0].Next;
         return outcome === "promoted" ? state.Choices[0].Next : state.Default;
       }
       if (state.Type === "Succeed" || state.Type === "Fail") return undefined;

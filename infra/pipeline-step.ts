@@ -22,10 +22,12 @@ import { componentTags } from "./tags.ts";
 export const BUNDLE_OF: Record<FunctionKey, string> = {
   ingest: "ingest",
   validate: "validate",
+  drift: "drift",
   preprocess: "preprocess",
   train: "train",
   select: "select",
   evaluate: "evaluate",
+  report: "report",
   promote: "promote",
   notifyFailure: "notify-failure",
   predict: "predict",

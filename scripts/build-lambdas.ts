@@ -45,10 +45,12 @@ import { BUNDLED_WORKER_FILE } from "../pipeline/forest/worker-pool.ts";
 export const LAMBDA_HANDLERS = [
   "ingest",
   "validate",
+  "drift",
   "preprocess",
   "train",
   "select",
   "evaluate",
+  "report",
   "promote",
   "notify-failure",
   "predict",

@@ -7,11 +7,13 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { handler as drift } from "../../lambdas/drift.ts";
 import { handler as evaluate } from "../../lambdas/evaluate.ts";
 import { handler as ingest } from "../../lambdas/ingest.ts";
 import { handler as notifyFailure } from "../../lambdas/notify-failure.ts";
 import { handler as preprocess } from "../../lambdas/preprocess.ts";
 import { handler as promote } from "../../lambdas/promote.ts";
+import { handler as report } from "../../lambdas/report.ts";
 import { handler as select } from "../../lambdas/select.ts";
 import { resetStepDeps, stepDeps } from "../../lambdas/step-handler.ts";
 import { handler as train } from "../../lambdas/train.ts";
@@ -40,10 +42,12 @@ export type StepHandlers = Record<StepName, StepHandler>;
 export const STEP_HANDLERS: StepHandlers = {
   ingest,
   validate,
+  drift,
   preprocess,
   train,
   select,
   evaluate,
+  report,
   promote,
   notifyFailure,
 } as StepHandlers;

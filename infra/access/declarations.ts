@@ -49,6 +49,15 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/validation/", mode: "write" },
   ],
+  drift: [
+    SPEC,
+    { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
+    // This snapshot's baseline (written once), and the champion's data baseline (read).
+    { bucket: "artifacts", prefix: "<pipeline>/baselines/", mode: "readwrite" },
+    { bucket: "artifacts", prefix: "<pipeline>/drift/", mode: "write" },
+    // The champion, whose lineage names the data it was trained on.
+    { table: "registry", mode: "read" },
+  ],
   preprocess: [
     SPEC,
     { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
@@ -70,6 +79,16 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     // Reads the champion, allocates a version id and puts the version item.
     { table: "registry", mode: "readwrite" },
   ],
+  report: [
+    SPEC,
+    // The data profile of the raw snapshot, and the test rows of the prepared dataset.
+    { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
+    { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/drift/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/explainers/", mode: "write" },
+    { bucket: "artifacts", prefix: "<pipeline>/reports/", mode: "write" },
+  ],
   promote: [
     SPEC,
     // Conditional update of the champion pointer, then the version's promotion history.
@@ -80,6 +99,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   predict: [
     { table: "registry", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    // The champion's TreeSHAP cover, for `explain: true` requests.
+    { bucket: "artifacts", prefix: "<pipeline>/explainers/", mode: "read" },
     { table: "features", mode: "read" },
   ],
 };

@@ -8,10 +8,12 @@
 export type StepRoleName =
   | "ingest"
   | "validate"
+  | "drift"
   | "preprocess"
   | "train"
   | "select"
   | "evaluate"
+  | "report"
   | "promote"
   | "notifyFailure"
   | "predict";
@@ -19,10 +21,12 @@ export type StepRoleName =
 export const STEP_ROLE_NAMES: readonly StepRoleName[] = [
   "ingest",
   "validate",
+  "drift",
   "preprocess",
   "train",
   "select",
   "evaluate",
+  "report",
   "promote",
   "notifyFailure",
   "predict",

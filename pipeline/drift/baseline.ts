@@ -99,3 +99,12 @@ function ksSample(sorted: Float64Array, size: number, seed: number): Float64Arra
   const picked = shuffle(Uint32Array.from(sorted.keys()), createRng(seed)).subarray(0, size);
   return Float64Array.from(picked.sort(), (i) => sorted[i]);
 }
+
+/**
+ * Where the baseline of a data snapshot is kept, by the snapshot's hash (the champion's
+ * lineage names it). The file name does not start with the hash, so the store does not read
+ * it as content-addressed (the JSON is not the snapshot's bytes).
+ */
+export function baselineKey(pipeline: string, dataSha256: string): string {
+  return `${pipeline}/baselines/data-${dataSha256}.json`;
+}

@@ -17,7 +17,6 @@
 /** The share every bin is floored at before the logarithm. */
 export const PSI_EPSILON = 1e-4;
 
-
 /** The q-quantile of sorted values, linear interpolation between order statistics (numpy). */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;

@@ -6,6 +6,7 @@
  *
  * Classification explains the probability of the predicted class; regression the value.
  */
+import type { Frame } from "../data/frame.ts";
 import { ArtifactError, SpecError } from "../errors.ts";
 import { OrchardForestModel } from "../forest/forest-model.ts";
 import type { ModelBundle } from "../model/bundle.ts";
@@ -93,11 +94,11 @@ export function explainRows(
 export function meanAbsContributions(
   bundle: ModelBundle,
   cover: Float64Array,
-  rows: RawRow[],
+  frame: Frame,
 ): { feature: string; meanAbs: number }[] {
   const forest = orchardForest(bundle);
   const { schema } = bundle.header;
-  const X = bundle.preprocessor.transform(rowsToFrame(schema, rows));
+  const X = bundle.preprocessor.transform(frame);
   const shap = treeShap(forest.flat, cover, X);
   const owners = rawFeatureOf(X.names, schema.features);
   const features = [...schema.features.numeric, ...schema.features.categorical];

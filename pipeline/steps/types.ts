@@ -78,6 +78,35 @@ export interface EvaluateOutput {
   } | null;
 }
 
+export interface DriftOutput {
+  /** The stored comparison (every feature's PSI and KS); null without a champion baseline. */
+  reportUri: string | null;
+  /** This snapshot's drift baseline, for the runs after it. */
+  baselineUri: string;
+  /** The champion compared with; null when there is none. */
+  champion: string | null;
+  maxPsi: number | null;
+  threshold: number;
+  drifted: boolean;
+  /** At most 20, highest PSI first. */
+  driftedFeatures: string[];
+  /** What the Retrain Choice reads: train this run or end as NoDrift. */
+  retrain: boolean;
+  reason: string;
+}
+
+/** The Report Task's input: the whole state and the execution's name (the report's key). */
+export interface ReportEvent {
+  run: RunState;
+  execution: string;
+}
+
+export interface ReportOutput {
+  reportUri: string;
+  /** The model's TreeSHAP cover (see pipeline/explain), when this run trained a model. */
+  explainerUri: string | null;
+}
+
 export interface PromoteOutput {
   promoted: boolean;
   champion: string | null;
@@ -88,11 +117,13 @@ export interface RunState {
   run: RunInput;
   ingest?: IngestOutput;
   validate?: ValidateOutput;
+  drift?: DriftOutput;
   preprocess?: PreprocessOutput;
   train?: TrainOutput[];
   select?: SelectOutput;
   evaluate?: EvaluateOutput;
   promote?: PromoteOutput;
+  report?: ReportOutput;
   error?: { Error: string; Cause: string };
 }
 

@@ -3,10 +3,11 @@
  * object Pulumi deploys and `orchard run` executes locally (in the spirit of Metaflow's
  * step_functions.py: a graph compiled to ASL, separately from deploying it).
  *
- *   Ingest -> Validate -> Preprocess -> Train (Map over candidates) -> Select -> Evaluate
- *     -> Gate --promote--> Promote -> Promoted
- *             \--else----> NotPromoted
- *   any Task (or the Train Map) --Catch States.ALL--> NotifyFailure -> Failed
+ *   Ingest -> Validate -> Drift -> Retrain --retrain--> Preprocess -> Train (Map over
+ *     candidates) -> Select -> Evaluate -> Report -> Gate --promote--> Promote -> Promoted
+ *                                  |                        \--else----> NotPromoted
+ *                                  \--else--> ReportNoDrift -> NoDrift
+ *   any Task (or the Train Map) --Catch States.ALL--> NotifyFailure -> ReportFailure -> Failed
  *
  * Each Task receives the whole state (references only: URIs, hashes, metric summaries) and its
  * result is merged under `$.<step>`, so later steps see every earlier reference. Transient
@@ -23,6 +24,16 @@ import type {
   StateMachineDefinition,
   TaskState,
 } from "./asl.ts";
+import {
+  DRIFT_STATE,
+  NO_DRIFT_STATE,
+  REPORT_FAILURE_STATE,
+  REPORT_NO_DRIFT_STATE,
+  REPORT_STATE,
+  RETRAIN_STATE,
+  reportTask,
+  retrainChoice,
+} from "./drift-report-states.ts";
 import {
   checkPipelineName,
   checkResources,
@@ -198,9 +209,23 @@ export function buildDefinition(
       ResultPath: null,
       TimeoutSeconds: taskTimeoutSeconds,
       Retry: retriers(LAMBDA_SERVICE_RETRY),
-      Catch: [{ ErrorEquals: ["States.ALL"], Next: "Failed", ResultPath: "$.notifyError" }],
-      Next: "Failed",
+      Catch: [
+        { ErrorEquals: ["States.ALL"], Next: REPORT_FAILURE_STATE, ResultPath: "$.notifyError" },
+      ],
+      Next: REPORT_FAILURE_STATE,
     };
+  }
+
+  /** The execution's report (drift-report-states.ts); on the failure path it ends in Failed. */
+  function report(next: string, failurePath = false): TaskState {
+    return reportTask({
+      resource: resources.report,
+      timeoutSeconds: taskTimeoutSeconds,
+      retry: retriers(TRANSIENT_RETRY, LAMBDA_SERVICE_RETRY),
+      catchTo: failurePath ? "Failed" : "NotifyFailure",
+      errorPath: failurePath ? "$.reportError" : ERROR_PATH,
+      next,
+    });
   }
 
   /** Ends the execution with the failing step's error name and cause. */
@@ -213,16 +238,22 @@ export function buildDefinition(
     StartAt: "Ingest",
     States: {
       Ingest: step("ingest", "Validate"),
-      Validate: step("validate", "Preprocess"),
+      Validate: step("validate", DRIFT_STATE),
+      [DRIFT_STATE]: step("drift", RETRAIN_STATE),
+      [RETRAIN_STATE]: retrainChoice("Preprocess", REPORT_NO_DRIFT_STATE),
       Preprocess: step("preprocess", "Train"),
       Train: train("Select"),
       Select: step("select", "Evaluate"),
-      Evaluate: step("evaluate", "Gate"),
+      Evaluate: step("evaluate", REPORT_STATE),
+      [REPORT_STATE]: report("Gate"),
       Gate: gate(),
       Promote: step("promote", "Promoted"),
       Promoted: { Type: "Succeed" },
       NotPromoted: { Type: "Succeed" },
+      [REPORT_NO_DRIFT_STATE]: report(NO_DRIFT_STATE),
+      [NO_DRIFT_STATE]: { Type: "Succeed" },
       NotifyFailure: notifyFailure(),
+      [REPORT_FAILURE_STATE]: report("Failed", true),
       Failed: failed(),
     },
   };

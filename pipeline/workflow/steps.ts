@@ -10,10 +10,12 @@ import { SpecError } from "../errors.ts";
 export const STEP_NAMES = [
   "ingest",
   "validate",
+  "drift",
   "preprocess",
   "train",
   "select",
   "evaluate",
+  "report",
   "promote",
   "notifyFailure",
 ] as const;
@@ -23,20 +25,26 @@ export type StepName = (typeof STEP_NAMES)[number];
 /** The Lambda function ARN that runs each step (real ARNs in the cloud, fake ones locally). */
 export type StepResources = Record<StepName, string>;
 
-/** Every state of the definition, in execution order; the last two only run on failure. */
+/** Every state of the definition, in execution order; the last three only run on failure. */
 export const STATE_NAMES = [
   "Ingest",
   "Validate",
+  "Drift",
+  "Retrain",
   "Preprocess",
   "Train",
   "TrainCandidate",
   "Select",
   "Evaluate",
+  "Report",
   "Gate",
   "Promote",
   "Promoted",
   "NotPromoted",
+  "ReportNoDrift",
+  "NoDrift",
   "NotifyFailure",
+  "ReportFailure",
   "Failed",
 ] as const;
 
@@ -44,15 +52,17 @@ export type StateName = (typeof STATE_NAMES)[number];
 
 /**
  * The Task state that invokes each step. `train` runs inside the `Train` Map, once per
- * candidate, as `TrainCandidate`.
+ * candidate, as `TrainCandidate`; `report` also runs as `ReportNoDrift` and `ReportFailure`.
  */
 export const TASK_STATE_OF_STEP = {
   ingest: "Ingest",
   validate: "Validate",
+  drift: "Drift",
   preprocess: "Preprocess",
   train: "TrainCandidate",
   select: "Select",
   evaluate: "Evaluate",
+  report: "Report",
   promote: "Promote",
   notifyFailure: "NotifyFailure",
 } as const satisfies Record<StepName, StateName>;

@@ -34,6 +34,7 @@ function makeHandlers(
   const defaults: Record<StepName, StepHandler> = {
     ingest: async () => ({ rawUri: "s3://raw/demo/abc.csv" }),
     validate: async () => ({ reportUri: "s3://artifacts/demo/report.json" }),
+    drift: async () => ({ retrain: true }),
     preprocess: async () => ({
       candidates: Array.from({ length: candidates }, (_, i) => ({ id: `c${i}`, score: i / 10 })),
     }),
@@ -46,6 +47,7 @@ function makeHandlers(
       return { best: [...trained].sort((a, b) => b.score - a.score)[0]?.candidate };
     },
     evaluate: async () => ({ promote: true }),
+    report: async () => ({ reportUri: "s3://artifacts/demo/reports/test-run.html" }),
     promote: async () => ({ version: 1 }),
     notifyFailure: async () => ({ notified: true }),
   };
@@ -87,10 +89,13 @@ describe("executeLocally", () => {
     expect(topLevel(result.states)).toEqual([
       "Ingest",
       "Validate",
+      "Drift",
+      "Retrain",
       "Preprocess",
       "Train",
       "Select",
       "Evaluate",
+      "Report",
       "Gate",
       "Promote",
       "Promoted",

@@ -14,11 +14,11 @@ const lambdaSettings = Object.fromEntries(
 
 describe("runPaths", () => {
   it.each([
-    // Ingest Validate Preprocess Train, n x TrainCandidate, Select Evaluate Gate, then
-    // Promote Promoted (promoted) or NotPromoted.
-    [1, 10, 9],
-    [4, 13, 12],
-    [12, 21, 20],
+    // Ingest Validate Drift Retrain Preprocess Train, n x TrainCandidate, Select Evaluate
+    // Report Gate, then Promote Promoted (promoted) or NotPromoted.
+    [1, 13, 12],
+    [4, 16, 15],
+    [12, 24, 23],
   ])("counts the transitions of a run over %i candidates", (candidates, promoted, notPromoted) => {
     const [a, b] = runPaths(definition, resources, candidates);
     expect([a.outcome, a.transitions]).toEqual(["promoted", promoted]);
@@ -30,10 +30,12 @@ describe("runPaths", () => {
     expect(promoted.invocations).toEqual({
       ingest: 1,
       validate: 1,
+      drift: 1,
       preprocess: 1,
       train: 6,
       select: 1,
       evaluate: 1,
+      report: 1,
       promote: 1,
     });
     expect(notPromoted.invocations.promote).toBeUndefined();

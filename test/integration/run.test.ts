@@ -45,10 +45,13 @@ describe("orchard run, locally end to end", () => {
     expect(top).toEqual([
       "Ingest",
       "Validate",
+      "Drift",
+      "Retrain",
       "Preprocess",
       "Train",
       "Select",
       "Evaluate",
+      "Report",
       "Gate",
       "Promote",
       "Promoted",

@@ -94,10 +94,13 @@ describe("buildDefinition", () => {
     expect(path).toEqual([
       "Ingest",
       "Validate",
+      "Drift",
+      "Retrain",
       "Preprocess",
       "Train",
       "Select",
       "Evaluate",
+      "Report",
       "Gate",
       "Promote",
       "Promoted",
@@ -121,10 +124,13 @@ describe("buildDefinition", () => {
 
   it("catches every error of every step (the Map for its iterations) into NotifyFailure at $.error", () => {
     const catchers = [
-      ...tasks.filter(([name]) => name !== "NotifyFailure" && name !== "TrainCandidate"),
+      ...tasks.filter(
+        ([name]) => !["NotifyFailure", "ReportFailure", "TrainCandidate"].includes(name),
+      ),
       ["Train", trainMap] as const,
     ].map(([name, state]) => [name, state.Catch]);
-    expect(catchers).toHaveLength(STEP_NAMES.length - 1);
+    // Every step but notifyFailure, plus the report's second state outside the failure path.
+    expect(catchers).toHaveLength(STEP_NAMES.length - 1 + ["ReportNoDrift"].length);
     for (const [, catchers_] of catchers) {
       expect(catchers_).toEqual([
         { ErrorEquals: ["States.ALL"], Next: "NotifyFailure", ResultPath: "$.error" },
@@ -134,9 +140,12 @@ describe("buildDefinition", () => {
 
   it("never routes NotifyFailure back into itself and reports the original error", () => {
     const notify = definition.States.NotifyFailure as TaskState;
-    expect(notify.Next).toBe("Failed");
-    expect(notify.Catch?.map((c) => c.Next)).toEqual(["Failed"]);
+    expect(notify.Next).toBe("ReportFailure");
+    expect(notify.Catch?.map((c) => c.Next)).toEqual(["ReportFailure"]);
     expect(notify.Catch?.[0].ResultPath).not.toBe("$.error");
+    const report = definition.States.ReportFailure as TaskState;
+    expect(report.Next).toBe("Failed");
+    expect(report.Catch?.map((c) => [c.Next, c.ResultPath])).toEqual([["Failed", "$.reportError"]]);
     expect(definition.States.Failed).toEqual({
       Type: "Fail",
       ErrorPath: "$.error.Error",

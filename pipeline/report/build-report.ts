@@ -1,0 +1,400 @@
+/**
+ * The run report: one self-contained HTML page from `ReportData`, its charts rendered to
+ * inline SVG here (see vega-svg.ts). Sections appear in the order a reviewer reads a run:
+ * outcome, data, split, search, test metrics, errors of the model, what drove it, the
+ * champion comparison, drift, lineage.
+ */
+import {
+  barChart,
+  curveChart,
+  cvChart,
+  driftChart,
+  heatmapChart,
+  histogramChart,
+  residualChart,
+} from "./charts.ts";
+import type { ColumnSummary } from "./data-profile.ts";
+import {
+  definitionList,
+  escapeHtml,
+  figure,
+  note,
+  page,
+  pct,
+  raw,
+  section,
+  table,
+} from "./html.ts";
+import type { ReportData } from "./report-data.ts";
+import { renderSvg } from "./vega-svg.ts";
+
+type Section = { id: string; title: string; html: string };
+
+const OUTCOME_CLASS: Record<ReportData["outcome"], string> = {
+  promoted: "status-ok",
+  trained: "status-ok",
+  "not-promoted": "status-neutral",
+  "no-drift": "status-neutral",
+  failed: "status-bad",
+};
+
+export async function buildReportHtml(data: ReportData): Promise<string> {
+  const sections: Section[] = [];
+  const add = (id: string, title: string, html: string | null) => {
+    if (html) sections.push({ id, title, html: section(id, title, html) });
+  };
+  if (data.error) {
+    add(
+      "failure",
+      "Failure",
+      `<p class="error" role="alert"><strong>${escapeHtml(data.error.name)}</strong>: ${escapeHtml(data.error.message)}</p>`,
+    );
+  }
+  add("data", "Data profile", await dataSection(data));
+  add("split", "Split", splitSection(data));
+  add("search", "Search", await searchSection(data));
+  add("metrics", "Test metrics", metricsSection(data));
+  add(
+    "errors",
+    data.task === "regression" ? "Residuals" : "Confusion and curves",
+    await evaluationSection(data),
+  );
+  add("drivers", "What drove the model", await driversSection(data));
+  add("champion", "Champion comparison", comparisonSection(data));
+  add("drift", "Drift", await driftSection(data));
+  add("lineage", "Lineage", lineageSection(data));
+
+  const header = `<p><span class="status ${OUTCOME_CLASS[data.outcome]}">${escapeHtml(data.outcome.replace("-", " "))}</span> ${escapeHtml(data.headline)}</p>
+${definitionList([
+  ["Pipeline", data.pipeline],
+  ["Execution", raw(`<code>${escapeHtml(data.execution)}</code>`)],
+  ["Task", `${data.task}, target ${data.target}`],
+  ["Started", data.startedAt ?? "—"],
+])}`;
+  return page({
+    title: `Orchard run report: ${data.pipeline} (${data.execution})`,
+    heading: `Run report: ${data.pipeline}`,
+    header,
+    nav: sections.map(({ id, title }) => ({ id, title })),
+    body: sections.map((s) => s.html).join("\n"),
+  });
+}
+
+async function dataSection(data: ReportData): Promise<string | null> {
+  const { profile, validation } = data;
+  if (!profile && !validation) return null;
+  const parts: string[] = [];
+  if (validation) {
+    parts.push(
+      definitionList([
+        ["Rows", validation.rows],
+        ["Columns", validation.columns],
+        ["Validation warnings", validation.warnings.length],
+        ["Validation report", raw(`<code>${escapeHtml(validation.reportUri)}</code>`)],
+      ]),
+    );
+    if (validation.warnings.length > 0) {
+      parts.push(
+        `<ul>${validation.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul>`,
+      );
+    }
+  }
+  if (!profile) return parts.join("\n");
+  parts.push(
+    table(
+      "Columns",
+      ["column", "kind", "role", "missing", "distinct", "min", "mean", "max", "std"],
+      profile.columns.map((c) => [
+        c.name,
+        c.kind,
+        c.role,
+        pct(c.missingShare),
+        c.distinct,
+        c.stats?.min ?? null,
+        c.stats?.mean ?? null,
+        c.stats?.max ?? null,
+        c.stats?.std ?? null,
+      ]),
+      3,
+    ),
+  );
+  const target = profile.columns.find((c) => c.role === "target");
+  if (target) {
+    parts.push("<h3>Target distribution</h3>");
+    parts.push(`<div class="charts">${await columnChart(target, `target-${target.name}`)}</div>`);
+  }
+  const features = profile.columns.filter((c) => c.role === "feature");
+  const charts = await Promise.all(features.map((c) => columnChart(c, `column-${c.name}`)));
+  parts.push("<h3>Features</h3>", `<div class="charts">${charts.join("\n")}</div>`);
+  const { names, matrix } = profile.correlations;
+  if (names.length >= 2) {
+    const cells = names.flatMap((row, i) =>
+      names.map((col, j) => {
+        const value = matrix[i][j];
+        return {
+          row,
+          col,
+          value: value ?? 0,
+          text: value === null ? "—" : value.toFixed(2),
+          dark: Math.abs(value ?? 0) > 0.6,
+        };
+      }),
+    );
+    const svg = await renderSvg(
+      heatmapChart("Pearson correlation of numeric features", cells, {
+        rowTitle: "feature",
+        colTitle: "feature",
+        domain: [-1, 1],
+        scheme: "blueorange",
+      }),
+      `Correlation heatmap of ${names.length} numeric features`,
+    );
+    parts.push(
+      "<h3>Correlations</h3>",
+      figure("correlations", svg, "Pearson's r over the rows where both values are present."),
+    );
+  }
+  return parts.join("\n");
+}
+
+async function columnChart(c: ColumnSummary, id: string): Promise<string> {
+  if (c.histogram) {
+    const svg = await renderSvg(histogramChart(c.name, c.histogram), `Histogram of ${c.name}`);
+    return figure(
+      id,
+      svg,
+      `${c.name}: ${c.histogram.length} equal-width bins, ${pct(c.missingShare)} missing.`,
+    );
+  }
+  if (c.levels && c.levels.length > 0) {
+    const svg = await renderSvg(barChart(c.name, c.levels, "rows"), `Rows per level of ${c.name}`);
+    return figure(id, svg, `${c.name}: rows per level, ${pct(c.missingShare)} missing.`);
+  }
+  return note(`${c.name}: no values to chart.`);
+}
+
+function splitSection(data: ReportData): string | null {
+  const s = data.split;
+  if (!s) return null;
+  return definitionList([
+    ["Rows read", s.input],
+    ["Duplicates removed", s.duplicatesRemoved],
+    ["Train rows", s.train],
+    ["Test rows", s.test],
+  ]);
+}
+
+async function searchSection(data: ReportData): Promise<string | null> {
+  const s = data.search;
+  if (!s || s.candidates.length === 0) return null;
+  const ranked = [...s.candidates].sort((a, b) => a.rank - b.rank);
+  const svg = await renderSvg(
+    cvChart(
+      s.metric,
+      ranked.map((c) => ({
+        candidate: c.candidateId,
+        mean: c.mean,
+        lo: c.mean - c.std,
+        hi: c.mean + c.std,
+      })),
+    ),
+    `Cross-validated ${s.metric} of ${ranked.length} candidates with their spread over folds`,
+  );
+  return [
+    figure("search", svg, `${s.folds}-fold cross-validation; candidates best first.`),
+    table(
+      "Candidates, best first",
+      ["candidate", "rank", `mean ${s.metric}`, "std", "parameters"],
+      ranked.map((c) => [
+        c.candidateId,
+        c.rank,
+        c.mean,
+        c.std,
+        raw(`<code>${escapeHtml(JSON.stringify(c.params))}</code>`),
+      ]),
+    ),
+  ].join("\n");
+}
+
+function metricsSection(data: ReportData): string | null {
+  if (!data.test) return null;
+  return table(
+    "Held-out test metrics",
+    ["metric", "value"],
+    Object.entries(data.test.metrics).map(([k, v]) => [k, v]),
+  );
+}
+
+async function evaluationSection(data: ReportData): Promise<string | null> {
+  const e = data.evaluation;
+  if (!e) return null;
+  if (e.kind === "regression") {
+    const svg = await renderSvg(
+      residualChart(e.residuals),
+      "Residuals against predictions on the test rows",
+    );
+    return figure(
+      "residuals",
+      svg,
+      `${e.residuals.length} test rows; a good model scatters evenly around zero.`,
+    );
+  }
+  const max = Math.max(1, ...e.confusion.flat());
+  const cells = e.classes.flatMap((actual, i) =>
+    e.classes.map((predicted, j) => ({
+      row: actual,
+      col: predicted,
+      value: e.confusion[i][j],
+      text: String(e.confusion[i][j]),
+      dark: e.confusion[i][j] > 0.6 * max,
+    })),
+  );
+  const parts = [
+    figure(
+      "confusion",
+      await renderSvg(
+        heatmapChart("Confusion matrix on the test rows", cells, {
+          rowTitle: "actual",
+          colTitle: "predicted",
+          scheme: "blues",
+        }),
+        `Confusion matrix of ${e.classes.length} classes`,
+      ),
+      "Rows are the actual class, columns the predicted one; the diagonal is correct.",
+    ),
+  ];
+  if (e.curves) {
+    const { positive, roc, pr } = e.curves;
+    parts.push(
+      figure(
+        "roc",
+        await renderSvg(
+          curveChart(
+            `ROC curve (positive class ${positive})`,
+            roc,
+            { x: "false positive rate", y: "true positive rate" },
+            true,
+          ),
+          "ROC curve",
+        ),
+        "The dashed diagonal is a model that guesses.",
+      ),
+      figure(
+        "pr",
+        await renderSvg(
+          curveChart(
+            `Precision-recall curve (positive class ${positive})`,
+            pr,
+            { x: "recall", y: "precision" },
+            false,
+          ),
+          "Precision-recall curve",
+        ),
+        "Precision at each recall as the threshold is lowered.",
+      ),
+    );
+  }
+  return `<div class="charts">${parts.join("\n")}</div>`;
+}
+
+async function driversSection(data: ReportData): Promise<string | null> {
+  const parts: string[] = [];
+  if (data.shap && data.shap.length > 0) {
+    const rows = data.shap.slice(0, 25).map((s) => ({ label: s.feature, value: s.meanAbs }));
+    parts.push(
+      figure(
+        "shap",
+        await renderSvg(
+          barChart("Mean absolute TreeSHAP contribution per feature", rows, "mean |contribution|"),
+          "Mean absolute SHAP contribution per feature",
+        ),
+        "Exact TreeSHAP on the test rows, one-hot columns summed back to their feature.",
+      ),
+    );
+  }
+  if (data.importance && data.importance.length > 0) {
+    const rows = data.importance
+      .slice(0, 25)
+      .map((s) => ({ label: s.feature, value: s.importance }));
+    parts.push(
+      figure(
+        "importance",
+        await renderSvg(
+          barChart("Impurity-based feature importance", rows, "importance"),
+          "Feature importance per model column",
+        ),
+        "Impurity decrease per model column, summing to 1.",
+      ),
+    );
+  }
+  return parts.length > 0 ? `<div class="charts">${parts.join("\n")}</div>` : null;
+}
+
+function comparisonSection(data: ReportData): string | null {
+  const c = data.comparison;
+  if (!c) return null;
+  const rows: [string, string | number, string | number][] = [
+    [`this run (${c.version})`, c.value, "test rows"],
+  ];
+  if (c.champion) {
+    rows.push([
+      `champion ${c.champion.version}`,
+      c.champion.value,
+      c.champion.source === "rescored" ? "re-scored on the same test rows" : "its recorded metric",
+    ]);
+  }
+  return [
+    table(`Gate metric: ${c.metric}`, ["model", c.metric, "measured on"], rows),
+    `<p>Gate ${c.promote ? "passed" : "not passed"}:</p><ul>${c.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul>`,
+    c.champion ? "" : note("There was no champion before this run."),
+  ].join("\n");
+}
+
+async function driftSection(data: ReportData): Promise<string | null> {
+  const d = data.drift;
+  if (!d) return null;
+  const parts = [`<p>${escapeHtml(d.reason)}</p>`];
+  const c = d.comparison;
+  if (c) {
+    const withPsi = c.features
+      .filter((f) => f.psi !== null)
+      .map((f) => ({ feature: f.feature, psi: f.psi as number }));
+    if (withPsi.length > 0) {
+      parts.push(
+        figure(
+          "drift",
+          await renderSvg(
+            driftChart(withPsi.slice(0, 30), d.threshold),
+            "Population stability index per feature against the threshold",
+          ),
+          `Against champion ${c.champion ?? ""}'s training data (${c.baselineRows} rows); ${c.rows} incoming rows.`,
+        ),
+      );
+    }
+    parts.push(
+      table(
+        "Drift per feature, highest PSI first",
+        ["feature", "kind", "PSI", "KS", "missing", "baseline missing", "unseen levels", "status"],
+        c.features.map((f) => [
+          f.feature,
+          f.kind,
+          f.psi,
+          f.ks,
+          pct(f.missingShare),
+          f.baselineMissingShare === null ? null : pct(f.baselineMissingShare),
+          f.unseenLevels.length > 0 ? `${f.unseenLevels.join(", ")} (${f.unseenRows} rows)` : "",
+          f.status,
+        ]),
+        2,
+      ),
+    );
+  }
+  return parts.join("\n");
+}
+
+function lineageSection(data: ReportData): string | null {
+  if (data.lineage.length === 0) return null;
+  return definitionList(
+    data.lineage.map(({ label, value }) => [label, raw(`<code>${escapeHtml(value)}</code>`)]),
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Everything a run report shows, as plain data gathered by the Report step (or a test) from
+ * the run's state and artifacts. Every section is optional: a run that failed at Validate or
+ * ended as NoDrift still gets a report with what it has.
+ */
+import type { DriftComparison } from "../drift/compare.ts";
+import type { DataProfile } from "./data-profile.ts";
+import type { CurvePoint } from "./evaluation.ts";
+
+export type RunOutcome = "promoted" | "not-promoted" | "no-drift" | "failed" | "trained";
+
+export interface ReportData {
+  pipeline: string;
+  execution: string;
+  outcome: RunOutcome;
+  /** One line saying what happened, e.g. "v3 promoted: accuracy 0.98 > champion 0.97". */
+  headline: string;
+  task: "classification" | "regression";
+  target: string;
+  /** ISO time the run started (from Ingest), or null when Ingest did not run. */
+  startedAt: string | null;
+  error: { name: string; message: string } | null;
+  validation: { rows: number; columns: number; warnings: string[]; reportUri: string } | null;
+  profile: DataProfile | null;
+  split: { input: number; duplicatesRemoved: number; train: number; test: number } | null;
+  search: {
+    metric: string;
+    folds: number;
+    candidates: { candidateId: string; params: object; mean: number; std: number; rank: number }[];
+  } | null;
+  test: { metrics: Record<string, number> } | null;
+  evaluation:
+    | {
+        kind: "classification";
+        classes: string[];
+        confusion: number[][];
+        /** Binary tasks only, for the class `classes[1]`. */
+        curves: { positive: string; roc: CurvePoint[]; pr: CurvePoint[] } | null;
+      }
+    | { kind: "regression"; residuals: { predicted: number; residual: number }[] }
+    | null;
+  importance: { feature: string; importance: number }[] | null;
+  shap: { feature: string; meanAbs: number }[] | null;
+  comparison: {
+    metric: string;
+    value: number;
+    version: string;
+    promote: boolean;
+    reasons: string[];
+    champion: { version: string; value: number; source: "rescored" | "stored" } | null;
+  } | null;
+  drift: {
+    retrain: boolean;
+    reason: string;
+    threshold: number;
+    comparison: (DriftComparison & { champion?: string }) | null;
+  } | null;
+  lineage: { label: string; value: string }[];
+}

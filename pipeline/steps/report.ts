@@ -1,0 +1,252 @@
+/**
+ * Report: writes the execution's HTML report (pipeline/report) to the artifacts bucket under
+ * `<pipeline>/reports/<execution>.html`, from whatever the state holds: it runs before the
+ * Gate on a trained run, before NoDrift, and after NotifyFailure on a failed one. When the
+ * run trained a model it also stores the model's TreeSHAP cover (pipeline/explain), which
+ * `orchard predict --explain` and the predict API need.
+ *
+ * Reading the raw data for the profile may fail on a failed run (the data may be why); the
+ * report then goes without the profile rather than fail too.
+ */
+import { takeRows } from "../data/frame.ts";
+import type { DriftComparison } from "../drift/compare.ts";
+import { coverKey, coverToBytes } from "../explain/cover-artifact.ts";
+import { meanAbsContributions, orchardForest } from "../explain/explain-rows.ts";
+import { nodeCover } from "../explain/tree-shap.ts";
+import { loadBundle } from "../model/bundle.ts";
+import { buildReportHtml } from "../report/build-report.ts";
+import { type ColumnRole, profileData } from "../report/data-profile.ts";
+import { binaryCurves, confusion, residualSample } from "../report/evaluation.ts";
+import { reportKey } from "../report/location.ts";
+import type { ReportData, RunOutcome } from "../report/report-data.ts";
+import type { PipelineSpec } from "../spec/types.ts";
+import { rankCandidates } from "../train/cross-validate.ts";
+import { predictFrame } from "../train/fit.ts";
+import { loadSpec, readRaw } from "./context.ts";
+import { loadDataset } from "./load-dataset.ts";
+import type { ReportEvent, ReportOutput, RunState, StepDeps } from "./types.ts";
+
+/** Test rows explained for the report's mean |SHAP| chart (evenly spaced when more). */
+export const SHAP_ROWS = 300;
+
+export async function report(event: ReportEvent, deps: StepDeps): Promise<ReportOutput> {
+  const state = event.run;
+  const spec = await loadSpec(deps, state);
+  const data = baseData(spec, state, event.execution);
+  data.profile = await profile(deps, spec, state);
+  data.drift = await driftData(deps, state);
+  let explainerUri: string | null = null;
+  if (state.select && state.preprocess) {
+    explainerUri = await modelData(deps, spec, state, data);
+  }
+  const html = await buildReportHtml(data);
+  const stored = await deps.artifacts.put(
+    "artifacts",
+    reportKey(spec.name, event.execution),
+    new TextEncoder().encode(html),
+  );
+  return { reportUri: stored.uri, explainerUri };
+}
+
+function baseData(spec: PipelineSpec, state: RunState, execution: string): ReportData {
+  const { outcome, headline } = outcomeOf(state);
+  const v = state.validate;
+  const s = state.select;
+  const lineage: { label: string; value: string }[] = [];
+  const push = (label: string, value: string | number | undefined | null) => {
+    if (value !== undefined && value !== null) lineage.push({ label, value: String(value) });
+  };
+  push("Spec", state.run.specUri);
+  push("Spec SHA-256", s?.lineage.specSha256);
+  push("Source", state.ingest?.sourceUri ?? state.run.sourceUri);
+  push("Raw snapshot", state.ingest?.rawUri);
+  push("Data SHA-256", state.ingest?.sha256);
+  push("Validation report", v?.reportUri);
+  push("Drift comparison", state.drift?.reportUri);
+  push("Prepared dataset", state.preprocess?.datasetUri);
+  push("Model", s?.modelUri);
+  push("Model SHA-256", s?.modelSha256);
+  push("Registry version", state.evaluate?.version);
+  push("Seed", s?.lineage.seed ?? spec.seed);
+  push("Orchard version", s?.lineage.orchardVersion);
+  return {
+    pipeline: spec.name,
+    execution,
+    outcome,
+    headline,
+    task: spec.task,
+    target: spec.target,
+    startedAt: state.ingest?.startedAt ?? null,
+    error: state.error
+      ? { name: state.error.Error, message: causeMessage(state.error.Cause) }
+      : null,
+    validation: v
+      ? { rows: v.rows, columns: v.columns, warnings: v.warnings, reportUri: v.reportUri }
+      : null,
+    profile: null,
+    split: state.preprocess ? state.preprocess.rows : null,
+    search: state.train?.length
+      ? {
+          metric: spec.search.metric,
+          folds: spec.search.folds,
+          candidates: rankCandidates(state.train).map((c) => ({
+            candidateId: c.candidateId,
+            params: c.params,
+            mean: c.mean,
+            std: c.std,
+            rank: c.rank,
+          })),
+        }
+      : null,
+    test: s ? { metrics: finite(s.metrics) } : null,
+    evaluation: null,
+    importance: null,
+    shap: null,
+    comparison: state.evaluate
+      ? {
+          metric: state.evaluate.metric,
+          value: state.evaluate.value,
+          version: state.evaluate.version,
+          promote: state.evaluate.promote,
+          reasons: state.evaluate.reasons,
+          champion: state.evaluate.champion,
+        }
+      : null,
+    drift: null,
+    lineage,
+  };
+}
+
+export function outcomeOf(state: RunState): { outcome: RunOutcome; headline: string } {
+  if (state.error) {
+    return { outcome: "failed", headline: `The run failed: ${state.error.Error}.` };
+  }
+  if (state.drift && !state.drift.retrain) {
+    return { outcome: "no-drift", headline: `No training: ${state.drift.reason}.` };
+  }
+  const e = state.evaluate;
+  if (e) {
+    const vs = e.champion
+      ? ` against champion ${e.champion.version}'s ${e.champion.value.toFixed(4)}`
+      : "";
+    return e.promote
+      ? {
+          outcome: "promoted",
+          headline: `${e.version} passed the gate (${e.metric} ${e.value.toFixed(4)}${vs}); Promote makes it the champion.`,
+        }
+      : {
+          outcome: "not-promoted",
+          headline: `${e.version} did not pass the gate (${e.metric} ${e.value.toFixed(4)}${vs}).`,
+        };
+  }
+  return { outcome: "trained", headline: "The run is in progress." };
+}
+
+async function profile(
+  deps: StepDeps,
+  spec: PipelineSpec,
+  state: RunState,
+): Promise<ReportData["profile"]> {
+  if (!state.ingest) return null;
+  try {
+    const table = await readRaw(deps, spec, state);
+    const drop = new Set(spec.features.drop);
+    const time = spec.split.strategy === "time" ? spec.split.timeColumn : null;
+    const role = (name: string): ColumnRole =>
+      name === spec.target
+        ? "target"
+        : name === spec.id
+          ? "id"
+          : name === time
+            ? "time"
+            : drop.has(name)
+              ? "dropped"
+              : "feature";
+    return profileData(table, role);
+  } catch (err) {
+    if (state.error) return null;
+    throw err;
+  }
+}
+
+async function driftData(deps: StepDeps, state: RunState): Promise<ReportData["drift"]> {
+  const d = state.drift;
+  if (!d) return null;
+  const comparison = d.reportUri
+    ? (JSON.parse(
+        new TextDecoder().decode(await deps.artifacts.get(d.reportUri)),
+      ) as DriftComparison)
+    : null;
+  return { retrain: d.retrain, reason: d.reason, threshold: d.threshold, comparison };
+}
+
+/** Fills the model sections and stores the TreeSHAP cover; returns the cover's URI. */
+async function modelData(
+  deps: StepDeps,
+  spec: PipelineSpec,
+  state: RunState,
+  data: ReportData,
+): Promise<string | null> {
+  const select = state.select!;
+  const bundle = loadBundle(await deps.artifacts.get(select.modelUri), select.modelUri);
+  const dataset = await loadDataset(deps, state.preprocess!.datasetUri);
+  const test = takeRows(dataset.frame, dataset.test);
+  const predicted = predictFrame(bundle, test);
+  const target = dataset.target;
+  if (target.kind === "classification") {
+    const actual = Int32Array.from(dataset.test, (i) => target.codes[i]);
+    const K = target.classes.length;
+    const positive = Array.from(actual, (c) => c === 1);
+    const curves =
+      K === 2 && predicted.proba
+        ? binaryCurves(
+            positive,
+            Float64Array.from(actual, (_, r) => predicted.proba![r * 2 + 1]),
+          )
+        : null;
+    data.evaluation = {
+      kind: "classification",
+      classes: target.classes,
+      confusion: confusion(actual, predicted.values, K),
+      curves: curves ? { positive: target.classes[1], ...curves } : null,
+    };
+  } else {
+    const actual = Float64Array.from(dataset.test, (i) => target.values[i]);
+    data.evaluation = { kind: "regression", residuals: residualSample(actual, predicted.values) };
+  }
+  data.importance = bundle.header.featureImportance;
+  if (bundle.forest.engine !== "orchard") return null;
+  const flat = orchardForest(bundle).flat;
+  const cover = nodeCover(
+    flat,
+    bundle.preprocessor.transform(takeRows(dataset.frame, dataset.train)),
+  );
+  const stored = await deps.artifacts.put(
+    "artifacts",
+    coverKey(spec.name, select.modelUri),
+    coverToBytes(cover),
+  );
+  const step = Math.max(1, test.rowCount / SHAP_ROWS);
+  const sample = Array.from({ length: Math.min(SHAP_ROWS, test.rowCount) }, (_, k) =>
+    Math.floor(k * step),
+  );
+  data.shap = meanAbsContributions(bundle, cover, takeRows(test, sample));
+  return stored.uri;
+}
+
+function finite(metrics: object): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(metrics).filter(([, v]) => typeof v === "number" && Number.isFinite(v)),
+  );
+}
+
+/** A caught Lambda error's Cause is its JSON error payload; plain text otherwise. */
+function causeMessage(cause: string): string {
+  try {
+    const payload = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof payload?.errorMessage === "string") return payload.errorMessage;
+  } catch {
+    // not a Lambda payload
+  }
+  return cause;
+}

@@ -5,19 +5,23 @@
  */
 import type { SelectOutput } from "../pipeline/steps/types.ts";
 import { parse } from "./args.ts";
+import { localCodeVersion } from "./local/code-version.ts";
+import { counterLines, resetRunCounters, runCounters } from "./local/run-counters.ts";
 import type { LocalRun } from "./local/run-pipeline.ts";
 import { runLocally } from "./local/run-pipeline.ts";
 import { createProgress } from "./progress.ts";
 import { errorInfo, fail } from "./report-error.ts";
 
-const USAGE = `Usage: orchard run <spec.yaml> [--state-dir DIR] [--json] [--no-progress]
+const USAGE = `Usage: orchard run <spec.yaml> [--state-dir DIR] [--json] [--no-progress] [--no-cache]
 
 Runs the pipeline's state machine locally against embedded S3 and DynamoDB
 persisted under the state directory (default .orchard/ in the current directory).
 
   --state-dir DIR  where local storage persists (default .orchard)
   --json           print exactly one JSON object on stdout
-  --no-progress    no per-state progress on stderr`;
+  --no-progress    no per-state progress on stderr
+  --no-cache       recompute every step (default: reuse the outputs of steps whose
+                   input, code and spec sections are unchanged)`;
 
 /** The held-out metrics `--json` reports, in this order (roc_auc only for binary tasks). */
 const CLASSIFICATION_METRICS = [
@@ -36,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
       "state-dir": { type: "string" },
       json: { type: "boolean", default: false },
       "no-progress": { type: "boolean", default: false },
+      "no-cache": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     USAGE,
@@ -48,6 +53,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`orchard run: expected one spec file\n\n${USAGE}\n`);
     return 2;
   }
+  if (values["no-cache"]) process.env.ORCHARD_STEP_CACHE = "off";
+  process.env.ORCHARD_CODE_VERSION ??= await localCodeVersion();
+  resetRunCounters();
   const progress = createProgress(process.stderr, !values["no-progress"]);
   let run: LocalRun;
   try {
@@ -153,6 +161,7 @@ function humanSummary(run: LocalRun): string {
   lines.push(
     `  champion    before ${run.championBefore?.version ?? "none"}, after ${run.championAfter?.version ?? "none"}${state?.promote?.promoted ? " (promoted)" : ""}`,
   );
+  lines.push(...counterLines(runCounters(run)));
   lines.push("  states");
   for (const s of result.states.filter((x) => x.iteration === undefined)) {
     const retries = s.attempts > 1 ? ` (${s.attempts} attempts)` : "";

@@ -1,5 +1,8 @@
-/** The Select step as a Lambda handler. */
+/** The Select step as a Lambda handler, answered from the step cache when its inputs are unchanged. */
+import { cachedStep } from "../pipeline/steps/cache.ts";
+import { SELECT_CACHE } from "../pipeline/steps/cache-policies.ts";
 import { select } from "../pipeline/steps/select.ts";
+import { stepCacheSettings } from "./io/step-cache-settings.ts";
 import { stepHandler } from "./step-handler.ts";
 
-export const handler = stepHandler("select", select);
+export const handler = stepHandler("select", cachedStep(SELECT_CACHE, select, stepCacheSettings));

@@ -7,15 +7,16 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { handler as drift } from "../../lambdas/drift.ts";
 import { handler as evaluate } from "../../lambdas/evaluate.ts";
 import { handler as ingest } from "../../lambdas/ingest.ts";
+import { createStorageClients, destroyStorageClients } from "../../lambdas/io/clients.ts";
+import { storageConfig } from "../../lambdas/io/env.ts";
+import { openStores, type Stores } from "../../lambdas/io/stores.ts";
 import { handler as notifyFailure } from "../../lambdas/notify-failure.ts";
 import { handler as preprocess } from "../../lambdas/preprocess.ts";
 import { handler as promote } from "../../lambdas/promote.ts";
-import { handler as report } from "../../lambdas/report.ts";
 import { handler as select } from "../../lambdas/select.ts";
-import { resetStepDeps, stepDeps } from "../../lambdas/step-handler.ts";
+import { resetStepDeps } from "../../lambdas/step-handler.ts";
 import { handler as train } from "../../lambdas/train.ts";
 import { handler as validate } from "../../lambdas/validate.ts";
 import { SpecError } from "../../pipeline/errors.ts";
@@ -42,12 +43,10 @@ export type StepHandlers = Record<StepName, StepHandler>;
 export const STEP_HANDLERS: StepHandlers = {
   ingest,
   validate,
-  drift,
   preprocess,
   train,
   select,
   evaluate,
-  report,
   promote,
   notifyFailure,
 } as StepHandlers;
@@ -126,27 +125,45 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRun> {
       ? pathToFileURL(source.path).href
       : `s3://${source.bucket}/${source.key}`;
 
-  return withLocalStores(resolve(options.stateDir ?? DEFAULT_STATE_DIR), async () => {
-    const deps = stepDeps();
-    const stored = await deps.artifacts.putContent(
-      "artifacts",
-      `${spec.name}/specs`,
-      bytes,
-      "yaml",
-    );
-    const championBefore = await deps.registry.getChampion(spec.name);
-    const resources = localResources(spec.name);
-    const handlers = options.wrapHandlers?.(STEP_HANDLERS) ?? STEP_HANDLERS;
-    const result = await executeLocally({
-      definition: buildDefinition({ pipeline: spec.name }, resources),
-      handlers,
-      resources,
-      input: { run: { pipeline: spec.name, specUri: stored.uri, sourceUri } },
-      onEvent: options.onEvent,
-      retryIntervalOverrides: options.retryIntervalOverrides,
-    });
-    const championAfter = await deps.registry.getChampion(spec.name);
-    const state = result.status === "SUCCEEDED" ? (result.output as RunState) : null;
-    return { spec, result, state, championBefore, championAfter };
+  return withLocalStores(resolve(options.stateDir ?? DEFAULT_STATE_DIR), () =>
+    withRunnerStores((deps) => execute(deps, spec, bytes, sourceUri, options)),
+  );
+}
+
+/**
+ * The runner's own storage calls (store the spec, read the champion) stand for what `orchard
+ * cloud run` does from a laptop, not for a step: they use clients without the fault layer
+ * (ORCHARD_FAULT_RATE), so injected faults meet the steps and the state machine's Retry.
+ */
+async function withRunnerStores<T>(use: (deps: Stores) => Promise<T>): Promise<T> {
+  const clients = createStorageClients(storageConfig(), null);
+  try {
+    return await use(openStores(storageConfig(), clients));
+  } finally {
+    destroyStorageClients(clients);
+  }
+}
+
+async function execute(
+  deps: Stores,
+  spec: PipelineSpec,
+  bytes: Uint8Array,
+  sourceUri: string,
+  options: LocalRunOptions,
+): Promise<LocalRun> {
+  const stored = await deps.artifacts.putContent("artifacts", `${spec.name}/specs`, bytes, "yaml");
+  const championBefore = await deps.registry.getChampion(spec.name);
+  const resources = localResources(spec.name);
+  const handlers = options.wrapHandlers?.(STEP_HANDLERS) ?? STEP_HANDLERS;
+  const result = await executeLocally({
+    definition: buildDefinition({ pipeline: spec.name }, resources),
+    handlers,
+    resources,
+    input: { run: { pipeline: spec.name, specUri: stored.uri, sourceUri } },
+    onEvent: options.onEvent,
+    retryIntervalOverrides: options.retryIntervalOverrides,
   });
+  const championAfter = await deps.registry.getChampion(spec.name);
+  const state = result.status === "SUCCEEDED" ? (result.output as RunState) : null;
+  return { spec, result, state, championBefore, championAfter };
 }

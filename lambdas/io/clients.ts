@@ -14,6 +14,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type StorageConfig, storageConfig } from "./env.ts";
+import { type FaultOptions, faultOptionsFromEnv, instrumentClient } from "./faults.ts";
 
 export interface StorageClients {
   s3: S3Client;
@@ -35,7 +36,18 @@ function localOverrides(endpoint: string | undefined, region: string | undefined
   return { endpoint, region: region ?? LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 }
 
-export function createStorageClients(config: StorageConfig): StorageClients {
+/**
+ * Numbers: DynamoDB holds 38 significant digits, so features beyond 2^53 (nanosecond times, big
+ * ids read as numbers) are stored as the double they are (`allowImpreciseNumbers`) and read back
+ * as a number, not a BigInt (`wrapNumbers`); the defaults would throw on the write.
+ *
+ * `faults` (default: from ORCHARD_FAULT_RATE / ORCHARD_FAULT_SEED) adds the fault layer of
+ * `faults.ts`; every client gets its call counters.
+ */
+export function createStorageClients(
+  config: StorageConfig,
+  faults: FaultOptions | null = faultOptionsFromEnv(),
+): StorageClients {
   const s3 = new S3Client({
     ...localOverrides(config.s3Endpoint, config.region),
     forcePathStyle: config.s3Endpoint !== undefined,
@@ -43,8 +55,11 @@ export function createStorageClients(config: StorageConfig): StorageClients {
     responseChecksumValidation: "WHEN_REQUIRED",
   });
   const dynamodb = new DynamoDBClient(localOverrides(config.dynamodbEndpoint, config.region));
+  instrumentClient(s3, "s3", faults);
+  instrumentClient(dynamodb, "dynamodb", faults);
   const documents = DynamoDBDocumentClient.from(dynamodb, {
-    marshallOptions: { removeUndefinedValues: true },
+    marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
+    unmarshallOptions: { wrapNumbers: (text: string) => Number(text) },
   });
   return { s3, dynamodb, documents };
 }

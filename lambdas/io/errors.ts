@@ -105,7 +105,7 @@ export function toStorageError(err: unknown, context: StorageContext): unknown {
     const status = httpStatusOf(err);
     return new StorageUnavailableError(
       `${context.operation} on ${where} failed after retries (${name}${status ? `, HTTP ${status}` : ""}). ` +
-        "The service is throttling or unavailable; the step will be retried.",
+        "The service is throttling or unavailable; the state machine retries the step with backoff, and if it still fails, check the service's health and limits, then run again.",
       {},
       { cause: err },
     );

@@ -10,6 +10,7 @@ import { counterLines, resetRunCounters, runCounters } from "./local/run-counter
 import type { LocalRun } from "./local/run-pipeline.ts";
 import { runLocally } from "./local/run-pipeline.ts";
 import { createProgress } from "./progress.ts";
+import { keepLocalRun, reportLines } from "./ui/run-records.ts";
 import { errorInfo, fail } from "./report-error.ts";
 
 const USAGE = `Usage: orchard run <spec.yaml> [--state-dir DIR] [--json] [--no-progress] [--no-cache]
@@ -83,9 +84,11 @@ export async function main(argv: string[]): Promise<number> {
     return fail("run", err);
   }
   progress.finish();
+  // The run record and a copy of the report under the state dir (read by `orchard ui`).
+  const kept = await keepLocalRun(values["state-dir"], run);
   const summary = jsonSummary(run);
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else process.stdout.write(humanSummary(run));
+  else process.stdout.write(humanSummary(run) + reportLines(kept));
   if (run.result.error) {
     const { state, name, message } = run.result.error;
     process.stderr.write(`orchard run: ${state} failed: ${name}: ${message}\n`);

@@ -10,8 +10,8 @@ import { counterLines, resetRunCounters, runCounters } from "./local/run-counter
 import type { LocalRun } from "./local/run-pipeline.ts";
 import { runLocally } from "./local/run-pipeline.ts";
 import { createProgress } from "./progress.ts";
-import { keepLocalRun, reportLines } from "./ui/run-records.ts";
 import { errorInfo, fail } from "./report-error.ts";
+import { keepLocalRun, reportLines } from "./ui/run-records.ts";
 
 const USAGE = `Usage: orchard run <spec.yaml> [--state-dir DIR] [--json] [--no-progress] [--no-cache]
 

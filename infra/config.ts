@@ -15,6 +15,8 @@
  *   orchard:logExecutionData    [true] state machine logs include execution input/output
  *   orchard:alarmEmail          [none] e-mail subscribed to the alert topic
  *   orchard:codeDir             [dist/lambdas] where `npm run build:lambdas` wrote the bundles
+ *   orchard:serving             [{ target: lambda }] or { target: kubernetes, image, oidcProviderArn,
+ *                               namespace?, replicas?, resources? } (infra/serving.ts)
  *   orchard:container           required when a step has compute: container
  *                               { image, subnets, securityGroups, assignPublicIp? [false] }
  */
@@ -24,6 +26,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { didYouMean } from "../pipeline/spec/did-you-mean.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
 import { InfraConfigError } from "./errors.ts";
+import { parseServing, type ServingConfig } from "./serving.ts";
 
 /** Every function the platform deploys: the eight state machine steps and predict. */
 export type FunctionKey = StepName | "predict";
@@ -79,6 +82,8 @@ export interface OrchardConfig {
   /** Absolute directory holding `<bundle>/index.mjs`. */
   codeDir: string;
   container?: ContainerConfig;
+  /** Where predictions are served; parseConfig always sets it (default lambda). */
+  serving?: ServingConfig;
 }
 
 /**
@@ -145,6 +150,7 @@ const KNOWN_KEYS = [
   "alarmEmail",
   "codeDir",
   "container",
+  "serving",
 ] as const;
 
 /** What Pulumi passes a program: full keys (`orchard:protect`), values as text. */
@@ -198,6 +204,9 @@ export function parseConfig(values: ConfigValues, context: ConfigContext): Orcha
     protect: bool(`${ns}:protect`, get("protect"), DEFAULTS.protect),
     logExecutionData: bool(`${ns}:logExecutionData`, get("logExecutionData"), true),
     codeDir: path.resolve(context.rootDir, get("codeDir") ?? DEFAULTS.codeDir),
+    serving: parseServing(
+      get("serving") === undefined ? undefined : json(`${ns}:serving`, get("serving")),
+    ),
   };
   const email = get("alarmEmail");
   if (email !== undefined && email !== "") {

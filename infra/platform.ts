@@ -20,6 +20,7 @@ import type { LambdaCode } from "./code.ts";
 import { FUNCTION_KEYS, type FunctionKey, type OrchardConfig } from "./config.ts";
 import { DataLake } from "./data-lake.ts";
 import { FeatureStore } from "./feature-store.ts";
+import { KubernetesServing } from "./kubernetes.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import { Pipeline } from "./pipeline.ts";
 import { BUNDLE_OF, createStepCluster, PipelineStep, type StepTarget } from "./pipeline-step.ts";
@@ -54,6 +55,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly alerts: Alerts;
   readonly access: Access;
   readonly pipelines: Record<string, PipelineOutputs> = {};
+  /** `orchard serve` in a cluster, with `orchard:serving.target: kubernetes`. */
+  readonly kubernetes?: KubernetesServing;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("orchard:platform:Platform", name, {}, opts);
@@ -109,6 +112,27 @@ export class Platform extends pulumi.ComponentResource {
       stateMachineArns.push(out.stateMachineArn);
       sourceObjectArns.push(...out.sourceObjectArns);
       this.pipelines[spec.name] = out.outputs;
+    }
+    if (config.serving?.target === "kubernetes") {
+      this.kubernetes = new KubernetesServing(
+        `${name}-k8s`,
+        {
+          config: config.serving.kubernetes,
+          region: config.region,
+          storageEnv,
+          pipelines: specs.map((s) => ({
+            name: s.name,
+            specYaml: s.yaml,
+            targets: pulumi.output({
+              pipeline: s.name,
+              ...this.sharedTargets(),
+              predictFunctionArn: this.pipelines[s.name].predictFunctionArn,
+              sourceObjectArns: [],
+            }),
+          })),
+        },
+        child,
+      );
     }
 
     this.access.grantHumans(

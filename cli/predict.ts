@@ -16,6 +16,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { championBundle, NoChampionError } from "../lambdas/predict.ts";
+import { withExplanations } from "../lambdas/predict-explain.ts";
 import { DataFormatError, OrchardError } from "../pipeline/errors.ts";
 import type { Prediction } from "../pipeline/model/bundle.ts";
 import type { RawRow } from "../pipeline/model/schema.ts";
@@ -32,12 +33,16 @@ With an s3:// prefix, scores every .csv/.jsonl file under it into a
 <name>.predictions.<ext> file next to it and prints one JSON line per file.
 
   --input FILE     rows to predict: .csv (with a header) or .jsonl/.ndjson
+  --explain        add each row's TreeSHAP explanation: "explanation": {"class",
+                   "expectedValue", "output", "contributions": {feature: value}}
   --state-dir DIR  the local storage "orchard run" wrote (default .orchard)`;
 
 export interface PredictFileOptions {
   specPath: string;
   inputPath: string;
   stateDir?: string;
+  /** Add TreeSHAP explanations (see lambdas/predict-explain.ts). */
+  explain?: boolean;
 }
 
 export interface PredictFileResult {
@@ -53,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       {
         input: { type: "string" },
         "state-dir": { type: "string" },
+        explain: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       USAGE,
@@ -78,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       specPath: positionals[0],
       inputPath: values.input,
       stateDir: values["state-dir"],
+      explain: values.explain,
     });
     // A reader that stops early (`| head`) closes the pipe: that is not a failure.
     process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -118,10 +125,13 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
       if (err instanceof NoChampionError) throw noChampion();
       throw err;
     }
+    const predictions = predictRows(champion.bundle, rows, options.inputPath);
     return {
       pipeline: spec.name,
       modelVersion: champion.version,
-      predictions: predictRows(champion.bundle, rows, options.inputPath),
+      predictions: options.explain
+        ? await withExplanations(spec.name, champion.version, champion.bundle, rows, predictions)
+        : predictions,
     };
   });
 }

@@ -24,6 +24,7 @@ import {
   ServedModels,
 } from "../pipeline/serving/served-models.ts";
 import { createLogger } from "./io/logger.ts";
+import { withExplanations } from "./predict-explain.ts";
 import { stepDeps, stepHandler } from "./step-handler.ts";
 
 export { NoChampionError };
@@ -32,6 +33,8 @@ export interface PredictEvent {
   /** Default: the ORCHARD_PIPELINE environment variable. */
   pipeline?: string;
   rows: RawRow[];
+  /** Add each row's TreeSHAP explanation (lambdas/predict-explain.ts). */
+  explain?: boolean;
 }
 
 export interface PredictResult {
@@ -131,7 +134,12 @@ const direct = stepHandler("predict", async (event: PredictEvent): Promise<Predi
     throw new TypeMismatchError('the event needs "rows": an array of objects, one per row');
   }
   const { version, bundle } = await championBundle(pipeline);
-  return { modelVersion: version, predictions: bundle.predict(event.rows) };
+  const predictions = bundle.predict(event.rows);
+  if (event.explain !== true) return { modelVersion: version, predictions };
+  return {
+    modelVersion: version,
+    predictions: await withExplanations(pipeline, version, bundle, event.rows, predictions),
+  };
 });
 
 export async function handler(

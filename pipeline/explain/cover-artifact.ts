@@ -4,8 +4,9 @@
  * `orchard predict --explain` and the predict API. Raw little-endian float64, one per node of
  * the forest's flat arrays; the length is checked against the forest on read.
  */
-import { ArtifactError } from "../errors.ts";
+import { ArtifactError, ArtifactNotFoundError } from "../errors.ts";
 import type { FlatForest } from "../forest/forest-model.ts";
+import type { ArtifactStore } from "../store.ts";
 
 /** The model's content hash from its content-addressed URI (`…/models/<sha256>.orchard-model`). */
 export function modelShaOf(modelUri: string): string {
@@ -41,4 +42,29 @@ export function coverFromBytes(bytes: Uint8Array, flat: FlatForest, source: stri
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Float64Array.from({ length: nodes }, (_, i) => view.getFloat64(i * 8, true));
+}
+
+/**
+ * The stored cover of a registered model; an ArtifactError saying what to do when the model
+ * has none (it was trained before explanations were kept, or promoted from another stack).
+ */
+export async function loadCover(
+  artifacts: ArtifactStore,
+  pipeline: string,
+  model: { version: string; modelUri: string },
+  flat: FlatForest,
+): Promise<Float64Array> {
+  const uri = artifacts.uriFor("artifacts", coverKey(pipeline, model.modelUri));
+  let bytes: Uint8Array;
+  try {
+    bytes = await artifacts.get(uri);
+  } catch (err) {
+    if (!(err instanceof ArtifactNotFoundError)) throw err;
+    throw new ArtifactError(
+      `model ${model.version} of "${pipeline}" has no explainer at ${uri}: it was trained before explanations were kept, or copied from another stack without it; run the pipeline again to train a model with one`,
+      {},
+      { cause: err },
+    );
+  }
+  return coverFromBytes(bytes, flat, uri);
 }

@@ -8,7 +8,7 @@
 import { defaultMetric } from "./metric-names.ts";
 import type { RawSpec } from "./schema.ts";
 import { formatFromUri } from "./source-uri.ts";
-import type { PipelineSpec, RetrainSpec, SearchGrid, SplitSpec } from "./types.ts";
+import type { CanarySpec, PipelineSpec, RetrainSpec, SearchGrid, SplitSpec } from "./types.ts";
 
 export const DEFAULT_SEED = 42;
 
@@ -28,6 +28,18 @@ function retrainOf(raw: RawSpec): RetrainSpec {
   const r = raw.retrain ?? "always";
   if (typeof r === "string") return { when: r, psiThreshold: DEFAULT_PSI_THRESHOLD };
   return { when: "on-drift", psiThreshold: r.onDrift.psiThreshold ?? DEFAULT_PSI_THRESHOLD };
+}
+
+function canaryOf(raw: RawSpec): CanarySpec | null {
+  const c = raw.deploy?.canary;
+  if (!c) return null;
+  return {
+    percent: c.percent,
+    minutes: c.minutes,
+    maxErrorRate: c.maxErrorRate ?? 0.01,
+    maxShift: c.maxShift ?? 0.2,
+    minRequests: c.minRequests ?? 100,
+  };
 }
 
 function gridOf(raw: RawSpec): SearchGrid {
@@ -102,5 +114,6 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       margin: raw.gate?.margin ?? 0,
     },
     retrain: retrainOf(raw),
+    deploy: { canary: canaryOf(raw) },
   };
 }

@@ -154,6 +154,21 @@ const retrainSchema = z
   ])
   .describe("always, on-drift, or { onDrift: { psiThreshold: 0.2 } }");
 
+const deploySchema = z
+  .strictObject({
+    canary: z
+      .strictObject({
+        percent: z.number().gt(0).lt(100).describe("a number above 0 and below 100, e.g. 10"),
+        minutes: z.number().min(0).max(1440).describe("a number of minutes from 0 to 1440"),
+        maxErrorRate: z.number().min(0).max(1).optional().describe("a share from 0 to 1"),
+        maxShift: z.number().min(0).max(1).optional().describe("a number from 0 to 1"),
+        minRequests: z.int().min(0).optional().describe("a whole number >= 0"),
+      })
+      .optional()
+      .describe("a mapping with percent and minutes, e.g. { percent: 10, minutes: 30 }"),
+  })
+  .describe("a mapping with canary");
+
 const gateSchema = z
   .strictObject({
     metric: metric.optional(),
@@ -183,6 +198,7 @@ export const rawSpecSchema = z
     search: searchSchema.optional(),
     gate: gateSchema.optional(),
     retrain: retrainSchema.optional(),
+    deploy: deploySchema.optional(),
   })
   .describe("a mapping with name, source, target, task and optional sections");
 

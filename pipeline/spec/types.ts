@@ -162,6 +162,31 @@ export interface RetrainSpec {
   psiThreshold: number;
 }
 
+/** A canary deployment (docs/serving.md): the candidate answers `percent` of predict requests
+ * for `minutes`, then it is promoted or rolled back on its error rate, its prediction shift
+ * against the champion and the pipeline's alarms. */
+export interface CanarySpec {
+  /** Share of requests the candidate answers, above 0 and below 100. Required. */
+  percent: number;
+  /** How long the canary runs before the check, 0..1440. Required. */
+  minutes: number;
+  /** Largest share of the candidate's requests that may fail with a 5xx. Default `0.01`. */
+  maxErrorRate: number;
+  /**
+   * Largest prediction shift against the champion over the canary: total variation distance
+   * of the predicted classes, or for regression the change of the mean prediction relative to
+   * the champion's mean absolute prediction. Default `0.2`.
+   */
+  maxShift: number;
+  /** Fewer candidate requests than this: inconclusive, rolled back. Default `100`. */
+  minRequests: number;
+}
+
+export interface DeploymentSpec {
+  /** Default `null`: Promote moves the champion at once. */
+  canary: CanarySpec | null;
+}
+
 export interface PipelineSpec {
   /** Pipeline name: `[a-z0-9-]`, 1..40 characters. Required. Example: `penguins`. */
   name: string;
@@ -185,4 +210,5 @@ export interface PipelineSpec {
   search: SearchSpec;
   gate: GateSpec;
   retrain: RetrainSpec;
+  deploy: DeploymentSpec;
 }

@@ -11,6 +11,8 @@ Commands:
   predict <spec.yaml>  predict rows with the champion model
   serve <spec.yaml>    serve the champion over HTTP (/predict, /health)
   models <spec.yaml>   list model registry versions
+  drift <spec.yaml>    compare a data file with the champion's training data (PSI, KS)
+  ui                   local web UI: pipelines, executions, registry, run reports
   cloud <subcommand>   start, watch, redrive and list executions in a deployed stack
   promote <pipeline>   copy a model from one stack's registry to another's (--from --to)
   synth --stack S      print a stack's manifest, offline (Pulumi program under mocks)
@@ -23,6 +25,8 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   predict: () => import("./predict.ts"),
   serve: () => import("./serve.ts"),
   models: () => import("./models.ts"),
+  drift: () => import("./drift.ts"),
+  ui: () => import("./ui.ts"),
   cloud: () => import("./cloud/main.ts"),
   promote: () => import("./promote.ts"),
   synth: () => import("./synth.ts"),

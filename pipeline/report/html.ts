@@ -131,6 +131,7 @@ export function page(options: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(options.title)}</title>
 <style>${PAGE_CSS}</style>
 </head>

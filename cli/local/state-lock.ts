@@ -69,6 +69,20 @@ async function readHolder(stateDir: string): Promise<LockHolder | null> {
   }
 }
 
+/**
+ * The holder writes its record just after taking the lock: a process that lost a race by a few
+ * milliseconds waits briefly for it, so the message can name the pid.
+ */
+async function awaitHolder(stateDir: string): Promise<LockHolder | null> {
+  let holder: LockHolder | null = null;
+  for (let i = 0; i < 25; i++) {
+    holder = await readHolder(stateDir);
+    if (holder && (holder.host !== hostname() || isAlive(holder.pid))) return holder;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return holder;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -109,7 +123,7 @@ export async function lockStateDir(
     const locked = (err as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED";
     if (locked) {
       throw new StateDirLockedError(
-        lockedMessage(stateDir, await readHolder(stateDir)),
+        lockedMessage(stateDir, await awaitHolder(stateDir)),
         { file: stateDir },
         { cause: err },
       );

@@ -22,6 +22,7 @@ import { DataLake } from "./data-lake.ts";
 import { FeatureStore } from "./feature-store.ts";
 import { KubernetesServing } from "./kubernetes.ts";
 import { ModelRegistry } from "./model-registry.ts";
+import { Monitoring } from "./monitoring.ts";
 import { Pipeline } from "./pipeline.ts";
 import { BUNDLE_OF, createStepCluster, PipelineStep, type StepTarget } from "./pipeline-step.ts";
 import { Serving } from "./serving.ts";
@@ -305,6 +306,20 @@ export class Platform extends pulumi.ComponentResource {
       child,
     );
     logGroupArns.push(pipeline.logGroup.arn);
+    new Monitoring(
+      `${p}-monitoring`,
+      {
+        pipeline: spec.name,
+        region: config.region,
+        task: spec.spec.task,
+        gate: spec.spec.gate,
+        retrain: spec.spec.retrain,
+        stateMachineArn: pipeline.stateMachine.arn,
+        stepFunctions: lambdaSteps.map((s) => ({ step: s, functionName: steps[s].function!.name })),
+        alertTopicArn: this.alerts.topic.arn,
+      },
+      child,
+    );
 
     const roleArns: Record<string, pulumi.Output<string>> = Object.fromEntries(
       FUNCTION_KEYS.map((k) => [k, roles[k].arn]),

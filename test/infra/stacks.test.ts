@@ -370,7 +370,8 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
     it("alarms on failed, timed-out and throttled executions and on step errors, into the encrypted topic", () => {
       const topic = run.ofType(T.topic)[0];
       expect(topic.inputs.kmsMasterKeyId).toBe(keyArn);
-      const alarms = run.ofType(T.alarm);
+      // The model and drift alarms (namespace Orchard) are tested in monitoring.test.ts.
+      const alarms = run.ofType(T.alarm).filter((a) => a.inputs.namespace !== "Orchard");
       const metrics = alarms.map((a) => a.inputs.metricName ?? "step errors");
       expect(metrics.sort()).toEqual(
         ["ExecutionThrottled", "ExecutionsFailed", "ExecutionsTimedOut", "step errors"].sort(),

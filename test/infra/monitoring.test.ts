@@ -1,0 +1,99 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { dashboardBody, MAX_PSI_METRIC, METRIC_NAMESPACE } from "../../infra/monitoring.ts";
+import { runStack, type StackRun } from "./harness.ts";
+
+const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const TOPIC = "aws:sns/topic:Topic";
+
+type Widget = { properties: { title: string; metrics: unknown[][]; annotations?: unknown } };
+
+describe.each(["staging", "prod"] as const)("monitoring in the %s stack", (stack) => {
+  let run: StackRun;
+  let widgets: Widget[];
+  beforeAll(async () => {
+    run = await runStack(stack);
+    const dashboard = run.one(DASHBOARD, "-penguins-monitoring-dashboard");
+    widgets = JSON.parse(dashboard.inputs.dashboardBody as string).widgets;
+  });
+
+  it("has one dashboard per pipeline, named after it", () => {
+    expect(run.ofType(DASHBOARD).map((d) => d.inputs.dashboardName)).toEqual(["orchard-penguins"]);
+  });
+
+  it.each([
+    ["Executions", "ExecutionsFailed"],
+    ["Execution time", "ExecutionTime"],
+    ["Duration per state", "Duration"],
+    ["Step errors", "Errors"],
+    ["Model metrics per run", "f1_macro"],
+    ["Maximum PSI", MAX_PSI_METRIC],
+  ])("charts %s (%s)", (title, metric) => {
+    const widget = widgets.find((w) => w.properties.title.startsWith(title));
+    expect(widget, title).toBeDefined();
+    expect(widget!.properties.metrics.some((m) => m[1] === metric)).toBe(true);
+  });
+
+  it("charts the duration and errors of every Lambda step, by step name", () => {
+    const steps = widgets
+      .find((w) => w.properties.title.startsWith("Step errors"))!
+      .properties.metrics.map((m) => (m[4] as { label: string }).label);
+    expect(steps).toEqual(
+      expect.arrayContaining(["ingest", "validate", "drift", "train", "report", "promote"]),
+    );
+  });
+
+  it("alarms into the alert topic when the gate metric falls below the gate minimum", () => {
+    const alarm = run.one(ALARM, "-penguins-monitoring-gate");
+    expect(alarm.inputs).toMatchObject({
+      namespace: METRIC_NAMESPACE,
+      metricName: "f1_macro",
+      dimensions: { Pipeline: "penguins" },
+      comparisonOperator: "LessThanThreshold",
+      threshold: 0.9,
+      statistic: "Minimum",
+      alarmActions: [run.ofType(TOPIC)[0].state.arn],
+    });
+  });
+
+  it("alarms when the maximum PSI reaches the drift threshold", () => {
+    expect(run.one(ALARM, "-penguins-monitoring-drift").inputs).toMatchObject({
+      metricName: MAX_PSI_METRIC,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 0.2,
+      statistic: "Maximum",
+      treatMissingData: "notBreaching",
+    });
+  });
+});
+
+describe("dashboardBody", () => {
+  const args = {
+    pipeline: "rent",
+    region: "eu-west-1",
+    task: "regression" as const,
+    gate: { metric: "rmse" as const, minimum: null, maximum: 250 },
+    retrain: { when: "on-drift" as const, psiThreshold: 0.3 },
+    stateMachineArn: "arn:sm",
+    stepFunctions: [{ step: "train", functionName: "fn-train" }],
+    alertTopicArn: "arn:topic",
+  };
+  const body = dashboardBody(args, "arn:sm", ["fn-train"]);
+
+  it("lays widgets out two per row on the 24-column grid", () => {
+    expect(body.widgets.map((w) => [w.x, w.y])).toEqual([
+      [0, 0],
+      [12, 0],
+      [0, 6],
+      [12, 6],
+      [0, 12],
+      [12, 12],
+    ]);
+  });
+
+  it("marks a lower-is-better gate's maximum and the drift threshold", () => {
+    const text = JSON.stringify(body);
+    expect(text).toContain('"label":"gate rmse","value":250');
+    expect(text).toContain('"label":"drift threshold","value":0.3');
+  });
+});

@@ -30,6 +30,7 @@ import {
   type TableDefinition,
 } from "../../lambdas/io/tables.ts";
 import { OrchardError } from "../../pipeline/errors.ts";
+import { openS3Session } from "./s3-recovery.ts";
 
 /** The local S3 or DynamoDB could not be started (e.g. the state directory is in use). */
 export class LocalServicesError extends OrchardError {}
@@ -183,6 +184,8 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
   const dynamoDir = join(options.stateDir, "dynamodb");
   await mkdir(s3Dir, { recursive: true });
   await mkdir(dynamoDir, { recursive: true });
+  // After a crash, drop the S3 objects whose write did not complete (s3-recovery.ts).
+  const session = await openS3Session(options.stateDir, s3Dir);
 
   // DynamoDB first: it refuses a state directory in use before anything else is started.
   const dynamo = await startDynamo(dynamoDir, host);
@@ -196,7 +199,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
-    stopped ??= Promise.all([s3.close(), dynamo.close()]).then(() => undefined);
+    stopped ??= Promise.all([s3.close(), dynamo.close()]).then(() => session.close());
     return stopped;
   };
 

@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { handler as drift } from "../../lambdas/drift.ts";
 import { handler as evaluate } from "../../lambdas/evaluate.ts";
 import { handler as ingest } from "../../lambdas/ingest.ts";
 import { createStorageClients, destroyStorageClients } from "../../lambdas/io/clients.ts";
@@ -15,6 +16,7 @@ import { openStores, type Stores } from "../../lambdas/io/stores.ts";
 import { handler as notifyFailure } from "../../lambdas/notify-failure.ts";
 import { handler as preprocess } from "../../lambdas/preprocess.ts";
 import { handler as promote } from "../../lambdas/promote.ts";
+import { handler as report } from "../../lambdas/report.ts";
 import { handler as select } from "../../lambdas/select.ts";
 import { resetStepDeps } from "../../lambdas/step-handler.ts";
 import { handler as train } from "../../lambdas/train.ts";
@@ -43,10 +45,12 @@ export type StepHandlers = Record<StepName, StepHandler>;
 export const STEP_HANDLERS: StepHandlers = {
   ingest,
   validate,
+  drift,
   preprocess,
   train,
   select,
   evaluate,
+  report,
   promote,
   notifyFailure,
 } as StepHandlers;

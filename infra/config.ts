@@ -100,6 +100,8 @@ export const STEP_DEFAULTS: Record<FunctionKey, { memoryMb: number; timeoutSecon
   evaluate: { memoryMb: 2048, timeoutSeconds: 600 },
   // Reads the data, re-scores the test rows and renders charts (vega): evaluate's size.
   report: { memoryMb: 2048, timeoutSeconds: 600 },
+  // Reads a few metric sums and writes two small JSON objects.
+  canary: { memoryMb: 256, timeoutSeconds: 60 },
   promote: { memoryMb: 256, timeoutSeconds: 60 },
   notifyFailure: { memoryMb: 256, timeoutSeconds: 30 },
   predict: { memoryMb: 1024, timeoutSeconds: 30 },

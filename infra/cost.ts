@@ -10,6 +10,7 @@
  * transitions and invocations that are not counted.
  */
 import type { State, StateMachineDefinition } from "../pipeline/workflow/asl.ts";
+import { CANARY_CHOICE_STATE } from "../pipeline/workflow/canary-states.ts";
 import { RETRAIN_STATE } from "../pipeline/workflow/drift-report-states.ts";
 import { STEP_NAMES, type StepName, type StepResources } from "../pipeline/workflow/steps.ts";
 import type { StepSettings } from "./config.ts";
@@ -68,6 +69,8 @@ export function runPaths(
       if (state.Type === "Choice") {
         // Both priced outcomes train: a run that ends as NoDrift costs less than either.
         if (name === RETRAIN_STATE) return state.Choices[0].Next;
+        // The plain promotion; a canary adds its Wait, Check and Decision (4 transitions).
+        if (name === CANARY_CHOICE_STATE) return state.Default;
         return outcome === "promoted" ? state.Choices[0].Next : state.Default;
       }
       if (state.Type === "Succeed" || state.Type === "Fail") return undefined;

@@ -28,6 +28,7 @@ export const BUNDLE_OF: Record<FunctionKey, string> = {
   select: "select",
   evaluate: "evaluate",
   report: "report",
+  canary: "canary",
   promote: "promote",
   notifyFailure: "notify-failure",
   predict: "predict",

@@ -51,6 +51,7 @@ export const LAMBDA_HANDLERS = [
   "select",
   "evaluate",
   "report",
+  "canary",
   "promote",
   "notify-failure",
   "predict",

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { handler as drift } from "../../lambdas/drift.ts";
+import { handler as canary } from "../../lambdas/canary.ts";
 import { handler as evaluate } from "../../lambdas/evaluate.ts";
 import { handler as ingest } from "../../lambdas/ingest.ts";
 import { createStorageClients, destroyStorageClients } from "../../lambdas/io/clients.ts";
@@ -51,6 +52,7 @@ export const STEP_HANDLERS: StepHandlers = {
   select,
   evaluate,
   report,
+  canary,
   promote,
   notifyFailure,
 } as StepHandlers;

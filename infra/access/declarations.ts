@@ -34,7 +34,9 @@ export type Access =
   | { function: "predict"; mode: "invoke" }
   /** Start, watch and list executions of the pipelines' state machines. */
   | { stateMachines: true; mode: "run" | "operate" }
-  | { logGroups: true; mode: "read" };
+  | { logGroups: true; mode: "read" }
+  /** Read the serving metrics (Orchard/Serving) and the state of the account's alarms. */
+  | { servingMetrics: true; mode: "read" };
 
 const SPEC: Access = { bucket: "artifacts", prefix: "<pipeline>/specs/", mode: "read" };
 
@@ -88,6 +90,15 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "artifacts", prefix: "<pipeline>/drift/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/explainers/", mode: "write" },
     { bucket: "artifacts", prefix: "<pipeline>/reports/", mode: "write" },
+  ],
+  canary: [
+    SPEC,
+    // The candidate's bundle (its class labels), the traffic record predict reads, the outcome.
+    { table: "registry", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "write" },
+    { bucket: "artifacts", prefix: "<pipeline>/canary/", mode: "write" },
+    { servingMetrics: true, mode: "read" },
   ],
   promote: [
     SPEC,

@@ -50,6 +50,8 @@ import type {
 } from "./types.ts";
 import {
   logDeliveryStatement,
+  readAlarmsStatement,
+  readServingMetricsStatement,
   stateMachineTracingStatement,
   tracingStatement,
 } from "./wildcards.ts";
@@ -125,6 +127,8 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
         executionsOf(arn, `stateMachineArns[${i}]`),
       );
       grantStateMachines(set, ctx.stateMachineArns, executions, a.mode);
+    } else if ("servingMetrics" in a) {
+      set.add(readServingMetricsStatement(), readAlarmsStatement(keyParts(t.keyArn)));
     } else if ("logGroups" in a) {
       const groups = ctx.logGroupArns.map(stripLogGroupSuffix);
       const streams = groups.map((arn, i) => logStreamsOf(arn, `logGroupArns[${i}]`));

@@ -14,6 +14,7 @@ export type StepRoleName =
   | "select"
   | "evaluate"
   | "report"
+  | "canary"
   | "promote"
   | "notifyFailure"
   | "predict";
@@ -27,6 +28,7 @@ export const STEP_ROLE_NAMES: readonly StepRoleName[] = [
   "select",
   "evaluate",
   "report",
+  "canary",
   "promote",
   "notifyFailure",
   "predict",

@@ -25,9 +25,50 @@ export const WILDCARD_ONLY_ACTIONS: Readonly<Record<string, string>> = {
   "logs:DescribeLogGroups": "describing log groups is account-wide",
 };
 
+/**
+ * Actions whose only resource type in the reference is optional and does not cover what
+ * Orchard reads, so they too are granted on `*`.
+ */
+export const OPTIONAL_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
+  // Classic metrics (the serving EMF metrics) have no ARN; the optional `dataset` type
+  // covers only OTLP datasets. AWS documents Resource "*" for GetMetricData.
+  "cloudwatch:GetMetricData": "classic CloudWatch metrics have no resource ARN",
+};
+
 /** True if every action of the statement may be granted on `*`. */
 export function isDocumentedWildcard(statement: Pick<PolicyStatement, "Action">): boolean {
-  return statement.Action.every((a) => a in WILDCARD_ONLY_ACTIONS);
+  return statement.Action.every(
+    (a) => a in WILDCARD_ONLY_ACTIONS || a in OPTIONAL_RESOURCE_ACTIONS,
+  );
+}
+
+/** The canary check reads the predict metrics of two model versions. */
+export function readServingMetricsStatement(): PolicyStatement {
+  return {
+    Sid: "ReadServingMetrics",
+    Effect: "Allow",
+    Action: ["cloudwatch:GetMetricData"],
+    // See OPTIONAL_RESOURCE_ACTIONS: classic metrics take no resource ARN.
+    Resource: ["*"],
+  };
+}
+
+/**
+ * The canary check reads whether the serving alarms fire. Alarm names are generated at deploy
+ * time, so every alarm of the account and region; reading an alarm's state discloses nothing
+ * the metrics above do not.
+ */
+export function readAlarmsStatement(key: {
+  partition: string;
+  region: string;
+  account: string;
+}): PolicyStatement {
+  return {
+    Sid: "ReadAlarms",
+    Effect: "Allow",
+    Action: ["cloudwatch:DescribeAlarms"],
+    Resource: [`arn:${key.partition}:cloudwatch:${key.region}:${key.account}:alarm:*`],
+  };
 }
 
 /** X-Ray for a traced Lambda or state machine. */

@@ -94,6 +94,11 @@ export type PassState = StateBase &
     ResultPath?: JsonPath | null;
   };
 
+/** Waits a number of seconds read from the state (`SecondsPath`) or fixed (`Seconds`). */
+export type WaitState = StateBase &
+  Transition &
+  ({ Type: "Wait"; Seconds: number } | { Type: "Wait"; SecondsPath: JsonPath });
+
 export type SucceedState = StateBase & { Type: "Succeed"; OutputPath?: JsonPath | null };
 
 export type FailState = StateBase & {
@@ -104,7 +109,14 @@ export type FailState = StateBase & {
   CausePath?: JsonPath;
 };
 
-export type State = TaskState | MapState | ChoiceState | PassState | SucceedState | FailState;
+export type State =
+  | TaskState
+  | MapState
+  | ChoiceState
+  | PassState
+  | WaitState
+  | SucceedState
+  | FailState;
 
 export interface StateMachineDefinition {
   Comment?: string;

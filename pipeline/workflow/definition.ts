@@ -24,6 +24,7 @@ import type {
   StateMachineDefinition,
   TaskState,
 } from "./asl.ts";
+import { CANARY_START_STATE, canaryStates } from "./canary-states.ts";
 import {
   DRIFT_STATE,
   NO_DRIFT_STATE,
@@ -190,7 +191,7 @@ export function buildDefinition(
             { Variable: "$.evaluate.promote", IsBoolean: true },
             { Variable: "$.evaluate.promote", BooleanEquals: true },
           ],
-          Next: "Promote",
+          Next: CANARY_START_STATE,
         },
       ],
       Default: "NotPromoted",
@@ -247,6 +248,10 @@ export function buildDefinition(
       Evaluate: step("evaluate", REPORT_STATE),
       [REPORT_STATE]: report("Gate"),
       Gate: gate(),
+      ...canaryStates(
+        (resultPath, next) => ({ ...step("canary", next), ResultPath: resultPath }),
+        "Promote",
+      ),
       Promote: step("promote", "Promoted"),
       Promoted: { Type: "Succeed" },
       NotPromoted: { Type: "Succeed" },

@@ -16,6 +16,7 @@ export const STEP_NAMES = [
   "select",
   "evaluate",
   "report",
+  "canary",
   "promote",
   "notifyFailure",
 ] as const;
@@ -38,9 +39,15 @@ export const STATE_NAMES = [
   "Evaluate",
   "Report",
   "Gate",
+  "CanaryStart",
+  "CanaryChoice",
+  "CanaryWait",
+  "CanaryCheck",
+  "CanaryDecision",
   "Promote",
   "Promoted",
   "NotPromoted",
+  "RolledBack",
   "ReportNoDrift",
   "NoDrift",
   "NotifyFailure",
@@ -52,7 +59,8 @@ export type StateName = (typeof STATE_NAMES)[number];
 
 /**
  * The Task state that invokes each step. `train` runs inside the `Train` Map, once per
- * candidate, as `TrainCandidate`; `report` also runs as `ReportNoDrift` and `ReportFailure`.
+ * candidate, as `TrainCandidate`; `report` also runs as `ReportNoDrift` and `ReportFailure`;
+ * `canary` also runs as `CanaryCheck`.
  */
 export const TASK_STATE_OF_STEP = {
   ingest: "Ingest",
@@ -63,6 +71,7 @@ export const TASK_STATE_OF_STEP = {
   select: "Select",
   evaluate: "Evaluate",
   report: "Report",
+  canary: "CanaryStart",
   promote: "Promote",
   notifyFailure: "NotifyFailure",
 } as const satisfies Record<StepName, StateName>;

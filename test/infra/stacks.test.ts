@@ -219,7 +219,7 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
   describe("logs", () => {
     it("keeps every log group for the stack's retention", () => {
       const groups = run.ofType(T.logGroup);
-      expect(groups).toHaveLength(12); // 10 steps, predict, the state machine
+      expect(groups).toHaveLength(13); // 11 steps, predict, the state machine
       for (const g of groups) expect(g.inputs.retentionInDays, g.name).toBe(expected.retention);
     });
 
@@ -243,7 +243,7 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
 
     it("runs every step and predict on Node.js 22, arm64, X-Ray active, logging into its own group", () => {
       const fns = run.ofType(T.fn);
-      expect(fns).toHaveLength(11);
+      expect(fns).toHaveLength(12);
       const groups = new Map(run.ofType(T.logGroup).map((g) => [g.parent?.name, g.state.name]));
       for (const fn of fns) {
         expect(fn.inputs, fn.name).toMatchObject({
@@ -311,6 +311,8 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       for (const state of ["ReportNoDrift", "ReportFailure"]) {
         arnByState.set(state, arnByState.get(TASK_STATE_OF_STEP.report)!);
       }
+      // The canary step also runs as CanaryCheck.
+      arnByState.set("CanaryCheck", arnByState.get(TASK_STATE_OF_STEP.canary)!);
       const tasks = taskStates(definition.States);
       expect(tasks.map(([name]) => name).sort()).toEqual([...arnByState.keys()].sort());
       for (const [name, state] of tasks) expect(state.Resource, name).toBe(arnByState.get(name));

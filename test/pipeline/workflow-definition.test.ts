@@ -102,6 +102,11 @@ describe("buildDefinition", () => {
       "Evaluate",
       "Report",
       "Gate",
+      "CanaryStart",
+      "CanaryChoice",
+      "CanaryWait",
+      "CanaryCheck",
+      "CanaryDecision",
       "Promote",
       "Promoted",
     ]);
@@ -129,8 +134,9 @@ describe("buildDefinition", () => {
       ),
       ["Train", trainMap] as const,
     ].map(([name, state]) => [name, state.Catch]);
-    // Every step but notifyFailure, plus the report's second state outside the failure path.
-    expect(catchers).toHaveLength(STEP_NAMES.length - 1 + ["ReportNoDrift"].length);
+    // Every step but notifyFailure, plus the second states of report (outside the failure
+    // path) and canary.
+    expect(catchers).toHaveLength(STEP_NAMES.length - 1 + ["ReportNoDrift", "CanaryCheck"].length);
     for (const [, catchers_] of catchers) {
       expect(catchers_).toEqual([
         { ErrorEquals: ["States.ALL"], Next: "NotifyFailure", ResultPath: "$.error" },

@@ -7,8 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { handler as drift } from "../../lambdas/drift.ts";
 import { handler as canary } from "../../lambdas/canary.ts";
+import { handler as drift } from "../../lambdas/drift.ts";
 import { handler as evaluate } from "../../lambdas/evaluate.ts";
 import { handler as ingest } from "../../lambdas/ingest.ts";
 import { createStorageClients, destroyStorageClients } from "../../lambdas/io/clients.ts";

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { homePage, notFoundPage, pipelinePage, runPage } from "./pages.ts";
 import { listPipelines, listRuns, readRegistry, runsDir, safeName } from "./run-records.ts";
 
-const SEGMENT = /^[A-Za-z0-9._-]+$/;
+/** A pipeline name or execution id as `orchard run` writes them; never `.` or `..`. */
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface UiResponse {
   status: number;

@@ -4,9 +4,10 @@
  * edges, the row count per decile bin (missing last) and a sorted sample for the KS
  * statistic; categorical columns keep the row count per level and the missing count.
  *
- * The KS sample is every present value up to `KS_SAMPLE_SIZE`, and above that a seeded
- * uniform sample of that size (without replacement), so a baseline of a large table stays a
- * few hundred KiB and the statistic stays within about 1/√size of the full-data value.
+ * The KS sample is every present value up to `KS_SAMPLE_SIZE` (fewer per column when more than
+ * 100 numeric columns share `KS_SAMPLE_BUDGET`), and above that a seeded uniform sample of
+ * that size (without replacement), so a baseline of a large table stays small and the
+ * statistic stays within about 1/√size of the full-data value.
  */
 import { type Frame, MISSING_CODE } from "../data/frame.ts";
 import { createRng, deriveSeed, shuffle } from "../random.ts";
@@ -15,6 +16,9 @@ import { decileEdges, numericBinCounts, presentSorted } from "./psi.ts";
 export const BASELINE_FORMAT = "orchard-drift-baseline";
 export const BASELINE_VERSION = 1;
 export const KS_SAMPLE_SIZE = 5000;
+/** Sampled values over all numeric columns together, and the least any column keeps. */
+export const KS_SAMPLE_BUDGET = 500_000;
+export const KS_MIN_SAMPLE = 200;
 
 export interface NumericBaseline {
   kind: "numeric";
@@ -54,7 +58,12 @@ export interface BaselineOptions {
 
 export function buildBaseline(frame: Frame, options: BaselineOptions): DriftBaseline {
   const exclude = new Set(options.exclude ?? []);
-  const size = options.sampleSize ?? KS_SAMPLE_SIZE;
+  // Wide data shares a budget, so a baseline stays a few MiB whatever the column count.
+  const numeric = frame.columns.filter((c) => c.kind === "numeric" && !exclude.has(c.name)).length;
+  const size = Math.min(
+    options.sampleSize ?? KS_SAMPLE_SIZE,
+    Math.max(KS_MIN_SAMPLE, Math.floor(KS_SAMPLE_BUDGET / Math.max(1, numeric))),
+  );
   const columns: Record<string, ColumnBaseline> = {};
   frame.columns.forEach((col, index) => {
     if (exclude.has(col.name)) return;

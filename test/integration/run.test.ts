@@ -53,6 +53,8 @@ describe("orchard run, locally end to end", () => {
       "Evaluate",
       "Report",
       "Gate",
+      "CanaryStart",
+      "CanaryChoice",
       "Promote",
       "Promoted",
     ]);

@@ -16,10 +16,9 @@
  * Storage is any S3 location, not only Orchard's buckets, so the step takes its own small
  * object interface (`BatchObjects`); lambdas/batch-score.ts implements it with the S3 client.
  */
-import { MISSING_TOKENS } from "../data/cells.ts";
-import { decodeUtf8 } from "../data/decode-text.ts";
 import { readCsv } from "../data/read-csv.ts";
-import { DataFormatError, OrchardError, SourceNotFoundError } from "../errors.ts";
+import { csvTableRows, jsonlRows } from "../data/read-rows.ts";
+import { OrchardError, SourceNotFoundError } from "../errors.ts";
 import type { ModelBundle, Prediction } from "../model/bundle.ts";
 import type { RawRow } from "../model/schema.ts";
 import { type CsvCell, toCsv } from "../serving/csv-output.ts";
@@ -119,16 +118,7 @@ export function scoreFile(
     };
   }
   const table = readCsv(bytes, file);
-  const rows: RawRow[] = [];
-  for (let r = 0; r < table.rowCount; r++) {
-    const row: RawRow = {};
-    table.names.forEach((name, c) => {
-      const text = String(table.columns[c][r] ?? "").trim();
-      row[name] = MISSING_TOKENS.has(text) ? null : text;
-    });
-    rows.push(row);
-  }
-  const predictions = predictIn(bundle, rows, file);
+  const predictions = predictIn(bundle, csvTableRows(table), file);
   const classes = bundle.header.schema.classes ?? [];
   const header = [...table.names, "prediction", ...classes.map((label) => `probability_${label}`)];
   const out: CsvCell[][] = predictions.map((p, r) => [
@@ -151,30 +141,4 @@ function predictIn(bundle: ModelBundle, rows: RawRow[], file: string): Predictio
     ) => OrchardError;
     throw new ErrorClass(`${file}: ${err.message}`, { ...err.location, file }, { cause: err });
   }
-}
-
-function jsonlRows(bytes: Uint8Array, file: string): RawRow[] {
-  const rows: RawRow[] = [];
-  decodeUtf8(bytes, file)
-    .split(/\r?\n/)
-    .forEach((text, i) => {
-      if (text.trim() === "") return;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        throw new DataFormatError(
-          `${file}, line ${i + 1}: not valid JSON (${(err as Error).message}); each line must be one JSON object`,
-          { file, row: rows.length + 1 },
-        );
-      }
-      if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        throw new DataFormatError(
-          `${file}, line ${i + 1}: not a JSON object; each line must be one object like {"column": value}`,
-          { file, row: rows.length + 1 },
-        );
-      }
-      rows.push(value as RawRow);
-    });
-  return rows;
 }

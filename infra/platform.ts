@@ -142,7 +142,7 @@ export class Platform extends pulumi.ComponentResource {
         ...this.sharedTargets(),
         // Humans may read every pipeline's sources; the data scientist's grants decide.
         sourceObjectArns,
-        predictFunctionArn: pulumi.output(Object.values(this.pipelines)[0].predictFunctionArn),
+        predictFunctionArns: Object.values(this.pipelines).map((p) => p.predictFunctionArn),
         stateMachineArns,
         logGroupArns,
       }),

@@ -227,8 +227,8 @@ export function grantMoveAlias(set: StatementSet, functionArn: string, alias: st
  * Call predict: directly (InvokeFunction) or through its function URL, which must keep
  * `AWS_IAM` auth for this grant to apply.
  */
-export function grantInvoke(set: StatementSet, functionArn: string, alias: string) {
-  const targets = [functionArn, `${functionArn}:${alias}`];
+export function grantInvoke(set: StatementSet, functionArns: string[], alias: string) {
+  const targets = functionArns.flatMap((arn) => [arn, `${arn}:${alias}`]);
   set.add(
     { Sid: "InvokePredict", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: targets },
     {

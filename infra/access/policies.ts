@@ -77,7 +77,11 @@ export const LIVE_ALIAS = "live";
 
 interface BuildContext {
   pipelines: string[];
-  targets: Omit<AccessTargets, "pipeline">;
+  targets: Omit<AccessTargets, "pipeline" | "predictFunctionArn">;
+  /** The serving Lambdas the access reaches: the step's pipeline's one, or every pipeline's. */
+  predictFunctionArns: string[];
+  /** The targets field an error names for the i-th of them. */
+  predictFunctionField: (i: number) => string;
   stateMachineArns: string[];
   logGroupArns: string[];
 }
@@ -119,9 +123,17 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
       requireArn(t.alertTopicArn, "topic", "alertTopicArn");
       grantPublish(set, t.alertTopicArn);
     } else if ("function" in a) {
-      requireArn(t.predictFunctionArn, "function", "predictFunctionArn");
-      if (a.mode === "alias") grantMoveAlias(set, t.predictFunctionArn, LIVE_ALIAS);
-      else grantInvoke(set, t.predictFunctionArn, LIVE_ALIAS);
+      const fns = ctx.predictFunctionArns;
+      if (fns.length === 0) {
+        throw new AccessPolicyError(
+          `${ctx.predictFunctionField(0)} is missing: the serving function's ARN is needed for this access`,
+          { path: ctx.predictFunctionField(0) },
+        );
+      }
+      for (const [i, arn] of fns.entries())
+        requireArn(arn, "function", ctx.predictFunctionField(i));
+      if (a.mode === "alias") for (const arn of fns) grantMoveAlias(set, arn, LIVE_ALIAS);
+      else grantInvoke(set, fns, LIVE_ALIAS);
     } else if ("stateMachines" in a) {
       const executions = ctx.stateMachineArns.map((arn, i) =>
         executionsOf(arn, `stateMachineArns[${i}]`),
@@ -169,6 +181,8 @@ export function stepPolicy(
   applyAccess(set, access, {
     pipelines: [pipeline],
     targets,
+    predictFunctionArns: [targets.predictFunctionArn],
+    predictFunctionField: () => "predictFunctionArn",
     stateMachineArns: [],
     logGroupArns: [],
   });
@@ -202,6 +216,8 @@ export function humanPolicy(role: HumanRoleName, targets: HumanTargets): PolicyD
   applyAccess(set, access, {
     pipelines,
     targets,
+    predictFunctionArns: targets.predictFunctionArns ?? [],
+    predictFunctionField: (i) => `predictFunctionArns[${i}]`,
     stateMachineArns: targets.stateMachineArns ?? [],
     logGroupArns: targets.logGroupArns ?? [],
   });

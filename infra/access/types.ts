@@ -58,8 +58,10 @@ export interface AccessTargets {
 }
 
 /** What `humanPolicy` takes: the targets of every pipeline the role works on. */
-export type HumanTargets = Omit<AccessTargets, "pipeline"> & {
+export type HumanTargets = Omit<AccessTargets, "pipeline" | "predictFunctionArn"> & {
   pipelines: string[];
+  /** Every pipeline's serving Lambda, unqualified. */
+  predictFunctionArns: string[];
   stateMachineArns: string[];
   /** Log groups of the steps and state machines; platform-admin may read them. */
   logGroupArns?: string[];

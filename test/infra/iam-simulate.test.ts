@@ -22,6 +22,7 @@ import {
   humanTargets,
   KEY,
   OTHER_BUCKET,
+  OTHER_PREDICT,
   PREDICT,
   REGION,
   SFN_LOG_GROUP,
@@ -267,6 +268,12 @@ describe("human roles", () => {
     ["states:DescribeExecution", EXECUTION],
     ["lambda:InvokeFunction", `${PREDICT}:live`],
     ["lambda:InvokeFunctionUrl", `${PREDICT}:live`, { "lambda:FunctionUrlAuthType": "AWS_IAM" }],
+    ["lambda:InvokeFunction", `${OTHER_PREDICT}:live`],
+    [
+      "lambda:InvokeFunctionUrl",
+      `${OTHER_PREDICT}:live`,
+      { "lambda:FunctionUrlAuthType": "AWS_IAM" },
+    ],
   ] as [string, string, Context?][])(
     "data-scientist may %s on %s",
     async (action, resource, ctx) => {

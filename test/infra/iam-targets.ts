@@ -29,6 +29,8 @@ export const TABLES = {
 export const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 export const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:orchard-alerts-5e6f`;
 export const PREDICT = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orchard-predict-8a9b`;
+/** A second pipeline's serving Lambda: human roles reach every pipeline's. */
+export const OTHER_PREDICT = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orchard-cars-predict-3c4d`;
 export const SOURCE = "arn:aws:s3:::customer-landing/penguins/penguins.csv";
 export const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:penguins-2c3d`;
 export const STEP_LOG_GROUP = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orchard-ingest-1f2e`;
@@ -53,9 +55,11 @@ export function targets(pipeline = "penguins", sourceObjectArns = [SOURCE]): Acc
 }
 
 export function humanTargets(pipelines = ["penguins", "cars"]): HumanTargets {
+  const { pipeline: _pipeline, predictFunctionArn: _predict, ...shared } = targets(pipelines[0]);
   return {
-    ...targets(pipelines[0]),
+    ...shared,
     pipelines,
+    predictFunctionArns: [PREDICT, OTHER_PREDICT],
     stateMachineArns: [STATE_MACHINE],
     logGroupArns: [STEP_LOG_GROUP, SFN_LOG_GROUP],
   };

@@ -56,3 +56,10 @@ export class ServiceUnavailableError extends RequestError {
     super(503, message);
   }
 }
+
+/** 501: explanations were asked for a model that cannot give them (engine, or no stored cover). */
+export class ExplanationUnavailableError extends RequestError {
+  constructor(message: string) {
+    super(501, message);
+  }
+}

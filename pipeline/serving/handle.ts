@@ -4,15 +4,24 @@
  * requests, so both answer every request (good or hostile) identically.
  *
  *   GET  /health    200 {"status":"ok","pipeline","champion","canary"}; 503 while shutting down
- *   POST /predict   200 {"modelVersion","predictions":[{"prediction","probabilities"?}]} in row order
+ *   POST /predict   200 {"modelVersion","predictions":[{"prediction","probabilities"?}]} in row order;
+ *                   with "explain": true each prediction also has its "explanation" (TreeSHAP)
  *   anything else   404, or 405 with Allow
  *
  * Every answer also yields `RequestMetrics` for the EMF log line.
  */
-import { MethodNotAllowedError, RouteNotFoundError, ServiceUnavailableError } from "./errors.ts";
+import type { Prediction } from "../model/bundle.ts";
+import type { RawRow } from "../model/schema.ts";
+import {
+  ExplanationUnavailableError,
+  MethodNotAllowedError,
+  RouteNotFoundError,
+  ServiceUnavailableError,
+} from "./errors.ts";
+import type { ExplainedPrediction } from "./explain-served.ts";
 import { DEFAULT_LIMITS, type ServingLimits } from "./limits.ts";
 import type { RequestMetrics } from "./metrics.ts";
-import { checkContentType, parsePredictBody } from "./parse-request.ts";
+import { checkContentType, parsePredictRequest } from "./parse-request.ts";
 import { errorResponse, type HttpResponse, jsonResponse, type PredictBody } from "./respond.ts";
 import type { ServedModel, ServingState } from "./served-models.ts";
 
@@ -29,6 +38,12 @@ export interface PredictService {
   pipeline: string;
   next(): Promise<ServedModel>;
   describe(): ServingState | null;
+  /** Each prediction with its explanation, for `"explain": true`; absent: such requests get 501. */
+  explain?(
+    model: ServedModel,
+    rows: RawRow[],
+    predictions: Prediction[],
+  ): Promise<ExplainedPrediction[]>;
 }
 
 export interface HandleOptions {
@@ -106,9 +121,21 @@ async function route(
   const limits = options.limits ?? DEFAULT_LIMITS;
   const model = await service.next();
   metrics.modelVersion = model.version;
-  const rows = parsePredictBody(request.body, model.bundle.header.schema, limits);
+  const { rows, explain } = parsePredictRequest(request.body, model.bundle.header.schema, limits);
   metrics.rows = rows.length;
   const predictions = model.bundle.predict(rows);
   metrics.predictions = predictions;
-  return jsonResponse(200, { modelVersion: model.version, predictions } satisfies PredictBody);
+  if (!explain) {
+    return jsonResponse(200, { modelVersion: model.version, predictions } satisfies PredictBody);
+  }
+  if (!service.explain) {
+    throw new ExplanationUnavailableError(
+      'this server does not explain predictions; send the request without "explain"',
+    );
+  }
+  const explained = await service.explain(model, rows, predictions);
+  return jsonResponse(200, {
+    modelVersion: model.version,
+    predictions: explained,
+  } satisfies PredictBody);
 }

@@ -105,9 +105,9 @@ export function rowsOfBody(
     throw new BadRequestError(`the body must be a JSON object like ${EXAMPLE}`);
   }
   for (const key of Object.keys(value)) {
-    if (key !== "rows") {
+    if (key !== "rows" && key !== "explain") {
       throw new BadRequestError(
-        `the body has an unknown field "${clip(key)}"; the only field is "rows": ${EXAMPLE}`,
+        `the body has an unknown field "${clip(key)}"; the fields are "rows" and the optional "explain": ${EXAMPLE}`,
       );
     }
   }
@@ -132,7 +132,31 @@ export function parsePredictBody(
   schema: ModelSchema,
   limits: ServingLimits = DEFAULT_LIMITS,
 ): RawRow[] {
-  return rowsOfBody(parseJsonBody(body, limits), schema, limits);
+  return parsePredictRequest(body, schema, limits).rows;
+}
+
+export interface PredictRequest {
+  rows: RawRow[];
+  /** `"explain": true` asks for each prediction's TreeSHAP explanation. Default false. */
+  explain: boolean;
+}
+
+/** The rows and the `explain` flag of a whole request body, checked like `parsePredictBody`. */
+export function parsePredictRequest(
+  body: Uint8Array,
+  schema: ModelSchema,
+  limits: ServingLimits = DEFAULT_LIMITS,
+): PredictRequest {
+  const value = parseJsonBody(body, limits);
+  const rows = rowsOfBody(value, schema, limits);
+  const explain = (value as { explain?: unknown }).explain;
+  if (explain !== undefined && typeof explain !== "boolean") {
+    throw new BadRequestError(
+      `the field "explain" is ${describe(explain)}; send true or false (or leave it out): {"rows": [...], "explain": true}`,
+      { path: "explain" },
+    );
+  }
+  return { rows, explain: explain === true };
 }
 
 function checkRow(row: unknown, n: number, schema: ModelSchema): RawRow {

@@ -7,9 +7,11 @@
  * model is cached, the cached one keeps serving and `onRefreshError` is told.
  */
 import { ArtifactNotFoundError } from "../errors.ts";
-import { loadBundle, type ModelBundle } from "../model/bundle.ts";
+import { loadBundle, type ModelBundle, type Prediction } from "../model/bundle.ts";
+import type { RawRow } from "../model/schema.ts";
 import type { ArtifactStore, ModelRegistry } from "../store.ts";
 import { ServiceUnavailableError } from "./errors.ts";
+import { type ExplainedPrediction, explainPredictions, servedCover } from "./explain-served.ts";
 import {
   activeCanary,
   decodeTraffic,
@@ -60,6 +62,7 @@ export class ServedModels {
   readonly pipeline: string;
   private readonly options: ServedModelsOptions;
   private readonly bundles = new Map<string, Promise<ModelBundle>>();
+  private readonly covers = new Map<string, Promise<Float64Array>>();
   private routing: Routing | null = null;
   private readAt = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<Routing> | null = null;
@@ -83,6 +86,21 @@ export class ServedModels {
   async champion(): Promise<{ version: string; bundle: ModelBundle }> {
     const routing = await this.current();
     return { version: routing.champion.version, bundle: await routing.champion.bundle };
+  }
+
+  /** `predictions` of `rows` by `model`, each with its TreeSHAP explanation (cover cached per version). */
+  async explain(
+    model: ServedModel,
+    rows: RawRow[],
+    predictions: Prediction[],
+  ): Promise<ExplainedPrediction[]> {
+    let cover = this.covers.get(model.version);
+    if (!cover) {
+      cover = servedCover(this.options, this.pipeline, model.version, model.bundle);
+      this.covers.set(model.version, cover);
+      cover.catch(() => this.covers.delete(model.version));
+    }
+    return explainPredictions(model.bundle, await cover, rows, predictions);
   }
 
   /** What is being served, for /health: null before the first successful read. */

@@ -4,8 +4,12 @@
  * x > 5, and a regressor over the same inputs predicting 10·x. Stores are in memory.
  */
 import type { Frame, Target } from "../../pipeline/data/frame.ts";
+import { coverKey, coverToBytes } from "../../pipeline/explain/cover-artifact.ts";
+import { orchardForest } from "../../pipeline/explain/explain-rows.ts";
+import { nodeCover } from "../../pipeline/explain/tree-shap.ts";
 import { createBundle, type ModelBundle, serializeBundle } from "../../pipeline/model/bundle.ts";
 import type { ModelParams } from "../../pipeline/spec/types.ts";
+import type { ArtifactStore } from "../../pipeline/store.ts";
 import { MemoryArtifactStore, MemoryModelRegistry } from "../../pipeline/store-memory.ts";
 import { fitModel } from "../../pipeline/train/fit.ts";
 
@@ -135,4 +139,15 @@ export function post(body: unknown, headers: Record<string, string> = {}) {
     headers: { "content-type": "application/json", ...headers },
     body: new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body)),
   };
+}
+
+/** Stores the explainer cover of `bundle` (its training rows) for the model at `modelUri`. */
+export async function storeCover(
+  artifacts: ArtifactStore,
+  bundle: ModelBundle,
+  modelUri: string,
+  pipeline = PIPELINE,
+): Promise<void> {
+  const cover = nodeCover(orchardForest(bundle).flat, bundle.preprocessor.transform(frame));
+  await artifacts.put("artifacts", coverKey(pipeline, modelUri), coverToBytes(cover));
 }

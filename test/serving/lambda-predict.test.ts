@@ -9,7 +9,7 @@ import { handler, resetServedModels } from "../../lambdas/predict.ts";
 import { resetStepDeps } from "../../lambdas/step-handler.ts";
 import { serializeBundle } from "../../pipeline/model/bundle.ts";
 import { startTestServices, type TestServices } from "../support/local-services.ts";
-import { PIPELINE, trainBundle } from "./fixtures.ts";
+import { PIPELINE, storeCover, trainBundle } from "./fixtures.ts";
 
 let services: TestServices;
 const saved: Record<string, string | undefined> = {};
@@ -136,6 +136,22 @@ describe("predict Lambda behind a function URL", () => {
   it("decodes a base64 body", async () => {
     const { result } = await call(urlEvent(rows, { base64: true }));
     expect(result.statusCode).toBe(200);
+  });
+
+  it('explains each prediction for "explain": true, and refuses a non-boolean explain', async () => {
+    const champion = await services.stores.registry.getChampion(PIPELINE);
+    if (!champion) throw new Error("no champion registered");
+    const bundle = await trainBundle("classification", champion.lineage.seed);
+    await storeCover(services.stores.artifacts, bundle, champion.modelUri);
+    const body = JSON.stringify({ ...JSON.parse(rows), explain: true });
+    const { result, json } = await call(urlEvent(body));
+    expect(result.statusCode).toBe(200);
+    expect(
+      json.predictions.map((p: { explanation: { class: string } }) => p.explanation.class),
+    ).toEqual(["big", "small"]);
+    const bad = await call(urlEvent(JSON.stringify({ ...JSON.parse(rows), explain: "yes" })));
+    expect(bad.result.statusCode).toBe(400);
+    expect(bad.json.error.message).toMatch(/"explain"/);
   });
 
   it.each([

@@ -8,6 +8,7 @@
 import {
   type ArtifactStore,
   type BucketNames,
+  type CanaryRecord,
   contentKey,
   type FeatureRow,
   type FeatureRowInput,
@@ -30,6 +31,7 @@ import {
   type StorageArea,
   type StoredObject,
   sha256Hex,
+  statusAfterCanary,
   validateVersionInput,
   versionNotFound,
 } from "./store.ts";
@@ -170,6 +172,18 @@ export class MemoryModelRegistry implements ModelRegistry {
       previous: current,
     });
     return { promoted: true, champion: version };
+  }
+
+  async recordCanary(
+    pipeline: string,
+    version: string,
+    record: CanaryRecord,
+  ): Promise<ModelVersion> {
+    const target = this.find(pipeline, version);
+    if (!target) throw versionNotFound(pipeline, version);
+    target.canary = structuredClone(record);
+    target.status = statusAfterCanary(target.status, record.outcome);
+    return structuredClone(target);
   }
 
   private find(pipeline: string, version: string): ModelVersion | undefined {

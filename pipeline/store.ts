@@ -212,7 +212,21 @@ export function isExpired(row: { expiresAt?: number }, now: Date): boolean {
 // Model registry
 // ---------------------------------------------------------------------------------------------
 
-export type ModelStatus = "candidate" | "approved" | "rejected" | "archived";
+/** `rolled-back`: a canary ran the version on live traffic and did not promote it. */
+export type ModelStatus = "candidate" | "approved" | "rejected" | "archived" | "rolled-back";
+
+/** How a version's canary ended: promoted, rolled back on its figures, or too little traffic. */
+export type CanaryOutcome = "promoted" | "rolled-back" | "inconclusive";
+
+export interface CanaryRecord {
+  outcome: CanaryOutcome;
+  /** ISO-8601: when the check decided. */
+  at: string;
+  /** Why (the reasons joined), or "all checks passed". */
+  reason: string;
+  /** The figures behind the decision (error rate, shift, requests); null when not measured. */
+  metrics?: Record<string, number | null>;
+}
 
 export interface ModelLineage {
   dataSha256: string;
@@ -248,6 +262,8 @@ export interface ModelVersion extends ModelVersionInput {
   /** ISO-8601. */
   registeredAt: string;
   promotions: PromotionEvent[];
+  /** The canary's outcome, when the version went through one. */
+  canary?: CanaryRecord;
 }
 
 export interface PromoteOptions {
@@ -281,6 +297,17 @@ export interface ModelRegistry {
    * `ModelVersionNotFoundError` when the version is not registered.
    */
   promote(pipeline: string, version: string, options: PromoteOptions): Promise<PromoteResult>;
+  /**
+   * Records the outcome of `version`'s canary on the version; a version not promoted by it
+   * (`rolled-back` or `inconclusive`) gets status `rolled-back`, a promoted one keeps its
+   * status. Returns the updated version; `ModelVersionNotFoundError` when not registered.
+   */
+  recordCanary(pipeline: string, version: string, record: CanaryRecord): Promise<ModelVersion>;
+}
+
+/** The status a version has after its canary ended with `outcome`. */
+export function statusAfterCanary(status: ModelStatus, outcome: CanaryOutcome): ModelStatus {
+  return outcome === "promoted" ? status : "rolled-back";
 }
 
 export function formatVersionId(sequence: number): string {

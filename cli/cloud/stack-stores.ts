@@ -107,6 +107,10 @@ export function guardStores(stores: Guarded, config: StorageConfig): Guarded {
       ),
     promote: (p, v, options) =>
       awsCall({ action: "dynamodb:UpdateItem", resource: table }, () => r.promote(p, v, options)),
+    recordCanary: (p, v, record) =>
+      awsCall({ action: "dynamodb:UpdateItem", resource: table }, () =>
+        r.recordCanary(p, v, record),
+      ),
   };
   return { artifacts, registry };
 }

@@ -21,6 +21,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
+  type CanaryRecord,
   formatVersionId,
   lostPromotionReason,
   type ModelRegistry,
@@ -30,6 +31,7 @@ import {
   type PromoteResult,
   type PromotionEvent,
   parseVersionId,
+  statusAfterCanary,
   validateVersionInput,
   versionNotFound,
 } from "../../pipeline/store.ts";
@@ -180,6 +182,43 @@ export class DynamoModelRegistry implements ModelRegistry {
       ),
     );
     return { promoted: true, champion: version };
+  }
+
+  /**
+   * One conditional UpdateItem on the version item (`attribute_exists(sk)`: a missing version
+   * is `ModelVersionNotFoundError`, never a new half item). A rollback sets the status in the
+   * same write, so the record and the status cannot disagree.
+   */
+  async recordCanary(
+    pipeline: string,
+    version: string,
+    record: CanaryRecord,
+  ): Promise<ModelVersion> {
+    const sequence = parseVersionId(version);
+    if (sequence === null) throw versionNotFound(pipeline, version);
+    const rolledBack = statusAfterCanary("approved", record.outcome) === "rolled-back";
+    try {
+      const out = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pipeline, sk: versionSortKey(sequence) },
+          UpdateExpression: rolledBack ? "SET #c = :c, #s = :s" : "SET #c = :c",
+          ConditionExpression: "attribute_exists(sk)",
+          ExpressionAttributeNames: rolledBack
+            ? { "#c": "canary", "#s": "status" }
+            : { "#c": "canary" },
+          ExpressionAttributeValues: {
+            ":c": record,
+            ...(rolledBack ? { ":s": "rolled-back" } : {}),
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toVersion(out.Attributes ?? {});
+    } catch (err) {
+      if (isConditionFailure(err)) throw versionNotFound(pipeline, version);
+      return this.call("UpdateItem", () => Promise.reject(err));
+    }
   }
 
   private async allocateSequence(pipeline: string): Promise<number> {

@@ -13,12 +13,14 @@
  * `maxShift` from the champion's over the same window. A rollback clears the traffic record
  * at once; a promotion leaves it to go stale (it names the old champion as its baseline, so
  * predict ignores it as soon as Promote moves the champion). Either way the outcome is
- * written to `<pipeline>/canary/<version>.json` beside the model.
+ * written to `<pipeline>/canary/<version>.json` beside the model and recorded on the version
+ * in the registry (`recordCanary`: a candidate not promoted gets status `rolled-back`).
  */
 import type { ModelBundle } from "../model/bundle.ts";
 import { loadBundle } from "../model/bundle.ts";
 import { encodeTraffic, type TrafficRecord, trafficKey } from "../serving/traffic.ts";
 import type { CanarySpec } from "../spec/types.ts";
+import type { CanaryOutcome } from "../store.ts";
 import { jsonBytes, loadSpec, need, StateContractError } from "./context.ts";
 import type { RunState, StepDeps } from "./types.ts";
 
@@ -174,6 +176,12 @@ export async function checkCanary(
     `${spec.name}/canary/${candidate}.json`,
     jsonBytes(outcome),
   );
+  await deps.registry.recordCanary(spec.name, candidate, {
+    outcome: registryOutcome(judged.promote, alarms, cand, config),
+    at: window.until.toISOString(),
+    reason: judged.promote ? "all checks passed" : judged.reasons.join("; "),
+    metrics: { errorRate: judged.errorRate, shift: judged.shift, requests: cand.requests },
+  });
   return {
     promote: judged.promote,
     reasons: judged.reasons,
@@ -185,6 +193,23 @@ export async function checkCanary(
     traffic: { candidate: cand, baseline: base },
     recordUri: stored.uri,
   };
+}
+
+/**
+ * The outcome the registry records: `inconclusive` when the candidate was not promoted only
+ * because it answered too few requests (no alarm, nothing measured against it), else
+ * `rolled-back`. Either way the candidate's traffic was withdrawn.
+ */
+export function registryOutcome(
+  promote: boolean,
+  alarms: string[],
+  candidate: VersionTraffic,
+  config: CanarySpec,
+): CanaryOutcome {
+  if (promote) return "promoted";
+  return alarms.length === 0 && candidate.requests < config.minRequests
+    ? "inconclusive"
+    : "rolled-back";
 }
 
 /** The decision, pure: every reason not to promote, and the figures behind them. */

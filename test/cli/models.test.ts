@@ -91,6 +91,19 @@ describe("modelsTable", () => {
     expect(rows[1]).toMatch(/^\* {2}v1 {7}approved/);
   });
 
+  it("shows a version a canary rolled back as rolled-back, columns still aligned", () => {
+    const rolled: ModelVersion = {
+      ...version(2, CLASSIFICATION),
+      status: "rolled-back",
+      canary: { outcome: "rolled-back", at: "2025-01-02T11:00:00.000Z", reason: "5xx" },
+    };
+    const listing = markChampion([version(1, CLASSIFICATION), rolled], "v1");
+    const lines = modelsTable(spec("classification"), listing, "demo.yaml").trimEnd().split("\n");
+    const rows = lines.slice(3);
+    expect(rows[0].split(/\s+/).slice(1, 3)).toEqual(["v2", "rolled-back"]);
+    expect(rows[0].indexOf("0.")).toBe(rows[1].indexOf("0."));
+  });
+
   it("shows metrics to 4 decimals, the data hash prefix, seed and creation time", () => {
     const listing = markChampion([version(1, CLASSIFICATION, 123)], "v1");
     const gateF1 = spec("classification", "gate:\n  metric: f1_macro\n");

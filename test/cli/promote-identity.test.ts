@@ -62,6 +62,7 @@ describe("guardStores", () => {
     listVersions: (p) => registry.listVersions(p),
     getChampion: (p) => registry.getChampion(p),
     promote: async () => Promise.reject(denied()),
+    recordCanary: (p, v, r) => registry.recordCanary(p, v, r),
   };
   const guarded = guardStores({ artifacts: failingArtifacts, registry: failingRegistry }, config);
 

@@ -238,6 +238,7 @@ describe("promoteModel between two stacks' stores", () => {
       getChampion: (a) => prod.stores.registry.getChampion(a),
       listVersions: (a) => prod.stores.registry.listVersions(a),
       registerVersion: (a, b) => prod.stores.registry.registerVersion(a, b),
+      recordCanary: (a, b, c) => prod.stores.registry.recordCanary(a, b, c),
       promote: async (pipeline, version, options) => {
         // Another operator promotes prod's own v1 between our read and our write.
         await prod.stores.registry.promote(pipeline, other.versions[0].version, {

@@ -120,6 +120,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The registry's record of `version` in the local state. */
+function registered(version: string) {
+  return withLocalStores(stateDir(), () =>
+    stepDeps().registry.getVersion("canary-penguins", version),
+  );
+}
+
 describe("canary through the local state machine", () => {
   it("promotes a healthy candidate after the check; the traffic split was the spec's 20 %", async () => {
     const r = await run(simulatedTraffic(200, 0));
@@ -147,6 +154,10 @@ describe("canary through the local state machine", () => {
       outcome: "promoted",
       candidate: check.candidate,
     });
+    const version = await registered(check.candidate);
+    // Promotion keeps the status Evaluate registered (only a withdrawn candidate changes it).
+    expect(version?.status).not.toBe("rolled-back");
+    expect(version?.canary).toMatchObject({ outcome: "promoted", metrics: { requests: 40 } });
   }, 30_000);
 
   it("rolls back a candidate with a 5xx rate above maxErrorRate: champion kept, traffic cleared", async () => {
@@ -159,6 +170,10 @@ describe("canary through the local state machine", () => {
     expect(r.championAfter?.version).toBe(r.championBefore?.version);
     const record = (await stored(check.recordUri)) as Record<string, unknown>;
     expect(record).toMatchObject({ outcome: "rolled-back", candidate: check.candidate });
+    const version = await registered(check.candidate);
+    expect(version?.status).toBe("rolled-back");
+    expect(version?.canary?.outcome).toBe("rolled-back");
+    expect(version?.canary?.reason).toMatch(/maxErrorRate/);
     const traffic = await withLocalStores(stateDir(), async () => {
       const { artifacts } = stepDeps();
       const uri = artifacts.uriFor("artifacts", trafficKey("canary-penguins"));
@@ -173,5 +188,7 @@ describe("canary through the local state machine", () => {
     expect((r.state as CanaryRunState).canaryCheck?.reasons[0]).toMatch(
       /answered 0 requests.*inconclusive/,
     );
+    const version = await registered((r.state as CanaryRunState).canaryCheck?.candidate ?? "");
+    expect([version?.status, version?.canary?.outcome]).toEqual(["rolled-back", "inconclusive"]);
   }, 30_000);
 });

@@ -209,4 +209,72 @@ export const modelRegistryCases: StoreCase<ModelRegistry>[] = [
       expect(await registry.listVersions("bad-metric")).toEqual([]);
     },
   },
+  {
+    name: "recording a rolled-back canary sets status rolled-back and keeps the record",
+    async run(registry) {
+      const { version } = await registry.registerVersion("canary-rb", {
+        ...sampleRecord(0.8),
+        status: "approved",
+      });
+      const record = {
+        outcome: "rolled-back" as const,
+        at: "2030-01-02T00:00:00.000Z",
+        reason: "error rate 0.05 over maxErrorRate 0.01",
+        metrics: { errorRate: 0.05, shift: null, requests: 200 },
+      };
+      const updated = await registry.recordCanary("canary-rb", version, record);
+      expect(updated.status).toBe("rolled-back");
+      expect(updated.canary).toEqual(record);
+      const read = await registry.getVersion("canary-rb", version);
+      expect(read?.status).toBe("rolled-back");
+      expect(read?.canary).toEqual(record);
+      expect(read?.metrics).toEqual(sampleRecord(0.8).metrics);
+    },
+  },
+  {
+    name: "recording a promoted canary keeps the version's status",
+    async run(registry) {
+      const { version } = await registry.registerVersion("canary-ok", {
+        ...sampleRecord(0.8),
+        status: "approved",
+      });
+      const record = { outcome: "promoted" as const, at: "2030-01-02T00:00:00.000Z", reason: "ok" };
+      await registry.recordCanary("canary-ok", version, record);
+      const read = await registry.getVersion("canary-ok", version);
+      expect(read?.status).toBe("approved");
+      expect(read?.canary).toEqual(record);
+    },
+  },
+  {
+    name: "an inconclusive canary also leaves the version rolled back",
+    async run(registry) {
+      const { version } = await registry.registerVersion("canary-inc", {
+        ...sampleRecord(0.8),
+        status: "approved",
+      });
+      await registry.recordCanary("canary-inc", version, {
+        outcome: "inconclusive",
+        at: "2030-01-02T00:00:00.000Z",
+        reason: "too few requests",
+      });
+      const read = await registry.getVersion("canary-inc", version);
+      expect([read?.status, read?.canary?.outcome]).toEqual(["rolled-back", "inconclusive"]);
+    },
+  },
+  {
+    name: "recording a canary of an unknown version is ModelVersionNotFoundError and creates nothing",
+    async run(registry) {
+      const err = await registry
+        .recordCanary("canary-ghost", "v3", {
+          outcome: "rolled-back",
+          at: "2030-01-02T00:00:00.000Z",
+          reason: "x",
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelVersionNotFoundError);
+      expect((err as Error).message).toContain("v3");
+      expect(await registry.getVersion("canary-ghost", "v3")).toBeNull();
+      expect(await registry.listVersions("canary-ghost")).toEqual([]);
+    },
+  },
 ];

@@ -18,6 +18,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricDirection } from "../pipeline/metrics/compute.ts";
 import type { GateSpec, RetrainSpec, Task } from "../pipeline/spec/types.ts";
+import { alarmName } from "./alarm-names.ts";
 import { componentTags } from "./tags.ts";
 
 /** Mirrors lambdas/io/emf.ts (infra does not import the Lambda code). */
@@ -87,8 +88,8 @@ export class Monitoring extends pulumi.ComponentResource {
       tags,
     };
     const alarms: aws.cloudwatch.MetricAlarm[] = [];
-    const { metric, minimum, maximum } = args.gate;
-    const bound = metricDirection(metric) === "higher" ? minimum : maximum;
+    const { metric } = args.gate;
+    const bound = gateAlarmBound(args.gate);
     if (bound !== null) {
       const higher = metricDirection(metric) === "higher";
       alarms.push(
@@ -96,6 +97,7 @@ export class Monitoring extends pulumi.ComponentResource {
           `${name}-gate`,
           {
             ...common,
+            name: alarmName(pulumi.getStack(), args.pipeline, "gate"),
             alarmDescription: `Orchard pipeline ${args.pipeline}: a trained model's ${metric} is ${higher ? "below the gate minimum" : "above the gate maximum"} ${bound}`,
             metricName: metric,
             statistic: higher ? "Minimum" : "Maximum",
@@ -111,6 +113,7 @@ export class Monitoring extends pulumi.ComponentResource {
         `${name}-drift`,
         {
           ...common,
+          name: alarmName(pulumi.getStack(), args.pipeline, "drift"),
           alarmDescription: `Orchard pipeline ${args.pipeline}: incoming data drifted (a feature's PSI reached ${args.retrain.psiThreshold})`,
           metricName: MAX_PSI_METRIC,
           statistic: "Maximum",
@@ -122,6 +125,11 @@ export class Monitoring extends pulumi.ComponentResource {
     );
     return alarms;
   }
+}
+
+/** The gate bound the gate alarm watches (minimum or maximum by direction); null: no alarm. */
+export function gateAlarmBound(gate: MonitoringArgs["gate"]): number | null {
+  return metricDirection(gate.metric) === "higher" ? gate.minimum : gate.maximum;
 }
 
 type Widget = Record<string, unknown>;

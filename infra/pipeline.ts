@@ -18,6 +18,7 @@ import {
   schedulerPolicy,
   stateMachinePolicy,
 } from "./access/policies.ts";
+import { type AlarmKind, alarmName } from "./alarm-names.ts";
 import { cloudDefinition, type ResolvedTarget } from "./cloud-definition.ts";
 import { STEP_CONTAINER_NAME, type StepTarget } from "./pipeline-step.ts";
 import { componentTags } from "./tags.ts";
@@ -191,11 +192,12 @@ export class Pipeline extends pulumi.ComponentResource {
       alarmActions: [args.alertTopicArn],
       tags,
     };
-    const execution = (suffix: string, metricName: string, what: string) =>
+    const execution = (suffix: AlarmKind, metricName: string, what: string) =>
       new aws.cloudwatch.MetricAlarm(
         `${name}-${suffix}`,
         {
           ...common,
+          name: alarmName(pulumi.getStack(), args.pipeline, suffix),
           alarmDescription: `Orchard pipeline ${args.pipeline}: ${what}`,
           namespace: "AWS/States",
           metricName,
@@ -218,6 +220,7 @@ export class Pipeline extends pulumi.ComponentResource {
           `${name}-step-errors`,
           {
             ...common,
+            name: alarmName(pulumi.getStack(), args.pipeline, "step-errors"),
             alarmDescription: `Orchard pipeline ${args.pipeline}: a step function raised an error`,
             metricQueries: [
               {

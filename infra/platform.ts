@@ -15,6 +15,7 @@ import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
 import type { AccessTargets } from "./access/policies.ts";
 import { Access } from "./access.ts";
+import { canaryAlarmNames } from "./alarm-names.ts";
 import { Alerts } from "./alerts.ts";
 import type { LambdaCode } from "./code.ts";
 import { FUNCTION_KEYS, type FunctionKey, type OrchardConfig } from "./config.ts";
@@ -22,7 +23,7 @@ import { DataLake } from "./data-lake.ts";
 import { FeatureStore } from "./feature-store.ts";
 import { KubernetesServing } from "./kubernetes.ts";
 import { ModelRegistry } from "./model-registry.ts";
-import { Monitoring } from "./monitoring.ts";
+import { gateAlarmBound, Monitoring } from "./monitoring.ts";
 import { Pipeline } from "./pipeline.ts";
 import { BUNDLE_OF, createStepCluster, PipelineStep, type StepTarget } from "./pipeline-step.ts";
 import { Serving } from "./serving.ts";
@@ -232,6 +233,12 @@ export class Platform extends pulumi.ComponentResource {
 
     const anyContainer = STEP_NAMES.some((s) => config.steps[s].compute === "container");
     const cluster = anyContainer ? createStepCluster(`${p}-cluster`, spec.name, child) : undefined;
+    // Names known before the alarms exist (infra/alarm-names.ts): no cycle through the
+    // step-errors alarm, which watches the canary function too.
+    const canaryAlarms = canaryAlarmNames(pulumi.getStack(), spec.name, {
+      stepErrors: STEP_NAMES.some((s) => config.steps[s].compute === "lambda"),
+      gate: gateAlarmBound(spec.spec.gate) !== null,
+    });
     const steps = {} as Record<StepName, PipelineStep>;
     for (const step of STEP_NAMES) {
       const settings = config.steps[step];
@@ -246,7 +253,9 @@ export class Platform extends pulumi.ComponentResource {
           environment:
             step === "notifyFailure"
               ? { ...storageEnv, ORCHARD_ALERT_TOPIC_ARN: this.alerts.topic.arn }
-              : storageEnv,
+              : step === "canary"
+                ? { ...storageEnv, ORCHARD_CANARY_ALARMS: canaryAlarms.join(",") }
+                : storageEnv,
           logRetentionDays: config.logRetentionDays,
           ...(settings.compute === "container" &&
           config.container &&

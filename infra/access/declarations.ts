@@ -93,8 +93,9 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   ],
   canary: [
     SPEC,
-    // The candidate's bundle (its class labels), the traffic record predict reads, the outcome.
-    { table: "registry", mode: "read" },
+    // The candidate's bundle (its class labels), the traffic record predict reads, the outcome
+    // (a file, and on the version in the registry: recordCanary's conditional UpdateItem).
+    { table: "registry", mode: "readwrite" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "write" },
     { bucket: "artifacts", prefix: "<pipeline>/canary/", mode: "write" },

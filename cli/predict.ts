@@ -17,9 +17,9 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { championBundle, NoChampionError } from "../lambdas/predict.ts";
 import { withExplanations } from "../lambdas/predict-explain.ts";
-import { DataFormatError, OrchardError } from "../pipeline/errors.ts";
+import { DataFormatError } from "../pipeline/errors.ts";
 import type { Prediction } from "../pipeline/model/bundle.ts";
-import type { RawRow } from "../pipeline/model/schema.ts";
+import { predictIn } from "../pipeline/steps/batch-score.ts";
 import { parse, UsageError } from "./args.ts";
 import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pipeline.ts";
 import { parseRows, rowFormatOf } from "./read-rows.ts";
@@ -125,7 +125,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
       if (err instanceof NoChampionError) throw noChampion();
       throw err;
     }
-    const predictions = predictRows(champion.bundle, rows, options.inputPath);
+    const predictions = predictIn(champion.bundle, rows, options.inputPath);
     return {
       pipeline: spec.name,
       modelVersion: champion.version,
@@ -147,24 +147,5 @@ async function readInput(path: string): Promise<Uint8Array> {
       { file: path },
       { cause },
     );
-  }
-}
-
-/** The bundle's predictions; its row/column errors are re-raised naming the input file too. */
-function predictRows(
-  bundle: { predict(rows: RawRow[]): Prediction[] },
-  rows: RawRow[],
-  file: string,
-): Prediction[] {
-  try {
-    return bundle.predict(rows);
-  } catch (err) {
-    if (!(err instanceof OrchardError)) throw err;
-    const ErrorClass = err.constructor as new (
-      message: string,
-      location: OrchardError["location"],
-      options: { cause: unknown },
-    ) => OrchardError;
-    throw new ErrorClass(`${file}: ${err.message}`, { ...err.location, file }, { cause: err });
   }
 }

@@ -129,7 +129,12 @@ export function scoreFile(
   return { bytes: encode(toCsv(header, out)), contentType: "text/csv", rows: predictions.length };
 }
 
-function predictIn(bundle: ModelBundle, rows: RawRow[], file: string): Prediction[] {
+/** The bundle's predictions; its row/column errors are re-raised naming the input file too. */
+export function predictIn(
+  bundle: Pick<ModelBundle, "predict">,
+  rows: RawRow[],
+  file: string,
+): Prediction[] {
   try {
     return bundle.predict(rows);
   } catch (err) {

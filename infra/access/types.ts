@@ -3,36 +3,12 @@
  * plain strings in (ARNs), plain JSON out (policy documents `JSON.stringify` can hand to
  * `aws.iam.RolePolicy`). Nothing here knows about Pulumi.
  */
+import { STEP_NAMES, type StepName } from "../../pipeline/workflow/steps.ts";
 
-/** One role per pipeline step (the Lambda or Fargate task that runs it). */
-export type StepRoleName =
-  | "ingest"
-  | "validate"
-  | "drift"
-  | "preprocess"
-  | "train"
-  | "select"
-  | "evaluate"
-  | "report"
-  | "canary"
-  | "promote"
-  | "notifyFailure"
-  | "predict";
+/** One role per pipeline step (the Lambda or Fargate task that runs it), plus serving. */
+export type StepRoleName = StepName | "predict";
 
-export const STEP_ROLE_NAMES: readonly StepRoleName[] = [
-  "ingest",
-  "validate",
-  "drift",
-  "preprocess",
-  "train",
-  "select",
-  "evaluate",
-  "report",
-  "canary",
-  "promote",
-  "notifyFailure",
-  "predict",
-];
+export const STEP_ROLE_NAMES: readonly StepRoleName[] = [...STEP_NAMES, "predict"];
 
 export type HumanRoleName = "data-scientist" | "platform-admin";
 

@@ -103,6 +103,8 @@ export const STEP_DEFAULTS: Record<FunctionKey, { memoryMb: number; timeoutSecon
   // Reads a few metric sums and writes two small JSON objects.
   canary: { memoryMb: 256, timeoutSeconds: 60 },
   promote: { memoryMb: 256, timeoutSeconds: 60 },
+  // Reads and writes whole files and predicts every row: predict's size, a step's timeout.
+  batchScore: { memoryMb: 2048, timeoutSeconds: 900 },
   notifyFailure: { memoryMb: 256, timeoutSeconds: 30 },
   predict: { memoryMb: 1024, timeoutSeconds: 30 },
 };

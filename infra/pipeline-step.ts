@@ -30,6 +30,7 @@ export const BUNDLE_OF: Record<FunctionKey, string> = {
   report: "report",
   canary: "canary",
   promote: "promote",
+  batchScore: "batch-score",
   notifyFailure: "notify-failure",
   predict: "predict",
 };

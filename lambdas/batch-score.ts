@@ -1,9 +1,17 @@
 /**
- * Batch scoring as a Lambda (a Task in a state machine, or invoked by hand):
- * `{ "inputUri": "s3://bucket/prefix/", "pipeline"? }` → the predictions files next to the
- * inputs and `{ modelVersion, files, fileCount, rowCount }`. The object access is S3 over the
- * process's storage client, so any bucket the function's role may read and write works.
+ * Batch scoring as a Lambda, two ways:
+ *
+ * - the BatchScore state after Promote: the whole run state in, `batchScoreStep` (scores the
+ *   run input's `batchUri` with the promoted version, or `{ enabled: false, reason }`);
+ * - invoked by hand: `{ "inputUri": "s3://bucket/prefix/", "pipeline"?, "version"? }` → the
+ *   predictions files next to the inputs and `{ modelVersion, files, fileCount, rowCount }`.
+ *
+ * Objects are S3 over the process's storage client (any bucket the function's role may read
+ * and write), or the file system for a `file:///dir/` URI (local runs only).
  */
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -11,12 +19,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { TypeMismatchError } from "../pipeline/errors.ts";
+import { SourceNotFoundError, TypeMismatchError } from "../pipeline/errors.ts";
 import {
   type BatchObjects,
   type BatchScoreOutput,
+  type BatchScoreStepOutput,
   batchScore,
+  batchScoreStep,
 } from "../pipeline/steps/batch-score.ts";
+import type { RunState } from "../pipeline/steps/types.ts";
 import { formatS3Uri } from "../pipeline/store.ts";
 import { storageClients } from "./io/clients.ts";
 import { withStorageErrors } from "./io/errors.ts";
@@ -26,6 +37,8 @@ export interface BatchScoreEvent {
   inputUri: string;
   /** Default: the ORCHARD_PIPELINE environment variable. */
   pipeline?: string;
+  /** Default: the champion. */
+  version?: string;
 }
 
 function split(uri: string): { bucket: string; key: string } {
@@ -74,16 +87,61 @@ export function s3BatchObjects(client: S3Client): BatchObjects {
   };
 }
 
+/**
+ * `BatchObjects` over a local directory (`file:///dir/`), for `orchard run`: every file below
+ * it, recursively. A missing directory is a SourceNotFoundError naming it.
+ */
+export function fileBatchObjects(): BatchObjects {
+  return {
+    async list(prefixUri) {
+      const dir = fileURLToPath(prefixUri);
+      let names: string[];
+      try {
+        names = await readdir(dir, { recursive: true });
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        throw new SourceNotFoundError(
+          `batch input directory ${dir} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}; check deploy.batch.inputUri in the spec (relative paths are relative to the spec file)`,
+          { file: dir },
+          { cause },
+        );
+      }
+      return names.map((name) => pathToFileURL(join(dir, name)).href);
+    },
+    async get(uri) {
+      return new Uint8Array(await readFile(fileURLToPath(uri)));
+    },
+    async put(uri, bytes) {
+      // Written whole or not at all: a crash never leaves half a predictions file.
+      const path = fileURLToPath(uri);
+      const partial = `${path}.${process.pid}.partial`;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(partial, bytes);
+      await rename(partial, path);
+    },
+  };
+}
+
+/** The objects behind `uri`: the file system for `file://`, S3 otherwise. */
+export function batchObjectsFor(uri: string): BatchObjects {
+  return uri.startsWith("file:") ? fileBatchObjects() : s3BatchObjects(storageClients().s3);
+}
+
 export const handler = stepHandler(
   "batchScore",
-  async (event: BatchScoreEvent, deps): Promise<BatchScoreOutput> => {
+  async (
+    event: BatchScoreEvent | RunState,
+    deps,
+  ): Promise<BatchScoreOutput | BatchScoreStepOutput> => {
+    if ("run" in event) {
+      const objects = batchObjectsFor(event.run.batchUri ?? "");
+      return batchScoreStep(event, { ...deps, objects });
+    }
     const pipeline = event.pipeline ?? process.env.ORCHARD_PIPELINE;
     if (!pipeline) {
       throw new TypeMismatchError("no pipeline: pass event.pipeline or set ORCHARD_PIPELINE");
     }
-    return batchScore(
-      { pipeline, inputUri: event.inputUri },
-      { ...deps, objects: s3BatchObjects(storageClients().s3) },
-    );
+    const { inputUri, version } = event;
+    return batchScore({ pipeline, inputUri, version }, { ...deps, objects: batchObjectsFor(inputUri) });
   },
 );

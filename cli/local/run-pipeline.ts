@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { handler as batchScore } from "../../lambdas/batch-score.ts";
 import { handler as canary } from "../../lambdas/canary.ts";
 import { handler as drift } from "../../lambdas/drift.ts";
 import { handler as evaluate } from "../../lambdas/evaluate.ts";
@@ -24,9 +25,9 @@ import { handler as train } from "../../lambdas/train.ts";
 import { handler as validate } from "../../lambdas/validate.ts";
 import { SpecError } from "../../pipeline/errors.ts";
 import { parseSpec } from "../../pipeline/spec/parse-spec.ts";
-import { resolveSourceUri } from "../../pipeline/spec/source-uri.ts";
+import { batchInputUri, resolveSourceUri } from "../../pipeline/spec/source-uri.ts";
 import type { PipelineSpec } from "../../pipeline/spec/types.ts";
-import type { RunState } from "../../pipeline/steps/types.ts";
+import type { RunInput, RunState } from "../../pipeline/steps/types.ts";
 import type { ModelVersion } from "../../pipeline/store.ts";
 import { buildDefinition } from "../../pipeline/workflow/definition.ts";
 import { localResources, type StepName } from "../../pipeline/workflow/steps.ts";
@@ -54,6 +55,7 @@ export const STEP_HANDLERS: StepHandlers = {
   report,
   canary,
   promote,
+  batchScore,
   notifyFailure,
 } as StepHandlers;
 
@@ -126,13 +128,18 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRun> {
   const specPath = resolve(options.specPath);
   const { spec, bytes } = await loadSpecFile(specPath);
   const source = resolveSourceUri(spec.source.uri, specPath);
-  const sourceUri =
-    source.scheme === "file"
-      ? pathToFileURL(source.path).href
-      : `s3://${source.bucket}/${source.key}`;
+  const input: RunInput = {
+    pipeline: spec.name,
+    specUri: "",
+    sourceUri:
+      source.scheme === "file"
+        ? pathToFileURL(source.path).href
+        : `s3://${source.bucket}/${source.key}`,
+    ...(spec.deploy.batch ? { batchUri: batchInputUri(spec.deploy.batch.inputUri, specPath) } : {}),
+  };
 
   return withLocalStores(resolve(options.stateDir ?? DEFAULT_STATE_DIR), () =>
-    withRunnerStores((deps) => execute(deps, spec, bytes, sourceUri, options)),
+    withRunnerStores((deps) => execute(deps, spec, bytes, input, options)),
   );
 }
 
@@ -154,7 +161,7 @@ async function execute(
   deps: Stores,
   spec: PipelineSpec,
   bytes: Uint8Array,
-  sourceUri: string,
+  input: RunInput,
   options: LocalRunOptions,
 ): Promise<LocalRun> {
   const stored = await deps.artifacts.putContent("artifacts", `${spec.name}/specs`, bytes, "yaml");
@@ -165,7 +172,7 @@ async function execute(
     definition: buildDefinition({ pipeline: spec.name }, resources),
     handlers,
     resources,
-    input: { run: { pipeline: spec.name, specUri: stored.uri, sourceUri } },
+    input: { run: { ...input, specUri: stored.uri } },
     onEvent: options.onEvent,
     retryIntervalOverrides: options.retryIntervalOverrides,
   });

@@ -107,6 +107,11 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { table: "registry", mode: "readwrite" },
     { function: "predict", mode: "alias" },
   ],
+  batchScore: [
+    // The promoted version's bundle (registry item, then the bundle object).
+    { table: "registry", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+  ],
   notifyFailure: [{ topic: "alert", mode: "publish" }],
   predict: [
     { table: "registry", mode: "read" },

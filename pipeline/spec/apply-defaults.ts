@@ -114,6 +114,9 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       margin: raw.gate?.margin ?? 0,
     },
     retrain: retrainOf(raw),
-    deploy: { canary: canaryOf(raw) },
+    deploy: {
+      canary: canaryOf(raw),
+      batch: raw.deploy?.batch ? { inputUri: raw.deploy.batch.inputUri } : null,
+    },
   };
 }

@@ -5,7 +5,7 @@
 
 import { metricDirection, metricsForTask } from "./metric-names.ts";
 import type { RawSpec } from "./schema.ts";
-import { formatFromUri, sourceUriProblem } from "./source-uri.ts";
+import { batchUriProblem, formatFromUri, sourceUriProblem } from "./source-uri.ts";
 import type { SpecIssue } from "./spec-issues.ts";
 import type { Metric, PipelineSpec } from "./types.ts";
 
@@ -37,6 +37,14 @@ function checkSource(raw: RawSpec, spec: PipelineSpec, file: string): SpecIssue[
   const problem = sourceUriProblem(raw.source.uri, file);
   if (problem)
     issues.push({ path: ["source", "uri"], message: problem.replace(/^source\.uri /, "") });
+  const batch = raw.deploy?.batch?.inputUri;
+  const batchProblem = batch === undefined ? undefined : batchUriProblem(batch, file);
+  if (batchProblem) {
+    issues.push({
+      path: ["deploy", "batch", "inputUri"],
+      message: batchProblem.replace(/^deploy\.batch\.inputUri /, ""),
+    });
+  }
   return issues;
 }
 

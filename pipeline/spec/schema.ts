@@ -166,8 +166,17 @@ const deploySchema = z
       })
       .optional()
       .describe("a mapping with percent and minutes, e.g. { percent: 10, minutes: 30 }"),
+    batch: z
+      .strictObject({
+        inputUri: z
+          .string()
+          .min(1)
+          .describe("an S3 prefix or a directory, e.g. s3://landing/scores/"),
+      })
+      .optional()
+      .describe("a mapping with inputUri, e.g. { inputUri: s3://landing/scores/ }"),
   })
-  .describe("a mapping with canary");
+  .describe("a mapping with canary, batch");
 
 const gateSchema = z
   .strictObject({

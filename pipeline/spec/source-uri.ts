@@ -1,11 +1,12 @@
 /**
- * Where `source.uri` points, worked out from text alone (nothing on disk is touched): a path
+ * Where `source.uri` (one object) and `deploy.batch.inputUri` (a prefix: a directory or an
+ * S3 key prefix) point, worked out from text alone (nothing on disk is touched): a path
  * relative to the spec file, an absolute path, a `file:///` URL or `s3://bucket/key`. A spec
  * that itself lives in S3 resolves relative URIs against its own key.
  */
 
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { SpecError } from "../errors.ts";
 import type { SourceFormat } from "./types.ts";
 
@@ -19,29 +20,38 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Thrown inside this file only; the exported functions turn it into a message or SpecError. */
 class UriProblem extends Error {}
 
-function fail(uri: string, why: string): never {
-  throw new UriProblem(`source.uri "${uri}" ${why}`);
+/** What is resolved: the spec key (for messages) and whether it names one object or a prefix. */
+interface Wanted {
+  key: "source.uri" | "deploy.batch.inputUri";
+  prefix: boolean;
 }
 
-function parseS3(uri: string): { bucket: string; key: string } {
+const SOURCE: Wanted = { key: "source.uri", prefix: false };
+const BATCH: Wanted = { key: "deploy.batch.inputUri", prefix: true };
+
+function fail(wanted: Wanted, uri: string, why: string): never {
+  throw new UriProblem(`${wanted.key} "${uri}" ${why}`);
+}
+
+function parseS3(uri: string, wanted: Wanted): { bucket: string; key: string } {
   const rest = uri.slice("s3://".length);
   const slash = rest.indexOf("/");
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const key = slash < 0 ? "" : rest.slice(slash + 1);
   if (!BUCKET.test(bucket)) {
-    fail(uri, `has an invalid bucket name "${bucket}"; write s3://bucket/key.`);
+    fail(wanted, uri, `has an invalid bucket name "${bucket}"; write s3://bucket/key.`);
   }
-  if (key === "" || key.endsWith("/")) {
-    fail(uri, "names no object; write s3://bucket/path/to/file.csv.");
+  if (!wanted.prefix && (key === "" || key.endsWith("/"))) {
+    fail(wanted, uri, "names no object; write s3://bucket/path/to/file.csv.");
   }
   return { bucket, key };
 }
 
-function fromFileUrl(uri: string): string {
+function fromFileUrl(uri: string, wanted: Wanted): string {
   try {
     return fileURLToPath(uri);
   } catch (cause) {
-    return fail(uri, `is not a valid absolute file URL (${String(cause)}).`);
+    return fail(wanted, uri, `is not a valid absolute file URL (${String(cause)}).`);
   }
 }
 
@@ -50,18 +60,47 @@ function fromFileUrl(uri: string): string {
  * for unsupported schemes, bad S3 URIs and relative paths that climb out of an S3 spec's bucket.
  */
 export function resolveSourceUri(uri: string, specFile: string): ResolvedSource {
+  return resolveOrThrow(uri, specFile, SOURCE);
+}
+
+/**
+ * Resolves `deploy.batch.inputUri` like `resolveSourceUri`, as a prefix: `s3://bucket/` and
+ * `s3://bucket/scores/` are valid (the key may be empty), a path names a directory.
+ */
+export function resolveBatchUri(uri: string, specFile: string): ResolvedSource {
+  return resolveOrThrow(uri, specFile, BATCH);
+}
+
+/** `resolveBatchUri` as the URI a run's input carries: `s3://bucket/prefix` or `file:///dir/`. */
+export function batchInputUri(uri: string, specFile: string): string {
+  const resolved = resolveBatchUri(uri, specFile);
+  if (resolved.scheme === "s3") return `s3://${resolved.bucket}/${resolved.key}`;
+  const href = pathToFileURL(resolved.path).href;
+  return href.endsWith("/") ? href : `${href}/`;
+}
+
+function resolveOrThrow(uri: string, specFile: string, wanted: Wanted): ResolvedSource {
   try {
-    return resolve(uri, specFile);
+    return resolve(uri, specFile, wanted);
   } catch (err) {
     if (!(err instanceof UriProblem)) throw err;
-    throw new SpecError(`${specFile}: ${err.message}`, { file: specFile, path: "source.uri" });
+    throw new SpecError(`${specFile}: ${err.message}`, { file: specFile, path: wanted.key });
   }
 }
 
 /** What is wrong with `uri` (a sentence starting with `source.uri`), or undefined if nothing. */
 export function sourceUriProblem(uri: string, specFile: string): string | undefined {
+  return problemOf(uri, specFile, SOURCE);
+}
+
+/** What is wrong with a batch `uri` (starting with `deploy.batch.inputUri`), or undefined. */
+export function batchUriProblem(uri: string, specFile: string): string | undefined {
+  return problemOf(uri, specFile, BATCH);
+}
+
+function problemOf(uri: string, specFile: string, wanted: Wanted): string | undefined {
   try {
-    resolve(uri, specFile);
+    resolve(uri, specFile, wanted);
     return undefined;
   } catch (err) {
     if (!(err instanceof UriProblem)) throw err;
@@ -69,26 +108,27 @@ export function sourceUriProblem(uri: string, specFile: string): string | undefi
   }
 }
 
-function resolve(uri: string, specFile: string): ResolvedSource {
+function resolve(uri: string, specFile: string, wanted: Wanted): ResolvedSource {
   const scheme = SCHEME.exec(uri)?.[1].toLowerCase();
-  if (scheme === "s3") return { scheme: "s3", ...parseS3(uri) };
-  if (scheme === "file") return { scheme: "file", path: fromFileUrl(uri) };
+  if (scheme === "s3") return { scheme: "s3", ...parseS3(uri, wanted) };
+  if (scheme === "file") return { scheme: "file", path: fromFileUrl(uri, wanted) };
   if (scheme !== undefined) {
-    fail(uri, `uses the unsupported scheme "${scheme}://"; use a path, file:// or s3://.`);
+    fail(wanted, uri, `uses the unsupported scheme "${scheme}://"; use a path, file:// or s3://.`);
   }
-  if (uri.startsWith("file:")) return { scheme: "file", path: fromFileUrl(uri) };
+  if (uri.startsWith("file:")) return { scheme: "file", path: fromFileUrl(uri, wanted) };
   if (path.isAbsolute(uri)) return { scheme: "file", path: path.normalize(uri) };
 
   const specScheme = SCHEME.exec(specFile)?.[1].toLowerCase();
   if (specScheme === "s3") {
-    const spec = parseS3(specFile);
-    const key = path.posix.normalize(path.posix.join(path.posix.dirname(spec.key), uri));
+    const spec = parseS3(specFile, SOURCE);
+    // posix.join keeps a trailing slash: `scores/` must not also match `scores-old/`.
+    const key = path.posix.join(path.posix.dirname(spec.key), uri);
     if (key.startsWith("../") || key === "..") {
-      fail(uri, `climbs above the root of bucket "${spec.bucket}".`);
+      fail(wanted, uri, `climbs above the root of bucket "${spec.bucket}".`);
     }
-    return { scheme: "s3", bucket: spec.bucket, key };
+    return { scheme: "s3", bucket: spec.bucket, key: key === "./" || key === "." ? "" : key };
   }
-  const specPath = specScheme === "file" ? fromFileUrl(specFile) : specFile;
+  const specPath = specScheme === "file" ? fromFileUrl(specFile, SOURCE) : specFile;
   return { scheme: "file", path: path.join(path.dirname(specPath), uri) };
 }
 

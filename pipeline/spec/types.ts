@@ -182,9 +182,23 @@ export interface CanarySpec {
   minRequests: number;
 }
 
+/**
+ * Batch scoring after a promotion (docs/serving.md): every `.csv`, `.jsonl` and `.ndjson` file
+ * under `inputUri` is scored with the new champion into a `*.predictions.*` file next to it.
+ */
+export interface BatchSpec {
+  /**
+   * `s3://bucket/prefix/`, or locally a directory (relative to the spec file, absolute, or
+   * `file://`). Required.
+   */
+  inputUri: string;
+}
+
 export interface DeploymentSpec {
   /** Default `null`: Promote moves the champion at once. */
   canary: CanarySpec | null;
+  /** Default `null`: no batch scoring in the state machine. */
+  batch: BatchSpec | null;
 }
 
 export interface PipelineSpec {

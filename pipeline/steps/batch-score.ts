@@ -13,17 +13,24 @@
  * a whole object, written once its file is scored). The result lists at most 100 files (the
  * state payload stays small) and counts all of them.
  *
- * Storage is any S3 location, not only Orchard's buckets, so the step takes its own small
- * object interface (`BatchObjects`); lambdas/batch-score.ts implements it with the S3 client.
+ * Storage is any S3 location, not only Orchard's buckets (locally also a directory), so the
+ * step takes its own small object interface (`BatchObjects`); lambdas/batch-score.ts
+ * implements it over S3 and the file system.
+ *
+ * Two entry points: `batchScore` (a prefix and the pipeline, scored with the champion, or with
+ * a given version), as `orchard predict --input` and a direct invocation run it; and
+ * `batchScoreStep`, the BatchScore state after Promote, which scores the run input's
+ * `batchUri` (the spec's `deploy.batch.inputUri`) with the version this run promoted.
  */
 import { readCsv } from "../data/read-csv.ts";
 import { csvTableRows, jsonlRows } from "../data/read-rows.ts";
-import { OrchardError, SourceNotFoundError } from "../errors.ts";
-import type { ModelBundle, Prediction } from "../model/bundle.ts";
+import { ModelVersionNotFoundError, OrchardError, SourceNotFoundError } from "../errors.ts";
+import { loadBundle, type ModelBundle, type Prediction } from "../model/bundle.ts";
 import type { RawRow } from "../model/schema.ts";
 import { type CsvCell, toCsv } from "../serving/csv-output.ts";
 import { ServedModels } from "../serving/served-models.ts";
 import type { ArtifactStore, ModelRegistry } from "../store.ts";
+import type { RunState } from "./types.ts";
 
 export interface BatchObjects {
   /** Every object key under `s3://bucket/prefix` (all pages), as full `s3://` URIs. */
@@ -40,8 +47,10 @@ export interface BatchScoreDeps {
 
 export interface BatchScoreEvent {
   pipeline: string;
-  /** `s3://bucket/prefix/` (or one object's URI). */
+  /** `s3://bucket/prefix/` (or one object's URI); `file:///dir/` where the objects allow it. */
   inputUri: string;
+  /** The registry version to score with. Default: the champion. */
+  version?: string;
 }
 
 export interface ScoredFile {
@@ -57,6 +66,11 @@ export interface BatchScoreOutput {
   rowCount: number;
 }
 
+/** The BatchScore state's result, under `$.batchScore`. */
+export type BatchScoreStepOutput =
+  | ({ enabled: true; inputUri: string } & BatchScoreOutput)
+  | { enabled: false; reason: string };
+
 const MAX_LISTED = 100;
 const FORMATS: Record<string, "csv" | "jsonl"> = { csv: "csv", jsonl: "jsonl", ndjson: "jsonl" };
 
@@ -71,16 +85,18 @@ export async function batchScore(
   event: BatchScoreEvent,
   deps: BatchScoreDeps,
 ): Promise<BatchScoreOutput> {
-  if (!/^s3:\/\/[^/]+(\/.*)?$/.test(event.inputUri ?? "")) {
+  if (!/^(s3:\/\/[^/]+(\/.*)?|file:\/\/\/.*)$/.test(event.inputUri ?? "")) {
     throw new SourceNotFoundError(
       `inputUri ${JSON.stringify(event.inputUri)} is not an S3 location; pass s3://bucket/prefix/`,
     );
   }
-  const { version, bundle } = await new ServedModels({
-    pipeline: event.pipeline,
-    registry: deps.registry,
-    artifacts: deps.artifacts,
-  }).champion();
+  const { version, bundle } = event.version
+    ? await versionBundle(deps, event.pipeline, event.version)
+    : await new ServedModels({
+        pipeline: event.pipeline,
+        registry: deps.registry,
+        artifacts: deps.artifacts,
+      }).champion();
   const inputs = (await deps.objects.list(event.inputUri)).filter((u) => outputUriOf(u)).sort();
   if (inputs.length === 0) {
     throw new SourceNotFoundError(
@@ -98,6 +114,41 @@ export async function batchScore(
     if (files.length < MAX_LISTED) files.push({ input, output, rows: scored.rows });
   }
   return { modelVersion: version, files, fileCount: inputs.length, rowCount };
+}
+
+/**
+ * The BatchScore state: scores the run's `batchUri` with the version this run promoted. Runs
+ * nothing (`enabled: false`) when the spec has no `deploy.batch` or Promote lost its
+ * conditional write to another run (that run's model is not this run's to publish).
+ */
+export async function batchScoreStep(
+  state: RunState,
+  deps: BatchScoreDeps,
+): Promise<BatchScoreStepOutput> {
+  const inputUri = state.run.batchUri;
+  if (!inputUri) return { enabled: false, reason: "the spec has no deploy.batch.inputUri" };
+  if (state.promote?.promoted !== true || !state.evaluate) {
+    return { enabled: false, reason: "this run promoted no model" };
+  }
+  const scored = await batchScore(
+    { pipeline: state.run.pipeline, inputUri, version: state.evaluate.version },
+    deps,
+  );
+  return { enabled: true, inputUri, ...scored };
+}
+
+async function versionBundle(
+  deps: BatchScoreDeps,
+  pipeline: string,
+  version: string,
+): Promise<{ version: string; bundle: ModelBundle }> {
+  const record = await deps.registry.getVersion(pipeline, version);
+  if (!record) {
+    throw new ModelVersionNotFoundError(
+      `pipeline "${pipeline}" has no model version ${version}; list the versions with "orchard models"`,
+    );
+  }
+  return { version, bundle: loadBundle(await deps.artifacts.get(record.modelUri), record.modelUri) };
 }
 
 /** One file's predictions file. */

@@ -18,6 +18,11 @@ export interface RunInput {
   specUri: string;
   /** The source data: `s3://…` or, locally, `file:///…`. Default: the spec's `source.uri`. */
   sourceUri?: string;
+  /**
+   * Where BatchScore scores after a promotion (the spec's `deploy.batch.inputUri`, resolved):
+   * `s3://bucket/prefix` or, locally, `file:///dir/`. Absent: no batch scoring.
+   */
+  batchUri?: string;
 }
 
 export interface IngestOutput {

@@ -4,9 +4,9 @@
  * step_functions.py: a graph compiled to ASL, separately from deploying it).
  *
  *   Ingest -> Validate -> Drift -> Retrain --retrain--> Preprocess -> Train (Map over
- *     candidates) -> Select -> Evaluate -> Report -> Gate --promote--> Promote -> Promoted
- *                                  |                        \--else----> NotPromoted
- *                                  \--else--> ReportNoDrift -> NoDrift
+ *     candidates) -> Select -> Evaluate -> Report -> Gate --promote--> (canary states,
+ *     canary-states.ts) -> Promote -> BatchScore -> Promoted
+ *   Retrain --else--> ReportNoDrift -> NoDrift;  Gate --else--> NotPromoted
  *   any Task (or the Train Map) --Catch States.ALL--> NotifyFailure -> ReportFailure -> Failed
  *
  * Each Task receives the whole state (references only: URIs, hashes, metric summaries) and its
@@ -252,7 +252,9 @@ export function buildDefinition(
         (resultPath, next) => ({ ...step("canary", next), ResultPath: resultPath }),
         "Promote",
       ),
-      Promote: step("promote", "Promoted"),
+      Promote: step("promote", "BatchScore"),
+      // Scores `$.run.batchUri` with the promoted model; without one it returns at once.
+      BatchScore: step("batchScore", "Promoted"),
       Promoted: { Type: "Succeed" },
       NotPromoted: { Type: "Succeed" },
       [REPORT_NO_DRIFT_STATE]: report(NO_DRIFT_STATE),

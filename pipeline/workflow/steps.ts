@@ -18,6 +18,7 @@ export const STEP_NAMES = [
   "report",
   "canary",
   "promote",
+  "batchScore",
   "notifyFailure",
 ] as const;
 
@@ -45,6 +46,7 @@ export const STATE_NAMES = [
   "CanaryCheck",
   "CanaryDecision",
   "Promote",
+  "BatchScore",
   "Promoted",
   "NotPromoted",
   "RolledBack",
@@ -73,6 +75,7 @@ export const TASK_STATE_OF_STEP = {
   report: "Report",
   canary: "CanaryStart",
   promote: "Promote",
+  batchScore: "BatchScore",
   notifyFailure: "NotifyFailure",
 } as const satisfies Record<StepName, StateName>;
 

@@ -50,6 +50,7 @@ function makeHandlers(
     report: async () => ({ reportUri: "s3://artifacts/demo/reports/test-run.html" }),
     canary: async () => ({ enabled: false, waitSeconds: 0 }),
     promote: async () => ({ version: 1 }),
+    batchScore: async () => ({ enabled: false, reason: "no batch" }),
     notifyFailure: async () => ({ notified: true }),
   };
   const merged = { ...defaults, ...overrides };
@@ -101,6 +102,7 @@ describe("executeLocally", () => {
       "CanaryStart",
       "CanaryChoice",
       "Promote",
+      "BatchScore",
       "Promoted",
     ]);
     expect(result.output).toMatchObject({

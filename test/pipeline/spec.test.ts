@@ -72,7 +72,7 @@ describe("parseSpec: valid specs", () => {
       search: { strategy: "none", folds: 5, metric: "accuracy", iterations: 10, grid: {} },
       gate: { metric: "accuracy", minimum: null, maximum: null, margin: 0 },
       retrain: { when: "always", psiThreshold: 0.2 },
-      deploy: { canary: null },
+      deploy: { canary: null, batch: null },
     });
   });
 

@@ -27,6 +27,12 @@ export type Access =
   | { table: TableName; mode: Mode }
   /** The S3 objects named by `s3://` sources in the specs (ingest). */
   | { sourceObjects: true; mode: "read" }
+  /**
+   * The pipeline's batch prefix (`AccessTargets.batchPrefix`, from `deploy.batch.inputUri`):
+   * list it, read its inputs, write the predictions files next to them. Like source objects,
+   * it lies outside the pipeline's own `<pipeline>/` keys: a location the user names.
+   */
+  | { batchPrefix: true; mode: "readwrite" }
   | { topic: "alert"; mode: "publish" }
   /** Move the predict function's `live` alias to a new version. */
   | { function: "predict"; mode: "alias" }
@@ -111,6 +117,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     // The promoted version's bundle (registry item, then the bundle object).
     { table: "registry", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    // Every input under the prefix in, a `*.predictions.*` file next to each out (grantBatch).
+    { batchPrefix: true, mode: "readwrite" },
   ],
   notifyFailure: [{ topic: "alert", mode: "publish" }],
   predict: [

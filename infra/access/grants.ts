@@ -143,6 +143,38 @@ export function grantReadObjects(set: StatementSet, objectArns: string[]) {
 }
 
 /**
+ * Batch scoring's location (`deploy.batch.inputUri`), a prefix of a bucket the user owns:
+ * list it, read the inputs, write the predictions files next to them. Writes are single
+ * PutObject calls (lambdas/batch-score.ts never uploads in parts), so no
+ * AbortMultipartUpload; no DeleteObject. An empty prefix is the whole bucket: the listing
+ * then sends no prefix, which an `s3:prefix` condition would not match, so ListBucket is
+ * granted on the bucket unconditioned (its own Sid). No KMS grant: the data-lake key
+ * encrypts Orchard's buckets only; a bucket under its own KMS key must let the role use that
+ * key in the key policy.
+ */
+export function grantBatch(set: StatementSet, bucketArn: string, prefix: string) {
+  const objects = [`${bucketArn}/${prefix}*`];
+  set.add(
+    prefix === ""
+      ? {
+          Sid: "ListBatchBucket",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: [bucketArn],
+        }
+      : {
+          Sid: "ListBatchKeys",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: [bucketArn],
+          Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+        },
+    { Sid: "ReadBatchObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: objects },
+    { Sid: "WriteBatchObjects", Effect: "Allow", Action: ["s3:PutObject"], Resource: objects },
+  );
+}
+
+/**
  * Item operations on one table, limited to the pipelines' partition keys by
  * `dynamodb:LeadingKeys` (`ForAllValues`: every key a request touches must match).
  */

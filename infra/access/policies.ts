@@ -27,6 +27,7 @@ import {
 import { AccessPolicyError } from "./errors.ts";
 import {
   denyRawDeletion,
+  grantBatch,
   grantInvoke,
   grantKey,
   grantMoveAlias,
@@ -42,6 +43,7 @@ import {
 } from "./grants.ts";
 import type {
   AccessTargets,
+  BatchPrefix,
   HumanRoleName,
   HumanTargets,
   PolicyDocument,
@@ -65,6 +67,7 @@ export {
 } from "./trust.ts";
 export type {
   AccessTargets,
+  BatchPrefix,
   HumanRoleName,
   HumanTargets,
   PolicyDocument,
@@ -119,6 +122,9 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
       const arns = t.sourceObjectArns ?? [];
       requireArns(arns, "object", "sourceObjectArns");
       grantReadObjects(set, arns);
+    } else if ("batchPrefix" in a) {
+      const batch = t.batchPrefix;
+      if (batch) grantBatch(set, ...checkBatchPrefix(batch, t.buckets));
     } else if ("topic" in a) {
       requireArn(t.alertTopicArn, "topic", "alertTopicArn");
       grantPublish(set, t.alertTopicArn);
@@ -147,6 +153,33 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
       grantReadLogs(set, groups, streams);
     }
   }
+}
+
+/**
+ * The batch location's bucket ARN and prefix, checked: a bucket ARN without key, and a prefix
+ * free of IAM's pattern characters (`*`, `?`) and policy variables (`${`), which would widen
+ * the grant beyond the prefix. Orchard's own buckets are refused: a prefix there could reach
+ * other pipelines' data or this pipeline's models, and they are not where users put inputs.
+ */
+function checkBatchPrefix(
+  batch: BatchPrefix,
+  buckets: AccessTargets["buckets"],
+): [bucketArn: string, prefix: string] {
+  requireArn(batch.bucketArn, "bucket", "batchPrefix.bucketArn");
+  if (typeof batch.prefix !== "string" || /[*?]|\$\{/.test(batch.prefix)) {
+    throw new AccessPolicyError(
+      `batchPrefix.prefix is ${JSON.stringify(batch.prefix)}; a key prefix in a grant may not contain *, ? or \${ (IAM would read them as patterns): rename the batch prefix in deploy.batch.inputUri`,
+      { path: "batchPrefix.prefix" },
+    );
+  }
+  const own = Object.entries(buckets ?? {}).find(([, arn]) => arn === batch.bucketArn);
+  if (own) {
+    throw new AccessPolicyError(
+      `batchPrefix.bucketArn is Orchard's ${own[0]} bucket (${batch.bucketArn}); batch inputs belong in a bucket of your own: point deploy.batch.inputUri (or the pipeline's batchUri config) there`,
+      { path: "batchPrefix.bucketArn" },
+    );
+  }
+  return [batch.bucketArn, batch.prefix];
 }
 
 function keyParts(keyArn: string): ArnParts {

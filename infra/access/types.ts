@@ -29,8 +29,21 @@ export interface AccessTargets {
   predictFunctionArn: string;
   /** S3 source objects the ingest step may read (specs with `s3://` sources); may be []. */
   sourceObjectArns: string[];
+  /**
+   * Where batch scoring lists, reads and writes (the spec's `deploy.batch.inputUri` in S3):
+   * a bucket the user owns, e.g. `{ bucketArn: "arn:aws:s3:::acme-scoring", prefix:
+   * "penguins/daily/" }`. The prefix may be empty (the whole bucket). Absent or null: the
+   * pipeline has no batch scoring and BatchScore is granted nothing beyond the model.
+   */
+  batchPrefix?: BatchPrefix | null;
   /** State machines, for human roles. */
   stateMachineArns?: string[];
+}
+
+/** One key prefix of one bucket; objects under it are `${bucketArn}/${prefix}*`. */
+export interface BatchPrefix {
+  bucketArn: string;
+  prefix: string;
 }
 
 /** What `humanPolicy` takes: the targets of every pipeline the role works on. */

@@ -29,7 +29,16 @@ import {
   OPTIONAL_RESOURCE_ACTIONS,
   WILDCARD_ONLY_ACTIONS,
 } from "../../infra/access/wildcards.ts";
-import { allPolicies, humanTargets, KEY, STEP_FUNCTIONS, targets } from "./iam-targets.ts";
+import {
+  allPolicies,
+  BATCH_BUCKET,
+  BUCKETS,
+  batchOf,
+  humanTargets,
+  KEY,
+  STEP_FUNCTIONS,
+  targets,
+} from "./iam-targets.ts";
 
 const statements = allPolicies().flatMap(({ label, doc }) =>
   doc.Statement.map((s) => ({ label, s })),
@@ -183,27 +192,106 @@ describe("properties over pipeline names", () => {
     );
   });
 
-  it("every object and key grant of a step stays under its pipeline", () => {
+  it("every object and key grant of a step stays under its pipeline, the batch prefix being batchScore's one declared way out", () => {
     fc.assert(
-      fc.property(pipelineName, fc.constantFrom(...STEP_ROLE_NAMES), (pipeline, step) => {
-        for (const s of stepPolicy(step, targets(pipeline, [])).Statement) {
-          if (s.Effect === "Deny") continue;
-          for (const r of s.Resource.filter(
-            (x) => x.startsWith("arn:aws:s3:::") && x.includes("/"),
-          )) {
-            expect(r.split("/")[1]).toBe(pipeline);
-          }
-          for (const prefix of [s.Condition?.StringLike?.["s3:prefix"] ?? []].flat()) {
-            expect(prefix.startsWith(`${pipeline}/`)).toBe(true);
-          }
-          const leading = Object.values(s.Condition ?? {}).flatMap((kv) =>
-            [kv["dynamodb:LeadingKeys"] ?? []].flat(),
+      fc.property(
+        pipelineName,
+        fc.constantFrom(...STEP_ROLE_NAMES),
+        fc.boolean(),
+        (pipeline, step, withBatch) => {
+          const policy = stepPolicy(
+            step,
+            targets(pipeline, [], withBatch ? batchOf(pipeline) : null),
           );
-          for (const k of leading) expect([pipeline, `${pipeline}#*`]).toContain(k);
-        }
-      }),
+          const batchGrants = policy.Statement.filter((s) => s.Sid.includes("Batch"));
+          // The exception, exactly: list, get and put under this pipeline's prefix of the
+          // user's bucket, for batchScore only, and only when the pipeline has a batch prefix.
+          expect(batchGrants).toEqual(
+            step === "batchScore" && withBatch ? expectedBatchGrants(`scores/${pipeline}/`) : [],
+          );
+          for (const s of policy.Statement) {
+            if (s.Effect === "Deny" || batchGrants.includes(s)) continue;
+            for (const r of s.Resource.filter(
+              (x) => x.startsWith("arn:aws:s3:::") && x.includes("/"),
+            )) {
+              expect(r.split("/")[1]).toBe(pipeline);
+            }
+            for (const prefix of [s.Condition?.StringLike?.["s3:prefix"] ?? []].flat()) {
+              expect(prefix.startsWith(`${pipeline}/`)).toBe(true);
+            }
+            const leading = Object.values(s.Condition ?? {}).flatMap((kv) =>
+              [kv["dynamodb:LeadingKeys"] ?? []].flat(),
+            );
+            for (const k of leading) expect([pipeline, `${pipeline}#*`]).toContain(k);
+          }
+        },
+      ),
     );
   });
+});
+
+/** batchScore's statements for a batch prefix of BATCH_BUCKET: no delete, no multipart abort. */
+function expectedBatchGrants(prefix: string) {
+  return [
+    {
+      Sid: "ListBatchKeys",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [BATCH_BUCKET],
+      Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+    },
+    {
+      Sid: "ReadBatchObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${BATCH_BUCKET}/${prefix}*`],
+    },
+    {
+      Sid: "WriteBatchObjects",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: [`${BATCH_BUCKET}/${prefix}*`],
+    },
+  ];
+}
+
+describe("the batch prefix", () => {
+  it("of a whole bucket is the whole bucket, listed without a prefix condition", () => {
+    const policy = stepPolicy(
+      "batchScore",
+      targets("penguins", [], { bucketArn: BATCH_BUCKET, prefix: "" }),
+    );
+    expect(policy.Statement.filter((s) => s.Sid.includes("Batch"))).toEqual([
+      {
+        Sid: "ListBatchBucket",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [BATCH_BUCKET],
+      },
+      {
+        Sid: "ReadBatchObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [`${BATCH_BUCKET}/*`],
+      },
+      {
+        Sid: "WriteBatchObjects",
+        Effect: "Allow",
+        Action: ["s3:PutObject"],
+        Resource: [`${BATCH_BUCKET}/*`],
+      },
+    ]);
+  });
+
+  it.each(["raw", "features", "artifacts"] as const)(
+    "is refused in Orchard's own %s bucket",
+    (bucket) => {
+      const batch = { bucketArn: BUCKETS[bucket], prefix: "penguins/batch/" };
+      expect(() => stepPolicy("batchScore", targets("penguins", [], batch))).toThrow(
+        new RegExp(`batchPrefix.bucketArn is Orchard's ${bucket} bucket`),
+      );
+    },
+  );
 });
 
 describe("malformed targets fail with the field named", () => {
@@ -214,6 +302,10 @@ describe("malformed targets fail with the field named", () => {
     ["predictFunctionArn", { predictFunctionArn: `${targets().predictFunctionArn}:live` }],
     ["sourceObjectArns[0]", { sourceObjectArns: ["arn:aws:s3:::landing/*"] }],
     ["pipeline", { pipeline: "Penguins*" }],
+    ["batchPrefix.bucketArn", { batchPrefix: { bucketArn: `${BATCH_BUCKET}/scores`, prefix: "" } }],
+    ["batchPrefix.prefix", { batchPrefix: { bucketArn: BATCH_BUCKET, prefix: "scores/*/" } }],
+    ["batchPrefix.prefix", { batchPrefix: { bucketArn: BATCH_BUCKET, prefix: "a?/" } }],
+    ["batchPrefix.prefix", { batchPrefix: { bucketArn: BATCH_BUCKET, prefix: `\${aws:userid}/` } }],
   ])("%s", (field, patch) => {
     const steps = STEP_ROLE_NAMES.map((step) => () => stepPolicy(step, { ...targets(), ...patch }));
     const errors = steps.map((build) => {

@@ -17,6 +17,7 @@ import {
 import { STEP_ROLE_NAMES } from "../../infra/access/types.ts";
 import {
   ACCOUNT,
+  BATCH_BUCKET,
   BUCKETS,
   CLUSTER,
   humanTargets,
@@ -93,6 +94,8 @@ const via = (service: string) => ({ "kms:ViaService": `${service}.${REGION}.amaz
 const listing = (prefix: string) => ({ "s3:prefix": prefix });
 const keys = (...k: string[]) => ({ "dynamodb:LeadingKeys": k });
 const STREAM = `${STEP_LOG_GROUP}:log-stream:2026/09/26/[$LATEST]abc`;
+/** An object in the user's scoring bucket; penguins' batch prefix is `scores/penguins/`. */
+const scoring = (key: string) => `${BATCH_BUCKET}/${key}`;
 
 function policyOf(step: StepRoleName): PolicyDocument {
   return stepPolicy(step, targets(P), { logGroupArn: STEP_LOG_GROUP });
@@ -130,6 +133,13 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["predict", "dynamodb:BatchGetItem", TABLES.features, keys(`${P}#42`)],
   ["predict", "s3:GetObject", artifacts("models/e3.orchard-model")],
   ["predict", "kms:Decrypt", KEY, via("dynamodb")],
+  // Batch scoring: the promoted bundle, then list the prefix, get an input, put its predictions.
+  ["batchScore", "dynamodb:GetItem", TABLES.registry, keys(P)],
+  ["batchScore", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing(`scores/${P}/`)],
+  ["batchScore", "s3:GetObject", scoring(`scores/${P}/2026-11-29.csv`)],
+  ["batchScore", "s3:GetObject", scoring(`scores/${P}/eu/visits.ndjson`)],
+  ["batchScore", "s3:PutObject", scoring(`scores/${P}/2026-11-29.predictions.csv`)],
   ...STEP_ROLE_NAMES.flatMap((step): [StepRoleName, string, string][] => [
     [step, "logs:PutLogEvents", STREAM],
     [step, "xray:PutTraceSegments", "*"],
@@ -167,6 +177,27 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["predict", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:BatchWriteItem", TABLES.features, keys(`${P}#42`)],
   ["predict", "kms:GenerateDataKey", KEY, via("s3")],
+  // Batch scoring reaches its prefix and nothing else of the bucket, and deletes nothing.
+  ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing("")],
+  ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing("scores/")],
+  ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing(`scores/${P}-old/`)],
+  ["batchScore", "s3:GetObject", scoring(`scores/${P}-old/2026-11-29.csv`)],
+  ["batchScore", "s3:PutObject", scoring("2026-11-29.predictions.csv")],
+  ["batchScore", "s3:PutObject", scoring("scores/2026-11-29.predictions.csv")],
+  ["batchScore", "s3:DeleteObject", scoring(`scores/${P}/2026-11-29.csv`)],
+  ["batchScore", "s3:DeleteObjectVersion", scoring(`scores/${P}/2026-11-29.csv`)],
+  ["batchScore", "s3:AbortMultipartUpload", scoring(`scores/${P}/2026-11-29.predictions.csv`)],
+  ["batchScore", "s3:PutObjectAcl", scoring(`scores/${P}/2026-11-29.predictions.csv`)],
+  ["batchScore", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["batchScore", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
+  // Only batchScore touches the batch prefix.
+  ...STEP_ROLE_NAMES.filter((s) => s !== "batchScore").flatMap(
+    (s): [StepRoleName, string, string, Context?][] => [
+      [s, "s3:GetObject", scoring(`scores/${P}/2026-11-29.csv`)],
+      [s, "s3:PutObject", scoring(`scores/${P}/2026-11-29.predictions.csv`)],
+      [s, "s3:ListBucket", BATCH_BUCKET, listing(`scores/${P}/`)],
+    ],
+  ),
   // KMS only through the data services, never directly.
   ["train", "kms:Decrypt", KEY],
   ["train", "kms:Decrypt", KEY, via("secretsmanager")],
@@ -220,6 +251,10 @@ describe("pipeline isolation", () => {
     ["promote", "dynamodb:UpdateItem", TABLES.registry, keys(other)],
     ["predict", "s3:GetObject", artifacts("models/e3.orchard-model", other)],
     ["predict", "dynamodb:GetItem", TABLES.registry, keys(`${P}x`)],
+    // cars' batch prefix is scores/cars/ of the same bucket.
+    ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing(`scores/${other}/`)],
+    ["batchScore", "s3:GetObject", scoring(`scores/${other}/2026-11-29.csv`)],
+    ["batchScore", "s3:PutObject", scoring(`scores/${other}/2026-11-29.predictions.csv`)],
     ...STEP_ROLE_NAMES.filter((s) => s !== "notifyFailure" && s !== "predict").map(
       (s): [StepRoleName, string, string] => [s, "s3:GetObject", artifacts("specs/x.yaml", other)],
     ),
@@ -250,6 +285,38 @@ describe("pipeline isolation", () => {
         },
       ),
       { numRuns: 25 },
+    );
+  });
+});
+
+describe("the batch prefix, for random prefixes and keys", () => {
+  const segment = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,11}$/);
+  const prefix = fc
+    .array(segment, { minLength: 0, maxLength: 3 })
+    .map((parts) => parts.map((p) => `${p}/`).join(""));
+  const key = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/"));
+
+  it("gets, puts and lists exactly the keys that start with the prefix", async () => {
+    await fc.assert(
+      fc.asyncProperty(prefix, prefix, key, fc.boolean(), async (own, other, name, under) => {
+        const policy = stepPolicy(
+          "batchScore",
+          targets(P, [], { bucketArn: BATCH_BUCKET, prefix: own }),
+        );
+        // Half the cases below the prefix, half anywhere (below it only by chance).
+        const where = under ? `${own}${other}` : other;
+        const object = `${where}${name}`;
+        for (const action of ["s3:GetObject", "s3:PutObject"]) {
+          const decision = await decide(policy, action, scoring(object));
+          expect(decision === "Allowed", `${action} ${object} under "${own}"`).toBe(
+            object.startsWith(own),
+          );
+        }
+        const list = await decide(policy, "s3:ListBucket", BATCH_BUCKET, listing(where));
+        expect(list === "Allowed", `list "${where}" under "${own}"`).toBe(where.startsWith(own));
+        expect(await decide(policy, "s3:DeleteObject", scoring(object))).not.toBe("Allowed");
+      }),
+      { numRuns: 40 },
     );
   });
 });

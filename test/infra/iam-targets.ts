@@ -4,6 +4,7 @@
  */
 import {
   type AccessTargets,
+  type BatchPrefix,
   type HumanTargets,
   humanPolicy,
   type PolicyDocument,
@@ -32,6 +33,12 @@ export const PREDICT = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orchard-pre
 /** A second pipeline's serving Lambda: human roles reach every pipeline's. */
 export const OTHER_PREDICT = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orchard-cars-predict-3c4d`;
 export const SOURCE = "arn:aws:s3:::customer-landing/penguins/penguins.csv";
+/** The user's scoring bucket: each pipeline's batch prefix is `scores/<pipeline>/` in it. */
+export const BATCH_BUCKET = "arn:aws:s3:::customer-scoring";
+export const batchOf = (pipeline: string): BatchPrefix => ({
+  bucketArn: BATCH_BUCKET,
+  prefix: `scores/${pipeline}/`,
+});
 export const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:penguins-2c3d`;
 export const STEP_LOG_GROUP = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/orchard-ingest-1f2e`;
 export const SFN_LOG_GROUP = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/orchard/penguins-states`;
@@ -42,7 +49,11 @@ export const CLUSTER = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/orchard-steps`;
 export const TASK_DEFINITION = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/orchard-train`;
 export const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/orchard-train-task`;
 
-export function targets(pipeline = "penguins", sourceObjectArns = [SOURCE]): AccessTargets {
+export function targets(
+  pipeline = "penguins",
+  sourceObjectArns = [SOURCE],
+  batchPrefix: BatchPrefix | null = batchOf(pipeline),
+): AccessTargets {
   return {
     pipeline,
     buckets: BUCKETS,
@@ -51,6 +62,7 @@ export function targets(pipeline = "penguins", sourceObjectArns = [SOURCE]): Acc
     alertTopicArn: TOPIC,
     predictFunctionArn: PREDICT,
     sourceObjectArns,
+    batchPrefix,
   };
 }
 
@@ -71,10 +83,14 @@ export function allPolicies(pipeline = "penguins"): { label: string; doc: Policy
   for (const step of STEP_ROLE_NAMES) {
     out.push({ label: `step ${step}`, doc: stepPolicy(step, targets(pipeline)) });
     out.push({
-      label: `step ${step} (own log group, no s3 sources)`,
-      doc: stepPolicy(step, targets(pipeline, []), { logGroupArn: STEP_LOG_GROUP }),
+      label: `step ${step} (own log group, no s3 sources, no batch prefix)`,
+      doc: stepPolicy(step, targets(pipeline, [], null), { logGroupArn: STEP_LOG_GROUP }),
     });
   }
+  out.push({
+    label: "step batchScore (batch prefix: the whole bucket)",
+    doc: stepPolicy("batchScore", targets(pipeline, [], { bucketArn: BATCH_BUCKET, prefix: "" })),
+  });
   for (const role of HUMAN_ROLE_NAMES) {
     out.push({ label: `human ${role}`, doc: humanPolicy(role, humanTargets([pipeline, "other"])) });
   }

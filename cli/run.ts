@@ -3,7 +3,7 @@
  * machine executed locally. Exit 0 when the execution succeeded (promoted or not), 1 when it
  * failed, 2 for usage errors.
  */
-import type { SelectOutput } from "../pipeline/steps/types.ts";
+import type { RunState, SelectOutput } from "../pipeline/steps/types.ts";
 import { parse } from "./args.ts";
 import { localCodeVersion } from "./local/code-version.ts";
 import { counterLines, resetRunCounters, runCounters } from "./local/run-counters.ts";
@@ -123,6 +123,18 @@ function reportedMetrics(select: SelectOutput | undefined): Record<string, numbe
   );
 }
 
+/** What BatchScore did: the files it wrote (at most 5 named), or why it scored nothing. */
+function batchLines(batch: RunState["batchScore"]): string[] {
+  if (!batch) return [];
+  if (!batch.enabled) return [`  batch       not scored: ${batch.reason}`];
+  const lines = [
+    `  batch       ${batch.rowCount} row(s) in ${batch.fileCount} file(s) under ${batch.inputUri} scored with ${batch.modelVersion}`,
+  ];
+  for (const f of batch.files.slice(0, 5)) lines.push(`              → ${f.output}`);
+  if (batch.fileCount > 5) lines.push(`              … and ${batch.fileCount - 5} more`);
+  return lines;
+}
+
 function humanSummary(run: LocalRun): string {
   const { result, state, spec } = run;
   const lines: string[] = [];
@@ -164,6 +176,7 @@ function humanSummary(run: LocalRun): string {
   lines.push(
     `  champion    before ${run.championBefore?.version ?? "none"}, after ${run.championAfter?.version ?? "none"}${state?.promote?.promoted ? " (promoted)" : ""}`,
   );
+  lines.push(...batchLines(state?.batchScore));
   lines.push(...counterLines(runCounters(run)));
   lines.push("  states");
   for (const s of result.states.filter((x) => x.iteration === undefined)) {

@@ -89,7 +89,7 @@ export function s3BatchObjects(client: S3Client): BatchObjects {
 
 /**
  * `BatchObjects` over a local directory (`file:///dir/`), for `orchard run`: every file below
- * it, recursively. A missing directory is a SourceNotFoundError naming it.
+ * it, recursively; a missing directory lists nothing, as an empty S3 prefix does.
  */
 export function fileBatchObjects(): BatchObjects {
   return {
@@ -100,8 +100,10 @@ export function fileBatchObjects(): BatchObjects {
         names = await readdir(dir, { recursive: true });
       } catch (cause) {
         const code = (cause as NodeJS.ErrnoException).code;
+        // Like an S3 prefix with no objects: nothing to score (the caller decides if that fails).
+        if (code === "ENOENT") return [];
         throw new SourceNotFoundError(
-          `batch input directory ${dir} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}; check deploy.batch.inputUri in the spec (relative paths are relative to the spec file)`,
+          `batch input directory ${dir} cannot be read (${code}); check deploy.batch.inputUri in the spec and the directory's permissions`,
           { file: dir },
           { cause },
         );

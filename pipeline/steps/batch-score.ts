@@ -20,7 +20,9 @@
  * Two entry points: `batchScore` (a prefix and the pipeline, scored with the champion, or with
  * a given version), as `orchard predict --input` and a direct invocation run it; and
  * `batchScoreStep`, the BatchScore state after Promote, which scores the run input's
- * `batchUri` (the spec's `deploy.batch.inputUri`) with the version this run promoted.
+ * `batchUri` (the spec's `deploy.batch.inputUri`) with the version this run promoted. The
+ * state runs after the promotion: if it fails, the execution fails (and notifies) but the new
+ * champion stays; an empty prefix is no failure there (`fileCount: 0`).
  */
 import { readCsv } from "../data/read-csv.ts";
 import { csvTableRows, jsonlRows } from "../data/read-rows.ts";
@@ -84,6 +86,7 @@ export function outputUriOf(uri: string): string | null {
 export async function batchScore(
   event: BatchScoreEvent,
   deps: BatchScoreDeps,
+  options: { allowEmpty?: boolean } = {},
 ): Promise<BatchScoreOutput> {
   if (!/^(s3:\/\/[^/]+(\/.*)?|file:\/\/\/.*)$/.test(event.inputUri ?? "")) {
     throw new SourceNotFoundError(
@@ -98,7 +101,7 @@ export async function batchScore(
         artifacts: deps.artifacts,
       }).champion();
   const inputs = (await deps.objects.list(event.inputUri)).filter((u) => outputUriOf(u)).sort();
-  if (inputs.length === 0) {
+  if (inputs.length === 0 && !options.allowEmpty) {
     throw new SourceNotFoundError(
       `no .csv, .jsonl or .ndjson files under ${event.inputUri}; upload the rows to score there`,
     );
@@ -130,9 +133,11 @@ export async function batchScoreStep(
   if (state.promote?.promoted !== true || !state.evaluate) {
     return { enabled: false, reason: "this run promoted no model" };
   }
+  // A scheduled run whose prefix got no new files this time has nothing to do, not a failure.
   const scored = await batchScore(
     { pipeline: state.run.pipeline, inputUri, version: state.evaluate.version },
     deps,
+    { allowEmpty: true },
   );
   return { enabled: true, inputUri, ...scored };
 }

@@ -9,6 +9,7 @@ import type { Candidate } from "../search/candidates.ts";
 import type { ModelParams } from "../spec/types.ts";
 import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import type { CvResult, RankedCandidate } from "../train/cross-validate.ts";
+import type { BatchScoreStepOutput } from "./batch-score.ts";
 import type { MetricRecord } from "../train/fit.ts";
 
 /** The execution input: `{ "run": { … } }`. */
@@ -128,6 +129,7 @@ export interface RunState {
   select?: SelectOutput;
   evaluate?: EvaluateOutput;
   promote?: PromoteOutput;
+  batchScore?: BatchScoreStepOutput;
   report?: ReportOutput;
   error?: { Error: string; Cause: string };
 }

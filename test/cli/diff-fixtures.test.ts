@@ -75,9 +75,9 @@ describe("orchard diff of one edit against HEAD", () => {
   it("shows a state added to the workflow as the state and its edges", async () => {
     const diff = await diffWith({
       file: "pipeline/workflow/definition.ts",
-      find: 'Promote: step("promote", "Promoted"),',
+      find: 'BatchScore: step("batchScore", "Promoted"),',
       replace:
-        'Promote: step("promote", "Audit"),\n      Audit: { Type: "Pass", Next: "Promoted" },',
+        'BatchScore: step("batchScore", "Audit"),\n      Audit: { Type: "Pass", Next: "Promoted" },',
     });
     expect(outline(diff)).toEqual({
       ...NOTHING,
@@ -90,8 +90,8 @@ describe("orchard diff of one edit against HEAD", () => {
           statesAdded: ["Audit"],
           statesRemoved: [],
           statesChanged: [],
-          edgesAdded: ["Audit -> Promoted (next)", "Promote -> Audit (next)"],
-          edgesRemoved: ["Promote -> Promoted (next)"],
+          edgesAdded: ["Audit -> Promoted (next)", "BatchScore -> Audit (next)"],
+          edgesRemoved: ["BatchScore -> Promoted (next)"],
         },
       ],
     });

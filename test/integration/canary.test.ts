@@ -104,7 +104,9 @@ beforeAll(async () => {
     .replace(/^name: .*$/m, "name: canary-penguins")
     .replace(/uri: penguins\.csv/, `uri: ${join(EXAMPLE, "penguins.csv")}`)
     .replace(/trees: 100/, "trees: 15")
-    .replace(/^search:\n( {2}.*\n| {4}.*\n)+/m, "");
+    .replace(/^search:\n( {2}.*\n| {4}.*\n)+/m, "")
+    // The example's own deploy section (batch scoring) gives way to the canary's.
+    .replace(/^deploy:\n( {2}.*\n)+/m, "");
   spec = join(dir, "pipeline.yaml");
   await writeFile(
     spec,
@@ -140,6 +142,7 @@ describe("canary through the local state machine", () => {
       "CanaryCheck",
       "CanaryDecision",
       "Promote",
+      "BatchScore",
       "Promoted",
     ]);
     const state = r.state as CanaryRunState;

@@ -56,6 +56,7 @@ describe("orchard run, locally end to end", () => {
       "CanaryStart",
       "CanaryChoice",
       "Promote",
+      "BatchScore",
       "Promoted",
     ]);
     expect(run.result.states.every((s) => s.durationMs >= 0)).toBe(true);

@@ -10,7 +10,13 @@ import {
   metricDirection,
   REGRESSION_METRICS,
 } from "../../pipeline/spec/metric-names.ts";
-import { resolveSourceUri, sourceUriProblem } from "../../pipeline/spec/source-uri.ts";
+import {
+  batchInputUri,
+  batchUriProblem,
+  resolveBatchUri,
+  resolveSourceUri,
+  sourceUriProblem,
+} from "../../pipeline/spec/source-uri.ts";
 
 describe("resolveSourceUri", () => {
   it.each([
@@ -67,6 +73,38 @@ describe("resolveSourceUri", () => {
       expect.unreachable();
     } catch (err) {
       expect((err as SpecError).location).toEqual({ file: "/srv/p.yaml", path: "source.uri" });
+    }
+  });
+});
+
+describe("resolveBatchUri", () => {
+  it.each([
+    ["s3://landing/scores/", "/srv/p.yaml", "s3://landing/scores/"],
+    ["s3://landing", "/srv/p.yaml", "s3://landing/"],
+    ["s3://landing/2026-", "/srv/p.yaml", "s3://landing/2026-"],
+    ["batch/", "/srv/specs/p.yaml", "file:///srv/specs/batch/"],
+    ["batch", "/srv/specs/p.yaml", "file:///srv/specs/batch/"],
+    ["/abs/my dir", "/srv/p.yaml", "file:///abs/my%20dir/"],
+    ["scores/", "s3://cfg-bucket/specs/p.yaml", "s3://cfg-bucket/specs/scores/"],
+    ["./", "s3://cfg-bucket/p.yaml", "s3://cfg-bucket/"],
+  ])("resolves the prefix %s against %s as %s", (uri, specFile, expected) => {
+    expect(batchInputUri(uri, specFile)).toBe(expected);
+  });
+
+  it.each([
+    ["gs://b/scores/", "unsupported scheme"],
+    ["s3://b/", "invalid bucket name"],
+    ["../../x/", "climbs above the root"],
+  ])("rejects %s with a SpecError at deploy.batch.inputUri", (uri, fragment) => {
+    const spec = "s3://cfg-bucket/specs/p.yaml";
+    expect(() => resolveBatchUri(uri, spec)).toThrow(fragment);
+    expect(batchUriProblem(uri, spec)).toMatch(
+      new RegExp(`^deploy\\.batch\\.inputUri .*${fragment}`),
+    );
+    try {
+      resolveBatchUri(uri, spec);
+    } catch (err) {
+      expect((err as SpecError).location.path).toBe("deploy.batch.inputUri");
     }
   });
 });

@@ -302,6 +302,12 @@ describe("parseSpec: invalid specs", () => {
     ["gate: { metric: mae }", "gate.metric", "mae does not apply to classification"],
     ["gate: { maximum: 0.3 }", "gate.maximum", "accuracy is higher-is-better"],
     ["gate: { minimum: 80 }", "gate.minimum", "write 0.8, not 80"],
+    [
+      "deploy: { batch: { inputUri: 'gs://b/scores/' } }",
+      "deploy.batch.inputUri",
+      'unsupported scheme "gs://"',
+    ],
+    ["deploy: { batch: { inputUri: 's3://B_/x/' } }", "deploy.batch.inputUri", "invalid bucket"],
   ])("rejects the rule violation %j at %s", (extra, path, fragment) => {
     const text = extra.startsWith("source:")
       ? `name: p\n${extra}\ntarget: y\ntask: classification\n`

@@ -108,6 +108,7 @@ describe("buildDefinition", () => {
       "CanaryCheck",
       "CanaryDecision",
       "Promote",
+      "BatchScore",
       "Promoted",
     ]);
     expect(definition.States.Gate).toMatchObject({ Type: "Choice", Default: "NotPromoted" });

@@ -154,6 +154,26 @@ describe("batch scoring", () => {
     expect(out).toMatchObject({ modelVersion: "v1", fileCount: 2, rowCount: 6 });
   });
 
+  it("runs as the BatchScore state: the run state in, the run's batchUri scored with its version", async () => {
+    const out = await handler({
+      run: {
+        pipeline: PIPELINE,
+        specUri: "s3://unused/spec.yaml",
+        batchUri: `s3://${bucket}/landing/a/`,
+      },
+      evaluate: {
+        version: "v1",
+        promote: true,
+        reasons: [],
+        metric: "f1",
+        value: 1,
+        champion: null,
+      },
+      promote: { promoted: true, champion: "v1" },
+    });
+    expect(out).toMatchObject({ enabled: true, modelVersion: "v1", fileCount: 2, rowCount: 6 });
+  });
+
   it("runs from orchard predict --input s3://… (storage from the ORCHARD_* variables)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "orchard-batch-"));
     const yaml = await readFile("examples/penguins/pipeline.yaml", "utf8");

@@ -1,0 +1,157 @@
+/**
+ * The BatchScore state (`batchScoreStep`) and the batch Lambda's local objects: the run's
+ * `batchUri` scored with the version this run promoted, nothing scored without a batch URI or
+ * a promotion, an empty prefix as no failure, and a local directory read and written whole.
+ * Memory stores and a temporary directory; the S3 path is in batch-score.test.ts.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { batchObjectsFor, fileBatchObjects } from "../../lambdas/batch-score.ts";
+import { batchScore, batchScoreStep } from "../../pipeline/steps/batch-score.ts";
+import type { EvaluateOutput, RunState } from "../../pipeline/steps/types.ts";
+import { memoryServing, PIPELINE, trainBundle } from "./fixtures.ts";
+
+let dir: string;
+let batchUri: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "orchard-batch-step-"));
+  batchUri = `${pathToFileURL(dir).href}/`;
+  await mkdir(join(dir, "2026", "03"), { recursive: true });
+  await writeFile(join(dir, "2026", "03", "week1.csv"), "x,colour\n9,red\n1,blue\n");
+  await writeFile(join(dir, "day.jsonl"), '{"x":2,"colour":"red"}\n');
+  await writeFile(join(dir, "notes.txt"), "not data");
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A champion (classification) and this run's registered candidate (regression, v2). */
+async function stores() {
+  const serving = memoryServing();
+  const champion = await serving.promote(await trainBundle("classification"));
+  const candidate = await serving.register(await trainBundle("regression"));
+  return { serving, champion, candidate };
+}
+
+function runState(extra: Partial<RunState>, uri: string | null = batchUri): RunState {
+  return {
+    run: { pipeline: PIPELINE, specUri: "s3://a/spec.yaml", ...(uri ? { batchUri: uri } : {}) },
+    ...extra,
+  };
+}
+
+function evaluated(version: string): EvaluateOutput {
+  return { version, promote: true, reasons: [], metric: "rmse", value: 1, champion: null };
+}
+
+describe("the BatchScore state", () => {
+  it("scores every input under batchUri with the version this run promoted, not the champion read later", async () => {
+    const { serving, champion, candidate } = await stores();
+    const out = await batchScoreStep(
+      runState({
+        evaluate: evaluated(candidate),
+        promote: { promoted: true, champion: candidate },
+      }),
+      { ...serving, objects: fileBatchObjects() },
+    );
+    expect(champion).not.toBe(candidate);
+    expect(out).toMatchObject({
+      enabled: true,
+      inputUri: batchUri,
+      modelVersion: candidate,
+      fileCount: 2,
+      rowCount: 3,
+    });
+    const csv = await readFile(join(dir, "2026", "03", "week1.predictions.csv"), "utf8");
+    const [header, ...rows] = csv.trim().split("\n");
+    // The regression candidate: a numeric prediction and no class probabilities.
+    expect(header).toBe("x,colour,prediction");
+    expect(rows.map((r) => Number.isFinite(Number(r.split(",")[2])))).toEqual([true, true]);
+    expect((await readdir(dir)).sort()).toEqual([
+      "2026",
+      "day.jsonl",
+      "day.predictions.jsonl",
+      "notes.txt",
+    ]);
+  });
+
+  it.each([
+    [
+      "the spec has no deploy.batch",
+      undefined,
+      { promoted: true, champion: "v2" },
+      /no deploy\.batch/,
+    ],
+    [
+      "Promote lost its conditional write",
+      "batch",
+      { promoted: false, champion: "v1" },
+      /promoted no model/,
+    ],
+  ])("scores nothing when %s", async (_why, uri, promote, reason) => {
+    const { serving, candidate } = await stores();
+    const out = await batchScoreStep(
+      runState({ evaluate: evaluated(candidate), promote }, uri ? batchUri : null),
+      { ...serving, objects: fileBatchObjects() },
+    );
+    expect(out).toEqual({ enabled: false, reason: expect.stringMatching(reason) });
+    expect(await readdir(dir)).not.toContain("day.predictions.jsonl");
+  });
+
+  it("treats a prefix with nothing to score as done (fileCount 0), where a direct call fails", async () => {
+    const { serving, candidate } = await stores();
+    const missing = `${pathToFileURL(join(dir, "absent")).href}/`;
+    const out = await batchScoreStep(
+      runState(
+        { evaluate: evaluated(candidate), promote: { promoted: true, champion: candidate } },
+        missing,
+      ),
+      { ...serving, objects: fileBatchObjects() },
+    );
+    expect(out).toMatchObject({ enabled: true, fileCount: 0, rowCount: 0, files: [] });
+    await expect(
+      batchScore(
+        { pipeline: PIPELINE, inputUri: missing },
+        { ...serving, objects: fileBatchObjects() },
+      ),
+    ).rejects.toMatchObject({ name: "SourceNotFoundError" });
+  });
+
+  it("fails naming a version the registry does not have", async () => {
+    const { serving } = await stores();
+    await expect(
+      batchScore(
+        { pipeline: PIPELINE, inputUri: batchUri, version: "v9" },
+        { ...serving, objects: fileBatchObjects() },
+      ),
+    ).rejects.toMatchObject({ name: "ModelVersionNotFoundError", message: /no model version v9/ });
+  });
+});
+
+describe("local batch objects", () => {
+  it("lists every file below the directory, recursively, as file URLs", async () => {
+    const listed = await fileBatchObjects().list(batchUri);
+    expect(listed.filter((u) => !u.endsWith("/2026") && !u.endsWith("/03")).sort()).toEqual(
+      [join(dir, "2026", "03", "week1.csv"), join(dir, "day.jsonl"), join(dir, "notes.txt")].map(
+        (p) => pathToFileURL(p).href,
+      ),
+    );
+  });
+
+  it("writes a file whole, creating its directory, and leaves no partial file behind", async () => {
+    const uri = pathToFileURL(join(dir, "out", "x.predictions.csv")).href;
+    await fileBatchObjects().put(uri, new TextEncoder().encode("a\n1\n"), "text/csv");
+    expect(await readFile(join(dir, "out", "x.predictions.csv"), "utf8")).toBe("a\n1\n");
+    expect(await readdir(join(dir, "out"))).toEqual(["x.predictions.csv"]);
+  });
+
+  it("reads a file:// batch URI from the file system", async () => {
+    const listed = await batchObjectsFor(batchUri).list(batchUri);
+    expect(listed).toContain(pathToFileURL(join(dir, "day.jsonl")).href);
+  });
+});

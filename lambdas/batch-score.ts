@@ -144,6 +144,9 @@ export const handler = stepHandler(
       throw new TypeMismatchError("no pipeline: pass event.pipeline or set ORCHARD_PIPELINE");
     }
     const { inputUri, version } = event;
-    return batchScore({ pipeline, inputUri, version }, { ...deps, objects: batchObjectsFor(inputUri) });
+    return batchScore(
+      { pipeline, inputUri, version },
+      { ...deps, objects: batchObjectsFor(inputUri) },
+    );
   },
 );

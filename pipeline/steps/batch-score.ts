@@ -153,7 +153,10 @@ async function versionBundle(
       `pipeline "${pipeline}" has no model version ${version}; list the versions with "orchard models"`,
     );
   }
-  return { version, bundle: loadBundle(await deps.artifacts.get(record.modelUri), record.modelUri) };
+  return {
+    version,
+    bundle: loadBundle(await deps.artifacts.get(record.modelUri), record.modelUri),
+  };
 }
 
 /** One file's predictions file. */

@@ -9,8 +9,8 @@ import type { Candidate } from "../search/candidates.ts";
 import type { ModelParams } from "../spec/types.ts";
 import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import type { CvResult, RankedCandidate } from "../train/cross-validate.ts";
-import type { BatchScoreStepOutput } from "./batch-score.ts";
 import type { MetricRecord } from "../train/fit.ts";
+import type { BatchScoreStepOutput } from "./batch-score.ts";
 
 /** The execution input: `{ "run": { … } }`. */
 export interface RunInput {

@@ -7,7 +7,9 @@
  * Keys (namespace `orchard`), defaults in brackets:
  *   aws:region                  required, e.g. eu-west-1
  *   orchard:pipelines           required: [{ spec, schedule?, timeZone?, sourceUri?, uploadSource?,
- *                               trainConcurrency?, enabled? }]
+ *                               batchUri?, trainConcurrency?, enabled? }]; sourceUri (an
+ *                               s3:// object) and batchUri (an s3:// prefix) override the
+ *                               spec's source.uri and deploy.batch.inputUri in the cloud
  *   orchard:timeZone            [UTC] default IANA time zone of every schedule
  *   orchard:steps               [see STEP_DEFAULTS] per step { compute?, memoryMb?, timeoutSeconds?, cpu? }
  *   orchard:logRetentionDays    [30] one of CloudWatch's allowed values
@@ -25,7 +27,16 @@ import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { didYouMean } from "../pipeline/spec/did-you-mean.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
-import { InfraConfigError } from "./errors.ts";
+import {
+  bool,
+  checkKeys,
+  checkTimeZone,
+  fail,
+  integer,
+  isObject,
+  json,
+  s3Uri,
+} from "./config-values.ts";
 import { parseServing, type ServingConfig } from "./serving.ts";
 
 /** Every function the platform deploys: the eight state machine steps and predict. */
@@ -55,6 +66,11 @@ export interface PipelineConfig {
   timeZone: string;
   /** Overrides the spec's `source.uri` for cloud runs (s3:// only). */
   sourceUri?: string;
+  /**
+   * Overrides the spec's `deploy.batch.inputUri` for cloud runs: an `s3://bucket/prefix/`
+   * (needed when the spec names a local directory; only with a `deploy.batch` in the spec).
+   */
+  batchUri?: string;
   /** Upload a local `source.uri` file into the raw bucket with the deployment. */
   uploadSource: boolean;
   trainConcurrency?: number;
@@ -232,28 +248,6 @@ export function parseConfig(values: ConfigValues, context: ConfigContext): Orcha
   return config;
 }
 
-function fail(key: string, why: string): never {
-  throw new InfraConfigError(`Config ${key} ${why}`, { path: key });
-}
-
-function json(key: string, text: string | undefined): unknown {
-  if (text === undefined) fail(key, "is not set: see the deploy guide in README.md.");
-  try {
-    return JSON.parse(text);
-  } catch {
-    fail(
-      key,
-      `is not structured config (${JSON.stringify(text.slice(0, 40))}); write it as YAML in the stack file.`,
-    );
-  }
-}
-
-function bool(key: string, text: string | undefined, fallback: boolean): boolean {
-  if (text === undefined) return fallback;
-  if (text === "true" || text === "false") return text === "true";
-  fail(key, `is "${text}": use true or false.`);
-}
-
 function retention(text: string | undefined): number {
   if (text === undefined) return DEFAULTS.logRetentionDays;
   const days = Number(text);
@@ -261,34 +255,6 @@ function retention(text: string | undefined): number {
     fail("orchard:logRetentionDays", `is "${text}": use one of ${LOG_RETENTION_DAYS.join(", ")}.`);
   }
   return days;
-}
-
-function checkTimeZone(key: string, zone: unknown): asserts zone is string {
-  try {
-    if (typeof zone !== "string" || zone === "") throw new RangeError("empty");
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-  } catch {
-    fail(key, `is ${JSON.stringify(zone)}, not an IANA time zone like "Europe/Berlin" or "UTC".`);
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(key: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const name of Object.keys(value)) {
-    if (!allowed.includes(name)) {
-      fail(`${key}.${name}`, `is not a setting here.${didYouMean(name, allowed)}`);
-    }
-  }
-}
-
-function integer(key: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    fail(key, `is ${JSON.stringify(value)}: use a whole number from ${min} to ${max}.`);
-  }
-  return value;
 }
 
 const SCHEDULE =
@@ -304,6 +270,7 @@ function parsePipelines(raw: unknown, timeZone: string, context: ConfigContext):
     "schedule",
     "timeZone",
     "sourceUri",
+    "batchUri",
     "uploadSource",
     "trainConcurrency",
     "enabled",
@@ -339,16 +306,10 @@ function parsePipelines(raw: unknown, timeZone: string, context: ConfigContext):
       enabled: true,
     };
     if (entry.sourceUri !== undefined) {
-      if (
-        typeof entry.sourceUri !== "string" ||
-        !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^/].*[^/]$/.test(entry.sourceUri)
-      ) {
-        fail(
-          `${key}.sourceUri`,
-          `is ${JSON.stringify(entry.sourceUri)}: use s3://bucket/path/to/file.csv.`,
-        );
-      }
-      pipeline.sourceUri = entry.sourceUri;
+      pipeline.sourceUri = s3Uri(`${key}.sourceUri`, entry.sourceUri, "object");
+    }
+    if (entry.batchUri !== undefined) {
+      pipeline.batchUri = s3Uri(`${key}.batchUri`, entry.batchUri, "prefix");
     }
     for (const flag of ["uploadSource", "enabled"] as const) {
       if (entry[flag] === undefined) continue;

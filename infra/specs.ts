@@ -8,12 +8,17 @@
  * naming the config key, unless the entry sets `uploadSource: true`: then the deployment
  * uploads the file into the raw bucket under `<pipeline>/uploads/<sha256>.<ext>` (kept on
  * destroy) and Ingest copies it to its content key like any other source.
+ *
+ * Batch scoring (`deploy.batch.inputUri`, a prefix) likewise reads S3 only: an `s3://` prefix
+ * is used as is and the entry's `batchUri` overrides it; a local directory is refused with an
+ * error naming `batchUri`. Nothing is uploaded: batch inputs arrive after the deployment. The
+ * prefix becomes batchScore's IAM grant, so it may not hold `*` or `?`.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseSpec } from "../pipeline/spec/parse-spec.ts";
-import { resolveSourceUri } from "../pipeline/spec/source-uri.ts";
+import { resolveBatchUri, resolveSourceUri } from "../pipeline/spec/source-uri.ts";
 import type { PipelineSpec } from "../pipeline/spec/types.ts";
 import type { PipelineConfig } from "./config.ts";
 import { DeployInputError, InfraConfigError } from "./errors.ts";
@@ -21,6 +26,13 @@ import { DeployInputError, InfraConfigError } from "./errors.ts";
 export type DeploySource =
   | { kind: "s3"; uri: string; bucket: string; key: string }
   | { kind: "upload"; file: string; key: string; sha256: string };
+
+/** Where BatchScore lists, reads and writes: `uri` is `s3://bucket/key`, key may be "". */
+export interface DeployBatch {
+  uri: string;
+  bucket: string;
+  key: string;
+}
 
 export interface DeploySpec {
   config: PipelineConfig;
@@ -32,6 +44,8 @@ export interface DeploySpec {
   /** Key in the artifacts bucket: `<pipeline>/specs/<sha256>.yaml`. */
   specKey: string;
   source: DeploySource;
+  /** The spec's `deploy.batch` in S3; null when the spec has none. */
+  batch: DeployBatch | null;
 }
 
 function read(file: string, key: string, what: string): Buffer {
@@ -71,6 +85,7 @@ export function loadDeploySpecs(pipelines: PipelineConfig[]): DeploySpec[] {
       sha256: hash,
       specKey: `${spec.name}/specs/${hash}.yaml`,
       source: sourceOf(config, spec),
+      batch: batchOf(config, spec),
     };
   });
 }
@@ -97,4 +112,30 @@ function sourceOf(config: PipelineConfig, spec: PipelineSpec): DeploySource {
     key: `${spec.name}/uploads/${hash}.${ext}`,
     sha256: hash,
   };
+}
+
+function batchOf(config: PipelineConfig, spec: PipelineSpec): DeployBatch | null {
+  const inputUri = spec.deploy?.batch?.inputUri;
+  if (inputUri === undefined) {
+    if (config.batchUri === undefined) return null;
+    throw new InfraConfigError(
+      `Config ${config.key}.batchUri is set but ${config.spec} has no deploy.batch, so no run would score it; add deploy.batch.inputUri to the spec, or remove ${config.key}.batchUri`,
+      { path: `${config.key}.batchUri` },
+    );
+  }
+  const resolved = resolveBatchUri(config.batchUri ?? inputUri, config.specFile);
+  if (resolved.scheme !== "s3") {
+    throw new InfraConfigError(
+      `Config ${config.key}.batchUri is not set and ${config.spec} reads deploy.batch.inputUri "${inputUri}", a local directory; a cloud run scores objects in S3 only: set ${config.key}.batchUri to an s3://bucket/prefix/ where the batch inputs arrive`,
+      { path: `${config.key}.batchUri` },
+    );
+  }
+  const { bucket, key } = resolved;
+  if (/[*?]/.test(key)) {
+    throw new InfraConfigError(
+      `${config.spec}: deploy.batch.inputUri "${inputUri}" has * or ? in its key; batch scoring's IAM grant would read them as patterns: use a prefix without them, or set ${config.key}.batchUri`,
+      { file: config.specFile, path: "deploy.batch.inputUri" },
+    );
+  }
+  return { uri: `s3://${bucket}/${key}`, bucket, key };
 }

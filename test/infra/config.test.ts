@@ -74,6 +74,14 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it.each(["s3://scoring-bucket", "s3://scoring-bucket/", "s3://scoring-bucket/penguins/daily/"])(
+    "reads the batch override %s as given",
+    (batchUri) => {
+      const config = parse({ "orchard:pipelines": JSON.stringify([{ spec: "a.yaml", batchUri }]) });
+      expect(config.pipelines[0].batchUri).toBe(batchUri);
+    },
+  );
+
   it("reads a container step with its Fargate size and the container settings", () => {
     const config = parse({
       "orchard:steps": JSON.stringify({
@@ -124,6 +132,26 @@ describe("parseConfig", () => {
       "a non-S3 source override",
       { "orchard:pipelines": '[{"spec":"a.yaml","sourceUri":"https://x/y.csv"}]' },
       "orchard:pipelines[0].sourceUri",
+    ],
+    [
+      "a batch override that is an object URL, not an S3 prefix",
+      { "orchard:pipelines": '[{"spec":"a.yaml","batchUri":"https://x/scores/"}]' },
+      "orchard:pipelines[0].batchUri",
+    ],
+    [
+      "a batch override that is a local directory",
+      { "orchard:pipelines": '[{"spec":"a.yaml","batchUri":"batch/"}]' },
+      "orchard:pipelines[0].batchUri",
+    ],
+    [
+      "a batch override with an IAM pattern character",
+      { "orchard:pipelines": '[{"spec":"a.yaml","batchUri":"s3://bkt/scores/*/"}]' },
+      "orchard:pipelines[0].batchUri",
+    ],
+    [
+      "a batch override with an invalid bucket name",
+      { "orchard:pipelines": '[{"spec":"a.yaml","batchUri":"s3://Scoring_Bucket/"}]' },
+      "orchard:pipelines[0].batchUri",
     ],
     [
       "both a source override and an upload",

@@ -25,14 +25,21 @@ function entry(overrides: Partial<PipelineConfig> = {}, i = 0): PipelineConfig {
   };
 }
 
-function tempSpec(name: string, source: string): string {
+function tempSpec(name: string, source: string, batchUri?: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "orchard-spec-"));
   const file = path.join(dir, "pipeline.yaml");
+  const batch = batchUri === undefined ? "" : `deploy:\n  batch:\n    inputUri: "${batchUri}"\n`;
   writeFileSync(
     file,
-    `name: ${name}\nsource:\n  uri: ${source}\ntarget: y\ntask: classification\n`,
+    `name: ${name}\nsource:\n  uri: ${source}\ntarget: y\ntask: classification\n${batch}`,
   );
   return file;
+}
+
+/** An entry for a temp spec with an s3:// source, with or without a batch URI. */
+function batchEntry(batchUri: string | undefined, overrides: Partial<PipelineConfig> = {}) {
+  const file = tempSpec("churn", "s3://data-bucket/churn.csv", batchUri);
+  return entry({ spec: file, specFile: file, ...overrides });
 }
 
 describe("loadDeploySpecs", () => {
@@ -91,5 +98,63 @@ describe("loadDeploySpecs", () => {
       entry({ spec: file, specFile: file }, 1),
     ];
     expect(() => loadDeploySpecs(twice)).toThrow(/orchard:pipelines\[1\]\.spec.*"penguins"/);
+  });
+
+  it("has no batch location when the spec has no deploy.batch", () => {
+    expect(loadDeploySpecs([batchEntry(undefined)])[0].batch).toBeNull();
+  });
+
+  it.each([
+    ["s3://scoring-bucket/churn/daily/", "scoring-bucket", "churn/daily/"],
+    ["s3://scoring-bucket/churn", "scoring-bucket", "churn"],
+    ["s3://scoring-bucket/", "scoring-bucket", ""],
+    ["s3://scoring-bucket", "scoring-bucket", ""],
+  ])("reads the spec's S3 batch prefix %s as bucket and key", (uri, bucket, key) => {
+    expect(loadDeploySpecs([batchEntry(uri)])[0].batch).toEqual({
+      uri: `s3://${bucket}/${key}`,
+      bucket,
+      key,
+    });
+  });
+
+  it("lets the entry's batchUri override the spec's batch location", () => {
+    const [spec] = loadDeploySpecs([
+      batchEntry("s3://scoring-bucket/churn/", { batchUri: "s3://other-scoring/in/churn/" }),
+    ]);
+    expect(spec.batch).toEqual({
+      uri: "s3://other-scoring/in/churn/",
+      bucket: "other-scoring",
+      key: "in/churn/",
+    });
+  });
+
+  it.each(["batch/", "/srv/scoring/", "file:///srv/scoring/"])(
+    "refuses the local batch directory %s without batchUri, naming the key to set",
+    (dir) => {
+      const load = () => loadDeploySpecs([batchEntry(dir)]);
+      expect(load).toThrow(InfraConfigError);
+      expect(load).toThrow(
+        /^Config orchard:pipelines\[0\]\.batchUri is not set .*deploy\.batch\.inputUri .*a local directory.*set orchard:pipelines\[0\]\.batchUri to an s3:\/\/bucket\/prefix\//,
+      );
+    },
+  );
+
+  it("scores a local batch directory's pipeline from the batchUri in the cloud", () => {
+    const [spec] = loadDeploySpecs([
+      batchEntry("batch/", { batchUri: "s3://scoring-bucket/churn/" }),
+    ]);
+    expect(spec.batch?.uri).toBe("s3://scoring-bucket/churn/");
+  });
+
+  it("refuses a batchUri for a spec without deploy.batch, naming the key", () => {
+    const load = () => loadDeploySpecs([batchEntry(undefined, { batchUri: "s3://b-1/x/" })]);
+    expect(load).toThrow(InfraConfigError);
+    expect(load).toThrow(/orchard:pipelines\[0\]\.batchUri is set but .* has no deploy\.batch/);
+  });
+
+  it("refuses a spec batch prefix holding an IAM pattern character", () => {
+    expect(() => loadDeploySpecs([batchEntry("s3://scoring-bucket/churn/*/")])).toThrow(
+      /deploy\.batch\.inputUri "s3:\/\/scoring-bucket\/churn\/\*\/" has \* or \?/,
+    );
   });
 });

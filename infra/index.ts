@@ -35,7 +35,8 @@ export const humanRoleArns = {
   platformAdmin: platform.access.humanRoles["platform-admin"].arn,
 };
 /**
- * Per pipeline: state machine ARN, schedule, spec and source URIs, predict URL, role ARNs and
- * log group names (read by `orchard cloud`, cli/cloud/stack-outputs.ts).
+ * Per pipeline: state machine ARN, schedule, spec and source URIs (and the batch URI when the
+ * spec has deploy.batch: the scheduled run input), predict URL, role ARNs and log group names
+ * (read by `orchard cloud`, cli/cloud/stack-outputs.ts).
  */
 export const pipelines = platform.pipelines;

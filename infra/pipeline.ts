@@ -25,7 +25,8 @@ import { componentTags } from "./tags.ts";
 
 /** The execution input the schedule sends, as the steps read it (`pipeline/steps/types.ts`). */
 export interface RunInput {
-  run: { pipeline: string; specUri: string; sourceUri: string };
+  /** `batchUri` (`s3://bucket/prefix`) only when the spec has `deploy.batch`. */
+  run: { pipeline: string; specUri: string; sourceUri: string; batchUri?: string };
 }
 
 export interface PipelineArgs {

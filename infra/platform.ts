@@ -2,8 +2,9 @@
  * Platform: the whole stack as one component, so the entry point stays three lines and tests
  * can build it with a fake code archive. Shared: the data lake (buckets + key), the feature
  * store, the model registry, the alert topic and the roles. Per pipeline spec: the spec
- * upload, eight step functions (or Fargate tasks), the serving function, the state machine
- * with its schedule and alarms, and the step grants.
+ * upload, a function (or Fargate task) per workflow step, the serving function, the state
+ * machine with its schedule (its input carries the spec's batch prefix, if any) and alarms,
+ * and the step grants.
  *
  * `protect` (prod) applies to the stateful resources only: the key, the buckets and the
  * tables. Everything else is replaceable by design, and uploaded specs are content-addressed
@@ -43,6 +44,8 @@ export interface PipelineOutputs {
   scheduleName: pulumi.Output<string>;
   specUri: pulumi.Output<string>;
   sourceUri: pulumi.Output<string>;
+  /** Where BatchScore scores (`s3://bucket/prefix`); absent when the spec has no deploy.batch. */
+  batchUri?: pulumi.Output<string>;
   predictUrl: pulumi.Output<string>;
   predictFunctionArn: pulumi.Output<string>;
   roleArns: Record<string, pulumi.Output<string>>;
@@ -280,6 +283,9 @@ export class Platform extends pulumi.ComponentResource {
       ...this.sharedTargets(),
       predictFunctionArn: serving.function.arn,
       sourceObjectArns: [sourceObjectArn],
+      batchPrefix: spec.batch
+        ? { bucketArn: `arn:aws:s3:::${spec.batch.bucket}`, prefix: spec.batch.key }
+        : null,
     });
     for (const step of STEP_NAMES) {
       this.access.grantStep(spec.name, step, targets, steps[step].logGroup.arn);
@@ -309,7 +315,14 @@ export class Platform extends pulumi.ComponentResource {
           timeZone: spec.config.timeZone,
           enabled: spec.config.enabled,
         },
-        input: pulumi.output({ run: { pipeline: spec.name, specUri, sourceUri } }),
+        input: pulumi.output({
+          run: {
+            pipeline: spec.name,
+            specUri,
+            sourceUri,
+            ...(spec.batch ? { batchUri: spec.batch.uri } : {}),
+          },
+        }),
         alertTopicArn: this.alerts.topic.arn,
       },
       child,
@@ -347,6 +360,7 @@ export class Platform extends pulumi.ComponentResource {
         scheduleName: pipeline.schedule.name,
         specUri,
         sourceUri,
+        ...(spec.batch ? { batchUri: pulumi.output(spec.batch.uri) } : {}),
         predictUrl: serving.url.functionUrl,
         predictFunctionArn: serving.function.arn,
         roleArns,

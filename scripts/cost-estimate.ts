@@ -58,8 +58,10 @@ const report = loadDeploySpecs(config.pipelines).map((deploy) => {
     },
     resources,
   );
+  // Without deploy.batch, BatchScore returns at once: a second, not its 15-minute timeout.
+  const runDurations = deploy.batch ? durations : { batchScore: 1, ...durations };
   const runs = runPaths(definition, resources, candidates).map((path) =>
-    estimateRunCost(path, config.steps, durations),
+    estimateRunCost(path, config.steps, runDurations),
   );
   return { pipeline: deploy.name, candidates, runs };
 });
@@ -73,7 +75,7 @@ if (values.json) {
   const basis =
     Object.keys(durations).length > 0
       ? "given durations, else timeouts"
-      : "every step at its timeout (upper bound)";
+      : "every step at its timeout (upper bound), BatchScore 1 s where the spec has no deploy.batch";
   console.log(`Orchard cost per run, stack ${stack} (${config.region}; list prices; ${basis})`);
   for (const { pipeline, candidates, runs } of report) {
     console.log(`\npipeline ${pipeline}: ${candidates} search candidates`);

@@ -15,17 +15,18 @@ const lambdaSettings = Object.fromEntries(
 describe("runPaths", () => {
   it.each([
     // Ingest Validate Drift Retrain Preprocess Train, n x TrainCandidate, Select Evaluate
-    // Report Gate, then CanaryStart CanaryChoice Promote Promoted (promoted) or NotPromoted.
-    [1, 15, 12],
-    [4, 18, 15],
-    [12, 26, 23],
+    // Report Gate, then CanaryStart CanaryChoice Promote BatchScore Promoted (promoted) or
+    // NotPromoted.
+    [1, 16, 12],
+    [4, 19, 15],
+    [12, 27, 23],
   ])("counts the transitions of a run over %i candidates", (candidates, promoted, notPromoted) => {
     const [a, b] = runPaths(definition, resources, candidates);
     expect([a.outcome, a.transitions]).toEqual(["promoted", promoted]);
     expect([b.outcome, b.transitions]).toEqual(["not promoted", notPromoted]);
   });
 
-  it("invokes train once per candidate and promote only on the promoted path", () => {
+  it("invokes train once per candidate, promote and batchScore only on the promoted path", () => {
     const [promoted, notPromoted] = runPaths(definition, resources, 6);
     expect(promoted.invocations).toEqual({
       ingest: 1,
@@ -38,8 +39,10 @@ describe("runPaths", () => {
       report: 1,
       canary: 1,
       promote: 1,
+      batchScore: 1,
     });
     expect(notPromoted.invocations.promote).toBeUndefined();
+    expect(notPromoted.invocations.batchScore).toBeUndefined();
     expect(notPromoted.invocations.notifyFailure).toBeUndefined();
   });
 });
@@ -52,8 +55,10 @@ describe("estimateRunCost", () => {
     expect(train.gbSeconds).toBeCloseTo(2 * (STEP_DEFAULTS.train.memoryMb / 1024) * 10);
     expect(train.usd).toBeCloseTo(
       train.gbSeconds * PRICES.perLambdaGbSecond + 2 * PRICES.perLambdaRequest,
+      12,
     );
-    expect(cost.transitionsUsd).toBeCloseTo(11 * PRICES.perTransition);
+    // 16 transitions with one candidate (above), one more for the second.
+    expect(cost.transitionsUsd).toBeCloseTo(17 * PRICES.perTransition, 12);
     const ingest = cost.steps.find((s) => s.step === "ingest")!;
     expect(ingest.seconds).toBe(STEP_DEFAULTS.ingest.timeoutSeconds);
   });

@@ -82,7 +82,7 @@ describe("a stack with two pipelines", () => {
     expect(
       run.ofType("aws:iam/role:Role").filter((r) => r.inputs.tags?.pipeline === "churn"),
     ).toHaveLength(
-      12 + 2, // the step roles (11 steps and predict), the state machine and schedule roles
+      13 + 2, // the step roles (12 steps and predict), the state machine and schedule roles
     );
   });
 });

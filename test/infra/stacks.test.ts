@@ -219,7 +219,7 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
   describe("logs", () => {
     it("keeps every log group for the stack's retention", () => {
       const groups = run.ofType(T.logGroup);
-      expect(groups).toHaveLength(13); // 11 steps, predict, the state machine
+      expect(groups).toHaveLength(14); // 12 steps, predict, the state machine
       for (const g of groups) expect(g.inputs.retentionInDays, g.name).toBe(expected.retention);
     });
 
@@ -243,7 +243,7 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
 
     it("runs every step and predict on Node.js 22, arm64, X-Ray active, logging into its own group", () => {
       const fns = run.ofType(T.fn);
-      expect(fns).toHaveLength(12);
+      expect(fns).toHaveLength(13); // 12 steps and predict
       const groups = new Map(run.ofType(T.logGroup).map((g) => [g.parent?.name, g.state.name]));
       for (const fn of fns) {
         expect(fn.inputs, fn.name).toMatchObject({
@@ -259,6 +259,7 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
     it("sizes train from the stack config and every other step from the defaults", () => {
       expect(fnOf("train").inputs.memorySize).toBe(expected.trainMemory);
       expect(fnOf("promote").inputs).toMatchObject({ memorySize: 256, timeout: 60 });
+      expect(fnOf("batchScore").inputs).toMatchObject({ memorySize: 2048, timeout: 900 });
     });
 
     it("names the buckets and tables in every function's environment", () => {

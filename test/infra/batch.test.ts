@@ -1,0 +1,115 @@
+/**
+ * Batch scoring in a deployed stack: every pipeline gets a batchScore function; a pipeline
+ * whose spec has `deploy.batch` gets the grant on its batch prefix and `batchUri` in its
+ * scheduled input and outputs, one without gets neither.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PolicyStatement } from "../../infra/access/types.ts";
+import { STEP_ROLE_NAMES } from "../../infra/access/types.ts";
+import { runStack, type StackRun } from "./harness.ts";
+
+const T = {
+  fn: "aws:lambda/function:Function",
+  sfn: "aws:sfn/stateMachine:StateMachine",
+  schedule: "aws:scheduler/schedule:Schedule",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+} as const;
+
+/** A spec with an S3 source; `batch` is its deploy.batch.inputUri, if any. */
+function spec(dir: string, name: string, batch?: string): string {
+  const file = path.join(dir, `${name}.yaml`);
+  const deploy = batch === undefined ? "" : `deploy:\n  batch:\n    inputUri: ${batch}\n`;
+  writeFileSync(
+    file,
+    `name: ${name}\nsource:\n  uri: s3://landing-bucket/${name}.csv\ntarget: y\ntask: classification\n${deploy}`,
+  );
+  return file;
+}
+
+describe("batch scoring in a stack", () => {
+  let run: StackRun;
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "orchard-batch-"));
+    run = await runStack("staging", {
+      config: {
+        "orchard:pipelines": JSON.stringify([
+          { spec: spec(dir, "scored", "s3://scoring-bucket/scored/daily/") },
+          // A local directory for `orchard run`; the cloud scores the override.
+          { spec: spec(dir, "local", "batch/"), batchUri: "s3://other-scoring/local/" },
+          { spec: spec(dir, "plain") },
+        ]),
+      },
+    });
+  });
+
+  const statementsOf = (pipeline: string, step: string): PolicyStatement[] =>
+    JSON.parse(run.one(T.rolePolicy, `-access-${pipeline}-${step}-policy`).inputs.policy).Statement;
+  const runInput = (pipeline: string) =>
+    JSON.parse(run.one(T.schedule, `orchard-${pipeline}-schedule`).inputs.target.input).run;
+
+  it.each(["scored", "local", "plain"])(
+    "deploys %s's batchScore function as the BatchScore state's resource",
+    (pipeline) => {
+      const fn = run.one(T.fn, `orchard-${pipeline}-batchScore-fn`);
+      const sm = run.one(T.sfn, `orchard-${pipeline}-sfn`);
+      expect(JSON.parse(sm.inputs.definition).States.BatchScore.Resource).toBe(fn.state.arn);
+    },
+  );
+
+  it.each([
+    ["scored", "arn:aws:s3:::scoring-bucket", "scored/daily/"],
+    ["local", "arn:aws:s3:::other-scoring", "local/"],
+  ])("lets %s's batchScore role list, get and put under its prefix", (pipeline, bucket, prefix) => {
+    const batch = statementsOf(pipeline, "batchScore").filter((s) => s.Sid.includes("Batch"));
+    expect(batch).toEqual([
+      {
+        Sid: "ListBatchKeys",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [bucket],
+        Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+      },
+      {
+        Sid: "ReadBatchObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [`${bucket}/${prefix}*`],
+      },
+      {
+        Sid: "WriteBatchObjects",
+        Effect: "Allow",
+        Action: ["s3:PutObject"],
+        Resource: [`${bucket}/${prefix}*`],
+      },
+    ]);
+  });
+
+  it.each([
+    ["scored", "s3://scoring-bucket/scored/daily/"],
+    ["local", "s3://other-scoring/local/"],
+  ])("starts %s's runs with batchUri %s and exports it", (pipeline, uri) => {
+    expect(runInput(pipeline)).toMatchObject({ pipeline, batchUri: uri });
+    expect(run.outputs.pipelines[pipeline].batchUri).toBe(uri);
+  });
+
+  it("gives a pipeline without deploy.batch no batch grant, no batchUri input and no output", () => {
+    expect(statementsOf("plain", "batchScore").filter((s) => s.Sid.includes("Batch"))).toEqual([]);
+    expect(runInput("plain")).not.toHaveProperty("batchUri");
+    expect(run.outputs.pipelines.plain).not.toHaveProperty("batchUri");
+  });
+
+  it("grants the batch prefix to no role but batchScore", () => {
+    const buckets = ["arn:aws:s3:::scoring-bucket", "arn:aws:s3:::other-scoring"];
+    const others = STEP_ROLE_NAMES.filter((s) => s !== "batchScore");
+    for (const pipeline of ["scored", "local"]) {
+      for (const step of others) {
+        const resources = statementsOf(pipeline, step).flatMap((s) => s.Resource);
+        const reached = resources.filter((r) => buckets.some((b) => r.startsWith(b)));
+        expect(reached, `${pipeline} ${step}`).toEqual([]);
+      }
+    }
+  });
+});

@@ -278,14 +278,26 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
 
+    // The batch location: a user's bucket, or the pipeline's landing prefix in the raw bucket.
+    const raw = this.dataLake.raw.bucket;
+    const batch =
+      spec.batch?.kind === "lake"
+        ? {
+            uri: pulumi.interpolate`s3://${raw.bucket}/${spec.batch.key}`,
+            prefix: { bucketArn: raw.arn, prefix: spec.batch.key },
+          }
+        : spec.batch
+          ? {
+              uri: pulumi.output(spec.batch.uri),
+              prefix: { bucketArn: `arn:aws:s3:::${spec.batch.bucket}`, prefix: spec.batch.key },
+            }
+          : null;
     const targets: pulumi.Input<AccessTargets> = pulumi.output({
       pipeline: spec.name,
       ...this.sharedTargets(),
       predictFunctionArn: serving.function.arn,
       sourceObjectArns: [sourceObjectArn],
-      batchPrefix: spec.batch
-        ? { bucketArn: `arn:aws:s3:::${spec.batch.bucket}`, prefix: spec.batch.key }
-        : null,
+      batchPrefix: batch?.prefix ?? null,
     });
     for (const step of STEP_NAMES) {
       this.access.grantStep(spec.name, step, targets, steps[step].logGroup.arn);
@@ -320,7 +332,7 @@ export class Platform extends pulumi.ComponentResource {
             pipeline: spec.name,
             specUri,
             sourceUri,
-            ...(spec.batch ? { batchUri: spec.batch.uri } : {}),
+            ...(batch ? { batchUri: batch.uri } : {}),
           },
         }),
         alertTopicArn: this.alerts.topic.arn,
@@ -360,7 +372,7 @@ export class Platform extends pulumi.ComponentResource {
         scheduleName: pipeline.schedule.name,
         specUri,
         sourceUri,
-        ...(spec.batch ? { batchUri: pulumi.output(spec.batch.uri) } : {}),
+        ...(batch ? { batchUri: batch.uri } : {}),
         predictUrl: serving.url.functionUrl,
         predictFunctionArn: serving.function.arn,
         roleArns,

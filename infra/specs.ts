@@ -10,9 +10,11 @@
  * destroy) and Ingest copies it to its content key like any other source.
  *
  * Batch scoring (`deploy.batch.inputUri`, a prefix) likewise reads S3 only: an `s3://` prefix
- * is used as is and the entry's `batchUri` overrides it; a local directory is refused with an
- * error naming `batchUri`. Nothing is uploaded: batch inputs arrive after the deployment. The
- * prefix becomes batchScore's IAM grant, so it may not hold `*` or `?`.
+ * is used as is and the entry's `batchUri` overrides it. A local directory (what a spec run
+ * with `orchard run` names) deploys as the pipeline's landing prefix in the data lake,
+ * `s3://<raw bucket>/<pipeline>/batch/`: KMS-encrypted, inside the pipeline's own prefix, and
+ * empty until producers put inputs there. Nothing is uploaded: batch inputs arrive after the
+ * deployment. The prefix becomes batchScore's IAM grant, so it may not hold `*` or `?`.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -20,6 +22,7 @@ import path from "node:path";
 import { parseSpec } from "../pipeline/spec/parse-spec.ts";
 import { resolveBatchUri, resolveSourceUri } from "../pipeline/spec/source-uri.ts";
 import type { PipelineSpec } from "../pipeline/spec/types.ts";
+import { lakeBatchKey } from "./access/declarations.ts";
 import type { PipelineConfig } from "./config.ts";
 import { DeployInputError, InfraConfigError } from "./errors.ts";
 
@@ -27,12 +30,14 @@ export type DeploySource =
   | { kind: "s3"; uri: string; bucket: string; key: string }
   | { kind: "upload"; file: string; key: string; sha256: string };
 
-/** Where BatchScore lists, reads and writes: `uri` is `s3://bucket/key`, key may be "". */
-export interface DeployBatch {
-  uri: string;
-  bucket: string;
-  key: string;
-}
+/**
+ * Where BatchScore lists, reads and writes: a bucket of the user's (`uri` is
+ * `s3://bucket/key`, key may be "") or the pipeline's landing prefix in the raw bucket, whose
+ * name is known only once it is created.
+ */
+export type DeployBatch =
+  | { kind: "s3"; uri: string; bucket: string; key: string }
+  | { kind: "lake"; key: `${string}/batch/` };
 
 export interface DeploySpec {
   config: PipelineConfig;
@@ -124,12 +129,7 @@ function batchOf(config: PipelineConfig, spec: PipelineSpec): DeployBatch | null
     );
   }
   const resolved = resolveBatchUri(config.batchUri ?? inputUri, config.specFile);
-  if (resolved.scheme !== "s3") {
-    throw new InfraConfigError(
-      `Config ${config.key}.batchUri is not set and ${config.spec} reads deploy.batch.inputUri "${inputUri}", a local directory; a cloud run scores objects in S3 only: set ${config.key}.batchUri to an s3://bucket/prefix/ where the batch inputs arrive`,
-      { path: `${config.key}.batchUri` },
-    );
-  }
+  if (resolved.scheme !== "s3") return { kind: "lake", key: lakeBatchKey(spec.name) };
   const { bucket, key } = resolved;
   if (/[*?]/.test(key)) {
     throw new InfraConfigError(
@@ -137,5 +137,5 @@ function batchOf(config: PipelineConfig, spec: PipelineSpec): DeployBatch | null
       { file: config.specFile, path: "deploy.batch.inputUri" },
     );
   }
-  return { uri: `s3://${bucket}/${key}`, bucket, key };
+  return { kind: "s3", uri: `s3://${bucket}/${key}`, bucket, key };
 }

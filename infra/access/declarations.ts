@@ -46,6 +46,14 @@ export type Access =
   /** Read the serving metrics (Orchard/Serving) and the state of the account's alarms. */
   | { servingMetrics: true; mode: "read" };
 
+/**
+ * The pipeline's batch landing prefix in the raw bucket: where a local `deploy.batch.inputUri`
+ * deploys (infra/specs.ts), and the one prefix of Orchard's buckets a batch grant may name.
+ */
+export function lakeBatchKey(pipeline: string): `${string}/batch/` {
+  return `${pipeline}/batch/`;
+}
+
 const SPEC: Access = { bucket: "artifacts", prefix: "<pipeline>/specs/", mode: "read" };
 
 export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {

@@ -20,6 +20,7 @@ import {
 import {
   type Access,
   HUMAN_ACCESS,
+  lakeBatchKey,
   STEP_ACCESS,
   TABLE_LEADING_KEYS,
   TABLE_OPERATIONS,
@@ -124,7 +125,15 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
       grantReadObjects(set, arns);
     } else if ("batchPrefix" in a) {
       const batch = t.batchPrefix;
-      if (batch) grantBatch(set, ...checkBatchPrefix(batch, t.buckets));
+      if (batch) {
+        const inLake = checkBatchPrefix(batch, t.buckets, ctx.pipelines);
+        grantBatch(set, batch.bucketArn, batch.prefix);
+        // The landing prefix in the raw bucket is encrypted with the data-lake key.
+        if (inLake) {
+          set.keyReads.add("s3");
+          set.keyWrites.add("s3");
+        }
+      }
     } else if ("topic" in a) {
       requireArn(t.alertTopicArn, "topic", "alertTopicArn");
       grantPublish(set, t.alertTopicArn);
@@ -158,13 +167,16 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
 /**
  * The batch location's bucket ARN and prefix, checked: a bucket ARN without key, and a prefix
  * free of IAM's pattern characters (`*`, `?`) and policy variables (`${`), which would widen
- * the grant beyond the prefix. Orchard's own buckets are refused: a prefix there could reach
- * other pipelines' data or this pipeline's models, and they are not where users put inputs.
+ * the grant beyond the prefix. In Orchard's own buckets only the pipeline's landing prefix
+ * `<pipeline>/batch/` of the raw bucket is accepted (what a local `deploy.batch.inputUri`
+ * deploys as): any other prefix there could reach other pipelines' data or this pipeline's
+ * models. Returns whether the location is that landing prefix.
  */
 function checkBatchPrefix(
   batch: BatchPrefix,
   buckets: AccessTargets["buckets"],
-): [bucketArn: string, prefix: string] {
+  pipelines: string[],
+): boolean {
   requireArn(batch.bucketArn, "bucket", "batchPrefix.bucketArn");
   if (typeof batch.prefix !== "string" || /[*?]|\$\{/.test(batch.prefix)) {
     throw new AccessPolicyError(
@@ -173,13 +185,13 @@ function checkBatchPrefix(
     );
   }
   const own = Object.entries(buckets ?? {}).find(([, arn]) => arn === batch.bucketArn);
-  if (own) {
-    throw new AccessPolicyError(
-      `batchPrefix.bucketArn is Orchard's ${own[0]} bucket (${batch.bucketArn}); batch inputs belong in a bucket of your own: point deploy.batch.inputUri (or the pipeline's batchUri config) there`,
-      { path: "batchPrefix.bucketArn" },
-    );
-  }
-  return [batch.bucketArn, batch.prefix];
+  if (!own) return false;
+  const landing = pipelines.map(lakeBatchKey);
+  if (own[0] === "raw" && landing.includes(batch.prefix as (typeof landing)[number])) return true;
+  throw new AccessPolicyError(
+    `batchPrefix is ${JSON.stringify(batch.prefix)} in Orchard's ${own[0]} bucket (${batch.bucketArn}); in Orchard's buckets batch scoring may use only the pipeline's landing prefix ${landing.join(", ")} of the raw bucket: write deploy.batch.inputUri as a local directory for that, or point it (or the pipeline's batchUri config) at a bucket of your own`,
+    { path: "batchPrefix.bucketArn" },
+  );
 }
 
 function keyParts(keyArn: string): ArnParts {

@@ -15,6 +15,7 @@ const T = {
   fn: "aws:lambda/function:Function",
   sfn: "aws:sfn/stateMachine:StateMachine",
   schedule: "aws:scheduler/schedule:Schedule",
+  bucket: "aws:s3/bucket:Bucket",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
 } as const;
 
@@ -39,6 +40,8 @@ describe("batch scoring in a stack", () => {
           { spec: spec(dir, "scored", "s3://scoring-bucket/scored/daily/") },
           // A local directory for `orchard run`; the cloud scores the override.
           { spec: spec(dir, "local", "batch/"), batchUri: "s3://other-scoring/local/" },
+          // A local directory without override: the pipeline's landing prefix in the raw bucket.
+          { spec: spec(dir, "landing", "batch/") },
           { spec: spec(dir, "plain") },
         ]),
       },
@@ -50,7 +53,7 @@ describe("batch scoring in a stack", () => {
   const runInput = (pipeline: string) =>
     JSON.parse(run.one(T.schedule, `orchard-${pipeline}-schedule`).inputs.target.input).run;
 
-  it.each(["scored", "local", "plain"])(
+  it.each(["scored", "local", "landing", "plain"])(
     "deploys %s's batchScore function as the BatchScore state's resource",
     (pipeline) => {
       const fn = run.one(T.fn, `orchard-${pipeline}-batchScore-fn`);
@@ -93,6 +96,22 @@ describe("batch scoring in a stack", () => {
   ])("starts %s's runs with batchUri %s and exports it", (pipeline, uri) => {
     expect(runInput(pipeline)).toMatchObject({ pipeline, batchUri: uri });
     expect(run.outputs.pipelines[pipeline].batchUri).toBe(uri);
+  });
+
+  it("scores a local batch directory, deployed without override, at landing/batch/ of the raw bucket", () => {
+    const raw = run.ofType(T.bucket).find((b) => b.inputs.tags.role === "raw")!;
+    const uri = `s3://${raw.state.bucket}/landing/batch/`;
+    expect(runInput("landing")).toMatchObject({ pipeline: "landing", batchUri: uri });
+    expect(run.outputs.pipelines.landing.batchUri).toBe(uri);
+    const statements = statementsOf("landing", "batchScore");
+    expect(statements.filter((s) => s.Sid.includes("Batch")).map((s) => s.Resource)).toEqual([
+      [raw.state.arn],
+      [`${raw.state.arn}/landing/batch/*`],
+      [`${raw.state.arn}/landing/batch/*`],
+    ]);
+    // Objects there are under the data-lake key: the role may generate data keys through S3.
+    const encrypt = statements.find((s) => s.Sid === "EncryptWithDataKey");
+    expect(JSON.stringify(encrypt?.Condition)).toContain("s3.");
   });
 
   it("gives a pipeline without deploy.batch no batch grant, no batchUri input and no output", () => {

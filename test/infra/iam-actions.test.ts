@@ -283,15 +283,38 @@ describe("the batch prefix", () => {
     ]);
   });
 
-  it.each(["raw", "features", "artifacts"] as const)(
-    "is refused in Orchard's own %s bucket",
-    (bucket) => {
-      const batch = { bucketArn: BUCKETS[bucket], prefix: "penguins/batch/" };
-      expect(() => stepPolicy("batchScore", targets("penguins", [], batch))).toThrow(
-        new RegExp(`batchPrefix.bucketArn is Orchard's ${bucket} bucket`),
-      );
-    },
-  );
+  it("in the raw bucket is the pipeline's landing prefix, written with the data-lake key", () => {
+    const landing = { bucketArn: BUCKETS.raw, prefix: "penguins/batch/" };
+    const policy = stepPolicy("batchScore", targets("penguins", [], landing));
+    const batch = policy.Statement.filter((s) => s.Sid.includes("Batch"));
+    expect(batch.map((s) => [s.Sid, s.Resource])).toEqual([
+      ["ListBatchKeys", [BUCKETS.raw]],
+      ["ReadBatchObjects", [`${BUCKETS.raw}/penguins/batch/*`]],
+      ["WriteBatchObjects", [`${BUCKETS.raw}/penguins/batch/*`]],
+    ]);
+    const encrypt = policy.Statement.find((s) => s.Sid === "EncryptWithDataKey");
+    expect(encrypt?.Condition?.StringEquals?.["kms:ViaService"]).toContain(
+      "s3.eu-west-1.amazonaws.com",
+    );
+    // A user's bucket is not under the data-lake key: no data-key generation for it.
+    const user = stepPolicy("batchScore", targets("penguins", [], batchOf("penguins")));
+    expect(user.Statement.find((s) => s.Sid === "EncryptWithDataKey")).toBeUndefined();
+  });
+
+  it.each([
+    ["raw", "penguins/models/"],
+    ["raw", "churn/batch/"],
+    ["raw", "penguins/"],
+    ["features", "penguins/batch/"],
+    ["artifacts", "penguins/batch/"],
+  ] as const)("is refused in Orchard's own %s bucket at %s", (bucket, prefix) => {
+    const batch = { bucketArn: BUCKETS[bucket], prefix };
+    expect(() => stepPolicy("batchScore", targets("penguins", [], batch))).toThrow(
+      new RegExp(
+        `batchPrefix is "${prefix}" in Orchard's ${bucket} bucket .* only the pipeline's landing prefix penguins/batch/ of the raw bucket`,
+      ),
+    );
+  });
 });
 
 describe("malformed targets fail with the field named", () => {

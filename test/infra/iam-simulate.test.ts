@@ -321,6 +321,34 @@ describe("the batch prefix, for random prefixes and keys", () => {
   });
 });
 
+describe("the landing prefix in the raw bucket (a local deploy.batch directory, deployed)", () => {
+  const policy = stepPolicy(
+    "batchScore",
+    targets(P, [], { bucketArn: BUCKETS.raw, prefix: `${P}/batch/` }),
+  );
+
+  it.each<[string, string, Context?]>([
+    ["s3:ListBucket", BUCKETS.raw, listing(`${P}/batch/`)],
+    ["s3:GetObject", raw("batch/2026-11-29.csv")],
+    ["s3:PutObject", raw("batch/2026-11-29.predictions.csv")],
+    ["kms:GenerateDataKey", KEY, via("s3")],
+    ["kms:Decrypt", KEY, via("s3")],
+  ])("allows %s on %s", async (action, resource, context) => {
+    expect(await decide(policy, action, resource, context)).toBe("Allowed");
+  });
+
+  it.each<[string, string, Context?]>([
+    // The raw snapshots beside it are never batch scoring's to read or overwrite.
+    ["s3:PutObject", raw("ab12.csv")],
+    ["s3:GetObject", raw("ab12.csv")],
+    ["s3:ListBucket", BUCKETS.raw, listing(`${P}/`)],
+    ["s3:PutObject", raw("batch/x.predictions.csv", "cars")],
+    ["s3:DeleteObject", raw("batch/2026-11-29.csv")],
+  ])("denies %s on %s", async (action, resource, context) => {
+    expect(await decide(policy, action, resource, context)).not.toBe("Allowed");
+  });
+});
+
 describe("human roles", () => {
   const scientist = humanPolicy("data-scientist", humanTargets(["penguins", "cars"]));
   const admin = humanPolicy("platform-admin", humanTargets(["penguins", "cars"]));

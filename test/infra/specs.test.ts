@@ -111,6 +111,7 @@ describe("loadDeploySpecs", () => {
     ["s3://scoring-bucket", "scoring-bucket", ""],
   ])("reads the spec's S3 batch prefix %s as bucket and key", (uri, bucket, key) => {
     expect(loadDeploySpecs([batchEntry(uri)])[0].batch).toEqual({
+      kind: "s3",
       uri: `s3://${bucket}/${key}`,
       bucket,
       key,
@@ -122,6 +123,7 @@ describe("loadDeploySpecs", () => {
       batchEntry("s3://scoring-bucket/churn/", { batchUri: "s3://other-scoring/in/churn/" }),
     ]);
     expect(spec.batch).toEqual({
+      kind: "s3",
       uri: "s3://other-scoring/in/churn/",
       bucket: "other-scoring",
       key: "in/churn/",
@@ -129,13 +131,10 @@ describe("loadDeploySpecs", () => {
   });
 
   it.each(["batch/", "/srv/scoring/", "file:///srv/scoring/"])(
-    "refuses the local batch directory %s without batchUri, naming the key to set",
+    "deploys the local batch directory %s as the pipeline's landing prefix in the raw bucket",
     (dir) => {
-      const load = () => loadDeploySpecs([batchEntry(dir)]);
-      expect(load).toThrow(InfraConfigError);
-      expect(load).toThrow(
-        /^Config orchard:pipelines\[0\]\.batchUri is not set .*deploy\.batch\.inputUri .*a local directory.*set orchard:pipelines\[0\]\.batchUri to an s3:\/\/bucket\/prefix\//,
-      );
+      const [spec] = loadDeploySpecs([batchEntry(dir)]);
+      expect(spec.batch).toEqual({ kind: "lake", key: `${spec.name}/batch/` });
     },
   );
 
@@ -143,7 +142,7 @@ describe("loadDeploySpecs", () => {
     const [spec] = loadDeploySpecs([
       batchEntry("batch/", { batchUri: "s3://scoring-bucket/churn/" }),
     ]);
-    expect(spec.batch?.uri).toBe("s3://scoring-bucket/churn/");
+    expect(spec.batch).toMatchObject({ kind: "s3", uri: "s3://scoring-bucket/churn/" });
   });
 
   it("refuses a batchUri for a spec without deploy.batch, naming the key", () => {

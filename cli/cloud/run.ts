@@ -1,6 +1,6 @@
 /**
  * `orchard cloud run <pipeline>`: starts an execution of the pipeline's deployed state machine
- * with the input its schedule sends (`{ run: { pipeline, specUri, sourceUri } }` from the stack
+ * with the input its schedule sends (`{ run: { pipeline, specUri, sourceUri, batchUri? } }` from the stack
  * outputs), optionally on other data, and with --wait follows it with the same progress view
  * as `orchard run`. Exit codes as `orchard run`: 0 started (or, with --wait, succeeded,
  * promoted or not), 1 failed, 2 usage.
@@ -124,6 +124,7 @@ export async function executionInput(
       pipeline,
       ...(deployed.specUri ? { specUri: deployed.specUri } : {}),
       ...(deployed.sourceUri ? { sourceUri: deployed.sourceUri } : {}),
+      ...(deployed.batchUri ? { batchUri: deployed.batchUri } : {}),
     },
   };
   let merged = base;

@@ -7,6 +7,7 @@
  *   region                                        optional; else taken from an ARN below
  *   pipelines.<name>.stateMachineArn              Step Functions ARN       (cloud run, list)
  *   pipelines.<name>.specUri, .sourceUri          the scheduled run input  (cloud run)
+ *   pipelines.<name>.batchUri                     optional: BatchScore's prefix, in that input
  *   pipelines.<name>.logGroups.<step>             optional: each step's log group (cloud logs)
  *
  * Anything else (predict URL, role ARNs, key ARN) is allowed and ignored. Each command checks
@@ -30,6 +31,7 @@ const pipelineOutputsSchema = z.looseObject({
   stateMachineArn: nonEmpty.optional(),
   specUri: nonEmpty.optional(),
   sourceUri: nonEmpty.optional(),
+  batchUri: nonEmpty.optional(),
   logGroups: z.record(z.string(), nonEmpty).optional(),
 });
 

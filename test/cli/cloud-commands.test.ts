@@ -126,6 +126,25 @@ describe("orchard cloud run", () => {
     expect(input.name).toBe(extra[0] === "--name" ? extra[1] : undefined);
   });
 
+  it("carries the pipeline's batchUri output into the input, as the schedule does", async () => {
+    const batchUri = "s3://orchard-raw-1a2b/penguins/batch/";
+    const outputs = outputsFile({
+      pipelines: {
+        penguins: { stateMachineArn: MACHINE, specUri: SPEC_URI, sourceUri: SOURCE_URI, batchUri },
+      },
+    });
+    await orchard("run", "penguins", "--outputs", outputs, "--input", "s3://other/data/new.csv");
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input ?? "");
+    expect(input).toEqual({
+      run: {
+        pipeline: "penguins",
+        specUri: SPEC_URI,
+        sourceUri: "s3://other/data/new.csv",
+        batchUri,
+      },
+    });
+  });
+
   it("merges an --input JSON file over the scheduled input", async () => {
     const file = join(dir, "input.json");
     writeFileSync(file, JSON.stringify({ run: { sourceUri: "s3://b/k.csv" }, note: "ad hoc" }));

@@ -101,7 +101,11 @@ describe("predictionShift", () => {
 });
 
 describe("CanaryStart", () => {
-  const yaml = readFileSync("examples/penguins/pipeline.yaml", "utf8");
+  // The example without its own deploy section (batch scoring), which a canary replaces.
+  const yaml = readFileSync("examples/penguins/pipeline.yaml", "utf8").replace(
+    /^deploy:\n( {2}.*\n)+/m,
+    "",
+  );
 
   async function start(specText: string, champion: string | null, waitSeconds?: number) {
     const artifacts = new MemoryArtifactStore();

@@ -1,0 +1,121 @@
+/**
+ * Batch scoring through the local state machine: the example's `deploy.batch.inputUri`
+ * (a directory next to the spec) is scored by the BatchScore state after a promotion, with the
+ * promoted model, and left alone by a run that promotes nothing. A bad batch file fails the
+ * run in BatchScore, naming file, row and column, after the promotion (which stands).
+ */
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { runLocally, withLocalStores } from "../../cli/local/run-pipeline.ts";
+import { stepDeps } from "../../lambdas/step-handler.ts";
+import { readCsv } from "../../pipeline/data/read-csv.ts";
+import { csvTableRows } from "../../pipeline/data/read-rows.ts";
+import { loadBundle } from "../../pipeline/model/bundle.ts";
+
+const example = fileURLToPath(new URL("../../examples/penguins/", import.meta.url));
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "orchard-batch-it-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A copy of the example: spec, data and its batch directory (inputs only). */
+function exampleCopy(): { spec: string; batch: string } {
+  const dir = tempDir();
+  mkdirSync(join(dir, "batch", "late"), { recursive: true });
+  for (const file of ["pipeline.yaml", "penguins.csv", "batch/field-survey.csv"]) {
+    cpSync(join(example, file), join(dir, file));
+  }
+  // Missing values are imputed as in training; the columns themselves must be there.
+  const row = {
+    island: "Dream",
+    bill_length_mm: 49.5,
+    bill_depth_mm: 19,
+    flipper_length_mm: null,
+    body_mass_g: null,
+    sex: "MALE",
+  };
+  writeFileSync(join(dir, "batch", "late", "stragglers.jsonl"), `${JSON.stringify(row)}\n`);
+  return { spec: join(dir, "pipeline.yaml"), batch: join(dir, "batch") };
+}
+
+describe("batch scoring in a local run", () => {
+  const stateDir = tempDir();
+  const { spec, batch } = exampleCopy();
+  const predictions = join(batch, "field-survey.predictions.csv");
+
+  it("scores the batch directory with the model the run promoted", async () => {
+    const run = await runLocally({ specPath: spec, stateDir });
+    expect(run.result.endState).toBe("Promoted");
+    const names = run.result.states.map((s) => s.name);
+    expect(names.slice(names.indexOf("Promote"))).toEqual(["Promote", "BatchScore", "Promoted"]);
+    const version = run.state?.evaluate?.version;
+    expect(run.state?.batchScore).toMatchObject({
+      enabled: true,
+      modelVersion: version,
+      fileCount: 2,
+      rowCount: 13,
+    });
+
+    // The predictions are the promoted bundle's, row for row.
+    const input = readFileSync(join(batch, "field-survey.csv"));
+    const expected = await withLocalStores(stateDir, async () => {
+      const { registry, artifacts } = stepDeps();
+      const record = await registry.getVersion("penguins", version ?? "");
+      const bundle = loadBundle(await artifacts.get(record!.modelUri), record!.modelUri);
+      return bundle.predict(csvTableRows(readCsv(input, "field-survey.csv")));
+    });
+    const table = readCsv(readFileSync(predictions), "field-survey.predictions.csv");
+    const column = (name: string) => table.columns[table.names.indexOf(name)];
+    expect(column("prediction")).toEqual(expected.map((p) => p.prediction));
+    // Written with full precision: the parsed probabilities are the bundle's, bit for bit.
+    expect(column("probability_Gentoo").map(Number)).toEqual(
+      expected.map((p) => p.probabilities?.Gentoo ?? null),
+    );
+    expect(column("penguin_id")).toHaveLength(12);
+    const jsonl = readFileSync(join(batch, "late", "stragglers.predictions.jsonl"), "utf8");
+    expect(JSON.parse(jsonl.trim())).toHaveProperty("prediction");
+  });
+
+  it("leaves the predictions alone when the run promotes nothing", async () => {
+    const before = statSync(predictions).mtimeMs;
+    const bytes = readFileSync(predictions);
+    const run = await runLocally({ specPath: spec, stateDir });
+    expect(run.result.endState).toBe("NotPromoted");
+    expect(run.result.states.map((s) => s.name)).not.toContain("BatchScore");
+    expect(statSync(predictions).mtimeMs).toBe(before);
+    expect(readFileSync(predictions).equals(bytes)).toBe(true);
+  });
+
+  it("fails in BatchScore naming the file, row and column of a bad value; the promotion stands", async () => {
+    const copy = exampleCopy();
+    writeFileSync(
+      join(copy.batch, "zz-broken.csv"),
+      "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\nDream,40,18,190,3500,MALE\nDream,forty,18,190,3500,MALE\n",
+    );
+    const run = await runLocally({ specPath: copy.spec, stateDir: tempDir() });
+    expect(run.result.status).toBe("FAILED");
+    expect(run.result.error).toMatchObject({ state: "BatchScore", name: "TypeMismatchError" });
+    expect(run.result.error?.message).toMatch(/zz-broken\.csv: row 2, column "bill_length_mm"/);
+    expect(run.championAfter?.version).toBeDefined();
+    expect(run.championBefore).toBeNull();
+    // Files scored before the bad one keep their outputs; the bad one gets none.
+    expect(statSync(join(copy.batch, "field-survey.predictions.csv")).size).toBeGreaterThan(0);
+    expect(() => statSync(join(copy.batch, "zz-broken.predictions.csv"))).toThrow();
+  });
+});

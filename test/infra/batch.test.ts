@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { PolicyStatement } from "../../infra/access/types.ts";
 import { STEP_ROLE_NAMES } from "../../infra/access/types.ts";
 import { runStack, type StackRun } from "./harness.ts";
+import { expectedBatchGrants } from "./iam-targets.ts";
 
 const T = {
   fn: "aws:lambda/function:Function",
@@ -67,27 +68,7 @@ describe("batch scoring in a stack", () => {
     ["local", "arn:aws:s3:::other-scoring", "local/"],
   ])("lets %s's batchScore role list, get and put under its prefix", (pipeline, bucket, prefix) => {
     const batch = statementsOf(pipeline, "batchScore").filter((s) => s.Sid.includes("Batch"));
-    expect(batch).toEqual([
-      {
-        Sid: "ListBatchKeys",
-        Effect: "Allow",
-        Action: ["s3:ListBucket"],
-        Resource: [bucket],
-        Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
-      },
-      {
-        Sid: "ReadBatchObjects",
-        Effect: "Allow",
-        Action: ["s3:GetObject"],
-        Resource: [`${bucket}/${prefix}*`],
-      },
-      {
-        Sid: "WriteBatchObjects",
-        Effect: "Allow",
-        Action: ["s3:PutObject"],
-        Resource: [`${bucket}/${prefix}*`],
-      },
-    ]);
+    expect(batch).toEqual(expectedBatchGrants(bucket, prefix));
   });
 
   it.each([
@@ -104,11 +85,9 @@ describe("batch scoring in a stack", () => {
     expect(runInput("landing")).toMatchObject({ pipeline: "landing", batchUri: uri });
     expect(run.outputs.pipelines.landing.batchUri).toBe(uri);
     const statements = statementsOf("landing", "batchScore");
-    expect(statements.filter((s) => s.Sid.includes("Batch")).map((s) => s.Resource)).toEqual([
-      [raw.state.arn],
-      [`${raw.state.arn}/landing/batch/*`],
-      [`${raw.state.arn}/landing/batch/*`],
-    ]);
+    expect(statements.filter((s) => s.Sid.includes("Batch"))).toEqual(
+      expectedBatchGrants(raw.state.arn, "landing/batch/"),
+    );
     // Objects there are under the data-lake key: the role may generate data keys through S3.
     const encrypt = statements.find((s) => s.Sid === "EncryptWithDataKey");
     expect(JSON.stringify(encrypt?.Condition)).toContain("s3.");

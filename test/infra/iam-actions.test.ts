@@ -34,6 +34,7 @@ import {
   BATCH_BUCKET,
   BUCKETS,
   batchOf,
+  expectedBatchGrants,
   humanTargets,
   KEY,
   STEP_FUNCTIONS,
@@ -207,7 +208,9 @@ describe("properties over pipeline names", () => {
           // The exception, exactly: list, get and put under this pipeline's prefix of the
           // user's bucket, for batchScore only, and only when the pipeline has a batch prefix.
           expect(batchGrants).toEqual(
-            step === "batchScore" && withBatch ? expectedBatchGrants(`scores/${pipeline}/`) : [],
+            step === "batchScore" && withBatch
+              ? expectedBatchGrants(BATCH_BUCKET, `scores/${pipeline}/`)
+              : [],
           );
           for (const s of policy.Statement) {
             if (s.Effect === "Deny" || batchGrants.includes(s)) continue;
@@ -229,31 +232,6 @@ describe("properties over pipeline names", () => {
     );
   });
 });
-
-/** batchScore's statements for a batch prefix of BATCH_BUCKET: no delete, no multipart abort. */
-function expectedBatchGrants(prefix: string) {
-  return [
-    {
-      Sid: "ListBatchKeys",
-      Effect: "Allow",
-      Action: ["s3:ListBucket"],
-      Resource: [BATCH_BUCKET],
-      Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
-    },
-    {
-      Sid: "ReadBatchObjects",
-      Effect: "Allow",
-      Action: ["s3:GetObject"],
-      Resource: [`${BATCH_BUCKET}/${prefix}*`],
-    },
-    {
-      Sid: "WriteBatchObjects",
-      Effect: "Allow",
-      Action: ["s3:PutObject"],
-      Resource: [`${BATCH_BUCKET}/${prefix}*`],
-    },
-  ];
-}
 
 describe("the batch prefix", () => {
   it("of a whole bucket is the whole bucket, listed without a prefix condition", () => {

@@ -108,3 +108,28 @@ export function allPolicies(pipeline = "penguins"): { label: string; doc: Policy
   out.push({ label: "scheduler", doc: schedulerPolicy(STATE_MACHINE) });
   return out;
 }
+
+/** batchScore's statements for a batch prefix: list (under the prefix), get, put; no delete, no multipart abort. */
+export function expectedBatchGrants(bucket: string, prefix: string) {
+  return [
+    {
+      Sid: "ListBatchKeys",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [bucket],
+      Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+    },
+    {
+      Sid: "ReadBatchObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${bucket}/${prefix}*`],
+    },
+    {
+      Sid: "WriteBatchObjects",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: [`${bucket}/${prefix}*`],
+    },
+  ];
+}

@@ -13,6 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
+import { STEP_CACHE_ENV } from "../lambdas/io/step-cache-settings.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
 import type { AccessTargets } from "./access/policies.ts";
 import { Access } from "./access.ts";
@@ -227,7 +228,7 @@ export class Platform extends pulumi.ComponentResource {
         pipeline: spec.name,
         settings: config.steps.predict,
         role: roles.predict,
-        code: code(BUNDLE_OF.predict),
+        code: code(BUNDLE_OF.predict).archive,
         environment: storageEnv,
         logRetentionDays: config.logRetentionDays,
       },
@@ -245,6 +246,7 @@ export class Platform extends pulumi.ComponentResource {
     const steps = {} as Record<StepName, PipelineStep>;
     for (const step of STEP_NAMES) {
       const settings = config.steps[step];
+      const bundle = settings.compute === "lambda" ? code(BUNDLE_OF[step]) : undefined;
       steps[step] = new PipelineStep(
         `${p}-${step}`,
         {
@@ -252,13 +254,14 @@ export class Platform extends pulumi.ComponentResource {
           step,
           settings,
           role: roles[step],
-          ...(settings.compute === "lambda" ? { code: code(BUNDLE_OF[step]) } : {}),
-          environment:
-            step === "notifyFailure"
-              ? { ...storageEnv, ORCHARD_ALERT_TOPIC_ARN: this.alerts.topic.arn }
-              : step === "canary"
-                ? { ...storageEnv, ORCHARD_CANARY_ALARMS: canaryAlarms.join(",") }
-                : storageEnv,
+          ...(bundle ? { code: bundle.archive } : {}),
+          environment: {
+            ...storageEnv,
+            // Part of every step cache key: new code never reuses old cached outputs.
+            [STEP_CACHE_ENV.codeVersion]: bundle?.version ?? `image:${config.container?.image}`,
+            ...(step === "notifyFailure" ? { ORCHARD_ALERT_TOPIC_ARN: this.alerts.topic.arn } : {}),
+            ...(step === "canary" ? { ORCHARD_CANARY_ALARMS: canaryAlarms.join(",") } : {}),
+          },
           logRetentionDays: config.logRetentionDays,
           ...(settings.compute === "container" &&
           config.container &&

@@ -1,9 +1,9 @@
 /**
  * The step cache's settings from the environment: ORCHARD_STEP_CACHE=off turns it off, and
  * ORCHARD_CODE_VERSION names the code computing the steps (part of every cache key). Deployed
- * functions get the package version unless the deployment sets a finer one (e.g. the bundle's
- * hash); `orchard run` sets a hash of the pipeline and handler sources, so editing any of them
- * invalidates the local cache.
+ * Lambda steps get their bundle's hash and container steps their image reference
+ * (infra/code.ts, infra/platform.ts); `orchard run` sets a hash of the pipeline and handler
+ * sources, so editing any of them invalidates the local cache. Unset: the package version.
  */
 import type { StepCacheSettings } from "../../pipeline/steps/cache.ts";
 import { ORCHARD_VERSION } from "../../pipeline/version.ts";

@@ -31,7 +31,7 @@ export interface CachePolicy<E> {
   step: CachedStepName;
   /**
    * Bump when the step's output for the same input changes in a way the code version does not
-   * capture (the deployed code version is often only the package version).
+   * capture (a step run with no ORCHARD_CODE_VERSION set falls back to the package version).
    */
   revision: number;
   /** The top-level spec sections the step reads. */

@@ -19,9 +19,23 @@ function dirWith(bundles: string[]): string {
 describe("bundleCode", () => {
   it("archives each bundle's directory", async () => {
     const dir = dirWith(["ingest", "predict"]);
-    const archive = bundleCode(dir, ["ingest", "predict"])("predict");
+    const { archive } = bundleCode(dir, ["ingest", "predict"])("predict");
     expect(archive).toBeInstanceOf(pulumi.asset.FileArchive);
     expect(await (archive as pulumi.asset.FileArchive).path).toBe(path.join(dir, "predict"));
+  });
+
+  it("versions a bundle by its files: the same bytes anywhere alike, any changed byte or file not", () => {
+    const a = dirWith(["ingest"]);
+    const b = dirWith(["ingest"]);
+    const version = (dir: string) => bundleCode(dir, ["ingest"])("ingest").version;
+    expect(version(a)).toMatch(/^bundle-[0-9a-f]{16}$/);
+    expect(version(b)).toBe(version(a));
+    writeFileSync(path.join(b, "ingest", "index.mjs"), "export const handler = async () => 1;\n");
+    expect(version(b)).not.toBe(version(a));
+    const c = dirWith(["ingest"]);
+    mkdirSync(path.join(c, "ingest", "chunks"));
+    writeFileSync(path.join(c, "ingest", "chunks", "x.mjs"), "");
+    expect(version(c)).not.toBe(version(a));
   });
 
   it("refuses to deploy without the bundles, naming them, the config key and the build command", () => {

@@ -104,6 +104,11 @@ describe("a stack with train in a container", () => {
     const [container] = JSON.parse(task.inputs.containerDefinitions);
     expect(container.image).toBe(CONTAINER.image);
     expect(container.environment).toContainEqual({ name: "ORCHARD_STEP", value: "train" });
+    // The image names the code: its step cache keys change with the image reference.
+    expect(container.environment).toContainEqual({
+      name: "ORCHARD_CODE_VERSION",
+      value: `image:${CONTAINER.image}`,
+    });
     expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({
       Service: "ecs-tasks.amazonaws.com",
     });

@@ -285,6 +285,14 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       expect(fnOf("predict").inputs.environment.variables.ORCHARD_PIPELINE).toBe("penguins");
     });
 
+    it.each(STEP_NAMES)(
+      "gives %s its bundle's hash as the code version of its step cache keys",
+      (step) => {
+        const env = fnOf(step).inputs.environment.variables;
+        expect(env.ORCHARD_CODE_VERSION).toMatch(/^bundle-[0-9a-f]{16}$/);
+      },
+    );
+
     it.each([...STEP_NAMES, "predict"])(
       "runs %s with its own role, granted by one inline policy",
       (step) => {

@@ -117,7 +117,9 @@ export function grantRead(set: StatementSet, name: string, bucketArn: string, pr
  * Write objects under key prefixes. Orchard writes are content-addressed and HEAD the key
  * first (an existing snapshot is never rewritten), and HeadObject of a missing key answers
  * 403 instead of 404 unless the caller may list that prefix: so a write includes the read
- * grant. AbortMultipartUpload lets lib-storage clean up a failed multipart upload
+ * grant. S3 decides that with the requested key as `s3:prefix`, so the prefix-conditioned
+ * ListBucket below is enough (not verified on AWS here; Ceph RGW adopted the same rule to
+ * match AWS, ceph/ceph#68577). AbortMultipartUpload lets lib-storage clean up a failed multipart upload
  * (`leavePartsOnError: false`); it cannot touch a completed object. No DeleteObject.
  */
 export function grantWrite(set: StatementSet, name: string, bucketArn: string, prefixes: string[]) {

@@ -1,14 +1,13 @@
 /**
- * `orchard predict <spec.yaml> --input s3://bucket/prefix/`: the batch scoring step run from
- * the CLI. With the ORCHARD_* storage variables set it scores in the cloud stack's S3 with its
+ * `orchard predict <spec.yaml> --input s3://bucket/prefix/` (or a local directory, as
+ * `file:///dir/`): the batch scoring step run from the CLI. With the ORCHARD_* storage variables set it scores in the cloud stack's S3 with its
  * registry's champion; otherwise in the embedded S3 of the local state directory (upload
  * files there first, e.g. through `orchard run`'s services). Prints one JSON line per scored
  * file, `{"input","output","rows"}`, then `{"modelVersion","fileCount","rowCount"}`.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { s3BatchObjects } from "../lambdas/batch-score.ts";
-import { storageClients } from "../lambdas/io/clients.ts";
+import { batchObjectsFor } from "../lambdas/batch-score.ts";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { NoChampionError } from "../lambdas/predict.ts";
 import { stepDeps } from "../lambdas/step-handler.ts";
@@ -27,7 +26,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<BatchS
     const deps = stepDeps();
     return batchScore(
       { pipeline: spec.name, inputUri: options.inputUri },
-      { ...deps, objects: s3BatchObjects(storageClients().s3) },
+      { ...deps, objects: batchObjectsFor(options.inputUri) },
     );
   };
   if (process.env[STORAGE_ENV.registryTable] && options.stateDir === undefined) return score();

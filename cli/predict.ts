@@ -1,5 +1,5 @@
 /**
- * Usage: orchard predict <spec.yaml> --input FILE [--state-dir DIR]
+ * Usage: orchard predict <spec.yaml> --input FILE|DIR|s3://bucket/prefix/ [--state-dir DIR]
  *
  * Predicts every row of FILE (CSV, or JSON Lines: .csv, .jsonl, .ndjson) with the pipeline's
  * champion model from the local registry and prints one JSON object per input row, in input
@@ -12,9 +12,10 @@
  * value of the wrong type stops before anything is printed, naming the row and column.
  * Exit 0 success, 1 bad input or no champion yet (run the pipeline first), 2 usage error.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { championBundle, NoChampionError } from "../lambdas/predict.ts";
 import { withExplanations } from "../lambdas/predict-explain.ts";
 import { DataFormatError } from "../pipeline/errors.ts";
@@ -25,11 +26,11 @@ import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pi
 import { parseRows, rowFormatOf } from "./read-rows.ts";
 import { fail } from "./report-error.ts";
 
-const USAGE = `Usage: orchard predict <spec.yaml> --input FILE|s3://bucket/prefix/ [--state-dir DIR]
+const USAGE = `Usage: orchard predict <spec.yaml> --input FILE|DIR|s3://bucket/prefix/ [--state-dir DIR]
 
 Predicts every row of FILE with the pipeline's champion model and prints one JSON
 object per row, in input order: {"prediction": …, "probabilities": {label: p}}.
-With an s3:// prefix, scores every .csv/.jsonl file under it into a
+With a directory or an s3:// prefix, scores every .csv/.jsonl file under it into a
 <name>.predictions.<ext> file next to it and prints one JSON line per file.
 
   --input FILE     rows to predict: .csv (with a header) or .jsonl/.ndjson
@@ -69,12 +70,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (positionals.length !== 1) throw new UsageError(`expected one spec file\n\n${USAGE}`);
     if (!values.input) throw new UsageError(`--input FILE is required\n\n${USAGE}`);
-    if (values.input.startsWith("s3://")) {
+    const isDirectory = statSync(values.input, { throwIfNoEntry: false })?.isDirectory();
+    if (values.input.startsWith("s3://") || isDirectory) {
       const { formatBatch, predictBatch } = await import("./predict-batch.ts");
       const specPath = positionals[0];
       const batch = await predictBatch({
         specPath,
-        inputUri: values.input,
+        inputUri: isDirectory ? `${pathToFileURL(resolve(values.input)).href}/` : values.input,
         stateDir: values["state-dir"],
       });
       process.stdout.write(formatBatch(batch));

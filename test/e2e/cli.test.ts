@@ -242,6 +242,26 @@ describe("orchard in a user's project", () => {
     expect(r.stdout).toBe(csvOutput);
   });
 
+  it("predict --input DIR scores every file under it into predictions files next to them", async () => {
+    await mkdir(join(work, "to-score", "more"), { recursive: true });
+    await copyFile(join(work, "sample.csv"), join(work, "to-score", "a.csv"));
+    await copyFile(join(work, "sample.jsonl"), join(work, "to-score", "more", "b.jsonl"));
+    const r = await orchard(["predict", SPEC, "--input", "to-score", "--state-dir", STATE], work);
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toMatchObject({ fileCount: 2, rowCount: 2 * sample.rows.length });
+    const jsonl = await readFile(join(work, "to-score", "more", "b.predictions.jsonl"), "utf8");
+    // The same rows, the same predictions as predict --input prints them.
+    expect(jsonl).toBe(csvOutput);
+    const csv = (await readFile(join(work, "to-score", "a.predictions.csv"), "utf8")).split("\n");
+    expect(csv[0]).toMatch(
+      /,prediction,probability_Adelie,probability_Chinstrap,probability_Gentoo$/,
+    );
+  });
+
   it.each([
     [
       "a missing feature column",

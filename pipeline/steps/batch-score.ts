@@ -26,7 +26,12 @@
  */
 import { readCsv } from "../data/read-csv.ts";
 import { csvTableRows, jsonlRows } from "../data/read-rows.ts";
-import { ModelVersionNotFoundError, OrchardError, SourceNotFoundError } from "../errors.ts";
+import {
+  DataFormatError,
+  ModelVersionNotFoundError,
+  OrchardError,
+  SourceNotFoundError,
+} from "../errors.ts";
 import { loadBundle, type ModelBundle, type Prediction } from "../model/bundle.ts";
 import type { RawRow } from "../model/schema.ts";
 import { type CsvCell, toCsv } from "../serving/csv-output.ts";
@@ -177,9 +182,17 @@ export function scoreFile(
     };
   }
   const table = readCsv(bytes, file);
-  const predictions = predictIn(bundle, csvTableRows(table), file);
   const classes = bundle.header.schema.classes ?? [];
-  const header = [...table.names, "prediction", ...classes.map((label) => `probability_${label}`)];
+  const added = ["prediction", ...classes.map((label) => `probability_${label}`)];
+  const clash = added.find((name) => table.names.includes(name));
+  if (clash) {
+    throw new DataFormatError(
+      `${file}: column "${clash}" is also an output column of the predictions file; rename or drop it in the input (is it an earlier predictions export?)`,
+      { file, column: clash },
+    );
+  }
+  const predictions = predictIn(bundle, csvTableRows(table), file);
+  const header = [...table.names, ...added];
   const out: CsvCell[][] = predictions.map((p, r) => [
     ...table.names.map((_, c) => table.columns[c][r] as CsvCell),
     p.prediction,

@@ -122,6 +122,22 @@ describe("the BatchScore state", () => {
     ).rejects.toMatchObject({ name: "SourceNotFoundError" });
   });
 
+  it("refuses an input whose column would collide with an output column, writing nothing for it", async () => {
+    const { serving } = await stores();
+    await writeFile(join(dir, "again.csv"), "x,colour,prediction\n9,red,big\n");
+    await expect(
+      batchScore(
+        { pipeline: PIPELINE, inputUri: batchUri },
+        { ...serving, objects: fileBatchObjects() },
+      ),
+    ).rejects.toMatchObject({
+      name: "DataFormatError",
+      message: expect.stringMatching(/again\.csv: column "prediction" is also an output column/),
+      location: { column: "prediction" },
+    });
+    expect(await readdir(dir)).not.toContain("again.predictions.csv");
+  });
+
   it("fails naming a version the registry does not have", async () => {
     const { serving } = await stores();
     await expect(

@@ -25,6 +25,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_STEPS } from "../lambdas/bundles.ts";
 import { didYouMean } from "../pipeline/spec/did-you-mean.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
 import {
@@ -151,14 +152,6 @@ const FARGATE_MEMORY: Record<number, [number, number]> = {
   8192: [16384, 61440],
   16384: [32768, 122880],
 };
-
-/**
- * Steps that may run as Fargate tasks; notifyFailure, report and predict stay Lambdas (the
- * Report task's input comes from Parameters, which the container rewrite replaces).
- */
-const CONTAINER_STEPS: readonly FunctionKey[] = STEP_NAMES.filter(
-  (s) => s !== "notifyFailure" && s !== "report",
-);
 
 const KNOWN_KEYS = [
   "pipelines",
@@ -342,7 +335,7 @@ function parseSteps(raw: unknown): Record<FunctionKey, StepSettings> {
     if (compute !== "lambda" && compute !== "container") {
       fail(`${key}.compute`, `is ${JSON.stringify(compute)}: use lambda or container.`);
     }
-    if (compute === "container" && !CONTAINER_STEPS.includes(step)) {
+    if (compute === "container" && !(CONTAINER_STEPS as readonly string[]).includes(step)) {
       fail(`${key}.compute`, `is container, but ${step} runs only as a Lambda.`);
     }
     const defaults = STEP_DEFAULTS[step];

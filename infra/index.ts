@@ -4,9 +4,10 @@
  * config keys. Everything is declared by `Platform`; this file reads the config, loads the
  * specs and the bundles, and exports the stack outputs.
  */
+
+import { BUNDLE_OF } from "../lambdas/bundles.ts";
 import { bundleCode } from "./code.ts";
 import { readConfig } from "./config.ts";
-import { BUNDLE_OF } from "./pipeline-step.ts";
 import { Platform } from "./platform.ts";
 import { loadDeploySpecs } from "./specs.ts";
 

@@ -18,23 +18,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ContainerConfig, FunctionKey, StepSettings } from "./config.ts";
 import { componentTags } from "./tags.ts";
 
-/** Lambda bundle directory names (`npm run build:lambdas`), by step. */
-export const BUNDLE_OF: Record<FunctionKey, string> = {
-  ingest: "ingest",
-  validate: "validate",
-  drift: "drift",
-  preprocess: "preprocess",
-  train: "train",
-  select: "select",
-  evaluate: "evaluate",
-  report: "report",
-  canary: "canary",
-  promote: "promote",
-  batchScore: "batch-score",
-  notifyFailure: "notify-failure",
-  predict: "predict",
-};
-
 export const LAMBDA_RUNTIME = "nodejs22.x";
 export const LAMBDA_ARCHITECTURE = "arm64";
 /** The container's name inside each task definition; the state machine overrides it by name. */
@@ -174,7 +157,7 @@ export class PipelineStep extends pulumi.ComponentResource {
               name: STEP_CONTAINER_NAME,
               image: container.config.image,
               essential: true,
-              environment: Object.entries({ ...environment, ORCHARD_STEP: BUNDLE_OF[args.step] })
+              environment: Object.entries({ ...environment, ORCHARD_STEP: args.step })
                 .sort(([a], [b]) => a.localeCompare(b))
                 .map(([key, value]) => ({ name: key, value })),
               logConfiguration: {

@@ -12,6 +12,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { BUNDLE_OF } from "../lambdas/bundles.ts";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { STEP_CACHE_ENV } from "../lambdas/io/step-cache-settings.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
@@ -27,7 +28,7 @@ import { KubernetesServing } from "./kubernetes.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import { gateAlarmBound, Monitoring } from "./monitoring.ts";
 import { Pipeline } from "./pipeline.ts";
-import { BUNDLE_OF, createStepCluster, PipelineStep, type StepTarget } from "./pipeline-step.ts";
+import { createStepCluster, PipelineStep, type StepTarget } from "./pipeline-step.ts";
 import { Serving } from "./serving.ts";
 import type { DeploySpec } from "./specs.ts";
 import { componentTags } from "./tags.ts";

@@ -10,6 +10,10 @@
  */
 import { pathToFileURL } from "node:url";
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { handler as batchScore } from "./batch-score.ts";
+import type { ContainerStep } from "./bundles.ts";
+import { handler as canary } from "./canary.ts";
+import { handler as drift } from "./drift.ts";
 import { handler as evaluate } from "./evaluate.ts";
 import { handler as ingest } from "./ingest.ts";
 import { handler as preprocess } from "./preprocess.ts";
@@ -20,14 +24,18 @@ import { handler as validate } from "./validate.ts";
 
 type Handler = (event: never) => Promise<unknown>;
 
-export const CONTAINER_HANDLERS: Record<string, Handler> = {
+/** A handler for every step that may run as a container (ORCHARD_STEP is the step name). */
+export const CONTAINER_HANDLERS: Record<ContainerStep, Handler> = {
   ingest,
   validate,
+  drift,
   preprocess,
   train,
   select,
   evaluate,
+  canary,
   promote,
+  batchScore,
 };
 
 /** Step Functions caps a task failure's error at 256 and its cause at 32,768 characters. */
@@ -37,7 +45,7 @@ const MAX_CAUSE = 32_768;
 export interface ContainerRun {
   env: Record<string, string | undefined>;
   sfn: Pick<SFNClient, "send">;
-  handlers?: Record<string, Handler>;
+  handlers?: Partial<Record<string, Handler>>;
 }
 
 /** Runs the step and reports to Step Functions; resolves to the process exit code. */

@@ -39,26 +39,13 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BuildOptions, build, type OutputFile } from "esbuild";
+import { BUNDLES, type BundleName } from "../lambdas/bundles.ts";
 import { BUNDLED_WORKER_FILE } from "../pipeline/forest/worker-pool.ts";
 
-/** Every deployable handler: `lambdas/<name>.ts`, exporting `handler`. */
-export const LAMBDA_HANDLERS = [
-  "ingest",
-  "validate",
-  "drift",
-  "preprocess",
-  "train",
-  "select",
-  "evaluate",
-  "report",
-  "canary",
-  "promote",
-  "notify-failure",
-  "predict",
-  "batch-score",
-] as const;
+/** Every deployable handler: `lambdas/<name>.ts`, exporting `handler` (lambdas/bundles.ts). */
+export const LAMBDA_HANDLERS = BUNDLES;
 
-export type LambdaName = (typeof LAMBDA_HANDLERS)[number];
+export type LambdaName = BundleName;
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const DEFAULT_OUT_DIR = join(REPO_ROOT, "dist", "lambdas");

@@ -37,8 +37,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import { BUNDLES } from "../../lambdas/bundles.ts";
 import { type ConfigValues, PROJECT_ROOT } from "../config.ts";
-import { BUNDLE_OF } from "../pipeline-step.ts";
 import { readStackFile } from "../stack-file.ts";
 import { SynthError } from "./errors.ts";
 import { fakeCall, fakeOutputs } from "./fake-outputs.ts";
@@ -93,7 +93,7 @@ const freshImport: ProgramImporter = (entryFile) =>
 
 /** Names of the bundles a checkout can deploy: `lambdas/<name>.ts`, plus the known ones. */
 function bundleNames(root: string): string[] {
-  const names = new Set(Object.values(BUNDLE_OF));
+  const names = new Set<string>(BUNDLES);
   try {
     for (const file of readdirSync(path.join(root, "lambdas"))) {
       if (file.endsWith(".ts")) names.add(file.slice(0, -3));

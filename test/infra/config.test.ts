@@ -194,6 +194,16 @@ describe("parseConfig", () => {
       "orchard:steps.predict.compute",
     ],
     [
+      "report in a container",
+      { "orchard:steps": '{"report":{"compute":"container"}}' },
+      "orchard:steps.report.compute",
+    ],
+    [
+      "notifyFailure in a container",
+      { "orchard:steps": '{"notifyFailure":{"compute":"container"}}' },
+      "orchard:steps.notifyFailure.compute",
+    ],
+    [
       "a Fargate CPU that does not exist",
       {
         "orchard:steps": '{"train":{"compute":"container","cpu":3000}}',

@@ -1,7 +1,8 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { runContainerStep } from "../../lambdas/container-runner.ts";
+import { BUNDLE_OF, CONTAINER_STEPS } from "../../lambdas/bundles.ts";
+import { CONTAINER_HANDLERS, runContainerStep } from "../../lambdas/container-runner.ts";
 
 const sfn = mockClient(SFNClient);
 beforeEach(() => {
@@ -62,4 +63,14 @@ describe("container runner", () => {
     expect(await run({ ORCHARD_STEP: "validate", ORCHARD_EVENT: "{}" })).toBe(2);
     expect(sfn.calls()).toHaveLength(0);
   });
+});
+
+describe("the container image's handlers", () => {
+  it.each(CONTAINER_STEPS)(
+    "runs %s, which the config lets run as a container, with its Lambda bundle's handler",
+    async (step) => {
+      const bundle = (await import(`../../lambdas/${BUNDLE_OF[step]}.ts`)) as { handler: unknown };
+      expect(CONTAINER_HANDLERS[step]).toBe(bundle.handler);
+    },
+  );
 });

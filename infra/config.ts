@@ -40,7 +40,7 @@ import {
 } from "./config-values.ts";
 import { parseServing, type ServingConfig } from "./serving.ts";
 
-/** Every function the platform deploys: the eight state machine steps and predict. */
+/** Every function the platform deploys: the state machine's steps and predict. */
 export type FunctionKey = StepName | "predict";
 export const FUNCTION_KEYS: readonly FunctionKey[] = [...STEP_NAMES, "predict"];
 
@@ -69,7 +69,8 @@ export interface PipelineConfig {
   sourceUri?: string;
   /**
    * Overrides the spec's `deploy.batch.inputUri` for cloud runs: an `s3://bucket/prefix/`
-   * (needed when the spec names a local directory; only with a `deploy.batch` in the spec).
+   * (only with a `deploy.batch` in the spec; without it a local directory deploys as the
+   * pipeline's landing prefix in the raw bucket).
    */
   batchUri?: string;
   /** Upload a local `source.uri` file into the raw bucket with the deployment. */

@@ -30,8 +30,9 @@ export type Access =
   /**
    * The pipeline's batch prefix (`AccessTargets.batchPrefix`, from `deploy.batch.inputUri`):
    * list it, read its inputs, write the predictions files next to them. Like source objects,
-   * it lies outside the pipeline's own `<pipeline>/` keys: a location the user names. An
-   * empty prefix is the whole bucket. The data-lake key grant does not cover a bucket that is
+   * it may lie outside the pipeline's own `<pipeline>/` keys: a location the user names (or
+   * the pipeline's landing prefix in the raw bucket, `lakeBatchKey`). An empty prefix is the
+   * whole bucket. The data-lake key grant does not cover a bucket that is
    * encrypted under its own customer-managed KMS key: that key's policy must allow the role.
    */
   | { batchPrefix: true; mode: "readwrite" }

@@ -119,8 +119,9 @@ export function grantRead(set: StatementSet, name: string, bucketArn: string, pr
  * 403 instead of 404 unless the caller may list that prefix: so a write includes the read
  * grant. S3 decides that with the requested key as `s3:prefix`, so the prefix-conditioned
  * ListBucket below is enough (not verified on AWS here; Ceph RGW adopted the same rule to
- * match AWS, ceph/ceph#68577). AbortMultipartUpload lets lib-storage clean up a failed multipart upload
- * (`leavePartsOnError: false`); it cannot touch a completed object. No DeleteObject.
+ * match AWS, ceph/ceph#68577). AbortMultipartUpload lets lib-storage clean up a failed
+ * multipart upload (`leavePartsOnError: false`); it cannot touch a completed object. No
+ * DeleteObject.
  */
 export function grantWrite(set: StatementSet, name: string, bucketArn: string, prefixes: string[]) {
   set.add({
@@ -145,14 +146,15 @@ export function grantReadObjects(set: StatementSet, objectArns: string[]) {
 }
 
 /**
- * Batch scoring's location (`deploy.batch.inputUri`), a prefix of a bucket the user owns:
- * list it, read the inputs, write the predictions files next to them. Writes are single
+ * Batch scoring's location (`deploy.batch.inputUri`), a prefix of a bucket the user owns or
+ * the pipeline's landing prefix in the raw bucket: list it, read the inputs, write the
+ * predictions files next to them. Writes are single
  * PutObject calls (lambdas/batch-score.ts never uploads in parts), so no
  * AbortMultipartUpload; no DeleteObject. An empty prefix is the whole bucket: the listing
  * then sends no prefix, which an `s3:prefix` condition would not match, so ListBucket is
- * granted on the bucket unconditioned (its own Sid). No KMS grant: the data-lake key
- * encrypts Orchard's buckets only; a bucket under its own KMS key must let the role use that
- * key in the key policy.
+ * granted on the bucket unconditioned (its own Sid). No KMS grant here: for the landing
+ * prefix the policy builder adds the data-lake key's S3 use; a user's bucket under its own
+ * KMS key must let the role use that key in the key policy.
  */
 export function grantBatch(set: StatementSet, bucketArn: string, prefix: string) {
   const objects = [`${bucketArn}/${prefix}*`];

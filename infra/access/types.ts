@@ -32,7 +32,8 @@ export interface AccessTargets {
   /**
    * Where batch scoring lists, reads and writes (the spec's `deploy.batch.inputUri` in S3):
    * a bucket the user owns, e.g. `{ bucketArn: "arn:aws:s3:::acme-scoring", prefix:
-   * "penguins/daily/" }`. The prefix may be empty (the whole bucket). Absent or null: the
+   * "penguins/daily/" }`, or the pipeline's landing prefix `<pipeline>/batch/` of the raw
+   * bucket. The prefix may be empty (the whole bucket). Absent or null: the
    * pipeline has no batch scoring and BatchScore is granted nothing beyond the model.
    */
   batchPrefix?: BatchPrefix | null;

@@ -258,6 +258,8 @@ export class Platform extends pulumi.ComponentResource {
           ...(bundle ? { code: bundle.archive } : {}),
           environment: {
             ...storageEnv,
+            // The default pipeline of a hand-invoked batch-score (`{"inputUri": …}`).
+            ORCHARD_PIPELINE: spec.name,
             // Part of every step cache key: new code never reuses old cached outputs.
             [STEP_CACHE_ENV.codeVersion]: bundle?.version ?? `image:${config.container?.image}`,
             ...(step === "notifyFailure" ? { ORCHARD_ALERT_TOPIC_ARN: this.alerts.topic.arn } : {}),

@@ -283,6 +283,8 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
         run.ofType(T.topic)[0].state.arn,
       );
       expect(fnOf("predict").inputs.environment.variables.ORCHARD_PIPELINE).toBe("penguins");
+      // A batch-score invoked by hand with only an inputUri scores this pipeline's champion.
+      expect(fnOf("batchScore").inputs.environment.variables.ORCHARD_PIPELINE).toBe("penguins");
     });
 
     it.each(STEP_NAMES)(

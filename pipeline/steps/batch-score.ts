@@ -1,6 +1,6 @@
 /**
- * Batch scoring: every input file under an S3 prefix (`.csv`, `.jsonl`, `.ndjson`) scored
- * with the champion into a predictions file next to it:
+ * Batch scoring: every input file under an S3 prefix or a local directory (`.csv`, `.jsonl`,
+ * `.ndjson`) scored with the champion into a predictions file next to it:
  *
  *   s3://landing/scores/2026-03.csv    → s3://landing/scores/2026-03.predictions.csv
  *   s3://landing/scores/day.jsonl      → s3://landing/scores/day.predictions.jsonl
@@ -40,7 +40,7 @@ import type { ArtifactStore, ModelRegistry } from "../store.ts";
 import type { RunState } from "./types.ts";
 
 export interface BatchObjects {
-  /** Every object key under `s3://bucket/prefix` (all pages), as full `s3://` URIs. */
+  /** Every object under `s3://bucket/prefix` (all pages) or `file:///dir/`, as full URIs. */
   list(prefixUri: string): Promise<string[]>;
   get(uri: string): Promise<Uint8Array>;
   put(uri: string, bytes: Uint8Array, contentType: string): Promise<void>;
@@ -95,7 +95,7 @@ export async function batchScore(
 ): Promise<BatchScoreOutput> {
   if (!/^(s3:\/\/[^/]+(\/.*)?|file:\/\/\/.*)$/.test(event.inputUri ?? "")) {
     throw new SourceNotFoundError(
-      `inputUri ${JSON.stringify(event.inputUri)} is not an S3 location; pass s3://bucket/prefix/`,
+      `inputUri ${JSON.stringify(event.inputUri)} is not an S3 location or a directory; pass s3://bucket/prefix/`,
     );
   }
   const { version, bundle } = event.version

@@ -109,9 +109,10 @@ function fakeCodeDir(root: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), "orchard-bundles-"));
   for (const bundle of bundleNames(root)) {
     mkdirSync(path.join(dir, bundle));
+    // Named, so each bundle gets its own (stand-in) ORCHARD_CODE_VERSION as it would deployed.
     writeFileSync(
       path.join(dir, bundle, "index.mjs"),
-      "export const handler = async () => null;\n",
+      `// ${bundle}\nexport const handler = async () => null;\n`,
     );
   }
   return dir;

@@ -295,6 +295,13 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       },
     );
 
+    it("versions each step's code by its own bundle", () => {
+      const versions = STEP_NAMES.map(
+        (step) => fnOf(step).inputs.environment.variables.ORCHARD_CODE_VERSION,
+      );
+      expect(new Set(versions).size).toBe(STEP_NAMES.length);
+    });
+
     it.each([...STEP_NAMES, "predict"])(
       "runs %s with its own role, granted by one inline policy",
       (step) => {

@@ -48,6 +48,8 @@ export interface PipelineOutputs {
   sourceUri: pulumi.Output<string>;
   /** Where BatchScore scores (`s3://bucket/prefix`); absent when the spec has no deploy.batch. */
   batchUri?: pulumi.Output<string>;
+  /** The batch-score Lambda's name, to invoke by hand (absent when it runs as a container). */
+  batchScoreFunction?: pulumi.Output<string>;
   predictUrl: pulumi.Output<string>;
   predictFunctionArn: pulumi.Output<string>;
   roleArns: Record<string, pulumi.Output<string>>;
@@ -379,6 +381,9 @@ export class Platform extends pulumi.ComponentResource {
         specUri,
         sourceUri,
         ...(batch ? { batchUri: batch.uri } : {}),
+        ...(steps.batchScore.function
+          ? { batchScoreFunction: steps.batchScore.function.name }
+          : {}),
         predictUrl: serving.url.functionUrl,
         predictFunctionArn: serving.function.arn,
         roleArns,

@@ -55,11 +55,13 @@ describe("batch scoring in a stack", () => {
     JSON.parse(run.one(T.schedule, `orchard-${pipeline}-schedule`).inputs.target.input).run;
 
   it.each(["scored", "local", "landing", "plain"])(
-    "deploys %s's batchScore function as the BatchScore state's resource",
+    "deploys %s's batchScore function as the BatchScore state's resource, named in the outputs",
     (pipeline) => {
       const fn = run.one(T.fn, `orchard-${pipeline}-batchScore-fn`);
       const sm = run.one(T.sfn, `orchard-${pipeline}-sfn`);
       expect(JSON.parse(sm.inputs.definition).States.BatchScore.Resource).toBe(fn.state.arn);
+      expect(fn.state.name).toMatch(new RegExp(`^orchard-${pipeline}-batchScore-fn`));
+      expect(run.outputs.pipelines[pipeline].batchScoreFunction).toBe(fn.state.name);
     },
   );
 

@@ -37,7 +37,8 @@ export const humanRoleArns = {
 };
 /**
  * Per pipeline: state machine ARN, schedule, spec and source URIs (and the batch URI when the
- * spec has deploy.batch: the scheduled run input), predict URL, role ARNs and log group names
+ * spec has deploy.batch: the scheduled run input), the batch-score function's name, predict
+ * URL, role ARNs and log group names
  * (read by `orchard cloud`, cli/cloud/stack-outputs.ts).
  */
 export const pipelines = platform.pipelines;

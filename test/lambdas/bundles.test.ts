@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunState } from "../../pipeline/steps/types.ts";
 import {
@@ -248,6 +249,32 @@ describe("the bundled handlers", () => {
     );
     expect(result.modelVersion).toBe(state.promote?.champion);
     expect(result.predictions.map((p) => p.prediction)).toEqual(["Gentoo"]);
+  });
+
+  it("batch-score, as the BatchScore state, scores an S3 prefix with the promoted version", async () => {
+    const state = await pipeline();
+    const bucket = services.config.buckets.raw;
+    const rows = [
+      "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex",
+      "Biscoe,47.5,15,218,4950,MALE",
+      "Torgersen,39.1,18.7,181,3750,MALE",
+    ].join("\n");
+    await services.clients.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "penguins/batch/day.csv", Body: rows }),
+    );
+    const batchUri = `s3://${bucket}/penguins/batch/`;
+    const result = await invoke<{ enabled: boolean; modelVersion: string; rowCount: number }>(
+      "batch-score",
+      { ...state, run: { ...state.run, batchUri } },
+    );
+    expect(result).toMatchObject({
+      enabled: true,
+      modelVersion: state.evaluate?.version,
+      rowCount: 2,
+    });
+    const out = await services.stores.artifacts.get(`${batchUri}day.predictions.csv`);
+    const lines = new TextDecoder().decode(out).trim().split("\n");
+    expect(lines.map((l) => l.split(",")[6])).toEqual(["prediction", "Gentoo", "Adelie"]);
   });
 
   it("validate fails single-class data with an error named TargetError (class names survive)", async () => {

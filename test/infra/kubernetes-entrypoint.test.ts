@@ -19,8 +19,7 @@ import {
   SPEC_DIR,
   SPEC_FILE,
 } from "../../infra/kubernetes.ts";
-import { serializeBundle } from "../../pipeline/model/bundle.ts";
-import { trainBundle } from "../serving/fixtures.ts";
+import { promoteBundle, trainBundle } from "../serving/fixtures.ts";
 import { startTestServices, type TestServices } from "../support/local-services.ts";
 import { runStack } from "./harness.ts";
 import { SERVING } from "./kubernetes-fixture.ts";
@@ -48,26 +47,7 @@ beforeAll(async () => {
   configMap = run.resources.find((r) => r.inputs.kind === "ConfigMap")!.inputs.data;
   services = await startTestServices();
   dir = await mkdtemp(path.join(tmpdir(), "orchard-entry-"));
-  const stored = await services.stores.artifacts.putContent(
-    "artifacts",
-    "penguins/models",
-    serializeBundle(await trainBundle()),
-    "orchmodel",
-  );
-  const v = await services.stores.registry.registerVersion("penguins", {
-    modelUri: stored.uri,
-    metrics: {},
-    params: {},
-    lineage: {
-      dataSha256: "d".repeat(64),
-      specSha256: "s".repeat(64),
-      seed: 7,
-      orchardVersion: "0.1.0",
-      createdAt: "2026-01-01T00:00:00.000Z",
-    },
-    status: "approved",
-  });
-  await services.stores.registry.promote("penguins", v.version, { expectedChampion: null });
+  await promoteBundle(services.stores, await trainBundle(), { pipeline: "penguins" });
 }, 60_000);
 
 afterAll(async () => {

@@ -11,11 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatBatch, predictBatch } from "../../cli/predict-batch.ts";
 import { handler, s3BatchObjects } from "../../lambdas/batch-score.ts";
 import { resetStepDeps } from "../../lambdas/step-handler.ts";
-import { serializeBundle } from "../../pipeline/model/bundle.ts";
 import { csvCell, neutralizeFormula } from "../../pipeline/serving/csv-output.ts";
 import { batchScore, outputUriOf } from "../../pipeline/steps/batch-score.ts";
 import { startTestServices, type TestServices } from "../support/local-services.ts";
-import { PIPELINE, trainBundle } from "./fixtures.ts";
+import { PIPELINE, promoteBundle, trainBundle } from "./fixtures.ts";
 
 let services: TestServices;
 let bucket: string;
@@ -32,26 +31,7 @@ async function read(key: string): Promise<string> {
 beforeAll(async () => {
   services = await startTestServices();
   bucket = services.config.buckets.raw;
-  const stored = await services.stores.artifacts.putContent(
-    "artifacts",
-    `${PIPELINE}/models`,
-    serializeBundle(await trainBundle()),
-    "orchmodel",
-  );
-  const v = await services.stores.registry.registerVersion(PIPELINE, {
-    modelUri: stored.uri,
-    metrics: {},
-    params: {},
-    lineage: {
-      dataSha256: "d".repeat(64),
-      specSha256: "s".repeat(64),
-      seed: 7,
-      orchardVersion: "0.1.0",
-      createdAt: "2026-01-01T00:00:00.000Z",
-    },
-    status: "approved",
-  });
-  await services.stores.registry.promote(PIPELINE, v.version, { expectedChampion: null });
+  await promoteBundle(services.stores, await trainBundle());
   await put(
     "landing/a/march.csv",
     'id,x,colour\n"=HYPERLINK(""http://evil"")",9,red\n+1-2,1,blue\n@SUM(A1),,\n"-3,5",8.5,NA\n',

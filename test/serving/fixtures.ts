@@ -9,7 +9,7 @@ import { orchardForest } from "../../pipeline/explain/explain-rows.ts";
 import { nodeCover } from "../../pipeline/explain/tree-shap.ts";
 import { createBundle, type ModelBundle, serializeBundle } from "../../pipeline/model/bundle.ts";
 import type { ModelParams } from "../../pipeline/spec/types.ts";
-import type { ArtifactStore } from "../../pipeline/store.ts";
+import type { ArtifactStore, ModelRegistry } from "../../pipeline/store.ts";
 import { MemoryArtifactStore, MemoryModelRegistry } from "../../pipeline/store-memory.ts";
 import { fitModel } from "../../pipeline/train/fit.ts";
 
@@ -84,6 +84,61 @@ export async function trainBundle(
   } as Parameters<typeof createBundle>[1]);
 }
 
+/** Where a model version lives: the memory stores here, or the embedded S3 and DynamoDB. */
+export interface VersionStores {
+  registry: ModelRegistry;
+  artifacts: ArtifactStore;
+}
+
+export interface RegisterOptions {
+  pipeline?: string;
+  /** The seed recorded in the version's lineage. Default 7. */
+  seed?: number;
+}
+
+/** Stores `bundle` and registers it as a new approved version; returns the version id. */
+export async function registerBundle(
+  stores: VersionStores,
+  bundle: ModelBundle,
+  { pipeline = PIPELINE, seed = 7 }: RegisterOptions = {},
+): Promise<string> {
+  const stored = await stores.artifacts.putContent(
+    "artifacts",
+    `${pipeline}/models`,
+    serializeBundle(bundle),
+    "orchmodel",
+  );
+  const version = await stores.registry.registerVersion(pipeline, {
+    modelUri: stored.uri,
+    metrics: {},
+    params: {},
+    lineage: {
+      dataSha256: "d".repeat(64),
+      specSha256: "s".repeat(64),
+      seed,
+      orchardVersion: "0.1.0",
+      createdAt: "2026-01-01T00:00:00.000Z",
+    },
+    status: "approved",
+  });
+  return version.version;
+}
+
+/** `registerBundle`, then promoted over the current champion. */
+export async function promoteBundle(
+  stores: VersionStores,
+  bundle: ModelBundle,
+  options: RegisterOptions = {},
+): Promise<string> {
+  const pipeline = options.pipeline ?? PIPELINE;
+  const version = await registerBundle(stores, bundle, options);
+  const current = await stores.registry.getChampion(pipeline);
+  await stores.registry.promote(pipeline, version, {
+    expectedChampion: current?.version ?? null,
+  });
+  return version;
+}
+
 export interface MemoryServing {
   registry: MemoryModelRegistry;
   artifacts: MemoryArtifactStore;
@@ -94,40 +149,11 @@ export interface MemoryServing {
 }
 
 export function memoryServing(pipeline = PIPELINE): MemoryServing {
-  const registry = new MemoryModelRegistry();
-  const artifacts = new MemoryArtifactStore();
-  async function register(bundle: ModelBundle): Promise<string> {
-    const stored = await artifacts.putContent(
-      "artifacts",
-      `${pipeline}/models`,
-      serializeBundle(bundle),
-      "orchmodel",
-    );
-    const version = await registry.registerVersion(pipeline, {
-      modelUri: stored.uri,
-      metrics: {},
-      params: {},
-      lineage: {
-        dataSha256: "d".repeat(64),
-        specSha256: "s".repeat(64),
-        seed: 7,
-        orchardVersion: "0.1.0",
-        createdAt: "2026-01-01T00:00:00.000Z",
-      },
-      status: "approved",
-    });
-    return version.version;
-  }
+  const stores = { registry: new MemoryModelRegistry(), artifacts: new MemoryArtifactStore() };
   return {
-    registry,
-    artifacts,
-    register,
-    async promote(bundle) {
-      const version = await register(bundle);
-      const current = await registry.getChampion(pipeline);
-      await registry.promote(pipeline, version, { expectedChampion: current?.version ?? null });
-      return version;
-    },
+    ...stores,
+    register: (bundle) => registerBundle(stores, bundle, { pipeline }),
+    promote: (bundle) => promoteBundle(stores, bundle, { pipeline }),
   };
 }
 

@@ -7,39 +7,14 @@ import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from "
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { handler, resetServedModels } from "../../lambdas/predict.ts";
 import { resetStepDeps } from "../../lambdas/step-handler.ts";
-import { serializeBundle } from "../../pipeline/model/bundle.ts";
 import { startTestServices, type TestServices } from "../support/local-services.ts";
-import { PIPELINE, storeCover, trainBundle } from "./fixtures.ts";
+import { PIPELINE, promoteBundle, storeCover, trainBundle } from "./fixtures.ts";
 
 let services: TestServices;
 const saved: Record<string, string | undefined> = {};
 
 async function register(seed: number): Promise<string> {
-  const { artifacts, registry } = services.stores;
-  const stored = await artifacts.putContent(
-    "artifacts",
-    `${PIPELINE}/models`,
-    serializeBundle(await trainBundle("classification", seed)),
-    "orchmodel",
-  );
-  const version = await registry.registerVersion(PIPELINE, {
-    modelUri: stored.uri,
-    metrics: {},
-    params: {},
-    lineage: {
-      dataSha256: "d".repeat(64),
-      specSha256: "s".repeat(64),
-      seed,
-      orchardVersion: "0.1.0",
-      createdAt: "2026-01-01T00:00:00.000Z",
-    },
-    status: "approved",
-  });
-  const champion = await registry.getChampion(PIPELINE);
-  await registry.promote(PIPELINE, version.version, {
-    expectedChampion: champion?.version ?? null,
-  });
-  return version.version;
+  return promoteBundle(services.stores, await trainBundle("classification", seed), { seed });
 }
 
 beforeAll(async () => {

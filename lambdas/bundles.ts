@@ -4,7 +4,7 @@
  * and deployed from there (infra/); the steps that may run as Fargate tasks instead are run by
  * lambdas/container-runner.ts, which must have a handler for each of them.
  */
-import type { StepName } from "../pipeline/workflow/steps.ts";
+import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
 
 export const BUNDLE_OF = {
   ingest: "ingest",
@@ -28,21 +28,14 @@ export const BUNDLES = Object.values(BUNDLE_OF);
 export type BundleName = (typeof BUNDLES)[number];
 
 /**
- * Steps that may run as Fargate tasks (`compute: container`). notifyFailure and report stay
- * Lambdas: the Report task's input comes from Parameters, which the container rewrite
+ * Steps that may run as Fargate tasks (`compute: container`): every step but these two, which
+ * stay Lambdas: the Report task's input comes from Parameters, which the container rewrite
  * replaces, and the failure path should not wait for a task to start.
  */
-export const CONTAINER_STEPS = [
-  "ingest",
-  "validate",
-  "drift",
-  "preprocess",
-  "train",
-  "select",
-  "evaluate",
-  "canary",
-  "promote",
-  "batchScore",
-] as const satisfies readonly StepName[];
+const LAMBDA_ONLY_STEPS = ["report", "notifyFailure"] as const;
 
-export type ContainerStep = (typeof CONTAINER_STEPS)[number];
+export type ContainerStep = Exclude<StepName, (typeof LAMBDA_ONLY_STEPS)[number]>;
+
+export const CONTAINER_STEPS: readonly ContainerStep[] = STEP_NAMES.filter(
+  (step): step is ContainerStep => !(LAMBDA_ONLY_STEPS as readonly StepName[]).includes(step),
+);

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { runLocally, withLocalStores } from "../../cli/local/run-pipeline.ts";
 import { stepDeps } from "../../lambdas/step-handler.ts";
+import { withoutSections } from "../support/spec-text.ts";
 
 const example = fileURLToPath(new URL("../../examples/penguins/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "orchard-binary-"));
@@ -26,10 +27,11 @@ function binaryCopy(): string {
       .join(","),
   );
   writeFileSync(join(dir, "penguins.csv"), `${[header, ...recoded].join("\n")}\n`);
-  const spec = readFileSync(join(example, "pipeline.yaml"), "utf8")
-    .replace(/^name: .*$/m, "name: adelie")
-    .replace(/^search:\n( {2}.*\n| {4}.*\n)+/m, "")
-    .replace(/^deploy:\n( {2}.*\n)+/m, "");
+  const spec = withoutSections(
+    readFileSync(join(example, "pipeline.yaml"), "utf8"),
+    "search",
+    "deploy",
+  ).replace(/^name: .*$/m, "name: adelie");
   writeFileSync(join(dir, "pipeline.yaml"), spec);
   return join(dir, "pipeline.yaml");
 }

@@ -18,6 +18,7 @@ import { stepDeps } from "../../lambdas/step-handler.ts";
 import { ServedModels } from "../../pipeline/serving/served-models.ts";
 import { decodeTraffic, trafficKey } from "../../pipeline/serving/traffic.ts";
 import type { CanaryMetrics, CanaryRunState, VersionTraffic } from "../../pipeline/steps/canary.ts";
+import { withoutSections } from "../support/spec-text.ts";
 
 const EXAMPLE = resolve("examples/penguins");
 const ROW = {
@@ -100,13 +101,15 @@ async function stored(uri: string): Promise<unknown> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "orchard-canary-"));
-  const yaml = (await readFile(join(EXAMPLE, "pipeline.yaml"), "utf8"))
+  // No grid search; the example's own deploy section (batch scoring) gives way to the canary's.
+  const yaml = withoutSections(
+    await readFile(join(EXAMPLE, "pipeline.yaml"), "utf8"),
+    "search",
+    "deploy",
+  )
     .replace(/^name: .*$/m, "name: canary-penguins")
     .replace(/uri: penguins\.csv/, `uri: ${join(EXAMPLE, "penguins.csv")}`)
-    .replace(/trees: 100/, "trees: 15")
-    .replace(/^search:\n( {2}.*\n| {4}.*\n)+/m, "")
-    // The example's own deploy section (batch scoring) gives way to the canary's.
-    .replace(/^deploy:\n( {2}.*\n)+/m, "");
+    .replace(/trees: 100/, "trees: 15");
   spec = join(dir, "pipeline.yaml");
   await writeFile(
     spec,

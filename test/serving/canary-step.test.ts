@@ -26,6 +26,7 @@ import {
   MemoryFeatureStore,
   MemoryModelRegistry,
 } from "../../pipeline/store-memory.ts";
+import { withoutSections } from "../support/spec-text.ts";
 
 const CONFIG: CanarySpec = {
   percent: 10,
@@ -102,10 +103,7 @@ describe("predictionShift", () => {
 
 describe("CanaryStart", () => {
   // The example without its own deploy section (batch scoring), which a canary replaces.
-  const yaml = readFileSync("examples/penguins/pipeline.yaml", "utf8").replace(
-    /^deploy:\n( {2}.*\n)+/m,
-    "",
-  );
+  const yaml = withoutSections(readFileSync("examples/penguins/pipeline.yaml", "utf8"), "deploy");
 
   async function start(specText: string, champion: string | null, waitSeconds?: number) {
     const artifacts = new MemoryArtifactStore();

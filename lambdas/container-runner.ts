@@ -10,33 +10,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { handler as batchScore } from "./batch-score.ts";
-import type { ContainerStep } from "./bundles.ts";
-import { handler as canary } from "./canary.ts";
-import { handler as drift } from "./drift.ts";
-import { handler as evaluate } from "./evaluate.ts";
-import { handler as ingest } from "./ingest.ts";
-import { handler as preprocess } from "./preprocess.ts";
-import { handler as promote } from "./promote.ts";
-import { handler as select } from "./select.ts";
-import { handler as train } from "./train.ts";
-import { handler as validate } from "./validate.ts";
-
-type Handler = (event: never) => Promise<unknown>;
-
-/** A handler for every step that may run as a container (ORCHARD_STEP is the step name). */
-export const CONTAINER_HANDLERS: Record<ContainerStep, Handler> = {
-  ingest,
-  validate,
-  drift,
-  preprocess,
-  train,
-  select,
-  evaluate,
-  canary,
-  promote,
-  batchScore,
-};
+import { CONTAINER_HANDLERS, type Handler } from "./container-handlers.ts";
 
 /** Step Functions caps a task failure's error at 256 and its cause at 32,768 characters. */
 const MAX_ERROR = 256;

@@ -7,22 +7,13 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { handler as batchScore } from "../../lambdas/batch-score.ts";
-import { handler as canary } from "../../lambdas/canary.ts";
-import { handler as drift } from "../../lambdas/drift.ts";
-import { handler as evaluate } from "../../lambdas/evaluate.ts";
-import { handler as ingest } from "../../lambdas/ingest.ts";
+import { CONTAINER_HANDLERS } from "../../lambdas/container-handlers.ts";
 import { createStorageClients, destroyStorageClients } from "../../lambdas/io/clients.ts";
 import { storageConfig } from "../../lambdas/io/env.ts";
 import { openStores, type Stores } from "../../lambdas/io/stores.ts";
 import { handler as notifyFailure } from "../../lambdas/notify-failure.ts";
-import { handler as preprocess } from "../../lambdas/preprocess.ts";
-import { handler as promote } from "../../lambdas/promote.ts";
 import { handler as report } from "../../lambdas/report.ts";
-import { handler as select } from "../../lambdas/select.ts";
 import { resetStepDeps } from "../../lambdas/step-handler.ts";
-import { handler as train } from "../../lambdas/train.ts";
-import { handler as validate } from "../../lambdas/validate.ts";
 import { SpecError } from "../../pipeline/errors.ts";
 import { parseSpec } from "../../pipeline/spec/parse-spec.ts";
 import { batchInputUri, resolveSourceUri } from "../../pipeline/spec/source-uri.ts";
@@ -45,17 +36,8 @@ export const DEFAULT_STATE_DIR = ".orchard";
 export type StepHandlers = Record<StepName, StepHandler>;
 
 export const STEP_HANDLERS: StepHandlers = {
-  ingest,
-  validate,
-  drift,
-  preprocess,
-  train,
-  select,
-  evaluate,
+  ...CONTAINER_HANDLERS,
   report,
-  canary,
-  promote,
-  batchScore,
   notifyFailure,
 } as StepHandlers;
 

@@ -2,7 +2,8 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BUNDLE_OF, CONTAINER_STEPS } from "../../lambdas/bundles.ts";
-import { CONTAINER_HANDLERS, runContainerStep } from "../../lambdas/container-runner.ts";
+import { CONTAINER_HANDLERS } from "../../lambdas/container-handlers.ts";
+import { runContainerStep } from "../../lambdas/container-runner.ts";
 
 const sfn = mockClient(SFNClient);
 beforeEach(() => {

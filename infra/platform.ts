@@ -201,13 +201,13 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this, retainOnDelete: true },
     );
     const specUri = pulumi.interpolate`s3://${specObject.bucket}/${specObject.key}`;
+    const raw = this.dataLake.raw.bucket;
     let sourceUri: pulumi.Output<string>;
     let sourceObjectArn: pulumi.Output<string>;
     if (spec.source.kind === "s3") {
       sourceUri = pulumi.output(spec.source.uri);
       sourceObjectArn = pulumi.output(`arn:aws:s3:::${spec.source.bucket}/${spec.source.key}`);
     } else {
-      const raw = this.dataLake.raw.bucket;
       const upload = new aws.s3.BucketObject(
         `${p}-source`,
         {
@@ -224,6 +224,19 @@ export class Platform extends pulumi.ComponentResource {
       sourceUri = pulumi.interpolate`s3://${upload.bucket}/${upload.key}`;
       sourceObjectArn = pulumi.interpolate`${raw.arn}/${upload.key}`;
     }
+    // The batch location: a user's bucket, or the pipeline's landing prefix in the raw bucket.
+    const batch =
+      spec.batch?.kind === "lake"
+        ? {
+            uri: pulumi.interpolate`s3://${raw.bucket}/${spec.batch.key}`,
+            prefix: { bucketArn: raw.arn, prefix: spec.batch.key },
+          }
+        : spec.batch
+          ? {
+              uri: pulumi.output(spec.batch.uri),
+              prefix: { bucketArn: `arn:aws:s3:::${spec.batch.bucket}`, prefix: spec.batch.key },
+            }
+          : null;
 
     const serving = new Serving(
       `${p}-serving`,
@@ -286,20 +299,6 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
 
-    // The batch location: a user's bucket, or the pipeline's landing prefix in the raw bucket.
-    const raw = this.dataLake.raw.bucket;
-    const batch =
-      spec.batch?.kind === "lake"
-        ? {
-            uri: pulumi.interpolate`s3://${raw.bucket}/${spec.batch.key}`,
-            prefix: { bucketArn: raw.arn, prefix: spec.batch.key },
-          }
-        : spec.batch
-          ? {
-              uri: pulumi.output(spec.batch.uri),
-              prefix: { bucketArn: `arn:aws:s3:::${spec.batch.bucket}`, prefix: spec.batch.key },
-            }
-          : null;
     const targets: pulumi.Input<AccessTargets> = pulumi.output({
       pipeline: spec.name,
       ...this.sharedTargets(),

@@ -1,6 +1,6 @@
 /**
- * Runs an Orchard state machine definition on this machine with aws-local-stepfunctions: the
- * identical ASL that Step Functions runs in the cloud, with each Task's Lambda replaced by the
+ * Runs an Orchard state machine definition on this machine with the local ASL engine
+ * (asl-engine.ts): the identical ASL that Step Functions runs in the cloud, with each Task's Lambda replaced by the
  * in-process handler of its step (matched through the Task's `Resource` ARN).
  *
  * Handlers are wrapped to behave like a Lambda invocation, so that Retry/Catch and the failure
@@ -15,13 +15,12 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { StateMachine } from "aws-local-stepfunctions";
 import { SpecError } from "../../pipeline/errors.ts";
 import type { JsonValue, State, StateMachineDefinition } from "../../pipeline/workflow/asl.ts";
 import { STEP_NAMES, type StepName, type StepResources } from "../../pipeline/workflow/steps.ts";
-import { installPromiseWithResolvers } from "./polyfills.ts";
+import { type EngineEvent, PAYLOAD_LIMIT_BYTES, runDefinition, StatesError } from "./asl-engine.ts";
 
-installPromiseWithResolvers();
+export { PAYLOAD_LIMIT_BYTES };
 
 /** A step's code: receives the state's references, returns its own references. */
 export type StepHandler = (event: unknown) => Promise<unknown>;
@@ -80,9 +79,6 @@ export interface ExecuteLocallyOptions {
   executionId?: string;
 }
 
-/** Step Functions' limit on a state's input or output. */
-export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
-
 /** Executes the definition to completion; a failed run resolves with status FAILED. */
 export async function executeLocally(options: ExecuteLocallyOptions): Promise<ExecutionResult> {
   const { definition, input, onEvent, retryIntervalOverrides } = options;
@@ -93,33 +89,27 @@ export async function executeLocally(options: ExecuteLocallyOptions): Promise<Ex
     );
   }
   const taskHandlers = bindHandlers(definition, options.resources, options.handlers);
-  // Our ASL model is a structural subset of the engine's; its types differ only in spelling.
-  const machine = new StateMachine(definition as ConstructorParameters<typeof StateMachine>[0]);
-  const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers: taskHandlers, retryIntervalOverrides },
-    context: {
-      Execution: {
-        Id: `arn:aws:states:us-east-1:000000000000:execution:orchard-local:${executionId}`,
-        Name: executionId,
-      },
-    },
-  });
   const timeline = new Timeline(onEvent);
-  const consumed = (async () => {
-    for await (const event of execution.eventLogs) timeline.add(event as EngineEvent);
-  })();
-  const [settled] = await Promise.allSettled([execution.result]);
-  await consumed;
-  const endedAt = Date.now();
-  const states = timeline.finish(endedAt);
+  const result = await runDefinition({
+    definition,
+    input,
+    invoke: ({ stateName, input: payload }) => (taskHandlers[stateName] as LocalHandler)(payload),
+    execution: {
+      Id: `arn:aws:states:us-east-1:000000000000:execution:orchard-local:${executionId}`,
+      Name: executionId,
+    },
+    onEvent: (event) => timeline.add(event),
+    ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+  });
+  const states = timeline.finish(Date.now());
   const endState = states.filter((s) => s.iteration === undefined).at(-1)?.name;
-  if (settled.status === "fulfilled") {
-    return { status: "SUCCEEDED", output: settled.value, endState, states, executionId };
+  if (result.status === "SUCCEEDED") {
+    return { status: "SUCCEEDED", output: result.output, endState, states, executionId };
   }
   return {
     status: "FAILED",
     endState,
-    error: timeline.failure(settled.reason),
+    error: timeline.failure({ name: result.error, message: decodeCause(result.cause) }),
     states,
     executionId,
   };
@@ -175,19 +165,6 @@ function* allStates(states: Record<string, State>): Generator<[string, State]> {
   }
 }
 
-/** What the engine reads from a thrown error: `name` to match Retry/Catch, `message` as Cause. */
-class LambdaFunctionError extends Error {
-  /** The engine skips Retry/Catch for errors reporting false here. */
-  readonly isRetryable: boolean;
-  readonly isCatchable: boolean;
-  constructor(name: string, cause: string, handleable = true) {
-    super(cause);
-    this.name = name;
-    this.isRetryable = handleable;
-    this.isCatchable = handleable;
-  }
-}
-
 function asLambda(step: StepName, handler: StepHandler): LocalHandler {
   return async (input) => {
     let result: unknown;
@@ -201,29 +178,18 @@ function asLambda(step: StepName, handler: StepHandler): LocalHandler {
         errorMessage: error.message,
         trace: error.stack?.split("\n") ?? [],
       };
-      throw new LambdaFunctionError(errorType, JSON.stringify(payload));
+      throw new StatesError(errorType, JSON.stringify(payload));
     }
     const json = JSON.stringify(result ?? null);
     const bytes = Buffer.byteLength(json, "utf8");
     if (bytes > PAYLOAD_LIMIT_BYTES) {
-      throw new LambdaFunctionError(
+      throw new StatesError(
         "States.DataLimitExceeded",
         `step "${step}" returned ${Math.ceil(bytes / 1024)} KiB; state payloads are limited to ${PAYLOAD_LIMIT_BYTES / 1024} KiB: store the data as an artifact and return its URI`,
-        false,
       );
     }
     return JSON.parse(json) as JsonValue;
   };
-}
-
-/** The fields of aws-local-stepfunctions' event log that the timeline reads. */
-interface EngineEvent {
-  type: string;
-  timestamp: number;
-  index?: number;
-  state?: { name: string; type: string };
-  Error?: string;
-  Cause?: unknown;
 }
 
 interface OpenRecord extends StateRecord {
@@ -237,17 +203,12 @@ class Timeline {
   private readonly records: OpenRecord[] = [];
   private readonly open = new Map<string, OpenRecord>();
   private firstCaught?: OpenRecord;
-  private executionError?: ErrorInfo;
 
   constructor(private readonly onEvent?: (event: ExecutionEvent) => void) {}
 
   add(event: EngineEvent): void {
-    if (event.type === "ExecutionFailed") {
-      this.executionError = { name: event.Error ?? "Error", message: decodeCause(event.Cause) };
-      return;
-    }
-    // Map iterations report their index; a nested execution's own start/end is not a state.
-    if (!event.state || event.type.startsWith("MapIteration")) return;
+    // Map iterations report their index; the execution's own start and end are not states.
+    if (!event.state) return;
     const key = `${event.state.name}#${event.index ?? ""}`;
     if (event.type === "StateEntered") {
       const record: OpenRecord = {
@@ -301,16 +262,12 @@ class Timeline {
    * failed Train iteration); else, for an uncatchable error, the last top-level state that
    * failed other than a Fail state; else the engine's own report.
    */
-  failure(reason: unknown): ErrorInfo & { state: string } {
+  failure(execution: ErrorInfo): ErrorInfo & { state: string } {
     const topLevel = this.records.filter((r) => r.iteration === undefined);
     const failed =
       this.firstCaught ?? topLevel.findLast((r) => r.lastError !== undefined && r.type !== "Fail");
     if (failed?.lastError) return { state: failed.name, ...failed.lastError };
-    const fallback = this.executionError ?? {
-      name: reason instanceof Error ? reason.name : "Error",
-      message: reason instanceof Error ? reason.message : String(reason),
-    };
-    return { state: topLevel.at(-1)?.name ?? "(execution)", ...fallback };
+    return { state: topLevel.at(-1)?.name ?? "(execution)", ...execution };
   }
 
   private close(key: string, record: OpenRecord, status: StateStatus, at: number): void {

@@ -1,0 +1,693 @@
+/**
+ * Executes an Amazon States Language definition in this process: the subset Orchard emits
+ * (pipeline/workflow/asl.ts, JSONPath flavour) with the semantics the Step Functions developer
+ * guide documents for it — input and output processing (InputPath, Parameters, ResultPath,
+ * OutputPath; the context object), Retry (first matching retrier, per-retrier attempt counts,
+ * BackoffRate, MaxDelaySeconds, full jitter) and Catch, `States.ALL` / `States.TaskFailed`
+ * matching (neither catches `States.Runtime` or `States.DataLimitExceeded`), Task
+ * `TimeoutSeconds` (`States.Timeout`), inline Map with `MaxConcurrency`, Choice (a rule on a
+ * missing variable is `States.Runtime`), Wait, Pass, Succeed and Fail, and the 256 KiB limit on
+ * every state's output.
+ *
+ * Why our own and not aws-local-stepfunctions (which Orchard used before): its only release,
+ * 3.0.0, declares Node >= 22 while Orchard supports Node 20, and needed a polyfill there; it
+ * has no Distributed Map, and it imposes a 60 s default Task timeout AWS does not have. The
+ * subset Orchard runs is small and every rule below is tested against the documented
+ * behaviour (test/cli/asl-engine.test.ts). What the definition uses outside the subset is
+ * refused before the run starts, naming the state, never silently ignored.
+ */
+
+import { SpecError } from "../../pipeline/errors.ts";
+import type {
+  Catcher,
+  ChoiceRule,
+  JsonValue,
+  MapState,
+  Retrier,
+  State,
+  StateMachineDefinition,
+  TaskState,
+} from "../../pipeline/workflow/asl.ts";
+import { parsePath, ResultPathMatchFailure, readPath, writePath } from "./asl-paths.ts";
+
+/** Step Functions' limit on a state's input or output (UTF-8 bytes of its JSON). */
+export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+/** An error as Step Functions names it: `Error` to match Retry/Catch, `Cause` as text. */
+export class StatesError extends Error {
+  constructor(
+    readonly error: string,
+    override readonly cause: string,
+  ) {
+    super(cause);
+    this.name = error;
+  }
+}
+
+/** Errors that `States.ALL` does not match and that end the execution (developer guide). */
+const TERMINAL_ERRORS = new Set(["States.Runtime", "States.DataLimitExceeded"]);
+
+export type EngineEventType =
+  | "StateEntered"
+  | "StateExited"
+  | "StateFailed"
+  | "StateRetried"
+  | "StateCaught"
+  | "ExecutionSucceeded"
+  | "ExecutionFailed";
+
+export interface EngineEvent {
+  type: EngineEventType;
+  timestamp: number;
+  state?: { name: string; type: State["Type"] };
+  /** The Map iteration the state runs in. */
+  index?: number;
+  Error?: string;
+  Cause?: string;
+}
+
+/** Invokes a Task's resource with its effective input; throws to fail the Task. */
+export type TaskInvoker = (task: {
+  stateName: string;
+  resource: string;
+  input: JsonValue;
+}) => Promise<JsonValue>;
+
+export interface RunDefinitionOptions {
+  definition: StateMachineDefinition;
+  input: JsonValue;
+  invoke: TaskInvoker;
+  execution: { Id: string; Name: string };
+  onEvent?: (event: EngineEvent) => void;
+  /** Milliseconds to wait before each retry of a state (one number, or one per retrier). */
+  retryIntervalOverrides?: Record<string, number | number[]>;
+}
+
+export type RunDefinitionResult =
+  | { status: "SUCCEEDED"; output: JsonValue }
+  | { status: "FAILED"; error: string; cause: string };
+
+/** Runs the definition to its end; a failed execution resolves with status FAILED. */
+export async function runDefinition(options: RunDefinitionOptions): Promise<RunDefinitionResult> {
+  checkDefinition(options.definition);
+  const startTime = new Date().toISOString();
+  const engine = new Engine(options, {
+    Execution: { ...options.execution, Input: options.input, StartTime: startTime },
+    StateMachine: {
+      Id: "arn:aws:states:local:000000000000:stateMachine:orchard-local",
+      Name: "orchard-local",
+    },
+  });
+  const emit = (type: EngineEventType, extra: Partial<EngineEvent> = {}) =>
+    options.onEvent?.({ type, timestamp: Date.now(), ...extra });
+  try {
+    checkSize(options.input, "the execution input");
+    const run = engine.runStates(options.definition, options.input, undefined);
+    const output = await withTimeout(run, options.definition.TimeoutSeconds, "the execution");
+    emit("ExecutionSucceeded");
+    return { status: "SUCCEEDED", output };
+  } catch (thrown) {
+    const error = asStatesError(thrown);
+    emit("ExecutionFailed", { Error: error.error, Cause: error.cause });
+    return { status: "FAILED", error: error.error, cause: error.cause };
+  } finally {
+    engine.stopped = true;
+  }
+}
+
+interface Machine {
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+interface Outcome {
+  output: JsonValue;
+  next?: string;
+}
+
+class Engine {
+  /** Set when the execution ended: iterations still running start no further state. */
+  stopped = false;
+
+  constructor(
+    private readonly options: RunDefinitionOptions,
+    private readonly context: { [key: string]: JsonValue },
+  ) {}
+
+  async runStates(
+    machine: Machine,
+    input: JsonValue,
+    index: number | undefined,
+    abort?: { aborted: boolean },
+  ): Promise<JsonValue> {
+    let name = machine.StartAt;
+    let data = input;
+    for (;;) {
+      if (this.stopped || abort?.aborted)
+        throw new StatesError("States.Aborted", "the execution or its Map ended");
+      const state = machine.States[name] as State;
+      const outcome = await this.runState(name, state, data, index, abort);
+      if (outcome.next === undefined) return outcome.output;
+      name = outcome.next;
+      data = outcome.output;
+    }
+  }
+
+  private emit(
+    type: EngineEventType,
+    name: string,
+    state: State,
+    index: number | undefined,
+    error?: StatesError,
+  ): void {
+    this.options.onEvent?.({
+      type,
+      timestamp: Date.now(),
+      state: { name, type: state.Type },
+      ...(index === undefined ? {} : { index }),
+      ...(error ? { Error: error.error, Cause: error.cause } : {}),
+    });
+  }
+
+  private async runState(
+    name: string,
+    state: State,
+    input: JsonValue,
+    index: number | undefined,
+    abort: { aborted: boolean } | undefined,
+  ): Promise<Outcome> {
+    this.emit("StateEntered", name, state, index);
+    const context = {
+      ...this.context,
+      State: { Name: name, EnteredTime: new Date().toISOString(), RetryCount: 0 },
+    };
+    switch (state.Type) {
+      case "Fail": {
+        const error = new StatesError(
+          (state.ErrorPath ? stringAt(state.ErrorPath, input, context) : state.Error) ??
+            "States.Fail",
+          (state.CausePath ? stringAt(state.CausePath, input, context) : state.Cause) ?? "",
+        );
+        this.emit("StateFailed", name, state, index, error);
+        throw error;
+      }
+      case "Choice": {
+        const next = this.choose(name, state.Choices, input, context) ?? state.Default;
+        if (next === undefined) {
+          const error = new StatesError(
+            "States.NoChoiceMatched",
+            `no choice rule of "${name}" matched and it has no Default`,
+          );
+          this.emit("StateFailed", name, state, index, error);
+          throw error;
+        }
+        this.emit("StateExited", name, state, index);
+        return { output: input, next };
+      }
+      case "Succeed":
+        return this.exit(
+          name,
+          state,
+          index,
+          select(state.OutputPath, input, context, "OutputPath"),
+        );
+      default:
+        return this.runWithRetry(name, state, input, index, context, abort);
+    }
+  }
+
+  private exit(
+    name: string,
+    state: State,
+    index: number | undefined,
+    output: JsonValue,
+    next?: string,
+  ): Outcome {
+    checkSize(output, `the output of state "${name}"`);
+    this.emit("StateExited", name, state, index);
+    return next === undefined ? { output } : { output, next };
+  }
+
+  /** Pass, Wait, Task and Map: one attempt after another as Retry allows, then Catch. */
+  private async runWithRetry(
+    name: string,
+    state: Exclude<State, { Type: "Fail" | "Choice" | "Succeed" }>,
+    input: JsonValue,
+    index: number | undefined,
+    context: { [key: string]: JsonValue },
+    abort: { aborted: boolean } | undefined,
+  ): Promise<Outcome> {
+    const retriers: Retrier[] = "Retry" in state ? (state.Retry ?? []) : [];
+    const catchers: Catcher[] = "Catch" in state ? (state.Catch ?? []) : [];
+    const retries = retriers.map(() => 0);
+    for (let retryCount = 0; ; ) {
+      try {
+        const output = await this.attempt(name, state, input, index, {
+          ...context,
+          State: { ...(context.State as object), RetryCount: retryCount },
+        });
+        return this.exit(name, state, index, output, state.End ? undefined : state.Next);
+      } catch (thrown) {
+        const error = asStatesError(thrown);
+        this.emit("StateFailed", name, state, index, error);
+        // An ended execution or Map neither retries nor catches: its outcome is decided.
+        if (this.stopped || abort?.aborted || error.error === "States.Aborted") throw error;
+        const which = retriers.findIndex((r) => matches(r.ErrorEquals, error, state.Type));
+        const retrier = retriers[which];
+        if (retrier && (retries[which] as number) < (retrier.MaxAttempts ?? 3)) {
+          retries[which] = (retries[which] as number) + 1;
+          retryCount += 1;
+          const wait = this.retryWait(name, which, retrier, retries[which] as number);
+          this.emit("StateRetried", name, state, index, error);
+          await sleep(wait);
+          continue;
+        }
+        const catcher = catchers.find((c) => matches(c.ErrorEquals, error, state.Type));
+        if (!catcher) throw error;
+        const caught: JsonValue = { Error: error.error, Cause: error.cause };
+        const output = applyResultPath(catcher.ResultPath, input, caught);
+        this.emit("StateCaught", name, state, index, error);
+        return { output, next: catcher.Next };
+      }
+    }
+  }
+
+  private retryWait(name: string, which: number, retrier: Retrier, retry: number): number {
+    const override = this.options.retryIntervalOverrides?.[name];
+    if (typeof override === "number") return override;
+    if (Array.isArray(override) && override[which] !== undefined) return override[which] as number;
+    return retryDelayMs(retrier, retry);
+  }
+
+  private async attempt(
+    name: string,
+    state: Exclude<State, { Type: "Fail" | "Choice" | "Succeed" }>,
+    input: JsonValue,
+    index: number | undefined,
+    context: { [key: string]: JsonValue },
+  ): Promise<JsonValue> {
+    switch (state.Type) {
+      case "Pass": {
+        const effective = state.Parameters ? fill(state.Parameters, input, context) : input;
+        const result = state.Result !== undefined ? state.Result : effective;
+        return applyResultPath(state.ResultPath, input, result);
+      }
+      case "Wait": {
+        const seconds =
+          "SecondsPath" in state ? readPath(state.SecondsPath, input, context) : state.Seconds;
+        if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 0) {
+          throw new StatesError(
+            "States.Runtime",
+            `Wait state "${name}": SecondsPath must select a non-negative whole number, got ${JSON.stringify(seconds)}`,
+          );
+        }
+        await sleep(seconds * 1000);
+        return input;
+      }
+      case "Task":
+        return this.task(name, state, input, context);
+      case "Map":
+        return this.map(name, state, input, index, context);
+    }
+  }
+
+  private async task(
+    name: string,
+    state: TaskState,
+    input: JsonValue,
+    context: { [key: string]: JsonValue },
+  ): Promise<JsonValue> {
+    const effective = select(state.InputPath, input, context, "InputPath");
+    const payload = state.Parameters ? fill(state.Parameters, effective, context) : effective;
+    const result = await withTimeout(
+      this.options.invoke({ stateName: name, resource: state.Resource, input: payload }),
+      state.TimeoutSeconds,
+      `Task "${name}"`,
+    );
+    checkSize(result, `the result of Task "${name}"`);
+    return select(
+      state.OutputPath,
+      applyResultPath(state.ResultPath, input, result),
+      context,
+      "OutputPath",
+    );
+  }
+
+  /**
+   * Inline Map: the items in order, at most MaxConcurrency at once (0: all). The first failed
+   * iteration fails the Map with its error; no further iteration starts, and the Map waits for
+   * the running ones to stop (their results are dropped) so nothing runs after the state ends.
+   */
+  private async map(
+    name: string,
+    state: MapState,
+    input: JsonValue,
+    outer: number | undefined,
+    context: { [key: string]: JsonValue },
+  ): Promise<JsonValue> {
+    if (outer !== undefined)
+      throw new StatesError(
+        "States.Runtime",
+        `Map "${name}" inside a Map iteration is not supported by the local executor`,
+      );
+    const items = readPath(state.ItemsPath ?? "$", input, context);
+    if (!Array.isArray(items)) {
+      throw new StatesError(
+        "States.Runtime",
+        `Map "${name}": ItemsPath ${state.ItemsPath} must select an array, got ${describe(items)}`,
+      );
+    }
+    const results: JsonValue[] = new Array(items.length);
+    const abort = { aborted: false };
+    let failure: unknown;
+    let nextItem = 0;
+    const worker = async () => {
+      while (!abort.aborted && nextItem < items.length) {
+        const i = nextItem++;
+        const itemContext = {
+          ...context,
+          Map: { Item: { Index: i, Value: items[i] as JsonValue } },
+        };
+        const itemInput = state.ItemSelector
+          ? fill(state.ItemSelector, input, itemContext)
+          : (items[i] as JsonValue);
+        try {
+          results[i] = await this.runStates(state.ItemProcessor, itemInput, i, abort);
+        } catch (thrown) {
+          if (!abort.aborted) failure = thrown;
+          abort.aborted = true;
+        }
+      }
+    };
+    const width =
+      state.MaxConcurrency > 0 ? Math.min(state.MaxConcurrency, items.length) : items.length;
+    await Promise.all(Array.from({ length: width }, worker));
+    if (failure !== undefined) throw failure;
+    return applyResultPath(state.ResultPath, input, results);
+  }
+
+  /** The Next of the first rule that holds, or undefined. */
+  private choose(
+    name: string,
+    rules: (ChoiceRule & { Next: string })[],
+    input: JsonValue,
+    context: JsonValue,
+  ): string | undefined {
+    return rules.find((rule) => holds(name, rule, input, context))?.Next;
+  }
+}
+
+function holds(name: string, rule: ChoiceRule, input: JsonValue, context: JsonValue): boolean {
+  if ("And" in rule) return rule.And.every((r) => holds(name, r, input, context));
+  if ("Or" in rule) return rule.Or.some((r) => holds(name, r, input, context));
+  if ("Not" in rule) return !holds(name, rule.Not, input, context);
+  const value = readPath(rule.Variable, input, context);
+  if ("IsPresent" in rule) return (value !== undefined) === rule.IsPresent;
+  if (value === undefined) {
+    throw new StatesError(
+      "States.Runtime",
+      `Invalid path '${rule.Variable}' in Choice state "${name}": the choice state's condition path references an undefined value.`,
+    );
+  }
+  if ("IsBoolean" in rule) return (typeof value === "boolean") === rule.IsBoolean;
+  return value === rule.BooleanEquals;
+}
+
+/**
+ * The wait before the `retry`-th retry (1-based) under one retrier: IntervalSeconds (default 1)
+ * times BackoffRate (default 2) to the power retry - 1, at most MaxDelaySeconds; with FULL
+ * jitter a uniform draw between 0 and that.
+ */
+export function retryDelayMs(
+  retrier: Retrier,
+  retry: number,
+  random: () => number = Math.random,
+): number {
+  const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** (retry - 1);
+  const capped = Math.min(interval, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+  return (retrier.JitterStrategy === "FULL" ? random() * capped : capped) * 1000;
+}
+
+/** Whether an ErrorEquals list matches the error, with the wildcards' documented exceptions. */
+function matches(names: string[], error: StatesError, stateType: State["Type"]): boolean {
+  return names.some((n) => {
+    if (n === error.error) return true;
+    if (TERMINAL_ERRORS.has(error.error) || error.error === "States.Aborted") return false;
+    if (n === "States.ALL") return true;
+    return n === "States.TaskFailed" && stateType === "Task" && error.error !== "States.Timeout";
+  });
+}
+
+function asStatesError(thrown: unknown): StatesError {
+  if (thrown instanceof StatesError) return thrown;
+  if (thrown instanceof ResultPathMatchFailure) return new StatesError(thrown.name, thrown.message);
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  return new StatesError(error.name || "Error", error.message);
+}
+
+/** InputPath/OutputPath: default `$`, null selects `{}`, a path that selects nothing fails. */
+function select(
+  path: string | null | undefined,
+  input: JsonValue,
+  context: JsonValue,
+  field: string,
+): JsonValue {
+  if (path === null) return {};
+  if (path === undefined || path === "$") return input;
+  const value = readPath(path, input, context);
+  if (value === undefined)
+    throw new StatesError(
+      "States.Runtime",
+      `Invalid path '${path}' in ${field}: it selects nothing in the input`,
+    );
+  return value;
+}
+
+/** ResultPath: default `$` (the result replaces the input), null keeps the input. */
+function applyResultPath(
+  path: string | null | undefined,
+  input: JsonValue,
+  result: JsonValue,
+): JsonValue {
+  if (path === null) return input;
+  return writePath(path ?? "$", input, result);
+}
+
+/** A payload template: keys ending in `.$` take the value their path selects. */
+function fill(
+  template: { [key: string]: JsonValue },
+  input: JsonValue,
+  context: JsonValue,
+): JsonValue {
+  const filled: { [key: string]: JsonValue } = {};
+  for (const [key, value] of Object.entries(template)) {
+    if (key.endsWith(".$") && typeof value === "string") {
+      const selected = readPath(value, input, context);
+      if (selected === undefined) {
+        throw new StatesError(
+          "States.Runtime",
+          `The JSONPath '${value}' specified for the field '${key}' could not be found in the input`,
+        );
+      }
+      filled[key.slice(0, -2)] = selected;
+    } else {
+      filled[key] =
+        value !== null && typeof value === "object" && !Array.isArray(value)
+          ? fill(value, input, context)
+          : value;
+    }
+  }
+  return filled;
+}
+
+function stringAt(path: string, input: JsonValue, context: JsonValue): string | undefined {
+  const value = readPath(path, input, context);
+  return value === undefined
+    ? undefined
+    : typeof value === "string"
+      ? value
+      : JSON.stringify(value);
+}
+
+function checkSize(value: JsonValue, what: string): void {
+  const bytes = Buffer.byteLength(JSON.stringify(value ?? null), "utf8");
+  if (bytes > PAYLOAD_LIMIT_BYTES) {
+    throw new StatesError(
+      "States.DataLimitExceeded",
+      `${what} is ${Math.ceil(bytes / 1024)} KiB; state payloads are limited to ${PAYLOAD_LIMIT_BYTES / 1024} KiB: store the data as an artifact and pass its URI`,
+    );
+  }
+}
+
+function describe(value: JsonValue | undefined): string {
+  if (value === undefined) return "nothing";
+  return Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+/** Races the work against TimeoutSeconds (States.Timeout); the timer never keeps Node alive. */
+async function withTimeout<T>(
+  work: Promise<T>,
+  seconds: number | undefined,
+  what: string,
+): Promise<T> {
+  if (seconds === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new StatesError(
+            "States.Timeout",
+            `${what} ran longer than its TimeoutSeconds (${seconds} s)`,
+          ),
+        ),
+      seconds * 1000,
+    );
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Refuses, before anything runs, what this executor does not run: unknown state types,
+ * transitions to missing states, paths that are not reference paths, Choice operators outside
+ * Orchard's subset, and Map modes other than INLINE. The error names the state.
+ */
+export function checkDefinition(definition: Machine & { TimeoutSeconds?: number }): void {
+  const visit = (machine: Machine, where: string) => {
+    const refuse = (state: string, why: string): never => {
+      throw new SpecError(`state "${state}"${where}: ${why}`, { path: `States.${state}` });
+    };
+    if (!(machine.StartAt in machine.States))
+      refuse(machine.StartAt, "StartAt names a state that does not exist");
+    for (const [name, state] of Object.entries(machine.States)) {
+      const allowed = FIELDS[state.Type];
+      if (!allowed) refuse(name, `type ${state.Type} is not run by Orchard's local executor`);
+      const extra = Object.keys(state).filter((key) => !allowed.includes(key));
+      if (extra.length > 0)
+        refuse(
+          name,
+          `${extra.join(", ")} ${extra.length === 1 ? "is" : "are"} not run by Orchard's local executor (pipeline/workflow/asl.ts lists what is)`,
+        );
+      const targets: string[] = [];
+      const paths: string[] = [];
+      switch (state.Type) {
+        case "Task":
+        case "Pass":
+        case "Wait":
+        case "Map":
+          if (state.Next !== undefined) targets.push(state.Next);
+          else if (state.End !== true) refuse(name, "has neither Next nor End");
+          for (const c of ("Catch" in state ? state.Catch : undefined) ?? []) targets.push(c.Next);
+          break;
+        case "Choice":
+          targets.push(...state.Choices.map((c) => c.Next));
+          if (state.Default !== undefined) targets.push(state.Default);
+          for (const rule of state.Choices)
+            collectRulePaths(rule, paths, (why) => refuse(name, why));
+          break;
+        case "Succeed":
+        case "Fail":
+          break;
+      }
+      for (const key of [
+        "InputPath",
+        "OutputPath",
+        "ResultPath",
+        "ItemsPath",
+        "SecondsPath",
+        "ErrorPath",
+        "CausePath",
+      ] as const) {
+        const value = (state as unknown as Record<string, unknown>)[key];
+        if (typeof value === "string") paths.push(value);
+      }
+      for (const key of ["Parameters", "ItemSelector"] as const) {
+        const template = (state as unknown as Record<string, unknown>)[key];
+        if (template && typeof template === "object")
+          collectTemplatePaths(template as { [k: string]: JsonValue }, paths);
+      }
+      for (const path of paths) {
+        try {
+          parsePath(path);
+        } catch (error) {
+          refuse(name, (error as Error).message);
+        }
+      }
+      for (const target of targets)
+        if (!(target in machine.States))
+          refuse(name, `transitions to "${target}", which does not exist`);
+      if (state.Type === "Map") {
+        if (state.ItemProcessor.ProcessorConfig?.Mode !== "INLINE")
+          refuse(name, "only INLINE Map is run locally");
+        visit(state.ItemProcessor, ` (in Map "${name}")`);
+      }
+    }
+  };
+  visit(definition, "");
+}
+
+/** The fields each state type may have here: the subset pipeline/workflow/asl.ts models. */
+const COMMON = ["Type", "Comment"];
+const FLOW = [...COMMON, "Next", "End"];
+const FIELDS: Record<string, string[]> = {
+  Task: [
+    ...FLOW,
+    "Resource",
+    "InputPath",
+    "Parameters",
+    "ResultPath",
+    "OutputPath",
+    "TimeoutSeconds",
+    "Retry",
+    "Catch",
+  ],
+  Map: [
+    ...FLOW,
+    "ItemsPath",
+    "ItemSelector",
+    "ItemProcessor",
+    "MaxConcurrency",
+    "ResultPath",
+    "Retry",
+    "Catch",
+  ],
+  Pass: [...FLOW, "Parameters", "Result", "ResultPath"],
+  Wait: [...FLOW, "Seconds", "SecondsPath"],
+  Choice: [...COMMON, "Choices", "Default"],
+  Succeed: [...COMMON, "OutputPath"],
+  Fail: [...COMMON, "Error", "Cause", "ErrorPath", "CausePath"],
+};
+
+function collectRulePaths(rule: ChoiceRule, paths: string[], refuse: (why: string) => never): void {
+  if ("And" in rule) for (const r of rule.And) collectRulePaths(r, paths, refuse);
+  else if ("Or" in rule) for (const r of rule.Or) collectRulePaths(r, paths, refuse);
+  else if ("Not" in rule) collectRulePaths(rule.Not, paths, refuse);
+  else {
+    const operators = Object.keys(rule).filter((k) => k !== "Variable" && k !== "Next");
+    const known = ["IsPresent", "IsBoolean", "BooleanEquals"];
+    const unknown = operators.filter((o) => !known.includes(o));
+    if (unknown.length > 0 || operators.length !== 1) {
+      refuse(
+        `Choice operator ${operators.join(", ")} is not run locally: use one of ${known.join(", ")}, And, Or, Not`,
+      );
+    }
+    paths.push(rule.Variable);
+  }
+}
+
+function collectTemplatePaths(template: { [key: string]: JsonValue }, paths: string[]): void {
+  for (const [key, value] of Object.entries(template)) {
+    if (key.endsWith(".$") && typeof value === "string") paths.push(value);
+    else if (value !== null && typeof value === "object" && !Array.isArray(value))
+      collectTemplatePaths(value, paths);
+  }
+}

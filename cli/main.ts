@@ -2,9 +2,12 @@
  * Entry of the `orchard` command: dispatches to one module per subcommand.
  * Exit codes: 0 success, 1 the job failed, 2 usage error (synth/diff: 3 policy violation).
  */
+import { ORCHARD_VERSION } from "../pipeline/version.ts";
+import { unknownName } from "./args.ts";
 import { fail } from "./report-error.ts";
 
 const USAGE = `Usage: orchard <command> [options]
+       orchard --version
 
 Commands:
   run <spec.yaml>      run the pipeline locally (embedded S3 and DynamoDB)
@@ -39,9 +42,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  if (command === "--version" || command === "-V") {
+    process.stdout.write(`${ORCHARD_VERSION}\n`);
+    return 0;
+  }
   const load = commands[command];
   if (!load) {
-    process.stderr.write(`orchard: unknown command "${command}"\n\n${USAGE}\n`);
+    const error = unknownName("command", command, Object.keys(commands));
+    process.stderr.write(`orchard: ${error.message}\n\n${USAGE}\n`);
     return 2;
   }
   try {

@@ -2,7 +2,7 @@
  * `orchard cloud <subcommand>`: operate the pipelines a stack deployed. Exit codes as
  * `orchard run`: 0 success, 1 the execution (or the call) failed, 2 usage error.
  */
-import { UsageError } from "../args.ts";
+import { unknownName } from "../args.ts";
 import { fail } from "../report-error.ts";
 import { inspectCommand } from "./inspect.ts";
 import { listCommand } from "./list.ts";
@@ -40,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = SUBCOMMANDS[sub];
   if (!command) {
-    return fail("cloud", new UsageError(`unknown subcommand "${sub}"\n\n${CLOUD_USAGE}`));
+    const error = unknownName("subcommand", sub, Object.keys(SUBCOMMANDS));
+    error.message += `\n\n${CLOUD_USAGE}`;
+    return fail("cloud", error);
   }
   try {
     return await command(rest);

@@ -345,6 +345,42 @@ describe.concurrent("orchard usage", () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it.for([
+    ["runn", ["runn"], /unknown command "runn": did you mean "run"\?/],
+    [
+      "--no-cach",
+      ["run", "spec.yaml", "--no-cach"],
+      /unknown option --no-cach: did you mean --no-cache\?/,
+    ],
+    [
+      "--state-dir without a value",
+      ["run", "spec.yaml", "--state-dir"],
+      /option --state-dir needs a value/,
+    ],
+    ["--json=yes", ["models", "spec.yaml", "--json=yes"], /option --json takes no value/],
+    ["cloud lst", ["cloud", "lst"], /unknown subcommand "lst": did you mean "list"\?/],
+  ] as const)(
+    "%s → exit 2 in Orchard's words, not Node's parser text",
+    async ([, args, said], { expect }) => {
+      const r = await orchard([...args], REPO);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(said);
+      expect(r.stderr).not.toMatch(/Unknown option '|argument missing|ERR_PARSE_ARGS/);
+    },
+  );
+
+  it.for(["--version", "-V"])(
+    "orchard %s prints the package's version",
+    async (flag, { expect }) => {
+      const pkg = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {
+        version: string;
+      };
+      const r = await orchard([flag], REPO);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${pkg.version}\n`);
+    },
+  );
+
   it("npx orchard --help from the repo root prints the commands", async ({ expect }) => {
     const r = await exec("npx", ["orchard", "--help"], REPO);
     expect(r.code).toBe(0);

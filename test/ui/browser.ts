@@ -1,13 +1,14 @@
 /**
- * Headless Chromium for the report and UI tests: Debian's `chromium` driven by
- * playwright-core (no browser download). `.ci/run` installs the package when it is missing.
+ * Headless Chromium for the report and UI tests, driven by playwright-core (no browser
+ * download): the browser scripts/browser.ts finds, which `npm test` installs first when it can.
+ * Without one these tests fail with the line that says how to get one; they never skip.
  * Screenshots go to test-artifacts/ (git-ignored), kept for people to look at.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { findBrowser, GET_A_BROWSER } from "../../scripts/browser.ts";
 
-export const CHROMIUM = "/usr/bin/chromium";
 export const ARTIFACTS_DIR = join(import.meta.dirname, "..", "..", "test-artifacts");
 
 const FLAGS = [
@@ -21,13 +22,12 @@ const FLAGS = [
   "--disable-sync",
 ];
 
+let executablePath: string | null | undefined;
+
 export async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium (.ci/run does)`,
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  executablePath ??= findBrowser();
+  if (!executablePath) throw new Error(GET_A_BROWSER);
+  return chromium.launch({ executablePath, args: FLAGS });
 }
 
 export interface PageVisit {

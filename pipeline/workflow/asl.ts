@@ -1,6 +1,6 @@
 /**
  * A small typed model of the Amazon States Language, JSONPath flavour only: the subset Orchard
- * emits and that both AWS Step Functions and aws-local-stepfunctions execute. JSONata, `Assign`,
+ * emits and that both AWS Step Functions and Orchard's local engine execute. JSONata, `Assign`,
  * `.sync` integrations and Distributed Map are deliberately absent (the local engine does not
  * run them, and local must equal cloud).
  */

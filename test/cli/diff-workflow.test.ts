@@ -19,7 +19,10 @@ interface Step {
 }
 interface Workflow {
   on: Record<string, unknown>;
-  jobs: Record<string, { steps: Step[]; env?: Record<string, string> }>;
+  jobs: Record<
+    string,
+    { steps: Step[]; env?: Record<string, string>; strategy?: { matrix: { node?: number[] } } }
+  >;
 }
 
 const workflow = parse(
@@ -33,13 +36,24 @@ afterEach(() => {
 });
 
 describe("the infra-review workflow", () => {
-  it("runs on pull requests: npm ci, npm test, then orchard diff", () => {
+  it("runs on pull requests: npm ci then npm test on Node 20 and 22, and npm ci then orchard diff", () => {
     expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
+    const test = workflow.jobs.test;
+    expect(test.strategy?.matrix.node).toEqual([20, 22]);
+    const testRuns = test.steps.map((s) => s.run ?? "");
+    expect(testRuns.filter(Boolean)).toEqual(["npm ci --no-audit --no-fund", "npm test"]);
     const runs = review.map((s) => s.run ?? "");
     const at = (text: string) => runs.findIndex((r) => r.includes(text));
     expect(at("npm ci")).toBeGreaterThan(-1);
-    expect(at("npm test")).toBeGreaterThan(at("npm ci"));
-    expect(at("bin/orchard.js diff")).toBeGreaterThan(at("npm test"));
+    expect(at("bin/orchard.js diff")).toBeGreaterThan(at("npm ci"));
+  });
+
+  it("tests exactly the Node lines package.json's engines names", () => {
+    const { engines } = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+      engines: { node: string };
+    };
+    const lines = [...engines.node.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1]));
+    expect(lines).toEqual(workflow.jobs.test.strategy?.matrix.node);
   });
 
   it("diffs both stacks against origin/<base branch> with options orchard diff accepts", async () => {

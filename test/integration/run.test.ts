@@ -1,5 +1,5 @@
 /**
- * Whole local executions: the real ASL on aws-local-stepfunctions, the real handlers, and the
+ * Whole local executions: the real ASL on the local engine, the real handlers, and the
  * real s3rver/dynalite servers under a temporary state directory.
  */
 import { createHash } from "node:crypto";

@@ -21,6 +21,7 @@ import { SpecError } from "../../pipeline/errors.ts";
 import type {
   Catcher,
   ChoiceRule,
+  ItemBatcher,
   JsonValue,
   MapState,
   Retrier,
@@ -28,7 +29,10 @@ import type {
   StateMachineDefinition,
   TaskState,
 } from "../../pipeline/workflow/asl.ts";
-import { parsePath, ResultPathMatchFailure, readPath, writePath } from "./asl-paths.ts";
+import { checkDefinition } from "./asl-check.ts";
+import { ResultPathMatchFailure, readPath, writePath } from "./asl-paths.ts";
+
+export { checkDefinition };
 
 /** Step Functions' limit on a state's input or output (UTF-8 bytes of its JSON). */
 export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
@@ -81,6 +85,11 @@ export interface RunDefinitionOptions {
   onEvent?: (event: EngineEvent) => void;
   /** Milliseconds to wait before each retry of a state (one number, or one per retrier). */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /**
+   * A Distributed Map's ItemReader (s3:listObjectsV2): every object under the prefix as
+   * `{ Key, Etag, LastModified, Size, StorageClass }`, in key order.
+   */
+  listObjects?: (request: { Bucket: string; Prefix: string }) => Promise<JsonValue[]>;
 }
 
 export type RunDefinitionResult =
@@ -139,6 +148,7 @@ class Engine {
     input: JsonValue,
     index: number | undefined,
     abort?: { aborted: boolean },
+    base: { [key: string]: JsonValue } = this.context,
   ): Promise<JsonValue> {
     let name = machine.StartAt;
     let data = input;
@@ -146,7 +156,7 @@ class Engine {
       if (this.stopped || abort?.aborted)
         throw new StatesError("States.Aborted", "the execution or its Map ended");
       const state = machine.States[name] as State;
-      const outcome = await this.runState(name, state, data, index, abort);
+      const outcome = await this.runState(name, state, data, index, abort, base);
       if (outcome.next === undefined) return outcome.output;
       name = outcome.next;
       data = outcome.output;
@@ -175,10 +185,11 @@ class Engine {
     input: JsonValue,
     index: number | undefined,
     abort: { aborted: boolean } | undefined,
+    base: { [key: string]: JsonValue },
   ): Promise<Outcome> {
     this.emit("StateEntered", name, state, index);
     const context = {
-      ...this.context,
+      ...base,
       State: { Name: name, EnteredTime: new Date().toISOString(), RetryCount: 0 },
     };
     switch (state.Type) {
@@ -307,7 +318,9 @@ class Engine {
       case "Task":
         return this.task(name, state, input, context);
       case "Map":
-        return this.map(name, state, input, index, context);
+        return state.ItemProcessor.ProcessorConfig.Mode === "DISTRIBUTED"
+          ? this.distributedMap(name, state, input, index, context)
+          : this.map(name, state, input, index, context);
     }
   }
 
@@ -350,13 +363,7 @@ class Engine {
         "States.Runtime",
         `Map "${name}" inside a Map iteration is not supported by the local executor`,
       );
-    const items = readPath(state.ItemsPath ?? "$", input, context);
-    if (!Array.isArray(items)) {
-      throw new StatesError(
-        "States.Runtime",
-        `Map "${name}": ItemsPath ${state.ItemsPath} must select an array, got ${describe(items)}`,
-      );
-    }
+    const items = arrayAt(name, state.ItemsPath ?? "$", input, context);
     const results: JsonValue[] = new Array(items.length);
     const abort = { aborted: false };
     let failure: unknown;
@@ -386,6 +393,143 @@ class Engine {
     return applyResultPath(state.ResultPath, input, results);
   }
 
+  /**
+   * Distributed Map, emulated in this process: the items come from the ItemReader's S3 listing
+   * (or ItemsPath), each goes through ItemSelector, ItemBatcher groups them, and each item or
+   * batch runs the ItemProcessor as a child execution with its own `$$.Execution`, at most
+   * MaxConcurrency at once. Failed children are counted against ToleratedFailureCount and
+   * ToleratedFailurePercentage (of items; a failed batch counts all its items; neither set
+   * tolerates none): past either, no further child starts and the Map fails with
+   * `States.ExceedToleratedFailureThreshold`. The output is the children's outputs in order
+   * (a tolerated failure's slot holds its `{ Error, Cause }`).
+   */
+  private async distributedMap(
+    name: string,
+    state: MapState,
+    input: JsonValue,
+    outer: number | undefined,
+    context: { [key: string]: JsonValue },
+  ): Promise<JsonValue> {
+    if (outer !== undefined) {
+      throw new StatesError(
+        "States.Runtime",
+        `Map "${name}" inside a Map iteration is not supported by the local executor`,
+      );
+    }
+    const items = state.ItemReader
+      ? await this.readItems(name, state, input, context)
+      : arrayAt(name, state.ItemsPath ?? "$", input, context);
+    const selected = items.map((item, i) =>
+      state.ItemSelector
+        ? fill(state.ItemSelector, input, { ...context, Map: { Item: { Index: i, Value: item } } })
+        : item,
+    );
+    const children = state.ItemBatcher
+      ? batches(
+          selected,
+          state.ItemBatcher,
+          fill(state.ItemBatcher.BatchInput ?? {}, input, context),
+        )
+      : selected.map((item) => ({ input: item, items: 1 }));
+    const toleratedCount = state.ToleratedFailureCount ?? Number.POSITIVE_INFINITY;
+    const toleratedShare = state.ToleratedFailurePercentage ?? Number.POSITIVE_INFINITY;
+    const noTolerance =
+      state.ToleratedFailureCount === undefined && state.ToleratedFailurePercentage === undefined;
+    const results: JsonValue[] = new Array(children.length);
+    const abort = { aborted: false };
+    let failedItems = 0;
+    let failedChildren = 0;
+    let nextChild = 0;
+    const execution = context.Execution as { [key: string]: JsonValue };
+    const label = state.Label ?? name;
+    const worker = async () => {
+      while (!abort.aborted && nextChild < children.length) {
+        const i = nextChild++;
+        const child = children[i] as { input: JsonValue; items: number };
+        const childName = `${execution.Name}:${label}:${i}`;
+        const childContext = {
+          ...this.context,
+          Execution: {
+            Id: `${execution.Id}/${label}:${i}`,
+            Name: childName,
+            Input: child.input,
+            StartTime: new Date().toISOString(),
+          },
+        };
+        try {
+          results[i] = await this.runStates(
+            state.ItemProcessor,
+            child.input,
+            i,
+            abort,
+            childContext,
+          );
+        } catch (thrown) {
+          if (abort.aborted) continue;
+          const error = asStatesError(thrown);
+          results[i] = { Error: error.error, Cause: error.cause };
+          failedItems += child.items;
+          failedChildren += 1;
+          const share = (failedItems / Math.max(1, items.length)) * 100;
+          if (noTolerance || failedItems > toleratedCount || share > toleratedShare)
+            abort.aborted = true;
+        }
+      }
+    };
+    const width =
+      state.MaxConcurrency > 0 ? Math.min(state.MaxConcurrency, children.length) : children.length;
+    await Promise.all(Array.from({ length: width }, worker));
+    if (abort.aborted) {
+      throw new StatesError(
+        "States.ExceedToleratedFailureThreshold",
+        `Map "${name}": ${failedChildren} child execution(s) failed (${failedItems} of ${items.length} items), more than the tolerated ${noTolerance ? "none" : `${state.ToleratedFailureCount ?? "any"} items / ${state.ToleratedFailurePercentage ?? 100} %`}`,
+      );
+    }
+    return applyResultPath(state.ResultPath, input, results);
+  }
+
+  private async readItems(
+    name: string,
+    state: MapState,
+    input: JsonValue,
+    context: { [key: string]: JsonValue },
+  ): Promise<JsonValue[]> {
+    const reader = state.ItemReader!;
+    const params = fill(reader.Parameters, input, context) as {
+      Bucket?: unknown;
+      Prefix?: unknown;
+    };
+    if (
+      typeof params.Bucket !== "string" ||
+      (params.Prefix !== undefined && typeof params.Prefix !== "string")
+    ) {
+      throw new StatesError(
+        "States.Runtime",
+        `Map "${name}": ItemReader.Parameters must give Bucket (and Prefix) as strings`,
+      );
+    }
+    if (!this.options.listObjects) {
+      throw new SpecError(
+        `Map "${name}" reads items from S3, but the executor was given no listObjects`,
+      );
+    }
+    let items: JsonValue[];
+    try {
+      items = await this.options.listObjects({
+        Bucket: params.Bucket,
+        Prefix: params.Prefix ?? "",
+      });
+    } catch (thrown) {
+      const error = asStatesError(thrown);
+      throw new StatesError(
+        "States.ItemReaderFailed",
+        `Map "${name}" could not list s3://${params.Bucket}/${params.Prefix ?? ""}: ${error.error}: ${error.cause}`,
+      );
+    }
+    const max = reader.ReaderConfig?.MaxItems;
+    return max === undefined ? items : items.slice(0, max);
+  }
+
   /** The Next of the first rule that holds, or undefined. */
   private choose(
     name: string,
@@ -395,6 +539,47 @@ class Engine {
   ): string | undefined {
     return rules.find((rule) => holds(name, rule, input, context))?.Next;
   }
+}
+
+function arrayAt(name: string, path: string, input: JsonValue, context: JsonValue): JsonValue[] {
+  const items = readPath(path, input, context);
+  if (!Array.isArray(items)) {
+    throw new StatesError(
+      "States.Runtime",
+      `Map "${name}": ItemsPath ${path} must select an array, got ${describe(items)}`,
+    );
+  }
+  return items;
+}
+
+/**
+ * ItemBatcher: consecutive items, at most MaxItemsPerBatch per batch and at most
+ * MaxInputBytesPerBatch of JSON per child input; each child gets `{ Items, BatchInput }`.
+ */
+function batches(
+  items: JsonValue[],
+  batcher: ItemBatcher,
+  batchInput: JsonValue,
+): { input: JsonValue; items: number }[] {
+  const maxItems = batcher.MaxItemsPerBatch ?? Number.POSITIVE_INFINITY;
+  const maxBytes = batcher.MaxInputBytesPerBatch ?? PAYLOAD_LIMIT_BYTES;
+  const out: { input: JsonValue; items: number }[] = [];
+  let current: JsonValue[] = [];
+  const bytes = (batch: JsonValue[]) =>
+    Buffer.byteLength(JSON.stringify({ Items: batch, BatchInput: batchInput }), "utf8");
+  for (const item of items) {
+    if (
+      current.length > 0 &&
+      (current.length >= maxItems || bytes([...current, item]) > maxBytes)
+    ) {
+      out.push({ input: { Items: current, BatchInput: batchInput }, items: current.length });
+      current = [];
+    }
+    current.push(item);
+  }
+  if (current.length > 0)
+    out.push({ input: { Items: current, BatchInput: batchInput }, items: current.length });
+  return out;
 }
 
 function holds(name: string, rule: ChoiceRule, input: JsonValue, context: JsonValue): boolean {
@@ -553,141 +738,5 @@ async function withTimeout<T>(
     return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/**
- * Refuses, before anything runs, what this executor does not run: unknown state types,
- * transitions to missing states, paths that are not reference paths, Choice operators outside
- * Orchard's subset, and Map modes other than INLINE. The error names the state.
- */
-export function checkDefinition(definition: Machine & { TimeoutSeconds?: number }): void {
-  const visit = (machine: Machine, where: string) => {
-    const refuse = (state: string, why: string): never => {
-      throw new SpecError(`state "${state}"${where}: ${why}`, { path: `States.${state}` });
-    };
-    if (!(machine.StartAt in machine.States))
-      refuse(machine.StartAt, "StartAt names a state that does not exist");
-    for (const [name, state] of Object.entries(machine.States)) {
-      const allowed = FIELDS[state.Type];
-      if (!allowed) refuse(name, `type ${state.Type} is not run by Orchard's local executor`);
-      const extra = Object.keys(state).filter((key) => !allowed.includes(key));
-      if (extra.length > 0)
-        refuse(
-          name,
-          `${extra.join(", ")} ${extra.length === 1 ? "is" : "are"} not run by Orchard's local executor (pipeline/workflow/asl.ts lists what is)`,
-        );
-      const targets: string[] = [];
-      const paths: string[] = [];
-      switch (state.Type) {
-        case "Task":
-        case "Pass":
-        case "Wait":
-        case "Map":
-          if (state.Next !== undefined) targets.push(state.Next);
-          else if (state.End !== true) refuse(name, "has neither Next nor End");
-          for (const c of ("Catch" in state ? state.Catch : undefined) ?? []) targets.push(c.Next);
-          break;
-        case "Choice":
-          targets.push(...state.Choices.map((c) => c.Next));
-          if (state.Default !== undefined) targets.push(state.Default);
-          for (const rule of state.Choices)
-            collectRulePaths(rule, paths, (why) => refuse(name, why));
-          break;
-        case "Succeed":
-        case "Fail":
-          break;
-      }
-      for (const key of [
-        "InputPath",
-        "OutputPath",
-        "ResultPath",
-        "ItemsPath",
-        "SecondsPath",
-        "ErrorPath",
-        "CausePath",
-      ] as const) {
-        const value = (state as unknown as Record<string, unknown>)[key];
-        if (typeof value === "string") paths.push(value);
-      }
-      for (const key of ["Parameters", "ItemSelector"] as const) {
-        const template = (state as unknown as Record<string, unknown>)[key];
-        if (template && typeof template === "object")
-          collectTemplatePaths(template as { [k: string]: JsonValue }, paths);
-      }
-      for (const path of paths) {
-        try {
-          parsePath(path);
-        } catch (error) {
-          refuse(name, (error as Error).message);
-        }
-      }
-      for (const target of targets)
-        if (!(target in machine.States))
-          refuse(name, `transitions to "${target}", which does not exist`);
-      if (state.Type === "Map") {
-        if (state.ItemProcessor.ProcessorConfig?.Mode !== "INLINE")
-          refuse(name, "only INLINE Map is run locally");
-        visit(state.ItemProcessor, ` (in Map "${name}")`);
-      }
-    }
-  };
-  visit(definition, "");
-}
-
-/** The fields each state type may have here: the subset pipeline/workflow/asl.ts models. */
-const COMMON = ["Type", "Comment"];
-const FLOW = [...COMMON, "Next", "End"];
-const FIELDS: Record<string, string[]> = {
-  Task: [
-    ...FLOW,
-    "Resource",
-    "InputPath",
-    "Parameters",
-    "ResultPath",
-    "OutputPath",
-    "TimeoutSeconds",
-    "Retry",
-    "Catch",
-  ],
-  Map: [
-    ...FLOW,
-    "ItemsPath",
-    "ItemSelector",
-    "ItemProcessor",
-    "MaxConcurrency",
-    "ResultPath",
-    "Retry",
-    "Catch",
-  ],
-  Pass: [...FLOW, "Parameters", "Result", "ResultPath"],
-  Wait: [...FLOW, "Seconds", "SecondsPath"],
-  Choice: [...COMMON, "Choices", "Default"],
-  Succeed: [...COMMON, "OutputPath"],
-  Fail: [...COMMON, "Error", "Cause", "ErrorPath", "CausePath"],
-};
-
-function collectRulePaths(rule: ChoiceRule, paths: string[], refuse: (why: string) => never): void {
-  if ("And" in rule) for (const r of rule.And) collectRulePaths(r, paths, refuse);
-  else if ("Or" in rule) for (const r of rule.Or) collectRulePaths(r, paths, refuse);
-  else if ("Not" in rule) collectRulePaths(rule.Not, paths, refuse);
-  else {
-    const operators = Object.keys(rule).filter((k) => k !== "Variable" && k !== "Next");
-    const known = ["IsPresent", "IsBoolean", "BooleanEquals"];
-    const unknown = operators.filter((o) => !known.includes(o));
-    if (unknown.length > 0 || operators.length !== 1) {
-      refuse(
-        `Choice operator ${operators.join(", ")} is not run locally: use one of ${known.join(", ")}, And, Or, Not`,
-      );
-    }
-    paths.push(rule.Variable);
-  }
-}
-
-function collectTemplatePaths(template: { [key: string]: JsonValue }, paths: string[]): void {
-  for (const [key, value] of Object.entries(template)) {
-    if (key.endsWith(".$") && typeof value === "string") paths.push(value);
-    else if (value !== null && typeof value === "object" && !Array.isArray(value))
-      collectTemplatePaths(value, paths);
   }
 }

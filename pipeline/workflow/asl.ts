@@ -1,8 +1,8 @@
 /**
  * A small typed model of the Amazon States Language, JSONPath flavour only: the subset Orchard
- * emits and that both AWS Step Functions and Orchard's local engine execute. JSONata, `Assign`,
- * `.sync` integrations and Distributed Map are deliberately absent (the local engine does not
- * run them, and local must equal cloud).
+ * emits and that both AWS Step Functions and Orchard's local engine execute. JSONata, `Assign`
+ * and `.sync` integrations are deliberately absent (the local engine does not run them, and
+ * local must equal cloud). Distributed Map is modelled with an S3 listing as its ItemReader.
  */
 
 /** A JSON value as carried in a state's payload. */
@@ -54,18 +54,47 @@ export type TaskState = StateBase &
   };
 
 export interface ItemProcessor {
-  ProcessorConfig: { Mode: "INLINE" };
+  /** INLINE: iterations inside this execution; DISTRIBUTED: one child execution per item. */
+  ProcessorConfig:
+    | { Mode: "INLINE" }
+    | { Mode: "DISTRIBUTED"; ExecutionType: "STANDARD" | "EXPRESS" };
   StartAt: string;
   States: Record<string, State>;
+}
+
+/**
+ * A Distributed Map's items from an S3 listing: one item per object under the prefix,
+ * `{ Key, Etag, LastModified, Size, StorageClass }` (LastModified in epoch seconds).
+ */
+export interface ItemReader {
+  Resource: "arn:aws:states:::s3:listObjectsV2";
+  /** `Bucket` and `Prefix`, or `Bucket.$` / `Prefix.$` paths into the state. */
+  Parameters: { [key: string]: JsonValue };
+  ReaderConfig?: { MaxItems?: number };
+}
+
+/** Groups a Distributed Map's items: each child gets `{ Items: [...], BatchInput }`. */
+export interface ItemBatcher {
+  MaxItemsPerBatch?: number;
+  MaxInputBytesPerBatch?: number;
+  BatchInput?: { [key: string]: JsonValue };
 }
 
 export type MapState = StateBase &
   Transition & {
     Type: "Map";
-    ItemsPath: JsonPath;
+    /** The array to iterate (default `$`); a Distributed Map may list items with ItemReader instead. */
+    ItemsPath?: JsonPath;
     ItemSelector?: { [key: string]: JsonValue };
     ItemProcessor: ItemProcessor;
+    /** At most this many iterations (child executions) at once; 0: no limit of the state's own. */
     MaxConcurrency: number;
+    /** Distributed only. */
+    ItemReader?: ItemReader;
+    ItemBatcher?: ItemBatcher;
+    ToleratedFailurePercentage?: number;
+    ToleratedFailureCount?: number;
+    Label?: string;
     ResultPath?: JsonPath | null;
     Retry?: Retrier[];
     Catch?: Catcher[];

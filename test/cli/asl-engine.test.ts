@@ -417,3 +417,193 @@ describe("checkDefinition", () => {
     expect(() => checkDefinition({ StartAt: "A", States })).toThrow(/state "A"/);
   });
 });
+
+describe("Distributed Map (emulated as child executions in this process)", () => {
+  // The shape of the developer guide's example: the objects under a prefix, one child each.
+  const objects = Array.from({ length: 60 }, (_, i) => ({
+    Key: `processData/part-${String(i).padStart(3, "0")}.csv`,
+    Etag: `"e${i}"`,
+    LastModified: 1_668_699_881,
+    Size: 100 + i,
+    StorageClass: "STANDARD",
+  }));
+  const listed: { Bucket: string; Prefix: string }[] = [];
+  const listObjects = async (request: { Bucket: string; Prefix: string }) => {
+    listed.push(request);
+    return objects;
+  };
+
+  function distributed(extra: Record<string, JsonValue> = {}, processor?: Record<string, State>) {
+    return machine(
+      {
+        M: {
+          Type: "Map",
+          ItemReader: {
+            Resource: "arn:aws:states:::s3:listObjectsV2",
+            Parameters: { "Bucket.$": "$.bucket", Prefix: "processData" },
+          },
+          ItemSelector: { "key.$": "$$.Map.Item.Value.Key", "index.$": "$$.Map.Item.Index" },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+            StartAt: "Process",
+            States: processor ?? {
+              Process: {
+                Type: "Task",
+                Resource: "arn:fn",
+                Parameters: {
+                  "key.$": "$.key",
+                  "index.$": "$.index",
+                  "execution.$": "$$.Execution.Name",
+                },
+                End: true,
+              },
+            },
+          },
+          MaxConcurrency: 5,
+          Label: "S3objectkeys",
+          ResultPath: "$.results",
+          ...extra,
+          Next: "Done",
+        } as State,
+        Done: { Type: "Succeed" },
+      },
+      "M",
+    );
+  }
+
+  function runDistributed(definition: StateMachineDefinition, invoke: TaskInvoker) {
+    return runDefinition({
+      definition,
+      input: { bucket: "demo-bucket" },
+      invoke,
+      execution,
+      listObjects,
+      retryIntervalOverrides: {},
+    });
+  }
+
+  it("lists the prefix, runs one child execution per object at most MaxConcurrency at once, outputs in key order", async () => {
+    let running = 0;
+    let peak = 0;
+    const invoke: TaskInvoker = async ({ input }) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      running -= 1;
+      return input;
+    };
+    listed.length = 0;
+    const result = await runDistributed(distributed(), invoke);
+    expect(listed).toEqual([{ Bucket: "demo-bucket", Prefix: "processData" }]);
+    expect(result.status).toBe("SUCCEEDED");
+    const results = (
+      result as unknown as {
+        output: { results: { key: string; index: number; execution: string }[] };
+      }
+    ).output.results;
+    expect(results.map((r) => r.key)).toEqual(objects.map((o) => o.Key));
+    expect(results.map((r) => r.index)).toEqual(objects.map((_, i) => i));
+    // Each child is an execution of its own.
+    expect(new Set(results.map((r) => r.execution)).size).toBe(60);
+    expect(peak).toBe(5);
+  });
+
+  it("batches items with ItemBatcher: each child gets Items and the BatchInput", async () => {
+    const seen: JsonValue[] = [];
+    const invoke: TaskInvoker = async ({ input }) => {
+      seen.push(input);
+      return (input as { Items: unknown[] }).Items.length;
+    };
+    const definition = distributed(
+      { ItemBatcher: { MaxItemsPerBatch: 25, BatchInput: { "bucket.$": "$.bucket" } } },
+      { Process: { Type: "Task", Resource: "arn:fn", End: true } },
+    );
+    const result = await runDistributed(definition, invoke);
+    expect(result).toMatchObject({ status: "SUCCEEDED", output: { results: [25, 25, 10] } });
+    expect(seen[0]).toMatchObject({ BatchInput: { bucket: "demo-bucket" } });
+    expect((seen[0] as { Items: { key: string }[] }).Items[0]?.key).toBe(objects[0]?.Key);
+  });
+
+  const failEveryTwentieth: TaskInvoker = async ({ input }) => {
+    const { index } = input as { index: number };
+    if (index % 20 === 7)
+      throw Object.assign(new Error(`bad file ${index}`), { name: "DataFormatError" });
+    return index;
+  };
+
+  it("tolerates failed children within ToleratedFailurePercentage, keeping their errors in place", async () => {
+    const result = await runDistributed(
+      distributed({ ToleratedFailurePercentage: 10 }),
+      failEveryTwentieth,
+    );
+    expect(result.status).toBe("SUCCEEDED");
+    const results = (result as unknown as { output: { results: JsonValue[] } }).output.results;
+    expect(results[7]).toEqual({ Error: "DataFormatError", Cause: "bad file 7" });
+    expect(results[8]).toBe(8);
+  });
+
+  it.each([
+    ["ToleratedFailureCount 2", { ToleratedFailureCount: 2 }],
+    ["ToleratedFailurePercentage 4", { ToleratedFailurePercentage: 4 }],
+    ["no tolerance", {}],
+  ])("fails with States.ExceedToleratedFailureThreshold past %s", async (_, tolerance) => {
+    const result = await runDistributed(distributed(tolerance), failEveryTwentieth);
+    expect(result).toMatchObject({
+      status: "FAILED",
+      error: "States.ExceedToleratedFailureThreshold",
+    });
+  });
+
+  it("starts no further child once the threshold is passed", async () => {
+    let started = 0;
+    const invoke: TaskInvoker = async (task) => {
+      started += 1;
+      return failEveryTwentieth(task);
+    };
+    await runDistributed(distributed({ MaxConcurrency: 1 }), invoke);
+    expect(started).toBe(8);
+  });
+
+  it("fails with States.ItemReaderFailed, which Catch handles, when the listing fails", async () => {
+    const definition = distributed({
+      Catch: [{ ErrorEquals: ["States.ItemReaderFailed"], Next: "Done", ResultPath: "$.error" }],
+    });
+    const result = await runDefinition({
+      definition,
+      input: { bucket: "demo-bucket" },
+      invoke: async () => 1,
+      execution,
+      listObjects: async () => {
+        throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" });
+      },
+    });
+    expect(result).toMatchObject({
+      status: "SUCCEEDED",
+      output: { error: { Error: "States.ItemReaderFailed" } },
+    });
+    expect(
+      (result as unknown as { output: { error: { Cause: string } } }).output.error.Cause,
+    ).toMatch(/s3:\/\/demo-bucket\/processData: AccessDenied/);
+  });
+
+  it.each([
+    ["an ItemReader on an INLINE Map", { Mode: "INLINE" }, {}, /ItemReader.*DISTRIBUTED/],
+    [
+      "an ItemReader other than an S3 listing",
+      { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+      { ItemReader: { Resource: "arn:aws:states:::s3:getObject", Parameters: { Bucket: "b" } } },
+      /listObjectsV2/,
+    ],
+    [
+      "a tolerance over 100 %",
+      { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+      { ToleratedFailurePercentage: 150 },
+      /ToleratedFailurePercentage/,
+    ],
+  ])("refuses %s before running", (_, ProcessorConfig, extra, message) => {
+    const definition = distributed(extra as Record<string, JsonValue>);
+    const map = definition.States.M as { ItemProcessor: { ProcessorConfig: unknown } };
+    map.ItemProcessor.ProcessorConfig = ProcessorConfig;
+    expect(() => checkDefinition(definition)).toThrow(message);
+  });
+});

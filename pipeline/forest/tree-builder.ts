@@ -73,6 +73,13 @@ export interface GrownTree {
   oobLeaf: Int32Array | null;
 }
 
+/** The mean of `values`, summed in row order (every worker gets the same number). */
+function meanOf(values: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return values.length > 0 ? s / values.length : 0;
+}
+
 export class TreeBuilder {
   private readonly data: BinnedFeatures;
   private readonly settings: TreeSettings;
@@ -80,6 +87,8 @@ export class TreeBuilder {
   private readonly search: SplitSearch;
   private readonly yCodes: Int32Array | null;
   private readonly yValues: Float64Array | null;
+  /** Regression: the training mean, subtracted from targets while growing (see mse-split.ts). */
+  private readonly yOffset: number;
 
   // rows of the current tree, in node order
   private readonly weight: Int32Array;
@@ -121,11 +130,13 @@ export class TreeBuilder {
       this.ordY = ordY;
       this.tmpY = new Int32Array(n);
       this.search = new GiniSplitSearch(ctx, ordY, target.nClasses);
+      this.yOffset = 0;
     } else {
       const ordY = new Float64Array(n);
       this.ordY = ordY;
       this.tmpY = new Float64Array(n);
-      this.search = new MseSplitSearch(ctx, ordY);
+      this.yOffset = meanOf(target.values!);
+      this.search = new MseSplitSearch(ctx, ordY, this.yOffset);
     }
     this.yCodes = target.codes;
     this.yValues = target.values;
@@ -230,7 +241,8 @@ export class TreeBuilder {
     }
     const src = (this.yCodes ?? this.yValues)!;
     const ordY = this.ordY;
-    for (let i = 0; i < m; i++) ordY[i] = src[idx[i]];
+    const offset = this.yOffset;
+    for (let i = 0; i < m; i++) ordY[i] = src[idx[i]] - offset;
     return m;
   }
 

@@ -15,9 +15,12 @@
  * - Missing values (NaN) have their own bin; every boundary is scored with the missing rows
  *   left and right, and the better wins (also "all values vs missing"). A node that saw no
  *   missing value sends it to the heavier child, as scikit-learn's HistGradientBoosting does.
- * - Per node, features are drawn without replacement from the tree's stream until
- *   `maxFeatures` non-constant ones were scored, as scikit-learn does (constant features do
- *   not count, so a split is found whenever one exists).
+ * - Per node, features are drawn without replacement from the tree's stream, as
+ *   scikit-learn's BestSplitter does: `maxFeatures` draws, constant features (in the node)
+ *   counting as drawn; the draw goes on past `maxFeatures` only while every feature drawn so
+ *   far was constant. So a node may become a leaf although an undrawn feature could split it,
+ *   exactly as in scikit-learn. (scikit-learn also remembers the features found constant
+ *   above a node so as not to re-sort them; that changes speed, not which features are drawn.)
  * - Stopping follows scikit-learn: a node is a leaf when pure, when it has fewer than 2 or
  *   2 * minSamplesLeaf distinct rows, at maxDepth, or when no feature has a valid boundary.
  *
@@ -279,15 +282,19 @@ export class TreeBuilder {
     const soff = id * this.search.statSize;
     const search = this.search;
     search.reset();
+    // scikit-learn's BestSplitter: every drawn feature counts towards maxFeatures, constant
+    // ones included; only while every feature drawn so far was constant does the draw go on.
     let visited = 0;
-    for (let j = 0; j < F && visited < maxF; j++) {
+    let nonConstant = 0;
+    for (let j = 0; j < F && (visited < maxF || nonConstant === 0); j++) {
       if (maxF < F) {
         const k = j + Math.floor(rng() * (F - j));
         const t = order[j];
         order[j] = order[k];
         order[k] = t;
       }
-      if (search.scoreFeature(order[j], start, end, this.nodeStats, soff)) visited++;
+      visited++;
+      if (search.scoreFeature(order[j], start, end, this.nodeStats, soff)) nonConstant++;
     }
     return search.bestFeature >= 0;
   }

@@ -80,3 +80,32 @@ describe("regression targets with a large offset", () => {
     },
   );
 });
+
+describe("feature sampling per split", () => {
+  it("counts constant features as drawn, as scikit-learn does (root on x0 in ~51% of stumps)", async () => {
+    // x0 decides the label, x1 is a weaker signal, x2..x9 are constant. With maxFeatures 2,
+    // scikit-learn draws 2 features without replacement and goes on past 2 only while every
+    // drawn feature was constant: P(x0 drawn first among the non-constant or within 2 draws)
+    // = 2/10 + (8/10 · 7/9) · 1/2 = 0.511. Scoring until 2 non-constant ones were seen would
+    // always see x0 and split on it.
+    const rng = createRng(8);
+    const values: number[] = [];
+    const codes: number[] = [];
+    for (let r = 0; r < 200; r++) {
+      const x0 = rng();
+      const c = x0 < 0.5 ? 0 : 1;
+      values.push(x0, c + rng() * 1.5, ...new Array(8).fill(1));
+      codes.push(c);
+    }
+    const model = await orchard(
+      matrix(10, values),
+      { kind: "classification", classes: ["a", "b"], codes: Int32Array.from(codes) },
+      { ...forest, trees: 400, maxDepth: 1, maxFeatures: 2 },
+    );
+    const { treeNodeOffset, feature } = model.flat;
+    let onX0 = 0;
+    for (let t = 0; t < 400; t++) if (feature[treeNodeOffset[t]] === 0) onX0++;
+    expect(onX0 / 400).toBeGreaterThan(0.43);
+    expect(onX0 / 400).toBeLessThan(0.59);
+  });
+});

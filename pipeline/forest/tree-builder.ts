@@ -15,7 +15,8 @@
  * - Missing values (NaN) have their own bin; every boundary is scored with the missing rows
  *   left and right, and the better wins (also "all values vs missing"). A node that saw no
  *   missing value sends it to the heavier child, as scikit-learn's HistGradientBoosting does.
- * - Per node, features are drawn without replacement from the tree's stream, as
+ * - Per node, features are drawn without replacement from the tree's stream (in a random
+ *   order even when all are scored, so ties between features are broken at random), as
  *   scikit-learn's BestSplitter does: `maxFeatures` draws, constant features (in the node)
  *   counting as drawn; the draw goes on past `maxFeatures` only while every feature drawn so
  *   far was constant. So a node may become a leaf although an undrawn feature could split it,
@@ -287,12 +288,12 @@ export class TreeBuilder {
     let visited = 0;
     let nonConstant = 0;
     for (let j = 0; j < F && (visited < maxF || nonConstant === 0); j++) {
-      if (maxF < F) {
-        const k = j + Math.floor(rng() * (F - j));
-        const t = order[j];
-        order[j] = order[k];
-        order[k] = t;
-      }
+      // drawn even when every feature is scored: the first best feature wins a tie, so a
+      // fixed order would give every tie to the lowest-numbered of identical columns
+      const k = j + Math.floor(rng() * (F - j));
+      const t = order[j];
+      order[j] = order[k];
+      order[k] = t;
       visited++;
       if (search.scoreFeature(order[j], start, end, this.nodeStats, soff)) nonConstant++;
     }

@@ -109,3 +109,25 @@ describe("feature sampling per split", () => {
     expect(onX0 / 400).toBeLessThan(0.59);
   });
 });
+
+describe("ties between features", () => {
+  it("shares the importance of two identical columns with maxFeatures all (random order per node)", async () => {
+    const rng = createRng(21);
+    const values: number[] = [];
+    const y: number[] = [];
+    for (let r = 0; r < 400; r++) {
+      const x = rng() * 10;
+      values.push(x, x, rng());
+      y.push(Math.sin(x) + 0.1 * rng());
+    }
+    const model = await orchard(
+      matrix(3, values),
+      { kind: "regression", values: Float64Array.from(y) },
+      forest,
+    );
+    const [a, b] = model.featureImportance;
+    expect(a + b).toBeGreaterThan(0.9);
+    expect(a / (a + b)).toBeGreaterThan(0.3);
+    expect(a / (a + b)).toBeLessThan(0.7);
+  });
+});

@@ -14,7 +14,7 @@
  *   Small nodes scan only the bins they touched (a bitmap gives them in order).
  * - Missing values (NaN) have their own bin; every boundary is scored with the missing rows
  *   left and right, and the better wins (also "all values vs missing"). A node that saw no
- *   missing value sends it to the heavier child, as scikit-learn's HistGradientBoosting does.
+ *   missing value sends it to the child with more rows, ties right, as scikit-learn's trees do.
  * - Per node, features are drawn without replacement from the tree's stream (in a random
  *   order even when all are scored, so ties between features are broken at random), as
  *   scikit-learn's BestSplitter does: `maxFeatures` draws, constant features (in the node)
@@ -31,6 +31,7 @@
  */
 import { createRng, deriveSeed, type Rng } from "../random.ts";
 import type { BinnedFeatures } from "./binning.ts";
+import { drawBootstrap } from "./bootstrap.ts";
 import { GiniSplitSearch } from "./gini-split.ts";
 import { MseSplitSearch } from "./mse-split.ts";
 import type { SplitSearch } from "./split-search.ts";
@@ -230,8 +231,7 @@ export class TreeBuilder {
     const n = this.nRows;
     const w = this.weight;
     if (this.settings.bootstrap) {
-      w.fill(0);
-      for (let i = 0; i < n; i++) w[Math.floor(rng() * n)]++;
+      drawBootstrap(rng, w);
     } else {
       w.fill(1);
     }
@@ -361,7 +361,9 @@ export class TreeBuilder {
     this.left[id] = l;
     this.right[id] = r;
     this.splitBin[id] = b;
-    this.missingLeft[id] = sawMissing ? search.bestMissingLeft : WL >= WR ? 1 : 0;
+    // unseen missing values follow the child with more (distinct in-bag) rows, ties right:
+    // scikit-learn's `missing_go_to_left = n_left > n_right`, which counts samples, not weight
+    this.missingLeft[id] = sawMissing ? search.bestMissingLeft : mid - start > end - mid ? 1 : 0;
     this.nodeStart[l] = start;
     this.nodeEnd[l] = mid;
     this.nodeStart[r] = mid;

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { FeatureMatrix, Target } from "../../pipeline/data/frame.ts";
+import { bootstrapCounts } from "../../pipeline/forest/bootstrap.ts";
 import { type ForestParams, fitForest, OrchardForestModel } from "../../pipeline/forest/index.ts";
 import { createRng } from "../../pipeline/random.ts";
 
@@ -129,5 +130,75 @@ describe("ties between features", () => {
     expect(a + b).toBeGreaterThan(0.9);
     expect(a / (a + b)).toBeGreaterThan(0.3);
     expect(a / (a + b)).toBeLessThan(0.7);
+  });
+});
+
+describe("maxFeatures 1", () => {
+  it("looks at one feature per split, as scikit-learn's int 1 (not all of them)", async () => {
+    // x0 decides the label, x1..x3 are noise: with one feature per split, about 3/4 of the
+    // roots of stumps split on noise; with every feature, all of them split on x0
+    const rng = createRng(4);
+    const values: number[] = [];
+    const codes: number[] = [];
+    for (let r = 0; r < 100; r++) {
+      const x0 = rng();
+      values.push(x0, rng(), rng(), rng());
+      codes.push(x0 < 0.5 ? 0 : 1);
+    }
+    const model = await orchard(
+      matrix(4, values),
+      { kind: "classification", classes: ["a", "b"], codes: Int32Array.from(codes) },
+      { ...forest, trees: 100, maxDepth: 1, maxFeatures: 1 },
+    );
+    const { treeNodeOffset, feature } = model.flat;
+    let onX0 = 0;
+    for (let t = 0; t < 100; t++) if (feature[treeNodeOffset[t]] === 0) onX0++;
+    expect(onX0).toBeGreaterThan(10);
+    expect(onX0).toBeLessThan(45);
+  });
+});
+
+describe("missing values at a node that saw none", () => {
+  const stump = { ...forest, trees: 1, bootstrap: false, maxDepth: 1 };
+  const y = (v: number[]): Target => ({ kind: "regression", values: Float64Array.from(v) });
+
+  it("go to the child with more training rows", async () => {
+    // 3 rows left (x <= 2.5), 2 rows right
+    const model = await orchard(matrix(1, [1, 2, 2, 3, 3]), y([0, 0, 0, 10, 10]), stump);
+    expect(model.predict(matrix(1, [Number.NaN]))[0]).toBe(0);
+  });
+
+  it("go right when both children have as many rows, as scikit-learn's n_left > n_right", async () => {
+    const model = await orchard(matrix(1, [1, 2, 3, 4]), y([0, 0, 10, 10]), stump);
+    expect(model.predict(matrix(1, [Number.NaN]))[0]).toBe(10);
+  });
+
+  it("compare distinct in-bag rows, not bootstrap weight, in a bootstrapped forest", async () => {
+    // without bootstrap the weight is the row count; with it, scikit-learn compares sample
+    // counts (distinct in-bag rows), so this checks the rule on a bootstrapped forest:
+    // every tree's NaN route must follow its children's distinct in-bag row counts
+    const rng = createRng(9);
+    const values: number[] = [];
+    const targets: number[] = [];
+    for (let r = 0; r < 30; r++) {
+      const x = rng() * 10;
+      values.push(x);
+      targets.push(x < 4 ? 0 : 10);
+    }
+    const X = matrix(1, values);
+    const model = await orchard(X, y(targets), { ...forest, trees: 30, maxDepth: 1 });
+    const { treeNodeOffset, threshold, missingLeft } = model.flat;
+    const counts = new Int32Array(30);
+    for (let t = 0; t < 30; t++) {
+      bootstrapCounts(forest.seed, t, counts);
+      let nLeft = 0;
+      let nRight = 0;
+      for (let r = 0; r < 30; r++) {
+        if (counts[r] === 0) continue;
+        if (values[r] <= threshold[treeNodeOffset[t]]) nLeft++;
+        else nRight++;
+      }
+      expect(missingLeft[treeNodeOffset[t]]).toBe(nLeft > nRight ? 1 : 0);
+    }
   });
 });

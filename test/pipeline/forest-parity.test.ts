@@ -2,8 +2,10 @@
  * The forest engine's fixes towards scikit-learn's RandomForest (see pipeline/forest/README.md
  * for what still differs). Each test states the behaviour a scikit-learn user expects.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FeatureMatrix, Target } from "../../pipeline/data/frame.ts";
+import { binFeatures, quantileEdges } from "../../pipeline/forest/binning.ts";
 import { bootstrapCounts } from "../../pipeline/forest/bootstrap.ts";
 import { type ForestParams, fitForest, OrchardForestModel } from "../../pipeline/forest/index.ts";
 import { createRng } from "../../pipeline/random.ts";
@@ -200,5 +202,95 @@ describe("missing values at a node that saw none", () => {
       }
       expect(missingLeft[treeNodeOffset[t]]).toBe(nLeft > nRight ? 1 : 0);
     }
+  });
+});
+
+describe("binning", () => {
+  const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+
+  it("spreads the bins over distinct values: 90 % zeros plus 1,000 distinct values get 255 bins", () => {
+    const xs = [...new Array(9000).fill(0), ...Array.from({ length: 1000 }, (_, i) => 1 + i)];
+    expect(quantileEdges(sorted(xs), 255).length + 1).toBe(255);
+  });
+
+  it("isolates a rare class at the top of a heavily tied column", async () => {
+    // 18,000 zeros, 1,980 distinct common values in (0, 1), 20 rare rows in (1, 2): quantiles
+    // of all values put the 20 rare rows in one bin with ~60 common ones
+    const rng = createRng(12);
+    const values: number[] = [];
+    const codes: number[] = [];
+    for (let r = 0; r < 20_000; r++) {
+      const rare = r >= 19_980;
+      values.push(rare ? 1 + rng() : r < 18_000 ? 0 : rng());
+      codes.push(rare ? 1 : 0);
+    }
+    const X = matrix(1, values);
+    const model = await orchard(
+      X,
+      { kind: "classification", classes: ["common", "rare"], codes: Int32Array.from(codes) },
+      { ...forest, trees: 1, bootstrap: false },
+    );
+    const predicted = model.predict(X);
+    let found = 0;
+    for (let r = 19_980; r < 20_000; r++) found += predicted[r];
+    // the rare block starts inside a bin of ~8 distinct values, so a few may share it
+    expect(found).toBeGreaterThanOrEqual(15);
+  });
+
+  it("gives -Infinity and +Infinity bins of their own", () => {
+    const xs = [Number.NEGATIVE_INFINITY, -5, 1, 2, 3, Number.POSITIVE_INFINITY];
+    const data = binFeatures(matrix(1, xs), 256, 1);
+    expect(new Set(data.binned).size).toBe(6);
+    expect(quantileEdges(sorted(xs), 255)).toEqual([Number.NEGATIVE_INFINITY, -2, 1.5, 2.5, 3]);
+  });
+
+  it("keeps -Infinity and +Infinity apart from the extreme finite values with many distinct values too", () => {
+    const xs = [
+      ...new Array(50).fill(Number.NEGATIVE_INFINITY),
+      ...Array.from({ length: 5000 }, (_, i) => i),
+      ...new Array(50).fill(Number.POSITIVE_INFINITY),
+    ];
+    const edges = quantileEdges(sorted(xs), 255);
+    expect(edges[0]).toBe(Number.NEGATIVE_INFINITY);
+    expect(edges[edges.length - 1]).toBe(4999);
+  });
+
+  it("places edges between huge values without overflowing (a/2 + b/2, not (a+b)/2)", () => {
+    const edges = quantileEdges(sorted([1e308, 1.5e308, 1.7e308, -1.7e308]), 255);
+    expect(edges).toEqual([-1.7e308 / 2 + 1e308 / 2, 1.25e308, 1.6e308]);
+  });
+
+  it("splits two adjacent doubles at the lower one (the midpoint would round to the upper)", () => {
+    const a = 1;
+    const b = 1 + Number.EPSILON;
+    const X = matrix(1, [a, a, b, b]);
+    expect(quantileEdges(sorted([a, b]), 255)).toEqual([a]);
+    expect(binFeatures(X, 256, 1).binned).toEqual(Uint8Array.from([0, 0, 1, 1]));
+  });
+
+  it("gives strictly increasing edges, each between two distinct values, within the bin budget", () => {
+    const value = fc.oneof(
+      fc.double({ noNaN: true }),
+      fc.integer({ min: -3, max: 3 }),
+      fc.constantFrom(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.MAX_VALUE),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 1, max: 255 }),
+        (xs, B) => {
+          const s = sorted(xs);
+          const edges = quantileEdges(s, B);
+          expect(edges.length).toBeLessThanOrEqual(B - 1);
+          for (let e = 0; e < edges.length; e++) {
+            if (e > 0) expect(edges[e]).toBeGreaterThan(edges[e - 1]);
+            // some value at or below the edge, some above it: no empty bin
+            expect(s.some((x) => x <= edges[e])).toBe(true);
+            expect(s.some((x) => x > edges[e])).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -8,8 +8,9 @@
  * `x <= edge[b]` on raw values, so trained trees predict without binning.
  *
  * Edges are midpoints between distinct values when a feature has few of them, otherwise
- * midpoints at evenly spaced quantiles (like scikit-learn's HistGradientBoosting), computed
- * on at most BIN_SAMPLE_ROWS seeded sampled rows. Infinite values fall into the end bins.
+ * midpoints at evenly spaced quantiles of its distinct values (see quantileEdges), computed
+ * on at most BIN_SAMPLE_ROWS seeded sampled rows. -Infinity and +Infinity have end bins of
+ * their own.
  */
 import type { FeatureMatrix } from "../data/frame.ts";
 import { createRng, randInt } from "../random.ts";
@@ -33,35 +34,61 @@ export interface BinnedFeatures {
   edgeOffset: Int32Array;
 }
 
-/** Upper edges of at most `maxValueBins` bins for one feature's sorted finite-or-infinite values. */
+/**
+ * Upper edges of at most `maxValueBins` bins for one feature's sorted non-NaN values
+ * (±Infinity included). Edges sit between distinct values: every one when there are at most
+ * `maxValueBins` of them (then splits are exactly scikit-learn's), otherwise at evenly spaced
+ * quantiles of the distinct values. Quantiles of the distinct values, not of all values: a
+ * value shared by 90 % of the rows would otherwise take 90 % of the bins, and a rare class
+ * at the top of a heavily tied column would share its bin with common values.
+ */
 export function quantileEdges(sorted: Float64Array, maxValueBins: number): number[] {
   const n = sorted.length;
   const edges: number[] = [];
   if (n === 0) return edges;
-  let distinct = 1;
-  for (let i = 1; i < n && distinct <= maxValueBins; i++) {
-    if (sorted[i] !== sorted[i - 1]) distinct++;
-  }
-  if (distinct <= maxValueBins) {
-    for (let i = 1; i < n; i++) {
-      if (sorted[i] !== sorted[i - 1]) pushEdge(edges, (sorted[i - 1] + sorted[i]) / 2, sorted[i]);
-    }
+  const distinct = new Float64Array(n);
+  let d = 1;
+  distinct[0] = sorted[0];
+  for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) distinct[d++] = sorted[i];
+  if (d <= maxValueBins) {
+    for (let i = 1; i < d; i++) edges.push(splitPoint(distinct[i - 1], distinct[i]));
     return edges;
   }
-  for (let k = 1; k < maxValueBins; k++) {
-    const pos = (k / maxValueBins) * (n - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.min(n - 1, lo + 1);
-    pushEdge(edges, (sorted[lo] + sorted[hi]) / 2, sorted[n - 1]);
+  // -Infinity and +Infinity keep end bins of their own (when there are bins to spare); the
+  // other bins cover the distinct values lo..hi-1, bin k from lo + round(k·m/B) on, and
+  // m > B keeps the cuts increasing
+  let lo = 0;
+  let hi = d;
+  let B = maxValueBins;
+  const ownNeg = distinct[0] === Number.NEGATIVE_INFINITY && B > 1;
+  if (ownNeg) {
+    lo++;
+    B--;
   }
+  const ownPos = distinct[d - 1] === Number.POSITIVE_INFINITY && B > 1;
+  if (ownPos) {
+    hi--;
+    B--;
+  }
+  if (ownNeg) edges.push(Number.NEGATIVE_INFINITY);
+  const m = hi - lo;
+  for (let k = 1; k < B; k++) {
+    const i = lo + Math.round((k * m) / B);
+    edges.push(splitPoint(distinct[i - 1], distinct[i]));
+  }
+  if (ownPos) edges.push(distinct[hi - 1]);
   return edges;
 }
 
-/** Keeps edges finite, strictly increasing, and below the largest value (no empty last bin). */
-function pushEdge(edges: number[], edge: number, max: number): void {
-  if (!Number.isFinite(edge) || edge >= max) return;
-  if (edges.length > 0 && edge <= edges[edges.length - 1]) return;
-  edges.push(edge);
+/**
+ * A threshold t with a <= t < b for a < b, as scikit-learn's splitter picks it: the midpoint
+ * a/2 + b/2 (a + b overflows for large values), or a itself when the midpoint rounds to b or
+ * is infinite (b = +Infinity, a = -Infinity, or a and b adjacent doubles). So -Infinity and
+ * +Infinity get bins of their own at the ends instead of sharing the extreme finite bins.
+ */
+export function splitPoint(a: number, b: number): number {
+  const mid = a / 2 + b / 2;
+  return mid >= a && mid < b && Number.isFinite(mid) ? mid : a;
 }
 
 /** The bin of a non-NaN value: the first edge it does not exceed. */

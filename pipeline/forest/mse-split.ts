@@ -2,6 +2,11 @@
  * Squared-error split search for regression (see split-search.ts for the shared design). A
  * boundary is scored by scikit-learn's proxy S_L²/W_L + S_R²/W_R, with S the weighted sum of
  * targets. Missing rows are tried on both sides of every boundary, and alone on the right.
+ *
+ * Targets arrive centred (the tree builder subtracts the training mean, `offset`, and leaves
+ * add it back): the node variance is computed as E[y²] - E[y]², whose rounding error grows
+ * with E[y²], so an uncentred target such as an epoch timestamp (~1.7e9) would drown a
+ * signal of a few units and make every node look pure.
  */
 import {
   BITMAP_NODE,
@@ -10,7 +15,7 @@ import {
   type SplitSearch,
 } from "./split-search.ts";
 
-/** Variance is E[y²] - E[y]², so its rounding error grows with E[y²]. */
+/** Variance is E[y²] - E[y]², so its rounding error grows with E[y²] (of centred targets). */
 const PURE_TOLERANCE = 16 * 2.220446049250313e-16;
 
 export class MseSplitSearch implements SplitSearch {
@@ -31,6 +36,8 @@ export class MseSplitSearch implements SplitSearch {
   constructor(
     private readonly ctx: SearchContext,
     private readonly ordY: Float64Array,
+    /** Added back to every leaf mean: the value subtracted from the targets in ordY. */
+    private readonly offset = 0,
   ) {}
 
   reset(): void {
@@ -72,7 +79,7 @@ export class MseSplitSearch implements SplitSearch {
   }
 
   leafValue(s: Float64Array, off: number, out: Float64Array, outOff: number): void {
-    out[outOff] = s[off + 1] / s[off];
+    out[outOff] = s[off + 1] / s[off] + this.offset;
   }
 
   scoreFeature(f: number, start: number, end: number, s: Float64Array, soff: number): boolean {

@@ -35,13 +35,13 @@ function checkMaxFeatures(mf: unknown, nFeatures?: number): void {
   if (typeof mf !== "number" || !Number.isFinite(mf) || mf <= 0) {
     fail(
       path,
-      `must be "sqrt", "log2", "all", a fraction in (0, 1] or a whole count > 1, got ${JSON.stringify(mf)}. Use e.g. "sqrt".`,
+      `must be "sqrt", "log2", "all", a fraction in (0, 1) or a whole count >= 1, got ${JSON.stringify(mf)}. Use e.g. "sqrt".`,
     );
   }
-  if (mf > 1 && !Number.isInteger(mf)) {
+  if (mf >= 1 && !Number.isInteger(mf)) {
     fail(
       path,
-      `above 1 must be a whole feature count, got ${mf}. Use a fraction in (0, 1] or a whole number.`,
+      `from 1 up must be a whole feature count, got ${mf}. Use a fraction in (0, 1), a whole number, or "all".`,
     );
   }
   if (mf > 1 && nFeatures !== undefined && mf > nFeatures) {

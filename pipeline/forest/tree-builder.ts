@@ -14,10 +14,14 @@
  *   Small nodes scan only the bins they touched (a bitmap gives them in order).
  * - Missing values (NaN) have their own bin; every boundary is scored with the missing rows
  *   left and right, and the better wins (also "all values vs missing"). A node that saw no
- *   missing value sends it to the heavier child, as scikit-learn's HistGradientBoosting does.
- * - Per node, features are drawn without replacement from the tree's stream until
- *   `maxFeatures` non-constant ones were scored, as scikit-learn does (constant features do
- *   not count, so a split is found whenever one exists).
+ *   missing value sends it to the child with more rows, ties right, as scikit-learn's trees do.
+ * - Per node, features are drawn without replacement from the tree's stream (in a random
+ *   order even when all are scored, so ties between features are broken at random), as
+ *   scikit-learn's BestSplitter does: `maxFeatures` draws, constant features (in the node)
+ *   counting as drawn; the draw goes on past `maxFeatures` only while every feature drawn so
+ *   far was constant. So a node may become a leaf although an undrawn feature could split it,
+ *   exactly as in scikit-learn. (scikit-learn also remembers the features found constant
+ *   above a node so as not to re-sort them; that changes speed, not which features are drawn.)
  * - Stopping follows scikit-learn: a node is a leaf when pure, when it has fewer than 2 or
  *   2 * minSamplesLeaf distinct rows, at maxDepth, or when no feature has a valid boundary.
  *
@@ -27,6 +31,7 @@
  */
 import { createRng, deriveSeed, type Rng } from "../random.ts";
 import type { BinnedFeatures } from "./binning.ts";
+import { drawBootstrap } from "./bootstrap.ts";
 import { GiniSplitSearch } from "./gini-split.ts";
 import { MseSplitSearch } from "./mse-split.ts";
 import type { SplitSearch } from "./split-search.ts";
@@ -73,6 +78,13 @@ export interface GrownTree {
   oobLeaf: Int32Array | null;
 }
 
+/** The mean of `values`, summed in row order (every worker gets the same number). */
+function meanOf(values: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return values.length > 0 ? s / values.length : 0;
+}
+
 export class TreeBuilder {
   private readonly data: BinnedFeatures;
   private readonly settings: TreeSettings;
@@ -80,6 +92,8 @@ export class TreeBuilder {
   private readonly search: SplitSearch;
   private readonly yCodes: Int32Array | null;
   private readonly yValues: Float64Array | null;
+  /** Regression: the training mean, subtracted from targets while growing (see mse-split.ts). */
+  private readonly yOffset: number;
 
   // rows of the current tree, in node order
   private readonly weight: Int32Array;
@@ -121,11 +135,13 @@ export class TreeBuilder {
       this.ordY = ordY;
       this.tmpY = new Int32Array(n);
       this.search = new GiniSplitSearch(ctx, ordY, target.nClasses);
+      this.yOffset = 0;
     } else {
       const ordY = new Float64Array(n);
       this.ordY = ordY;
       this.tmpY = new Float64Array(n);
-      this.search = new MseSplitSearch(ctx, ordY);
+      this.yOffset = meanOf(target.values!);
+      this.search = new MseSplitSearch(ctx, ordY, this.yOffset);
     }
     this.yCodes = target.codes;
     this.yValues = target.values;
@@ -215,8 +231,7 @@ export class TreeBuilder {
     const n = this.nRows;
     const w = this.weight;
     if (this.settings.bootstrap) {
-      w.fill(0);
-      for (let i = 0; i < n; i++) w[Math.floor(rng() * n)]++;
+      drawBootstrap(rng, w);
     } else {
       w.fill(1);
     }
@@ -230,7 +245,8 @@ export class TreeBuilder {
     }
     const src = (this.yCodes ?? this.yValues)!;
     const ordY = this.ordY;
-    for (let i = 0; i < m; i++) ordY[i] = src[idx[i]];
+    const offset = this.yOffset;
+    for (let i = 0; i < m; i++) ordY[i] = src[idx[i]] - offset;
     return m;
   }
 
@@ -267,15 +283,19 @@ export class TreeBuilder {
     const soff = id * this.search.statSize;
     const search = this.search;
     search.reset();
+    // scikit-learn's BestSplitter: every drawn feature counts towards maxFeatures, constant
+    // ones included; only while every feature drawn so far was constant does the draw go on.
     let visited = 0;
-    for (let j = 0; j < F && visited < maxF; j++) {
-      if (maxF < F) {
-        const k = j + Math.floor(rng() * (F - j));
-        const t = order[j];
-        order[j] = order[k];
-        order[k] = t;
-      }
-      if (search.scoreFeature(order[j], start, end, this.nodeStats, soff)) visited++;
+    let nonConstant = 0;
+    for (let j = 0; j < F && (visited < maxF || nonConstant === 0); j++) {
+      // drawn even when every feature is scored: the first best feature wins a tie, so a
+      // fixed order would give every tie to the lowest-numbered of identical columns
+      const k = j + Math.floor(rng() * (F - j));
+      const t = order[j];
+      order[j] = order[k];
+      order[k] = t;
+      visited++;
+      if (search.scoreFeature(order[j], start, end, this.nodeStats, soff)) nonConstant++;
     }
     return search.bestFeature >= 0;
   }
@@ -341,7 +361,9 @@ export class TreeBuilder {
     this.left[id] = l;
     this.right[id] = r;
     this.splitBin[id] = b;
-    this.missingLeft[id] = sawMissing ? search.bestMissingLeft : WL >= WR ? 1 : 0;
+    // unseen missing values follow the child with more (distinct in-bag) rows, ties right:
+    // scikit-learn's `missing_go_to_left = n_left > n_right`, which counts samples, not weight
+    this.missingLeft[id] = sawMissing ? search.bestMissingLeft : mid - start > end - mid ? 1 : 0;
     this.nodeStart[l] = start;
     this.nodeEnd[l] = mid;
     this.nodeStart[r] = mid;

@@ -6,8 +6,8 @@ import type { FeatureMatrix } from "../data/frame.ts";
 
 /**
  * How many features each split may look at, with scikit-learn's meaning: `"sqrt"` and
- * `"log2"` of the feature count, `"all"`, a fraction in (0, 1] of the features, or a whole
- * count > 1.
+ * `"log2"` of the feature count, `"all"`, a fraction in (0, 1) of the features, or a whole
+ * count >= 1 (`1` is one feature; use `"all"` for every feature).
  */
 export type MaxFeatures = "sqrt" | "log2" | "all" | number;
 

@@ -99,7 +99,7 @@ const maxFeatures = z
       .positive()
       .refine((n) => n <= 1 || Number.isInteger(n)),
   ])
-  .describe("sqrt, log2, all, a fraction in (0, 1] or an integer count >= 2");
+  .describe("sqrt, log2, all, a fraction in (0, 1) or an integer count >= 1");
 const bootstrap = z.boolean().describe("true or false");
 
 const modelSchema = z

@@ -93,7 +93,7 @@ export type SplitSpec =
   | (SplitCommon & { strategy: "stratified" | "random" })
   | (SplitCommon & { strategy: "time"; timeColumn: string });
 
-/** `sqrt`, `log2`, `all`, a fraction in (0, 1], or an integer count ≥ 2 (1 means 100%). */
+/** `sqrt`, `log2`, `all`, a fraction in (0, 1), or an integer count ≥ 1 (1 is one feature, as scikit-learn's int 1). */
 export type MaxFeatures = "sqrt" | "log2" | "all" | number;
 
 export interface ModelParams {

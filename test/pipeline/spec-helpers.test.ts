@@ -141,7 +141,7 @@ describe("resolveMaxFeatures", () => {
     ["all", 7, 7],
     [0.5, 10, 5],
     [0.01, 10, 1],
-    [1, 10, 10],
+    [1, 10, 1],
     [3, 10, 3],
     [30, 10, 10],
   ] as const)("maxFeatures %s of %i features is %i", (maxFeatures, n, expected) => {

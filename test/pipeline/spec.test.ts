@@ -163,7 +163,7 @@ describe("parseSpec: invalid specs", () => {
       "model:\n  maxFeatures: 2.5\n",
       "model.maxFeatures",
       7,
-      "a fraction in (0, 1] or an integer count >= 2",
+      "a fraction in (0, 1) or an integer count >= 1",
     ],
     [
       "model:\n  engine: xgboost\n",

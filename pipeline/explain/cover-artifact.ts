@@ -1,8 +1,10 @@
 /**
  * Where a model's TreeSHAP cover is stored and how: the node cover counted over the model's
- * training rows (see tree-shap.ts), written by the Report step next to the model, read by
- * `orchard predict --explain` and the predict API. Raw little-endian float64, one per node of
- * the forest's flat arrays; the length is checked against the forest on read.
+ * training rows, weighted by each tree's in-bag counts (see tree-shap.ts), written by the
+ * Report step next to the model, read by `orchard predict --explain` and the predict API.
+ * Raw little-endian float64, one per node of the forest's flat arrays; the length is checked
+ * against the forest on read. Covers written before the in-bag weighting counted every
+ * training row once; they still load and explain exactly, under that older expectation.
  */
 import { ArtifactError, ArtifactNotFoundError } from "../errors.ts";
 import type { FlatForest } from "../forest/forest-model.ts";

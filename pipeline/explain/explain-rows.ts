@@ -54,7 +54,7 @@ export function orchardForest(bundle: ModelBundle): OrchardForestModel {
   return bundle.forest;
 }
 
-/** One explanation per row, in order. `cover` comes from `nodeCover` over the training rows. */
+/** One explanation per row, in order. `cover` comes from `nodeCover` over the training rows (in-bag weighted). */
 export function explainRows(
   bundle: ModelBundle,
   cover: Float64Array,

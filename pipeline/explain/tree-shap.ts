@@ -6,14 +6,19 @@
  * followed, weighted by the share of the node's cover that went each way.
  *
  * Cover is an input. The Orchard forest does not keep per-node sample counts, so callers pass
- * `nodeCover(forest, X)`: how many rows of X (the training rows) reach each node. Any cover
- * with parent = left + right gives exact Shapley values of that expectation, and additivity
- * holds exactly: expected value + Σ contributions = the forest's prediction.
+ * `nodeCover(forest, X, sample)`: the weight of the training rows X reaching each node, each
+ * row weighted by how often the tree's bootstrap drew it (redrawn from the forest's seed, see
+ * pipeline/forest/bootstrap.ts). That is the cover shap's TreeExplainer reads from a
+ * scikit-learn forest (`tree_.weighted_n_node_samples`: the in-bag counts are its sample
+ * weights), so the expected value is each tree's mean over its own bootstrap sample. Any
+ * cover with parent = left + right gives exact Shapley values of that expectation, and
+ * additivity holds exactly: expected value + Σ contributions = the forest's prediction.
  *
  * The forest's output is the mean of its trees' leaf values, so both the values and the
  * expected value are the mean over trees.
  */
 import type { FeatureMatrix } from "../data/frame.ts";
+import { bootstrapCounts } from "../forest/bootstrap.ts";
 import { checkMatrixWidth, type FlatForest } from "../forest/forest-model.ts";
 
 export interface ShapValues {
@@ -27,21 +32,40 @@ export interface ShapValues {
   expected: Float64Array;
 }
 
-/** Rows of X reaching each node of the forest (indexed like the flat node arrays). */
-export function nodeCover(flat: FlatForest, X: FeatureMatrix): Float64Array {
+/** How the forest drew each tree's rows: the seed and `bootstrap` it was trained with. */
+export interface TrainingSample {
+  seed: number;
+  bootstrap: boolean;
+}
+
+/**
+ * The weight of the rows of X reaching each node of the forest (indexed like the flat node
+ * arrays). With `sample`, X must be the training matrix, rows in training order: each row
+ * weighs its in-bag count in each tree (0 when out of bag). Without it every row weighs 1
+ * (a background data set, or a forest grown without bootstrap).
+ */
+export function nodeCover(
+  flat: FlatForest,
+  X: FeatureMatrix,
+  sample?: TrainingSample,
+): Float64Array {
   checkMatrixWidth(X, flat.nFeatures);
   const { feature, left, right, treeNodeOffset } = flat;
   const cover = new Float64Array(feature.length);
   const trees = treeNodeOffset.length - 1;
+  const inBag = sample?.bootstrap ? new Int32Array(X.rows) : null;
   for (let t = 0; t < trees; t++) {
     const nb = treeNodeOffset[t];
+    if (inBag) bootstrapCounts(sample!.seed, t, inBag);
     for (let r = 0; r < X.rows; r++) {
+      const w = inBag ? inBag[r] : 1;
+      if (w === 0) continue;
       const xo = r * X.cols;
       let node = nb;
-      cover[node]++;
+      cover[node] += w;
       while (feature[node] >= 0) {
         node = nb + (goesLeft(flat, node, X.values[xo + feature[node]]) ? left[node] : right[node]);
-        cover[node]++;
+        cover[node] += w;
       }
     }
   }

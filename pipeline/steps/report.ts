@@ -217,9 +217,12 @@ async function modelData(
   data.importance = bundle.header.featureImportance;
   if (bundle.forest.engine !== "orchard") return null;
   const flat = orchardForest(bundle).flat;
+  // the model was fitted on these rows in this order with the run's seed (steps/select.ts),
+  // so each tree's bootstrap sample can be redrawn for an in-bag cover
   const cover = nodeCover(
     flat,
     bundle.preprocessor.transform(takeRows(dataset.frame, dataset.train)),
+    { seed: bundle.header.lineage.seed, bootstrap: bundle.header.params.bootstrap },
   );
   const stored = await deps.artifacts.put(
     "artifacts",

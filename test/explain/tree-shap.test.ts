@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { FeatureMatrix, Target } from "../../pipeline/data/frame.ts";
 import { expectedValue, nodeCover, treeShap } from "../../pipeline/explain/tree-shap.ts";
 import { type FlatForest, fitForest, OrchardForestModel } from "../../pipeline/forest/index.ts";
-import { createRng } from "../../pipeline/random.ts";
+import { createRng, deriveSeed } from "../../pipeline/random.ts";
 
 /** A hand-written tree: a leaf `{ value, cover }` or a split `{ f, t, l, r }`. */
 type Tree =
@@ -372,5 +372,94 @@ describe("TreeSHAP properties", () => {
     expect(Array.from(model.flat.treeNodeOffset.subarray(0, 3), (o) => cover[o])).toEqual([
       20, 20, 20,
     ]);
+  });
+});
+
+describe("in-bag cover (shap's TreeExplainer on a scikit-learn forest)", () => {
+  const seed = 11;
+  const n = 16;
+
+  /** A toy forest: 16 rows, 3 features, 5 bootstrapped trees of depth <= 3. */
+  async function toy() {
+    const rng = createRng(5);
+    const X = matrix(
+      Array.from({ length: n }, () => [
+        Math.round(rng() * 8),
+        Math.round(rng() * 4),
+        rng() < 0.5 ? 0 : 1,
+      ]),
+    );
+    const y = Float64Array.from(
+      { length: n },
+      (_, r) => X.values[r * 3] - 2 * X.values[r * 3 + 2] + rng(),
+    );
+    const model = (await fitForest(
+      X,
+      { kind: "regression", values: y },
+      { trees: 5, maxDepth: 3, minSamplesLeaf: 1, maxFeatures: "all", bootstrap: true, seed },
+    )) as OrchardForestModel;
+    return { X, y, flat: model.flat };
+  }
+
+  /** Row r's in-bag count in tree t: the first n draws of the tree's stream pick its rows. */
+  function inBag(t: number): number[] {
+    const rng = createRng(deriveSeed(seed, t));
+    const counts = new Array(n).fill(0);
+    for (let i = 0; i < n; i++) counts[Math.floor(rng() * n)]++;
+    return counts;
+  }
+
+  /** The in-bag weight of the rows reaching each node, walking every row down every tree. */
+  function coverByDefinition(flat: FlatForest, X: FeatureMatrix): Float64Array {
+    const cover = new Float64Array(flat.feature.length);
+    for (let t = 0; t < 5; t++) {
+      const nb = flat.treeNodeOffset[t];
+      const counts = inBag(t);
+      for (let r = 0; r < n; r++) {
+        let node = nb;
+        cover[node] += counts[r];
+        while (flat.feature[node] >= 0) {
+          const v = X.values[r * 3 + flat.feature[node]];
+          node = nb + (v <= flat.threshold[node] ? flat.left[node] : flat.right[node]);
+          cover[node] += counts[r];
+        }
+      }
+    }
+    return cover;
+  }
+
+  it("weighs each node by the in-bag counts of the tree's bootstrap sample", async () => {
+    const { X, flat } = await toy();
+    const cover = nodeCover(flat, X, { seed, bootstrap: true });
+    expect(Array.from(cover)).toEqual(Array.from(coverByDefinition(flat, X)));
+    // every row once is another cover, not the one shap would use
+    expect(Array.from(nodeCover(flat, X))).not.toEqual(Array.from(cover));
+  });
+
+  it("has each tree's in-bag mean target as its expected value (shap's base value)", async () => {
+    const { X, y, flat } = await toy();
+    let want = 0;
+    for (let t = 0; t < 5; t++) want += inBag(t).reduce((s, c, r) => s + c * y[r], 0) / n / 5;
+    const expected = expectedValue(flat, nodeCover(flat, X, { seed, bootstrap: true }));
+    expect(expected[0]).toBeCloseTo(want, 12);
+  });
+
+  it("matches brute-force Shapley values computed with the in-bag weights", async () => {
+    const { X, flat } = await toy();
+    const shap = treeShap(flat, nodeCover(flat, X, { seed, bootstrap: true }), X);
+    const byDefinition = coverByDefinition(flat, X);
+    for (let r = 0; r < n; r++) {
+      const x = Array.from(X.values.subarray(r * 3, r * 3 + 3));
+      bruteForce(flat, byDefinition, x).forEach((want, f) => {
+        expect(row(shap, r)[f]).toBeCloseTo(want, 10);
+      });
+    }
+  });
+
+  it("counts every row once without bootstrap", async () => {
+    const { X, flat } = await toy();
+    expect(Array.from(nodeCover(flat, X, { seed, bootstrap: false }))).toEqual(
+      Array.from(nodeCover(flat, X)),
+    );
   });
 });

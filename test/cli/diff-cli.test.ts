@@ -41,7 +41,7 @@ function worktreeCount(): number {
 }
 
 describe("orchard diff", () => {
-  it("says no changes for HEAD against a clean checkout of HEAD, exits 0 and leaves no worktree behind", async () => {
+  it("says no changes for HEAD against a clean checkout of HEAD, no new violation, and leaves no worktree behind", async () => {
     const jsonOut = path.join(mkdtempSync(path.join(tmpdir(), "orchard-diff-test-")), "d.json");
     await withWorktree(REPO, commit, async (dir) => {
       const before = worktreeCount();

@@ -54,6 +54,13 @@ describe("the grown stack", () => {
     expect(unexplainedMandatory("grown stack", findings)).toEqual([]);
   });
 
+  it("has no advisory finding", () => {
+    const advisory = evaluatePolicies(allRules, grown.resources).filter(
+      (f) => f.level === "advisory",
+    );
+    expect(advisory).toEqual([]);
+  });
+
   it("shares no dashboard or alarm name with staging or prod in one account", () => {
     for (const [stack, other] of Object.entries(others)) {
       const collisions = collidingNames(asRuleResources(grown), asRuleResources(other));

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { collidingNames } from "../../infra/policy/limits.ts";
 import { allRules, type RuleResource } from "../../infra/policy/rules.ts";
 import type { Rule } from "../../infra/policy/types.ts";
-import { type CapturedResource, runStack, type StackRun } from "./harness.ts";
+import { ACCOUNT_ID, type CapturedResource, runStack, type StackRun } from "./harness.ts";
 import {
   KNOWN_DEFECTS_FIXED_ON_BRANCH_infra_fixes,
   unexplainedMandatory,
@@ -65,6 +65,30 @@ describe.each(["staging", "prod"])("the %s stack", (stack) => {
 
   it("has no mandatory policy violation", () => {
     expect(unexplainedMandatory(`the ${stack} stack`, runRules(allRules, run))).toEqual([]);
+  });
+
+  it("has no advisory finding: the defaults pass Orchard's own advisory rules", () => {
+    const advisory = runRules(allRules, run).filter((f) => f.level === "advisory");
+    expect(advisory).toEqual([]);
+  });
+
+  it("encrypts every log group with the data-lake key, which admits only this account's log groups", () => {
+    const key = run.ofType("aws:kms/key:Key");
+    expect(key).toHaveLength(1);
+    const groups = run.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(groups.length).toBeGreaterThan(0);
+    for (const group of groups) expect(group.inputs.kmsKeyId, group.name).toBe(key[0].state.arn);
+    const statements = JSON.parse(key[0].inputs.policy).Statement;
+    const logs = statements.filter(
+      (s: { Principal?: { Service?: string } }) =>
+        s.Principal?.Service === `logs.${run.region}.amazonaws.com`,
+    );
+    expect(logs).toHaveLength(1);
+    expect(logs[0].Condition).toEqual({
+      ArnLike: {
+        "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${run.region}:${ACCOUNT_ID}:log-group:*`,
+      },
+    });
   });
 
   it("would be caught if a bucket lost its public access block", () => {

@@ -5,9 +5,11 @@
  * claim no dashboard or alarm name twice.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT, parseConfig } from "../../infra/config.ts";
 import { collidingNames } from "../../infra/policy/limits.ts";
 import { allRules, type RuleResource } from "../../infra/policy/rules.ts";
 import type { Rule } from "../../infra/policy/types.ts";
+import { readStackFile } from "../../infra/stack-file.ts";
 import { ACCOUNT_ID, type CapturedResource, runStack, type StackRun } from "./harness.ts";
 import {
   KNOWN_DEFECTS_FIXED_ON_BRANCH_infra_fixes,
@@ -120,5 +122,35 @@ describe("staging and prod in one account", () => {
       ? collisions.filter((c) => !c.startsWith("dashboard "))
       : collisions;
     expect(tolerated).toEqual([]);
+  });
+});
+
+describe("a Fargate size AWS refuses", () => {
+  // 2,500 MiB is no step of cpu 1024's 2,048..8,192 in 1,024s: the config must refuse it or the
+  // fargate-task-size rule must flag the task definition; it never reaches `pulumi up` unseen.
+  const config = {
+    "orchard:steps": JSON.stringify({ train: { compute: "container", cpu: 1024, memoryMb: 2500 } }),
+    "orchard:container": JSON.stringify({
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orchard:1.0.0",
+      subnets: ["subnet-0123456789abcdef0"],
+      securityGroups: ["sg-0123456789abcdef0"],
+    }),
+  };
+
+  it("is refused by the config or flagged by a mandatory rule", async () => {
+    const values = { ...readStackFile(PROJECT_ROOT, "staging"), ...config };
+    let refused = false;
+    try {
+      parseConfig(values, { project: "orchard", stack: "staging", rootDir: PROJECT_ROOT });
+    } catch (error) {
+      expect(String(error)).toMatch(/memoryMb/);
+      refused = true;
+    }
+    if (refused) return;
+    const run = await runStack("staging", { config });
+    const flagged = runRules(allRules, run).filter((f) => f.rule === "fargate-task-size");
+    expect(flagged).toEqual([
+      expect.objectContaining({ level: "mandatory", message: expect.stringContaining("2500") }),
+    ]);
   });
 });

@@ -12,6 +12,12 @@
  * only encryption for log target buckets, but delivery works with a customer-managed key when
  * the key policy lets `logging.s3.amazonaws.com` generate data keys (aws-cdk#25350 removed the
  * check after verifying it); the key policy below does that, scoped to this account.
+ *
+ * The key also encrypts the stack's CloudWatch log groups (`logKeyArn` of the steps and state
+ * machines): logs carry run data (URIs, error causes). The key policy lets the regional logs
+ * service principal use it for this account's log groups only, as CloudWatch Logs' "Encrypt log
+ * data using AWS KMS" guide prescribes (the `kms:EncryptionContext:aws:logs:arn` condition).
+ * Readers of the logs need no KMS permission: CloudWatch Logs decrypts for them.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -22,6 +28,8 @@ export const DATA_BUCKET_ROLES: readonly DataBucketRole[] = ["raw", "features", 
 
 export interface DataLakeArgs {
   accountId: pulumi.Input<string>;
+  /** The stack's region: CloudWatch Logs uses the key through its regional service principal. */
+  region: string;
   /** Protect the key and buckets from deletion (Pulumi `protect`, no `forceDestroy`). */
   protect: boolean;
   /** Days until server access logs expire (the stack's log retention). */
@@ -101,6 +109,7 @@ export class DataLake extends pulumi.ComponentResource {
     });
 
     function createKey(): aws.kms.Key {
+      const region = args.region;
       const policy = pulumi.output(args.accountId).apply((account) =>
         JSON.stringify({
           Version: "2012-10-17",
@@ -131,6 +140,25 @@ export class DataLake extends pulumi.ComponentResource {
               Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
               Resource: "*",
               Condition: { StringEquals: { "aws:SourceAccount": account } },
+            },
+            {
+              // The actions of AWS's example key policy for encrypted log groups.
+              Sid: "CloudWatchLogsEncryptLogGroups",
+              Effect: "Allow",
+              Principal: { Service: `logs.${region}.amazonaws.com` },
+              Action: [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+              ],
+              Resource: "*",
+              Condition: {
+                ArnLike: {
+                  "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${account}:log-group:*`,
+                },
+              },
             },
           ],
         }),

@@ -33,6 +33,8 @@ export interface PipelineStepArgs {
   code?: pulumi.asset.Archive;
   environment: Record<string, pulumi.Input<string>>;
   logRetentionDays: number;
+  /** The KMS key that encrypts the step's log group (the data-lake key). */
+  logKeyArn?: pulumi.Input<string>;
   /** Publish a version on each code change (predict: its `live` alias points at versions). */
   publish?: boolean;
   /** Required for `compute: container`. */
@@ -89,7 +91,7 @@ export class PipelineStep extends pulumi.ComponentResource {
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      { retentionInDays: args.logRetentionDays, tags },
+      { retentionInDays: args.logRetentionDays, kmsKeyId: args.logKeyArn, tags },
       child,
     );
 

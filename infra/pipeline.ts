@@ -38,6 +38,8 @@ export interface PipelineArgs {
   /** Per-Task timeout of the Lambda steps (the longest Lambda timeout). */
   taskTimeoutSeconds: number;
   logRetentionDays: number;
+  /** The KMS key that encrypts the execution log group (the data-lake key). */
+  logKeyArn?: pulumi.Input<string>;
   logExecutionData: boolean;
   schedule: { expression: string; timeZone: string; enabled: boolean };
   input: pulumi.Input<RunInput>;
@@ -81,6 +83,7 @@ export class Pipeline extends pulumi.ComponentResource {
         // Vended-log groups under this prefix keep the account's log resource policy small.
         namePrefix: `/aws/vendedlogs/states/orchard-${args.pipeline}-`,
         retentionInDays: args.logRetentionDays,
+        kmsKeyId: args.logKeyArn,
         tags,
       },
       child,

@@ -77,7 +77,12 @@ export class Platform extends pulumi.ComponentResource {
 
     this.dataLake = new DataLake(
       `${name}-data`,
-      { accountId, protect: config.protect, accessLogDays: config.logRetentionDays },
+      {
+        accountId,
+        region: config.region,
+        protect: config.protect,
+        accessLogDays: config.logRetentionDays,
+      },
       child,
     );
     const keyArn = this.dataLake.key.arn;
@@ -247,6 +252,7 @@ export class Platform extends pulumi.ComponentResource {
         code: code(BUNDLE_OF.predict).archive,
         environment: storageEnv,
         logRetentionDays: config.logRetentionDays,
+        logKeyArn: keyArn,
       },
       child,
     );
@@ -281,6 +287,7 @@ export class Platform extends pulumi.ComponentResource {
             ...(step === "canary" ? { ORCHARD_CANARY_ALARMS: canaryAlarms.join(",") } : {}),
           },
           logRetentionDays: config.logRetentionDays,
+          logKeyArn: keyArn,
           ...(settings.compute === "container" &&
           config.container &&
           cluster &&
@@ -328,6 +335,7 @@ export class Platform extends pulumi.ComponentResource {
           : {}),
         taskTimeoutSeconds: Math.max(...lambdaSteps.map((s) => config.steps[s].timeoutSeconds), 1),
         logRetentionDays: config.logRetentionDays,
+        logKeyArn: keyArn,
         logExecutionData: config.logExecutionData,
         schedule: {
           expression: spec.config.schedule,

@@ -171,6 +171,8 @@ export interface ServingArgs {
   code: pulumi.asset.Archive;
   environment: Record<string, pulumi.Input<string>>;
   logRetentionDays: number;
+  /** The KMS key that encrypts the log group (the data-lake key). */
+  logKeyArn?: pulumi.Input<string>;
 }
 
 export class Serving extends pulumi.ComponentResource {
@@ -197,6 +199,7 @@ export class Serving extends pulumi.ComponentResource {
         code: args.code,
         environment: { ...args.environment, ORCHARD_PIPELINE: args.pipeline },
         logRetentionDays: args.logRetentionDays,
+        logKeyArn: args.logKeyArn,
         publish: true,
       },
       child,

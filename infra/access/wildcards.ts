@@ -23,6 +23,11 @@ export const WILDCARD_ONLY_ACTIONS: Readonly<Record<string, string>> = {
   "logs:PutResourcePolicy": "log resource policies are account-level objects without an ARN",
   "logs:DescribeResourcePolicies": "log resource policies are account-level objects",
   "logs:DescribeLogGroups": "describing log groups is account-wide",
+  // A container step reports through its task token, which names the execution; the APIs
+  // take no ARN (infra/pipeline-step.ts).
+  "states:SendTaskSuccess": "the task token, not an ARN, names the task",
+  "states:SendTaskFailure": "the task token, not an ARN, names the task",
+  "states:SendTaskHeartbeat": "the task token, not an ARN, names the task",
 };
 
 /**

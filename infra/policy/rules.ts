@@ -8,6 +8,9 @@
  * v7 keeps a bucket's encryption, public access block and policy in separate resources, the
  * "every bucket has X" rules are stack rules (`stack-rules.ts`), re-exported here.
  *
+ * AWS's documented limits (metrics per alarm, policy sizes, names, …) are in `limits.ts`,
+ * each with its source; they are part of `resourceRules` and `stackRules`.
+ *
  * How a rule learns the stack: from the resource's `stack` tag (every taggable resource
  * carries `{ project, stack, component }`, see infra/tags.ts). Stacks named `prod` or
  * `production` are production.
@@ -22,6 +25,7 @@ import {
   stackOf,
 } from "./checks.ts";
 import { isPublicPrincipal, isTlsDeny, type Statement, statementsOf } from "./documents.ts";
+import { limitResourceRules } from "./limits.ts";
 import {
   BUCKET,
   BUCKET_ACL,
@@ -330,6 +334,8 @@ export const resourceRules: ResourceRule[] = [
   prodProtection,
   tablePointInTimeRecovery,
   logRetention,
+  // AWS's documented limits (limits.ts).
+  ...limitResourceRules,
 ];
 
 export const allRules: Rule[] = [...resourceRules, ...stackRules];

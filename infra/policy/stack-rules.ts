@@ -10,6 +10,7 @@
 
 import { kmsEncryptionProblem, label } from "./checks.ts";
 import { isTlsDeny, statementsOf } from "./documents.ts";
+import { limitStackRules } from "./limits.ts";
 import {
   BUCKET,
   BUCKET_ENCRYPTION,
@@ -120,4 +121,6 @@ export const stackRules: StackRule[] = [
   bucketPublicAccessBlocked,
   bucketOwnershipEnforced,
   bucketTlsOnly,
+  // AWS's documented limits across resources (limits.ts).
+  ...limitStackRules,
 ];

@@ -83,6 +83,11 @@ export interface RunUnderMocksOptions {
   root?: string;
   /** Overrides of the stack file's config; `undefined` removes a key. */
   config?: Record<string, string | undefined>;
+  /**
+   * The stack's whole config instead of `stacks/Pulumi.<stack>.yaml`, for a stack that has no
+   * file (the tests' grown stack, test/infra/grown-stack.ts).
+   */
+  stackValues?: ConfigValues;
   /** How to evaluate the program's entry file anew (see the file comment). */
   importProgram?: ProgramImporter;
 }
@@ -156,7 +161,10 @@ async function capture(
   options: RunUnderMocksOptions,
 ): Promise<StackRun> {
   const { stack } = options;
-  const values: ConfigValues = { ...readStackFile(root, stack), "orchard:codeDir": codeDir };
+  const values: ConfigValues = {
+    ...(options.stackValues ?? readStackFile(root, stack)),
+    "orchard:codeDir": codeDir,
+  };
   for (const [key, value] of Object.entries(options.config ?? {})) {
     if (value === undefined) delete values[key];
     else values[key] = value;

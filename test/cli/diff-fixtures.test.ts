@@ -8,6 +8,7 @@ import { withWorktree } from "../../cli/infra-review/worktree.ts";
 import { diffManifests } from "../../infra/synth/diff.ts";
 import type { Manifest } from "../../infra/synth/manifest.ts";
 import { synthesize } from "../../infra/synth/synthesize.ts";
+import { unexplainedMandatory } from "../infra/known-defects.ts";
 import { applyEdit, type Edit, headCommit, NOTHING, outline, REPO } from "./diff-helpers.ts";
 
 const STACK = "prod";
@@ -46,7 +47,7 @@ describe("orchard diff of one edit against HEAD", () => {
     });
     expect(diff.schedules[0].before?.expression).toBe("cron(0 2 * * ? *)");
     expect(diff.schedules[0].after?.expression).toBe("cron(30 3 * * ? *)");
-    expect(diff.policy.mandatory).toEqual([]);
+    expect(unexplainedMandatory("orchard diff prod", diff.policy.mandatory)).toEqual([]);
   });
 
   it("shows an IAM action added to one step as one permission of that step's role", async () => {
@@ -108,8 +109,22 @@ describe("orchard diff of one edit against HEAD", () => {
       removed: ["orchard-data-raw-encryption"],
       policyNew: ["mandatory bucket-encryption-configured"],
     });
-    expect(diff.policy.mandatory).toHaveLength(1);
-    expect(diff.policy.mandatory[0].message).toMatch(/orchard-data-raw\b/);
+    const encryption = diff.policy.mandatory.filter(
+      (f) => f.rule === "bucket-encryption-configured",
+    );
+    expect(encryption).toHaveLength(1);
+    expect(encryption[0].message).toMatch(/orchard-data-raw\b/);
+  });
+
+  it("shows an AWS limit broken by an edit as new mandatory violations of that limit's rule", async () => {
+    const diff = await diffWith({
+      file: "infra/tags.ts",
+      find: "    ...extra,\n",
+      replace:
+        '    ...extra,\n    ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => ["extra-" + i, "x"])),\n',
+    });
+    expect(new Set(outline(diff).policyNew)).toEqual(new Set(["mandatory tags-per-resource"]));
+    expect(diff.policy.new[0].message).toMatch(/has 5[3-9] tags; AWS allows 50 per resource/);
   });
 
   it("shows a handler source change as one code line for that function", async () => {

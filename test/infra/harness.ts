@@ -27,6 +27,8 @@ export {
 export interface RunOptions {
   /** Overrides of the stack file's config; `undefined` removes a key. */
   config?: Record<string, string | undefined>;
+  /** The whole config of a stack without a stack file (see grown-stack.ts). */
+  stackValues?: Record<string, string | undefined>;
 }
 
 export function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {

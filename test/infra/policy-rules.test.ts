@@ -286,6 +286,12 @@ const cases: {
         }),
       ],
       [
+        "task-token reports on * (the token names the task)",
+        res(T.rolePolicy, {
+          policy: doc(allow(["states:SendTaskSuccess", "states:SendTaskFailure"], ["*"])),
+        }),
+      ],
+      [
         "deny of s3:* on *",
         res(T.rolePolicy, { policy: doc({ Effect: "Deny", Action: "s3:*", Resource: "*" }) }),
       ],

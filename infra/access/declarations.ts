@@ -6,6 +6,8 @@
  * - content-addressed writes (`ArtifactStore.putContent`) HEAD the key before the PUT, so a
  *   `write` of a bucket prefix includes the existence check (see `grantWrite`);
  * - every step loads the run's spec from `artifacts/<pipeline>/specs/` (`loadSpec`);
+ * - Validate, Preprocess, Train and Select read and write their step cache entries under
+ *   `artifacts/<pipeline>/cache/<step>/` (`cachedStep`);
  * - the feature table is keyed `<featureSet>#<id>` with featureSet = pipeline name, the
  *   registry `pipeline` + `sk` (`lambdas/io/tables.ts`);
  * - DynamoDB operations per table are the ones the adapters send
@@ -13,6 +15,7 @@
  *
  * `<pipeline>` in a prefix is replaced by the pipeline name when a policy is built.
  */
+import type { CachedStepName } from "../../pipeline/steps/cache.ts";
 import type { HumanRoleName, StepRoleName } from "./types.ts";
 
 export type BucketName = "raw" | "features" | "artifacts";
@@ -57,6 +60,15 @@ export function lakeBatchKey(pipeline: string): `${string}/batch/` {
 
 const SPEC: Access = { bucket: "artifacts", prefix: "<pipeline>/specs/", mode: "read" };
 
+/**
+ * The step cache (`pipeline/steps/cache.ts`): a cached step reads its entry (a miss must be a
+ * 404, so the listing of its own prefix too) and writes it after computing. Each step reaches
+ * only its own `cache/<step>/` entries.
+ */
+function stepCache(step: CachedStepName): Access {
+  return { bucket: "artifacts", prefix: `<pipeline>/cache/${step}/`, mode: "readwrite" };
+}
+
 export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   ingest: [
     SPEC,
@@ -67,6 +79,7 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     SPEC,
     { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/validation/", mode: "write" },
+    stepCache("validate"),
   ],
   drift: [
     SPEC,
@@ -83,12 +96,18 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "write" },
     { bucket: "features", prefix: "<pipeline>/offline/", mode: "write" },
     { table: "features", mode: "write" },
+    stepCache("preprocess"),
   ],
-  train: [SPEC, { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" }],
+  train: [
+    SPEC,
+    { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
+    stepCache("train"),
+  ],
   select: [
     SPEC,
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "write" },
+    stepCache("select"),
   ],
   evaluate: [
     SPEC,

@@ -120,6 +120,14 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["select", "s3:GetObject", features("datasets/9f.bin")],
   ["select", "s3:PutObject", artifacts("models/e3.orchard-model")],
   ["evaluate", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  // The step cache (pipeline/steps/cache.ts): read the entry, tell a miss (list), write it.
+  ...(["validate", "preprocess", "train", "select"] as const).flatMap(
+    (step): [StepRoleName, string, string, Context?][] => [
+      [step, "s3:GetObject", artifacts(`cache/${step}/${step}-4e5f.json`)],
+      [step, "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/cache/${step}/${step}-4e5f.json`)],
+      [step, "s3:PutObject", artifacts(`cache/${step}/${step}-4e5f.json`)],
+    ],
+  ),
   ["evaluate", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["evaluate", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["evaluate", "dynamodb:PutItem", TABLES.registry, keys(P)],
@@ -159,6 +167,10 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["validate", "s3:PutObject", raw("ab12.csv")],
   ["validate", "s3:PutObject", artifacts("models/e3.orchard-model")],
   ["train", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  // Each cached step reaches only its own cache entries.
+  ["train", "s3:GetObject", artifacts("cache/select/select-4e5f.json")],
+  ["validate", "s3:PutObject", artifacts("cache/train/train-4e5f.json")],
+  ["evaluate", "s3:GetObject", artifacts("cache/select/select-4e5f.json")],
   ["train", "dynamodb:PutItem", TABLES.registry, keys(P)],
   ["train", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["select", "dynamodb:PutItem", TABLES.registry, keys(P)],

@@ -156,6 +156,9 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
     // The champion's TreeSHAP cover, for `explain: true` requests.
     { bucket: "artifacts", prefix: "<pipeline>/explainers/", mode: "read" },
+    // The canary's traffic split (`serving/traffic.json`), re-read on each routing refresh
+    // (pipeline/serving/served-models.ts); a missing record is a 404, so listing too.
+    { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "read" },
     { table: "features", mode: "read" },
   ],
 };

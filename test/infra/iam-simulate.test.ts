@@ -141,6 +141,10 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["predict", "dynamodb:BatchGetItem", TABLES.features, keys(`${P}#42`)],
   ["predict", "s3:GetObject", artifacts("models/e3.orchard-model")],
   ["predict", "kms:Decrypt", KEY, via("dynamodb")],
+  // The canary's traffic record, on each routing refresh (also the Kubernetes serving role's).
+  ["predict", "s3:GetObject", artifacts("serving/traffic.json")],
+  ["predict", "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/serving/traffic.json`)],
+  ["predict", "kms:Decrypt", KEY, via("s3")],
   // Batch scoring: the promoted bundle, then list the prefix, get an input, put its predictions.
   ["batchScore", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["batchScore", "s3:GetObject", artifacts("models/e3.orchard-model")],
@@ -185,6 +189,7 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["notifyFailure", "sns:Publish", `arn:aws:sns:${REGION}:${ACCOUNT}:other-topic`],
   // Predict writes nothing.
   ["predict", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["predict", "s3:PutObject", artifacts("serving/traffic.json")],
   ["predict", "dynamodb:PutItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:BatchWriteItem", TABLES.features, keys(`${P}#42`)],

@@ -139,9 +139,10 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   ],
   promote: [
     SPEC,
-    // Conditional update of the champion pointer, then the version's promotion history.
+    // Conditional update of the champion pointer, then the version's promotion history. That
+    // pointer is what predict serves (it reads the champion from the registry): promote calls
+    // no Lambda API, so it holds no lambda:PublishVersion/UpdateAlias.
     { table: "registry", mode: "readwrite" },
-    { function: "predict", mode: "alias" },
   ],
   batchScore: [
     // The promoted version's bundle (registry item, then the bundle object).

@@ -76,7 +76,7 @@ export type {
   StepRoleName,
 } from "./types.ts";
 
-/** The alias the serving function URL points at and promote moves. */
+/** The alias the serving function URL points at (platform-admin may move it). */
 export const LIVE_ALIAS = "live";
 
 interface BuildContext {

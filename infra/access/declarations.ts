@@ -27,6 +27,13 @@ export type PipelinePrefix = `<pipeline>/${string}`;
 
 export type Access =
   | { bucket: BucketName; prefix: PipelinePrefix; mode: Mode }
+  /**
+   * Create content-addressed objects directly under the prefix (`<prefix><sha256>.<ext>`,
+   * `ArtifactStore.putContent`) and never overwrite one: S3 takes the write only with
+   * `If-None-Match: *` (see `grantCreateContent`). Includes the read of the prefix (the
+   * existence check before the write).
+   */
+  | { bucket: BucketName; prefix: PipelinePrefix; mode: "create" }
   | { table: TableName; mode: Mode }
   /** The S3 objects named by `s3://` sources in the specs (ingest). */
   | { sourceObjects: true; mode: "read" }
@@ -73,7 +80,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   ingest: [
     SPEC,
     { sourceObjects: true, mode: "read" },
-    { bucket: "raw", prefix: "<pipeline>/", mode: "write" },
+    // Raw snapshots are immutable: new content-addressed keys only, never an overwrite.
+    { bucket: "raw", prefix: "<pipeline>/", mode: "create" },
   ],
   validate: [
     SPEC,

@@ -90,6 +90,10 @@ const raw = (key: string, pipeline = P) => `${BUCKETS.raw}/${pipeline}/${key}`;
 const features = (key: string, pipeline = P) => `${BUCKETS.features}/${pipeline}/${key}`;
 const artifacts = (key: string, pipeline = P) => `${BUCKETS.artifacts}/${pipeline}/${key}`;
 const SPEC = artifacts("specs/4f1c.yaml");
+/** A content address: what Ingest names a raw snapshot (`<pipeline>/<sha256>.<ext>`). */
+const SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+/** What S3 puts in the request context for a PUT with `If-None-Match: *`. */
+const createOnly = { "s3:if-none-match": "*", "s3:ObjectCreationOperation": "true" };
 const via = (service: string) => ({ "kms:ViaService": `${service}.${REGION}.amazonaws.com` });
 const listing = (prefix: string) => ({ "s3:prefix": prefix });
 const keys = (...k: string[]) => ({ "dynamodb:LeadingKeys": k });
@@ -104,7 +108,11 @@ function policyOf(step: StepRoleName): PolicyDocument {
 const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["ingest", "s3:GetObject", SOURCE],
   ["ingest", "s3:GetObject", SPEC],
-  ["ingest", "s3:PutObject", raw("ab12.csv")],
+  // A new content-addressed snapshot, created only if absent (If-None-Match: *), in one PUT
+  // or as a multipart upload (parts, then the conditional completion).
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`), createOnly],
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`), { "s3:ObjectCreationOperation": "false" }],
+  ["ingest", "s3:AbortMultipartUpload", raw(`${SHA}.csv`)],
   ["ingest", "s3:GetObject", raw("ab12.csv")],
   ["ingest", "s3:ListBucket", BUCKETS.raw, listing(`${P}/ab12.csv`)],
   ["ingest", "kms:GenerateDataKey", KEY, via("s3")],
@@ -166,6 +174,13 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["ingest", "s3:DeleteObjectVersion", raw("ab12.csv")],
   // Least privilege between steps.
   ["ingest", "s3:PutObject", features("datasets/9f.bin")],
+  // Raw snapshots are never overwritten: no write without If-None-Match, none to a key that
+  // is not a content address, none to the batch landing prefix beside them.
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`)],
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`), { "s3:ObjectCreationOperation": "true" }],
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`), { "s3:if-match": '"etag"' }],
+  ["ingest", "s3:PutObject", raw("ab12.csv"), createOnly],
+  ["ingest", "s3:PutObject", raw("batch/2026-11-29.csv"), createOnly],
   ["validate", "s3:PutObject", raw("ab12.csv")],
   ["validate", "s3:PutObject", artifacts("models/e3.orchard-model")],
   ["train", "s3:PutObject", artifacts("models/e3.orchard-model")],
@@ -260,7 +275,7 @@ describe("step roles: denied", () => {
 describe("pipeline isolation", () => {
   const other = "cars";
   const OTHER: [StepRoleName, string, string, Context?][] = [
-    ["ingest", "s3:PutObject", raw("ab12.csv", other)],
+    ["ingest", "s3:PutObject", raw(`${SHA}.csv`, other), createOnly],
     ["ingest", "s3:ListBucket", BUCKETS.raw, listing(`${other}/`)],
     ["validate", "s3:GetObject", raw("ab12.csv", other)],
     ["preprocess", "dynamodb:BatchWriteItem", TABLES.features, keys(`${other}#42`)],

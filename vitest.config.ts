@@ -1,10 +1,30 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * The suites that run the pipeline, serving, batch scoring and the operator commands against
+ * the embedded S3 and DynamoDB do so under the deployed IAM (test/support/iam-setup.ts): each
+ * call is authorized against its role's policy first, as on AWS.
+ */
+const IAM_ENFORCED = ["test/integration/iam-enforced-run.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "iam-enforced",
+          include: IAM_ENFORCED,
+          setupFiles: ["test/support/iam-setup.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: IAM_ENFORCED },
+      },
+    ],
   },
 });

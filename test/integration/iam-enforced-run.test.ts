@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runLocally } from "../../cli/local/run-pipeline.ts";
 import { STEP_ACCESS } from "../../infra/access/declarations.ts";
+import { runContainerStep } from "../../lambdas/container-runner.ts";
 import { activeEnforcement, type Enforcement } from "../support/iam-enforcement.ts";
 
 const example = new URL("../../examples/penguins/", import.meta.url);
@@ -125,5 +126,42 @@ describe("a local run under the deployed IAM", () => {
       STEP_ACCESS.validate = declared;
       iam.reset();
     }
+  });
+
+  it("a step run through the container runner (a Fargate task) runs as its step's role", async () => {
+    const iam = enforcement();
+    iam.reset();
+    let reported: { output?: string; error?: string } | undefined;
+    const run = await runLocally({
+      specPath: exampleCopy(),
+      stateDir: tempDir(),
+      wrapHandlers: (handlers) => ({
+        ...handlers,
+        // What the task does: the runner reads the state, runs the handler, reports by token.
+        preprocess: async (event) => {
+          const code = await runContainerStep({
+            env: {
+              ORCHARD_TASK_TOKEN: "token-1",
+              ORCHARD_STEP: "preprocess",
+              ORCHARD_EVENT: JSON.stringify(event),
+            },
+            sfn: {
+              send: async (command: { input: object }) => {
+                reported = command.input;
+                return {};
+              },
+            } as never,
+          });
+          expect(code).toBe(0);
+          return JSON.parse(reported?.output ?? "null");
+        },
+      }),
+    });
+    expect(run.result.status).toBe("SUCCEEDED");
+    expect(iam.denied).toEqual([]);
+    expect(iam.unattributed).toEqual([]);
+    expect(
+      iam.decisions.some((d) => d.role === "preprocess" && d.action === "dynamodb:BatchWriteItem"),
+    ).toBe(true);
   });
 });

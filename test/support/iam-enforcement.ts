@@ -24,6 +24,7 @@
  * the error says why.) Like AWS, a GET or HEAD of a missing key answers 403 rather than 404
  * when the role may not list that key's prefix.
  */
+import { fileURLToPath } from "node:url";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { LOCAL_NAMES } from "../../cli/local/servers.ts";
 import {
@@ -578,4 +579,23 @@ export function enforceDeployedIam(options: EnforcementOptions = {}): Enforcemen
   };
   active = enforcement;
   return enforcement;
+}
+
+/** `node --import` of this file makes a spawned `orchard` enforce the deployed IAM too. */
+export const IAM_PRELOAD = fileURLToPath(new URL("./iam-preload.mjs", import.meta.url));
+
+/** Where spawned processes log what they refused (set by the setup, read at its end). */
+export const DENIED_LOG_ENV = "ORCHARD_TEST_IAM_DENIED_LOG";
+
+/**
+ * The environment that makes a child `orchard` process enforce the deployed IAM, when this
+ * process does; empty otherwise.
+ */
+export function enforcedChildEnv(): Record<string, string> {
+  if (!active) return {};
+  const options = [process.env.NODE_OPTIONS, `--import ${IAM_PRELOAD}`].filter(Boolean).join(" ");
+  return {
+    NODE_OPTIONS: options,
+    ...(process.env[DENIED_LOG_ENV] ? { [DENIED_LOG_ENV]: process.env[DENIED_LOG_ENV] } : {}),
+  };
 }

@@ -156,6 +156,9 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     // The promoted version's bundle (registry item, then the bundle object).
     { table: "registry", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    // Scoring with the champion (a direct invocation, `orchard predict --input s3://…`) picks
+    // it as predict does (ServedModels), which reads the canary's traffic record.
+    { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "read" },
     // Every input under the prefix in, a `*.predictions.*` file next to each out (grantBatch).
     { batchPrefix: true, mode: "readwrite" },
   ],

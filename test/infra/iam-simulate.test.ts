@@ -154,6 +154,8 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   // Batch scoring: the promoted bundle, then list the prefix, get an input, put its predictions.
   ["batchScore", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["batchScore", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  // Scoring with the champion reads the traffic record, as predict does.
+  ["batchScore", "s3:GetObject", artifacts("serving/traffic.json")],
   ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing(`scores/${P}/`)],
   ["batchScore", "s3:GetObject", scoring(`scores/${P}/2026-11-29.csv`)],
   ["batchScore", "s3:GetObject", scoring(`scores/${P}/eu/visits.ndjson`)],

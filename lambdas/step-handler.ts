@@ -53,10 +53,10 @@ export function stepHandler<E, R>(
     const started = Date.now();
     const log = logger.child({ step });
     try {
-      // Every storage call of the step is made as the step's role (see io/caller.ts).
-      const result = await runAs({ role: step, pipeline: pipelineOfEvent(event) }, () =>
-        run(event, stepDeps()),
-      );
+      // Every storage call of the step is made as the step's role (see io/caller.ts), for the
+      // event's pipeline or the function's own (ORCHARD_PIPELINE, set on serving and batch).
+      const pipeline = pipelineOfEvent(event) ?? process.env.ORCHARD_PIPELINE;
+      const result = await runAs({ role: step, pipeline }, () => run(event, stepDeps()));
       const bytes = Buffer.byteLength(JSON.stringify(result ?? null));
       if (bytes > PAYLOAD_GUARD_BYTES) {
         throw new PayloadTooLargeError(

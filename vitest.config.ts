@@ -5,7 +5,12 @@ import { defineConfig } from "vitest/config";
  * the embedded S3 and DynamoDB do so under the deployed IAM (test/support/iam-setup.ts): each
  * call is authorized against its role's policy first, as on AWS.
  */
-const IAM_ENFORCED = ["test/integration/**/*.test.ts", "test/reliability/**/*.test.ts"];
+const IAM_ENFORCED = [
+  "test/integration/**/*.test.ts",
+  "test/reliability/**/*.test.ts",
+  "test/serving/**/*.test.ts",
+  "test/drift/**/*.test.ts",
+];
 
 export default defineConfig({
   test: {

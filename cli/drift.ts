@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { runAs } from "../lambdas/io/caller.ts";
 import { stepDeps } from "../lambdas/step-handler.ts";
 import { columnTypesForSpec } from "../pipeline/data/infer-schema.ts";
 import { readTable } from "../pipeline/data/read-table.ts";
@@ -69,37 +70,40 @@ export async function checkDrift(options: {
       `pipeline "${spec.name}" has no champion in ${stateDir}; ${runFirst}`,
     );
   }
-  return withLocalStores(stateDir, async () => {
-    const deps = stepDeps();
-    const champion = await deps.registry.getChampion(spec.name);
-    if (!champion)
-      throw new NoBaselineError(
-        `pipeline "${spec.name}" has no champion in ${stateDir}; ${runFirst}`,
+  // An operator's check: it reads what the data scientist may read.
+  return withLocalStores(stateDir, () =>
+    runAs({ role: "data-scientist", pipeline: spec.name }, async () => {
+      const deps = stepDeps();
+      const champion = await deps.registry.getChampion(spec.name);
+      if (!champion)
+        throw new NoBaselineError(
+          `pipeline "${spec.name}" has no champion in ${stateDir}; ${runFirst}`,
+        );
+      const uri = deps.artifacts.uriFor(
+        "artifacts",
+        baselineKey(spec.name, champion.lineage.dataSha256),
       );
-    const uri = deps.artifacts.uriFor(
-      "artifacts",
-      baselineKey(spec.name, champion.lineage.dataSha256),
-    );
-    let baseline: DriftBaseline;
-    try {
-      baseline = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(uri)));
-    } catch (err) {
-      if (!(err instanceof ArtifactNotFoundError)) throw err;
-      throw new NoBaselineError(
-        `champion ${champion.version} of "${spec.name}" has no drift baseline at ${uri} (trained before baselines were kept); ${runFirst} again`,
-      );
-    }
-    return {
-      pipeline: spec.name,
-      champion: champion.version,
-      ...compareWithBaseline(
-        baseline,
-        table,
-        featureColumns(spec, table),
-        spec.retrain.psiThreshold,
-      ),
-    };
-  });
+      let baseline: DriftBaseline;
+      try {
+        baseline = JSON.parse(new TextDecoder().decode(await deps.artifacts.get(uri)));
+      } catch (err) {
+        if (!(err instanceof ArtifactNotFoundError)) throw err;
+        throw new NoBaselineError(
+          `champion ${champion.version} of "${spec.name}" has no drift baseline at ${uri} (trained before baselines were kept); ${runFirst} again`,
+        );
+      }
+      return {
+        pipeline: spec.name,
+        champion: champion.version,
+        ...compareWithBaseline(
+          baseline,
+          table,
+          featureColumns(spec, table),
+          spec.retrain.psiThreshold,
+        ),
+      };
+    }),
+  );
 }
 
 export function formatDrift(check: DriftCheck): string {

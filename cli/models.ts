@@ -16,6 +16,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { runAs } from "../lambdas/io/caller.ts";
 import { stepDeps } from "../lambdas/step-handler.ts";
 import type { PipelineSpec } from "../pipeline/spec/types.ts";
 import type { ModelVersion } from "../pipeline/store.ts";
@@ -71,14 +72,16 @@ export async function listModels(pipeline: string, stateDir?: string): Promise<M
   const dir = resolve(stateDir ?? DEFAULT_STATE_DIR);
   // No state directory means nothing was ever registered: do not create one to say so.
   if (!existsSync(dir)) return [];
-  return withLocalStores(dir, async () => {
-    const { registry } = stepDeps();
-    const [versions, champion] = await Promise.all([
-      registry.listVersions(pipeline),
-      registry.getChampion(pipeline),
-    ]);
-    return markChampion(versions, champion?.version ?? null);
-  });
+  return withLocalStores(dir, () =>
+    runAs({ role: "data-scientist", pipeline }, async () => {
+      const { registry } = stepDeps();
+      const [versions, champion] = await Promise.all([
+        registry.listVersions(pipeline),
+        registry.getChampion(pipeline),
+      ]);
+      return markChampion(versions, champion?.version ?? null);
+    }),
+  );
 }
 
 /** Newest first (by sequence, whatever order the store returned), champion marked. */

@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { batchObjectsFor } from "../lambdas/batch-score.ts";
+import { runAs } from "../lambdas/io/caller.ts";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { NoChampionError } from "../lambdas/predict.ts";
 import { stepDeps } from "../lambdas/step-handler.ts";
@@ -22,13 +23,15 @@ export interface PredictBatchOptions {
 
 export async function predictBatch(options: PredictBatchOptions): Promise<BatchScoreOutput> {
   const { spec } = await loadSpecFile(options.specPath);
-  const score = () => {
-    const deps = stepDeps();
-    return batchScore(
-      { pipeline: spec.name, inputUri: options.inputUri },
-      { ...deps, objects: batchObjectsFor(options.inputUri) },
-    );
-  };
+  // What the BatchScore Lambda does when invoked by hand, as its role.
+  const score = () =>
+    runAs({ role: "batchScore", pipeline: spec.name }, () => {
+      const deps = stepDeps();
+      return batchScore(
+        { pipeline: spec.name, inputUri: options.inputUri },
+        { ...deps, objects: batchObjectsFor(options.inputUri) },
+      );
+    });
   if (process.env[STORAGE_ENV.registryTable] && options.stateDir === undefined) return score();
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   if (!existsSync(stateDir)) {

@@ -16,6 +16,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { runAs } from "../lambdas/io/caller.ts";
 import { championBundle, NoChampionError } from "../lambdas/predict.ts";
 import { withExplanations } from "../lambdas/predict-explain.ts";
 import { DataFormatError } from "../pipeline/errors.ts";
@@ -119,23 +120,26 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
     );
   // A state directory that does not exist holds no model: say so instead of creating it.
   if (!existsSync(stateDir)) throw noChampion();
-  return withLocalStores(stateDir, async () => {
-    let champion: Awaited<ReturnType<typeof championBundle>>;
-    try {
-      champion = await championBundle(spec.name);
-    } catch (err) {
-      if (err instanceof NoChampionError) throw noChampion();
-      throw err;
-    }
-    const predictions = predictIn(champion.bundle, rows, options.inputPath);
-    return {
-      pipeline: spec.name,
-      modelVersion: champion.version,
-      predictions: options.explain
-        ? await withExplanations(spec.name, champion.version, champion.bundle, rows, predictions)
-        : predictions,
-    };
-  });
+  // What the predict Lambda does for a direct invocation, as its role.
+  return withLocalStores(stateDir, () =>
+    runAs({ role: "predict", pipeline: spec.name }, async () => {
+      let champion: Awaited<ReturnType<typeof championBundle>>;
+      try {
+        champion = await championBundle(spec.name);
+      } catch (err) {
+        if (err instanceof NoChampionError) throw noChampion();
+        throw err;
+      }
+      const predictions = predictIn(champion.bundle, rows, options.inputPath);
+      return {
+        pipeline: spec.name,
+        modelVersion: champion.version,
+        predictions: options.explain
+          ? await withExplanations(spec.name, champion.version, champion.bundle, rows, predictions)
+          : predictions,
+      };
+    }),
+  );
 }
 
 async function readInput(path: string): Promise<Uint8Array> {

@@ -11,6 +11,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { runAs } from "../lambdas/io/caller.ts";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { resetServedModels, servedModels, writeMetrics } from "../lambdas/predict.ts";
 import { parse, UsageError } from "./args.ts";
@@ -98,8 +99,15 @@ export interface ServeArgs {
   signals?: NodeJS.Signals[];
 }
 
-/** Starts the server over the process's storage (stepDeps) and wires signals to a clean stop. */
-export async function serve(args: ServeArgs): Promise<ServeCommand> {
+/**
+ * Starts the server over the process's storage (stepDeps) and wires signals to a clean stop.
+ * It serves as the predict Lambda's role: the requests it answers inherit that caller.
+ */
+export function serve(args: ServeArgs): Promise<ServeCommand> {
+  return runAs({ role: "predict", pipeline: args.pipeline }, () => serveAsPredict(args));
+}
+
+async function serveAsPredict(args: ServeArgs): Promise<ServeCommand> {
   resetServedModels();
   const models = servedModels(args.pipeline);
   // Load the champion before listening, so the first request does not pay for it; a missing

@@ -4,8 +4,8 @@
  * requests and need lambda:InvokeFunctionUrl (the data-scientist role has it).
  *
  * Each deploy points `live` at the newly published version. Predict reads the champion from
- * the registry per request, so a promotion reaches serving without moving the alias; promote
- * may still move it (its role can), e.g. for canary weights.
+ * the registry per request (and the canary split from `serving/traffic.json`), so a promotion
+ * reaches serving without moving the alias: promote's role holds no Lambda actions.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

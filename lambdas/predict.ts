@@ -23,6 +23,7 @@ import {
   NoChampionError,
   ServedModels,
 } from "../pipeline/serving/served-models.ts";
+import { runAs } from "./io/caller.ts";
 import { createLogger } from "./io/logger.ts";
 import { withExplanations } from "./predict-explain.ts";
 import { stepDeps, stepHandler } from "./step-handler.ts";
@@ -120,9 +121,9 @@ export function requestOf(event: LambdaFunctionURLEvent): HttpRequest {
 }
 
 async function serveUrl(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  const { response, metrics } = await handleRequest(
-    requestOf(event),
-    servedModels(pipelineOf(undefined)),
+  const pipeline = pipelineOf(undefined);
+  const { response, metrics } = await runAs({ role: "predict", pipeline }, () =>
+    handleRequest(requestOf(event), servedModels(pipeline)),
   );
   writeMetrics(metrics);
   return { statusCode: response.status, headers: response.headers, body: response.body };

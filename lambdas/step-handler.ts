@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { ArtifactNotFoundError, OrchardError, SourceNotFoundError } from "../pipeline/errors.ts";
 import type { StepDeps } from "../pipeline/steps/types.ts";
+import { pipelineOfEvent, runAs } from "./io/caller.ts";
 import { destroyStorageClients, setStorageClients, storageClients } from "./io/clients.ts";
 import { resetStorageConfig } from "./io/env.ts";
 import { createLogger } from "./io/logger.ts";
@@ -52,7 +53,10 @@ export function stepHandler<E, R>(
     const started = Date.now();
     const log = logger.child({ step });
     try {
-      const result = await run(event, stepDeps());
+      // Every storage call of the step is made as the step's role (see io/caller.ts), for the
+      // event's pipeline or the function's own (ORCHARD_PIPELINE, set on serving and batch).
+      const pipeline = pipelineOfEvent(event) ?? process.env.ORCHARD_PIPELINE;
+      const result = await runAs({ role: step, pipeline }, () => run(event, stepDeps()));
       const bytes = Buffer.byteLength(JSON.stringify(result ?? null));
       if (bytes > PAYLOAD_GUARD_BYTES) {
         throw new PayloadTooLargeError(

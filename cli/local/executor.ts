@@ -15,6 +15,7 @@
  */
 
 import { randomUUID } from "node:crypto";
+import { runAs } from "../../lambdas/io/caller.ts";
 import { SpecError } from "../../pipeline/errors.ts";
 import type { JsonValue, State, StateMachineDefinition } from "../../pipeline/workflow/asl.ts";
 import { STEP_NAMES, type StepName, type StepResources } from "../../pipeline/workflow/steps.ts";
@@ -169,7 +170,8 @@ function asLambda(step: StepName, handler: StepHandler): LocalHandler {
   return async (input) => {
     let result: unknown;
     try {
-      result = await handler(input);
+      // As the step's role (io/caller.ts), as its own Lambda would on AWS.
+      result = await runAs({ role: step }, () => handler(input));
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
       const errorType = error.name || "Error";

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CONTAINER_HANDLERS } from "../../lambdas/container-handlers.ts";
+import { runAs } from "../../lambdas/io/caller.ts";
 import { createStorageClients, destroyStorageClients } from "../../lambdas/io/clients.ts";
 import { storageConfig } from "../../lambdas/io/env.ts";
 import { openStores, type Stores } from "../../lambdas/io/stores.ts";
@@ -120,8 +121,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRun> {
     ...(spec.deploy.batch ? { batchUri: batchInputUri(spec.deploy.batch.inputUri, specPath) } : {}),
   };
 
+  // The runner stands for an operator starting a run (`orchard cloud run`): it uploads the
+  // spec and reads the champion as platform-admin; each step runs as its own role.
   return withLocalStores(resolve(options.stateDir ?? DEFAULT_STATE_DIR), () =>
-    withRunnerStores((deps) => execute(deps, spec, bytes, input, options)),
+    runAs({ role: "platform-admin", pipeline: spec.name }, () =>
+      withRunnerStores((deps) => execute(deps, spec, bytes, input, options)),
+    ),
   );
 }
 

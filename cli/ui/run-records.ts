@@ -217,9 +217,15 @@ export async function keepLocalRun(
 ): Promise<(RunRecord & { reportPath: string | null }) | null> {
   const { DEFAULT_STATE_DIR, withLocalStores } = await import("../local/run-pipeline.ts");
   const { stepDeps } = await import("../../lambdas/step-handler.ts");
+  const { runAs } = await import("../../lambdas/io/caller.ts");
   const dir = resolve(stateDir ?? DEFAULT_STATE_DIR);
   try {
-    return await withLocalStores(dir, () => keepRunRecord(dir, run, stepDeps()));
+    // Reading the report and the versions back is what the data scientist's role may do.
+    return await withLocalStores(dir, () =>
+      runAs({ role: "data-scientist", pipeline: run.spec.name }, () =>
+        keepRunRecord(dir, run, stepDeps()),
+      ),
+    );
   } catch (err) {
     process.stderr.write(
       `orchard run: could not keep the run record under ${dir}: ${(err as Error).message}\n`,

@@ -6,6 +6,8 @@
  * - content-addressed writes (`ArtifactStore.putContent`) HEAD the key before the PUT, so a
  *   `write` of a bucket prefix includes the existence check (see `grantWrite`);
  * - every step loads the run's spec from `artifacts/<pipeline>/specs/` (`loadSpec`);
+ * - Validate, Preprocess, Train and Select read and write their step cache entries under
+ *   `artifacts/<pipeline>/cache/<step>/` (`cachedStep`);
  * - the feature table is keyed `<featureSet>#<id>` with featureSet = pipeline name, the
  *   registry `pipeline` + `sk` (`lambdas/io/tables.ts`);
  * - DynamoDB operations per table are the ones the adapters send
@@ -13,6 +15,7 @@
  *
  * `<pipeline>` in a prefix is replaced by the pipeline name when a policy is built.
  */
+import type { CachedStepName } from "../../pipeline/steps/cache.ts";
 import type { HumanRoleName, StepRoleName } from "./types.ts";
 
 export type BucketName = "raw" | "features" | "artifacts";
@@ -24,6 +27,13 @@ export type PipelinePrefix = `<pipeline>/${string}`;
 
 export type Access =
   | { bucket: BucketName; prefix: PipelinePrefix; mode: Mode }
+  /**
+   * Create content-addressed objects directly under the prefix (`<prefix><sha256>.<ext>`,
+   * `ArtifactStore.putContent`) and never overwrite one: S3 takes the write only with
+   * `If-None-Match: *` (see `grantCreateContent`). Includes the read of the prefix (the
+   * existence check before the write).
+   */
+  | { bucket: BucketName; prefix: PipelinePrefix; mode: "create" }
   | { table: TableName; mode: Mode }
   /** The S3 objects named by `s3://` sources in the specs (ingest). */
   | { sourceObjects: true; mode: "read" }
@@ -57,16 +67,27 @@ export function lakeBatchKey(pipeline: string): `${string}/batch/` {
 
 const SPEC: Access = { bucket: "artifacts", prefix: "<pipeline>/specs/", mode: "read" };
 
+/**
+ * The step cache (`pipeline/steps/cache.ts`): a cached step reads its entry (a miss must be a
+ * 404, so the listing of its own prefix too) and writes it after computing. Each step reaches
+ * only its own `cache/<step>/` entries.
+ */
+function stepCache(step: CachedStepName): Access {
+  return { bucket: "artifacts", prefix: `<pipeline>/cache/${step}/`, mode: "readwrite" };
+}
+
 export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   ingest: [
     SPEC,
     { sourceObjects: true, mode: "read" },
-    { bucket: "raw", prefix: "<pipeline>/", mode: "write" },
+    // Raw snapshots are immutable: new content-addressed keys only, never an overwrite.
+    { bucket: "raw", prefix: "<pipeline>/", mode: "create" },
   ],
   validate: [
     SPEC,
     { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/validation/", mode: "write" },
+    stepCache("validate"),
   ],
   drift: [
     SPEC,
@@ -83,12 +104,18 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "write" },
     { bucket: "features", prefix: "<pipeline>/offline/", mode: "write" },
     { table: "features", mode: "write" },
+    stepCache("preprocess"),
   ],
-  train: [SPEC, { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" }],
+  train: [
+    SPEC,
+    { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
+    stepCache("train"),
+  ],
   select: [
     SPEC,
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "write" },
+    stepCache("select"),
   ],
   evaluate: [
     SPEC,
@@ -120,14 +147,18 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   ],
   promote: [
     SPEC,
-    // Conditional update of the champion pointer, then the version's promotion history.
+    // Conditional update of the champion pointer, then the version's promotion history. That
+    // pointer is what predict serves (it reads the champion from the registry): promote calls
+    // no Lambda API, so it holds no lambda:PublishVersion/UpdateAlias.
     { table: "registry", mode: "readwrite" },
-    { function: "predict", mode: "alias" },
   ],
   batchScore: [
     // The promoted version's bundle (registry item, then the bundle object).
     { table: "registry", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    // Scoring with the champion (a direct invocation, `orchard predict --input s3://…`) picks
+    // it as predict does (ServedModels), which reads the canary's traffic record.
+    { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "read" },
     // Every input under the prefix in, a `*.predictions.*` file next to each out (grantBatch).
     { batchPrefix: true, mode: "readwrite" },
   ],
@@ -137,6 +168,9 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
     // The champion's TreeSHAP cover, for `explain: true` requests.
     { bucket: "artifacts", prefix: "<pipeline>/explainers/", mode: "read" },
+    // The canary's traffic split (`serving/traffic.json`), re-read on each routing refresh
+    // (pipeline/serving/served-models.ts); a missing record is a 404, so listing too.
+    { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "read" },
     { table: "features", mode: "read" },
   ],
 };

@@ -134,6 +134,60 @@ export function grantWrite(set: StatementSet, name: string, bucketArn: string, p
   set.keyWrites.add("s3");
 }
 
+/** Hex characters of a SHA-256: content keys are `<prefix><64 of them>.<ext>`. */
+const SHA256_HEX_LENGTH = 64;
+
+/**
+ * Create content-addressed objects and never overwrite one (raw snapshots are immutable):
+ *
+ * - PutObject only on keys shaped like a content address, `<prefix>` + 64 characters + `.`
+ *   (`?` matches one character; IAM has no character classes, so this narrows the shape, not
+ *   the alphabet), and only with `If-None-Match: *` (the `s3:if-none-match` condition key,
+ *   which S3 evaluates for PutObject and CompleteMultipartUpload): S3 refuses to replace an
+ *   existing key with 412, and a request without the header is denied. A writer racing on the
+ *   same new bytes gets 412, which `S3ArtifactStore.putContent` reads as "already there".
+ * - CreateMultipartUpload and UploadPart take no conditional header; AWS's documented way to
+ *   admit them is `s3:ObjectCreationOperation` false (they create no object; the completing
+ *   call is conditioned above). Source: "Enforce conditional writes on Amazon S3 buckets",
+ *   S3 User Guide (conditional-writes-enforce).
+ * - AbortMultipartUpload so lib-storage can clean up a failed upload; it cannot touch an object.
+ *
+ * The existence check before the write (HeadObject, a 404 when missing) needs the read grant.
+ */
+export function grantCreateContent(
+  set: StatementSet,
+  name: string,
+  bucketArn: string,
+  prefixes: string[],
+) {
+  const label = titleCase(name);
+  const keys = prefixes.map((p) => `${bucketArn}/${p}${"?".repeat(SHA256_HEX_LENGTH)}.*`);
+  set.add(
+    {
+      Sid: `Create${label}Content`,
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: keys,
+      Condition: { StringEquals: { "s3:if-none-match": "*" } },
+    },
+    {
+      Sid: `Upload${label}ContentParts`,
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: keys,
+      Condition: { Bool: { "s3:ObjectCreationOperation": "false" } },
+    },
+    {
+      Sid: `Abort${label}ContentUploads`,
+      Effect: "Allow",
+      Action: ["s3:AbortMultipartUpload"],
+      Resource: keys,
+    },
+  );
+  grantRead(set, name, bucketArn, prefixes);
+  set.keyWrites.add("s3");
+}
+
 /** Read specific objects (ingest's `s3://` sources): GetObject on exactly those ARNs. */
 export function grantReadObjects(set: StatementSet, objectArns: string[]) {
   if (objectArns.length === 0) return;

@@ -29,6 +29,7 @@ import { AccessPolicyError } from "./errors.ts";
 import {
   denyRawDeletion,
   grantBatch,
+  grantCreateContent,
   grantInvoke,
   grantKey,
   grantMoveAlias,
@@ -76,7 +77,7 @@ export type {
   StepRoleName,
 } from "./types.ts";
 
-/** The alias the serving function URL points at and promote moves. */
+/** The alias the serving function URL points at (platform-admin may move it). */
 export const LIVE_ALIAS = "live";
 
 interface BuildContext {
@@ -107,6 +108,7 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
       requireArn(arn, "bucket", `buckets.${a.bucket}`);
       const prefixes = expand(a.prefix, ctx.pipelines);
       if (a.mode === "read") grantRead(set, a.bucket, arn, prefixes);
+      else if (a.mode === "create") grantCreateContent(set, a.bucket, arn, prefixes);
       else grantWrite(set, a.bucket, arn, prefixes);
     } else if ("table" in a) {
       const arn = t.tables?.[a.table];

@@ -25,7 +25,7 @@ export interface AccessTargets {
   keyArn: string;
   /** SNS topic for failures and alarms. */
   alertTopicArn: string;
-  /** The serving Lambda, unqualified (promote moves its `live` alias). */
+  /** The serving Lambda, unqualified (platform-admin may move its `live` alias). */
   predictFunctionArn: string;
   /** S3 source objects the ingest step may read (specs with `s3://` sources); may be []. */
   sourceObjectArns: string[];

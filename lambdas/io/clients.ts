@@ -57,6 +57,7 @@ export function createStorageClients(
   const dynamodb = new DynamoDBClient(localOverrides(config.dynamodbEndpoint, config.region));
   instrumentClient(s3, "s3", faults);
   instrumentClient(dynamodb, "dynamodb", faults);
+  clientHook?.({ s3, dynamodb });
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
     unmarshallOptions: { wrapNumbers: (text: string) => Number(text) },
@@ -65,6 +66,21 @@ export function createStorageClients(
 }
 
 let clients: StorageClients | undefined;
+
+/** What is called with every pair of clients `createStorageClients` makes. */
+export type StorageClientHook = (clients: { s3: S3Client; dynamodb: DynamoDBClient }) => void;
+
+let clientHook: StorageClientHook | undefined;
+
+/**
+ * Installs (or, with `undefined`, removes) a hook that sees every client pair created from
+ * now on, after the call counters and fault layer. The test suite's IAM enforcement uses it to
+ * put the deployed roles' policies in front of the embedded servers; the package itself never
+ * sets one.
+ */
+export function setStorageClientHook(hook: StorageClientHook | undefined): void {
+  clientHook = hook;
+}
 
 /** The process's clients, created from `storageConfig()` on first use. */
 export function storageClients(): StorageClients {

@@ -2,9 +2,11 @@
  * Named errors of the storage adapters, and the one function that maps an AWS SDK failure to
  * them. The SDK has already retried (standard mode, 3 attempts) when a failure reaches us, so
  * what is still transient becomes `StorageUnavailableError`, the name the state machine's
- * `Retry` matches with a longer backoff. Missing objects become `ArtifactNotFoundError`. Other
- * failures (access denied, validation) are programming or deployment errors: they pass through
- * unchanged so they fail fast with the SDK's own name and message.
+ * `Retry` matches with a longer backoff. Missing objects become `ArtifactNotFoundError`. A call
+ * IAM refused becomes `StorageAccessDeniedError`: a deployment error (a grant missing from
+ * `infra/access/declarations.ts`) that no retry can fix, so the run fails fast naming the
+ * operation and resource. Other failures (validation) are programming errors: they pass
+ * through unchanged with the SDK's own name and message.
  */
 
 import { ArtifactNotFoundError, OrchardError, TransientError } from "../../pipeline/errors.ts";
@@ -14,6 +16,13 @@ export { ArtifactNotFoundError };
 
 /** S3 or DynamoDB is throttling, failing (5xx) or unreachable after the SDK's own retries. */
 export class StorageUnavailableError extends TransientError {}
+
+/**
+ * S3 or DynamoDB refused the call (403 AccessDenied, AccessDeniedException): the role the code
+ * runs as lacks a grant. Not transient: Step Functions does not retry it, the run ends in
+ * NotifyFailure with this name and the service's own message (role, action, resource).
+ */
+export class StorageAccessDeniedError extends OrchardError {}
 
 /** A required environment variable is missing or invalid. The message names it. */
 export class ConfigError extends OrchardError {}
@@ -54,6 +63,8 @@ const NETWORK_CODES = new Set([
 
 const NOT_FOUND_NAMES = new Set(["NoSuchKey", "NotFound", "NoSuchBucket"]);
 
+const ACCESS_DENIED_NAMES = new Set(["AccessDenied", "AccessDeniedException", "Forbidden"]);
+
 interface SdkErrorShape {
   name?: string;
   code?: string;
@@ -86,6 +97,12 @@ export function isNotFound(err: unknown): boolean {
   return (e.name !== undefined && NOT_FOUND_NAMES.has(e.name)) || httpStatusOf(err) === 404;
 }
 
+/** IAM refused the call (S3 answers HEAD with a bare 403, other calls with AccessDenied). */
+export function isAccessDenied(err: unknown): boolean {
+  const e = shape(err);
+  return (e.name !== undefined && ACCESS_DENIED_NAMES.has(e.name)) || httpStatusOf(err) === 403;
+}
+
 export interface StorageContext {
   /** What we were doing, e.g. `S3 GetObject` or `DynamoDB BatchWriteItem`. */
   operation: string;
@@ -99,6 +116,16 @@ export interface StorageContext {
 export function toStorageError(err: unknown, context: StorageContext): unknown {
   if (err instanceof OrchardError) return err;
   if (context.uri && isNotFound(err)) return notFound(context.uri, err);
+  if (isAccessDenied(err)) {
+    const where = context.resource ?? context.uri ?? "storage";
+    const said = err instanceof Error && err.message ? `: ${err.message}` : "";
+    return new StorageAccessDeniedError(
+      `${context.operation} on ${where} was denied (${shape(err).name ?? "HTTP 403"})${said}. ` +
+        "The role this code runs as has no grant for it: declare the access in infra/access/declarations.ts beside the call and deploy again; retrying cannot help.",
+      {},
+      { cause: err },
+    );
+  }
   if (isTransient(err)) {
     const where = context.resource ?? context.uri ?? "storage";
     const name = shape(err).name ?? "error";

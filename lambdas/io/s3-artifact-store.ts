@@ -3,9 +3,12 @@
  * existing object is never rewritten; writes go through lib-storage `Upload`, which sends one
  * PutObject for small bodies and a multipart upload for bodies above `partSize`.
  *
- * Two concurrent writers of the same new bytes may both upload (S3 conditional writes are not
- * used: s3rver ignores `IfNoneMatch`); both write identical bytes to the identical key, so
- * the outcome is the same, only `created` may be true for both.
+ * Content writes carry `If-None-Match: *`: S3 never replaces an existing content key, and the
+ * raw bucket's grant (`grantCreateContent`) admits no write without it, so a raw snapshot
+ * cannot be overwritten by the role that creates it. Two concurrent writers of the same new
+ * bytes: on AWS the second gets 412 PreconditionFailed (or 409 while the first is still in
+ * flight), read here as "already there"; s3rver ignores the header and both write identical
+ * bytes to the identical key, only `created` may be true for both.
  *
  * On AWS, HeadObject of a missing key answers 403 instead of 404 unless the caller may
  * `s3:ListBucket` the prefix: grant it, or `exists` and `putContent` fail with AccessDenied.
@@ -31,7 +34,7 @@ import {
   sha256Hex,
   verifyContentAddress,
 } from "../../pipeline/store.ts";
-import { isNotFound, withStorageErrors } from "./errors.ts";
+import { httpStatusOf, isNotFound, withStorageErrors } from "./errors.ts";
 
 export interface S3ArtifactStoreOptions {
   client: S3Client;
@@ -85,7 +88,12 @@ export class S3ArtifactStore implements ArtifactStore {
     const uri = this.uriFor(area, key);
     const stored = { uri, key, sha256, size: bytes.byteLength };
     if (await this.exists(uri)) return { ...stored, created: false };
-    await this.upload(uri, bytes, sha256);
+    try {
+      await this.upload(uri, bytes, sha256, { createOnly: true });
+    } catch (err) {
+      if (lostCreateRace(err)) return { ...stored, created: false };
+      throw err;
+    }
     return { ...stored, created: true };
   }
 
@@ -120,7 +128,12 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  private async upload(uri: string, bytes: Uint8Array, sha256: string): Promise<void> {
+  private async upload(
+    uri: string,
+    bytes: Uint8Array,
+    sha256: string,
+    options: { createOnly?: boolean } = {},
+  ): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
     const params: PutObjectCommandInput = {
       Bucket: bucket,
@@ -128,6 +141,8 @@ export class S3ArtifactStore implements ArtifactStore {
       Body: bytes,
       ContentType: contentTypeOf(key),
       Metadata: { sha256 },
+      // lib-storage sends it on PutObject, or on CompleteMultipartUpload for a multipart body.
+      ...(options.createOnly ? { IfNoneMatch: "*" } : {}),
     };
     await withStorageErrors({ operation: "S3 upload", resource: uri }, () =>
       new Upload({
@@ -139,4 +154,19 @@ export class S3ArtifactStore implements ArtifactStore {
       }).done(),
     );
   }
+}
+
+/**
+ * A create-only write found the key already there (412), or another create-only write of it
+ * in flight (409 ConditionalRequestConflict): for a content key, the same bytes are stored.
+ */
+function lostCreateRace(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name;
+  const status = httpStatusOf(err);
+  return (
+    name === "PreconditionFailed" ||
+    name === "ConditionalRequestConflict" ||
+    status === 412 ||
+    status === 409
+  );
 }

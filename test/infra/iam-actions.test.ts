@@ -37,6 +37,7 @@ import {
   expectedBatchGrants,
   humanTargets,
   KEY,
+  PREDICT,
   STEP_FUNCTIONS,
   targets,
 } from "./iam-targets.ts";
@@ -300,7 +301,6 @@ describe("malformed targets fail with the field named", () => {
     ["buckets.raw", { buckets: { ...targets().buckets, raw: "orchard-raw" } }],
     ["tables.registry", { tables: { ...targets().tables, registry: KEY } }],
     ["keyArn", { keyArn: "arn:aws:kms:eu-west-1:123456789012:alias/orchard" }],
-    ["predictFunctionArn", { predictFunctionArn: `${targets().predictFunctionArn}:live` }],
     ["sourceObjectArns[0]", { sourceObjectArns: ["arn:aws:s3:::landing/*"] }],
     ["pipeline", { pipeline: "Penguins*" }],
     ["batchPrefix.bucketArn", { batchPrefix: { bucketArn: `${BATCH_BUCKET}/scores`, prefix: "" } }],
@@ -323,6 +323,11 @@ describe("malformed targets fail with the field named", () => {
       expect(e).toBeInstanceOf(AccessPolicyError);
       expect((e as Error).message).toContain(field);
     }
+  });
+
+  it("a human role given a qualified predict function ARN is refused, naming its index", () => {
+    const bad = { ...humanTargets(), predictFunctionArns: [`${PREDICT}:live`] };
+    expect(() => humanPolicy("data-scientist", bad)).toThrow(/predictFunctionArns\[0\]/);
   });
 
   it("a scheduler role for a non-state-machine ARN is refused", () => {

@@ -90,6 +90,10 @@ const raw = (key: string, pipeline = P) => `${BUCKETS.raw}/${pipeline}/${key}`;
 const features = (key: string, pipeline = P) => `${BUCKETS.features}/${pipeline}/${key}`;
 const artifacts = (key: string, pipeline = P) => `${BUCKETS.artifacts}/${pipeline}/${key}`;
 const SPEC = artifacts("specs/4f1c.yaml");
+/** A content address: what Ingest names a raw snapshot (`<pipeline>/<sha256>.<ext>`). */
+const SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+/** What S3 puts in the request context for a PUT with `If-None-Match: *`. */
+const createOnly = { "s3:if-none-match": "*", "s3:ObjectCreationOperation": "true" };
 const via = (service: string) => ({ "kms:ViaService": `${service}.${REGION}.amazonaws.com` });
 const listing = (prefix: string) => ({ "s3:prefix": prefix });
 const keys = (...k: string[]) => ({ "dynamodb:LeadingKeys": k });
@@ -104,7 +108,11 @@ function policyOf(step: StepRoleName): PolicyDocument {
 const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["ingest", "s3:GetObject", SOURCE],
   ["ingest", "s3:GetObject", SPEC],
-  ["ingest", "s3:PutObject", raw("ab12.csv")],
+  // A new content-addressed snapshot, created only if absent (If-None-Match: *), in one PUT
+  // or as a multipart upload (parts, then the conditional completion).
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`), createOnly],
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`), { "s3:ObjectCreationOperation": "false" }],
+  ["ingest", "s3:AbortMultipartUpload", raw(`${SHA}.csv`)],
   ["ingest", "s3:GetObject", raw("ab12.csv")],
   ["ingest", "s3:ListBucket", BUCKETS.raw, listing(`${P}/ab12.csv`)],
   ["ingest", "kms:GenerateDataKey", KEY, via("s3")],
@@ -120,22 +128,34 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["select", "s3:GetObject", features("datasets/9f.bin")],
   ["select", "s3:PutObject", artifacts("models/e3.orchard-model")],
   ["evaluate", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  // The step cache (pipeline/steps/cache.ts): read the entry, tell a miss (list), write it.
+  ...(["validate", "preprocess", "train", "select"] as const).flatMap(
+    (step): [StepRoleName, string, string, Context?][] => [
+      [step, "s3:GetObject", artifacts(`cache/${step}/${step}-4e5f.json`)],
+      [step, "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/cache/${step}/${step}-4e5f.json`)],
+      [step, "s3:PutObject", artifacts(`cache/${step}/${step}-4e5f.json`)],
+    ],
+  ),
   ["evaluate", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["evaluate", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["evaluate", "dynamodb:PutItem", TABLES.registry, keys(P)],
   ["promote", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["canary", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
-  ["promote", "lambda:UpdateAlias", `${PREDICT}:live`],
-  ["promote", "lambda:PublishVersion", PREDICT],
   ["notifyFailure", "sns:Publish", TOPIC],
   ["notifyFailure", "kms:GenerateDataKey", KEY, via("sns")],
   ["predict", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:BatchGetItem", TABLES.features, keys(`${P}#42`)],
   ["predict", "s3:GetObject", artifacts("models/e3.orchard-model")],
   ["predict", "kms:Decrypt", KEY, via("dynamodb")],
+  // The canary's traffic record, on each routing refresh (also the Kubernetes serving role's).
+  ["predict", "s3:GetObject", artifacts("serving/traffic.json")],
+  ["predict", "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/serving/traffic.json`)],
+  ["predict", "kms:Decrypt", KEY, via("s3")],
   // Batch scoring: the promoted bundle, then list the prefix, get an input, put its predictions.
   ["batchScore", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["batchScore", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  // Scoring with the champion reads the traffic record, as predict does.
+  ["batchScore", "s3:GetObject", artifacts("serving/traffic.json")],
   ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing(`scores/${P}/`)],
   ["batchScore", "s3:GetObject", scoring(`scores/${P}/2026-11-29.csv`)],
   ["batchScore", "s3:GetObject", scoring(`scores/${P}/eu/visits.ndjson`)],
@@ -156,9 +176,20 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["ingest", "s3:DeleteObjectVersion", raw("ab12.csv")],
   // Least privilege between steps.
   ["ingest", "s3:PutObject", features("datasets/9f.bin")],
+  // Raw snapshots are never overwritten: no write without If-None-Match, none to a key that
+  // is not a content address, none to the batch landing prefix beside them.
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`)],
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`), { "s3:ObjectCreationOperation": "true" }],
+  ["ingest", "s3:PutObject", raw(`${SHA}.csv`), { "s3:if-match": '"etag"' }],
+  ["ingest", "s3:PutObject", raw("ab12.csv"), createOnly],
+  ["ingest", "s3:PutObject", raw("batch/2026-11-29.csv"), createOnly],
   ["validate", "s3:PutObject", raw("ab12.csv")],
   ["validate", "s3:PutObject", artifacts("models/e3.orchard-model")],
   ["train", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  // Each cached step reaches only its own cache entries.
+  ["train", "s3:GetObject", artifacts("cache/select/select-4e5f.json")],
+  ["validate", "s3:PutObject", artifacts("cache/train/train-4e5f.json")],
+  ["evaluate", "s3:GetObject", artifacts("cache/select/select-4e5f.json")],
   ["train", "dynamodb:PutItem", TABLES.registry, keys(P)],
   ["train", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["select", "dynamodb:PutItem", TABLES.registry, keys(P)],
@@ -166,6 +197,10 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["evaluate", "dynamodb:DeleteItem", TABLES.registry, keys(P)],
   ["canary", "dynamodb:DeleteItem", TABLES.registry, keys(P)],
   ["promote", "lambda:UpdateFunctionCode", PREDICT],
+  // Promote moves the registry's champion pointer, not a Lambda alias (issue 14).
+  ["promote", "lambda:UpdateAlias", `${PREDICT}:live`],
+  ["promote", "lambda:PublishVersion", PREDICT],
+  ["promote", "lambda:GetFunctionConfiguration", PREDICT],
   ["promote", "lambda:UpdateAlias", `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other:live`],
   ["preprocess", "dynamodb:DeleteItem", TABLES.features, keys(`${P}#42`)],
   ["preprocess", "dynamodb:Scan", TABLES.features],
@@ -173,6 +208,7 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["notifyFailure", "sns:Publish", `arn:aws:sns:${REGION}:${ACCOUNT}:other-topic`],
   // Predict writes nothing.
   ["predict", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["predict", "s3:PutObject", artifacts("serving/traffic.json")],
   ["predict", "dynamodb:PutItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:BatchWriteItem", TABLES.features, keys(`${P}#42`)],
@@ -241,7 +277,7 @@ describe("step roles: denied", () => {
 describe("pipeline isolation", () => {
   const other = "cars";
   const OTHER: [StepRoleName, string, string, Context?][] = [
-    ["ingest", "s3:PutObject", raw("ab12.csv", other)],
+    ["ingest", "s3:PutObject", raw(`${SHA}.csv`, other), createOnly],
     ["ingest", "s3:ListBucket", BUCKETS.raw, listing(`${other}/`)],
     ["validate", "s3:GetObject", raw("ab12.csv", other)],
     ["preprocess", "dynamodb:BatchWriteItem", TABLES.features, keys(`${other}#42`)],

@@ -95,4 +95,58 @@ describe("S3ArtifactStore against s3rver", () => {
     expect(head.ContentType).toBe("application/json");
     expect(head.Metadata?.sha256).toBe(out.sha256);
   });
+
+  it("creates content keys only if absent: If-None-Match * on the PUT and the multipart completion", async () => {
+    const { client } = recordingStore();
+    const conditions: [string, unknown][] = [];
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        // The header as sent (CreateMultipartUpload and UploadPart have none to send).
+        const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+        conditions.push([context.commandName ?? "?", headers["if-none-match"]]);
+        return next(args);
+      },
+      { step: "build", name: "recordConditions" },
+    );
+    const store = new S3ArtifactStore({ client, buckets: services.config.buckets });
+    await store.putContent("raw", "create-only", patternBytes(100, 21), "bin");
+    await store.putContent("raw", "create-only", patternBytes(6 * 1024 * 1024, 22), "bin");
+    expect(conditions.filter(([, c]) => c !== undefined)).toEqual([
+      ["PutObjectCommand", "*"],
+      ["CompleteMultipartUploadCommand", "*"],
+    ]);
+    // A keyed write (a cache entry, the traffic record) replaces what is there: no condition.
+    conditions.length = 0;
+    await store.put("artifacts", "create-only/entry.json", new TextEncoder().encode("{}"));
+    expect(conditions).toEqual([["PutObjectCommand", undefined]]);
+    client.destroy();
+  });
+
+  it.each([
+    [412, "PreconditionFailed"],
+    [409, "ConditionalRequestConflict"],
+  ])(
+    "reads a %i %s answer to a content write as a writer that got there first",
+    async (status, code) => {
+      const { store, client } = recordingStore();
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== "PutObjectCommand") return next(args);
+          const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`;
+          return {
+            response: {
+              statusCode: status,
+              headers: { "content-type": "application/xml" },
+              body: new TextEncoder().encode(body),
+            },
+            output: undefined,
+          } as never;
+        },
+        { step: "deserialize", name: "answerPreconditionFailed", priority: "low" },
+      );
+      const out = await store.putContent("raw", `race-${status}`, patternBytes(100, status), "bin");
+      expect(out.created).toBe(false);
+      client.destroy();
+    },
+  );
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { DynamoModelRegistry } from "../../lambdas/io/dynamo-model-registry.ts";
 import {
   ArtifactNotFoundError,
+  StorageAccessDeniedError,
   StorageUnavailableError,
   toStorageError,
 } from "../../lambdas/io/errors.ts";
@@ -63,6 +64,23 @@ describe("toStorageError", () => {
 
   it.each([
     ["AccessDenied", 403],
+    ["AccessDeniedException", 400],
+    ["Forbidden", 403],
+  ])(
+    "%s (HTTP %i) becomes StorageAccessDeniedError, not transient, naming the call",
+    (name, status) => {
+      const original = sdkError(name, status);
+      const mapped = toStorageError(original, context);
+      expect(mapped).toBeInstanceOf(StorageAccessDeniedError);
+      expect(mapped).not.toBeInstanceOf(TransientError);
+      expect((mapped as Error).name).toBe("StorageAccessDeniedError");
+      expect((mapped as Error).message).toContain("S3 GetObject on s3://b/k.json was denied");
+      expect((mapped as Error).message).toContain(`${name} happened`);
+      expect((mapped as Error).cause).toBe(original);
+    },
+  );
+
+  it.each([
     ["ValidationException", 400],
     ["ConditionalCheckFailedException", 400],
   ])("%s (HTTP %i) passes through unchanged", (name, status) => {

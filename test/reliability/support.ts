@@ -9,6 +9,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { vi } from "vitest";
+import { enforcedChildEnv } from "../support/iam-enforcement.ts";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = join(REPO, "bin", "orchard.js");
@@ -35,7 +36,8 @@ export function spawnOrchard(
 ): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    // Under the IAM-enforced project the child authorizes its storage calls too.
+    env: { ...process.env, NO_COLOR: "1", ...enforcedChildEnv(), ...options.env },
   });
   let stdout = "";
   let stderr = "";

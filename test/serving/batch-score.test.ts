@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatBatch, predictBatch } from "../../cli/predict-batch.ts";
+import { lakeBatchKey } from "../../infra/access/declarations.ts";
 import { handler, s3BatchObjects } from "../../lambdas/batch-score.ts";
 import { resetStepDeps } from "../../lambdas/step-handler.ts";
 import { csvCell, neutralizeFormula } from "../../pipeline/serving/csv-output.ts";
@@ -18,6 +19,8 @@ import { PIPELINE, promoteBundle, trainBundle } from "./fixtures.ts";
 
 let services: TestServices;
 let bucket: string;
+/** The pipeline's landing prefix in the raw bucket: the one place there batch scoring may use. */
+const LANDING = lakeBatchKey(PIPELINE);
 const saved: Record<string, string | undefined> = {};
 
 async function put(key: string, text: string): Promise<void> {
@@ -33,13 +36,13 @@ beforeAll(async () => {
   bucket = services.config.buckets.raw;
   await promoteBundle(services.stores, await trainBundle());
   await put(
-    "landing/a/march.csv",
+    `${LANDING}a/march.csv`,
     'id,x,colour\n"=HYPERLINK(""http://evil"")",9,red\n+1-2,1,blue\n@SUM(A1),,\n"-3,5",8.5,NA\n',
   );
-  await put("landing/a/day.jsonl", '{"x":9,"colour":"red"}\n\n{"x":1,"colour":null}\n');
-  await put("landing/a/readme.txt", "not data");
-  await put("landing/a/old.predictions.csv", "prediction\nbig\n");
-  await put("landing/bad/broken.csv", "x,colour\n1,red\nabc,blue\n");
+  await put(`${LANDING}a/day.jsonl`, '{"x":9,"colour":"red"}\n\n{"x":1,"colour":null}\n');
+  await put(`${LANDING}a/readme.txt`, "not data");
+  await put(`${LANDING}a/old.predictions.csv`, "prediction\nbig\n");
+  await put(`${LANDING}bad/broken.csv`, "x,colour\n1,red\nabc,blue\n");
   const env = { ...services.services.env, ORCHARD_LOG_LEVEL: "silent", ORCHARD_PIPELINE: PIPELINE };
   for (const [k, value] of Object.entries(env)) {
     saved[k] = process.env[k];
@@ -62,7 +65,7 @@ const deps = () => ({ ...services.stores, objects: s3BatchObjects(services.clien
 describe("batch scoring", () => {
   it("scores every input file under the prefix into a predictions file next to it", async () => {
     const out = await batchScore(
-      { pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/a/` },
+      { pipeline: PIPELINE, inputUri: `s3://${bucket}/${LANDING}a/` },
       deps(),
     );
     expect(out).toEqual({
@@ -71,18 +74,18 @@ describe("batch scoring", () => {
       rowCount: 6,
       files: [
         {
-          input: `s3://${bucket}/landing/a/day.jsonl`,
-          output: `s3://${bucket}/landing/a/day.predictions.jsonl`,
+          input: `s3://${bucket}/${LANDING}a/day.jsonl`,
+          output: `s3://${bucket}/${LANDING}a/day.predictions.jsonl`,
           rows: 2,
         },
         {
-          input: `s3://${bucket}/landing/a/march.csv`,
-          output: `s3://${bucket}/landing/a/march.predictions.csv`,
+          input: `s3://${bucket}/${LANDING}a/march.csv`,
+          output: `s3://${bucket}/${LANDING}a/march.predictions.csv`,
           rows: 4,
         },
       ],
     });
-    const jsonl = (await read("landing/a/day.predictions.jsonl"))
+    const jsonl = (await read(`${LANDING}a/day.predictions.jsonl`))
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
@@ -90,16 +93,16 @@ describe("batch scoring", () => {
   });
 
   it("writes CSV with the input columns, the prediction and one probability per class", async () => {
-    await batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/a/` }, deps());
-    const lines = (await read("landing/a/march.predictions.csv")).trim().split("\n");
+    await batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/${LANDING}a/` }, deps());
+    const lines = (await read(`${LANDING}a/march.predictions.csv`)).trim().split("\n");
     expect(lines[0]).toBe("id,x,colour,prediction,probability_big,probability_small");
     expect(lines).toHaveLength(5);
     expect(lines[1]).toMatch(/,9,red,big,/);
   });
 
   it("neutralizes formula injection in every text cell of the CSV output", async () => {
-    await batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/a/` }, deps());
-    const text = await read("landing/a/march.predictions.csv");
+    await batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/${LANDING}a/` }, deps());
+    const text = await read(`${LANDING}a/march.predictions.csv`);
     const cells = text
       .split("\n")
       .slice(1, -1)
@@ -116,21 +119,23 @@ describe("batch scoring", () => {
 
   it("fails naming the file, row and column of a bad value", async () => {
     await expect(
-      batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/bad/` }, deps()),
+      batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/${LANDING}bad/` }, deps()),
     ).rejects.toMatchObject({
       name: "TypeMismatchError",
-      message: expect.stringContaining(`s3://${bucket}/landing/bad/broken.csv: row 2, column "x"`),
+      message: expect.stringContaining(
+        `s3://${bucket}/${LANDING}bad/broken.csv: row 2, column "x"`,
+      ),
     });
   });
 
   it("fails clearly when the prefix holds nothing to score", async () => {
     await expect(
-      batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/landing/empty/` }, deps()),
+      batchScore({ pipeline: PIPELINE, inputUri: `s3://${bucket}/${LANDING}empty/` }, deps()),
     ).rejects.toMatchObject({ name: "SourceNotFoundError" });
   });
 
   it("runs as the Lambda handler", async () => {
-    const out = await handler({ inputUri: `s3://${bucket}/landing/a/` });
+    const out = await handler({ inputUri: `s3://${bucket}/${LANDING}a/` });
     expect(out).toMatchObject({ modelVersion: "v1", fileCount: 2, rowCount: 6 });
   });
 
@@ -139,7 +144,7 @@ describe("batch scoring", () => {
       run: {
         pipeline: PIPELINE,
         specUri: "s3://unused/spec.yaml",
-        batchUri: `s3://${bucket}/landing/a/`,
+        batchUri: `s3://${bucket}/${LANDING}a/`,
       },
       evaluate: {
         version: "v1",
@@ -160,7 +165,7 @@ describe("batch scoring", () => {
     const specPath = join(dir, "sizes.yaml");
     await writeFile(specPath, yaml.replace(/^name: .*$/m, `name: ${PIPELINE}`));
     try {
-      const out = await predictBatch({ specPath, inputUri: `s3://${bucket}/landing/a/` });
+      const out = await predictBatch({ specPath, inputUri: `s3://${bucket}/${LANDING}a/` });
       expect(out).toMatchObject({ modelVersion: "v1", fileCount: 2, rowCount: 6 });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { runAs } from "../lambdas/io/caller.ts";
 import { stepDeps } from "../lambdas/step-handler.ts";
-import { columnTypesForSpec } from "../pipeline/data/infer-schema.ts";
+import { cellReadingOf, columnTypesForSpec } from "../pipeline/data/infer-schema.ts";
 import { readTable } from "../pipeline/data/read-table.ts";
 import { baselineKey, type DriftBaseline } from "../pipeline/drift/baseline.ts";
 import { compareWithBaseline, type DriftComparison } from "../pipeline/drift/compare.ts";
@@ -62,6 +62,7 @@ export async function checkDrift(options: {
     format: implied?.format ?? spec.source.format,
     delimiter: implied?.delimiter ?? spec.source.delimiter,
     columnTypes: columnTypesForSpec(spec),
+    reading: cellReadingOf(spec),
   });
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   const runFirst = `run "orchard run ${options.specPath}" until a model is promoted`;

@@ -147,7 +147,7 @@ function humanSummary(run: LocalRun): string {
   if (state?.preprocess) {
     const r = state.preprocess.rows;
     lines.push(
-      `  rows        ${r.input} read, ${r.duplicatesRemoved} duplicates removed, ${r.train} train / ${r.test} test`,
+      `  rows        ${r.input} read, ${r.missingTargetDropped ? `${r.missingTargetDropped} without a target dropped, ` : ""}${r.duplicatesRemoved} duplicates removed, ${r.train} train / ${r.test} test`,
     );
   }
   if (state?.validate) {

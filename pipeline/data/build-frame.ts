@@ -14,7 +14,7 @@
  * Rows are 1-based data rows (the first row after a CSV header is row 1).
  */
 
-import { type Cell, type RawValue, readCell } from "./cells.ts";
+import { type Cell, type CellReading, cellReader, DECIMAL_COMMA, type RawValue } from "./cells.ts";
 import type { CategoricalColumn, Column, Frame, NumericColumn } from "./frame.ts";
 
 export type ColumnKind = "numeric" | "categorical";
@@ -42,6 +42,47 @@ export interface RawTable {
 }
 
 export const MAX_MISMATCH_EXAMPLES = 5;
+
+/**
+ * A column inferred categorical that holds numbers too: usually a numeric column with a few
+ * placeholder texts (`n/a`, `?`) or decimal commas, which silently became categories. Only
+ * for inferred columns (a pinned kind is the user's word); validation turns it into a warning.
+ */
+export interface TextInNumbers {
+  column: string;
+  /** Cells read as numbers. */
+  numbers: number;
+  /** Cells read as text. */
+  texts: number;
+  /** Distinct texts. */
+  distinctTexts: number;
+  /** Text cells that look like a number with a decimal comma (`3,5`). */
+  decimalCommas: number;
+  /** The first distinct texts with the first row of each (1-based). */
+  examples: TypeMismatch[];
+}
+
+function textInNumbers(name: string, cells: Cell[]): TextInNumbers | null {
+  let numbers = 0;
+  let texts = 0;
+  let decimalCommas = 0;
+  const seen = new Set<string>();
+  const examples: TypeMismatch[] = [];
+  cells.forEach((cell, i) => {
+    if (cell.kind === "number" || cell.kind === "infinity") numbers++;
+    if (cell.kind !== "text") return;
+    texts++;
+    if (DECIMAL_COMMA.test(cell.text)) decimalCommas++;
+    if (seen.has(cell.text)) return;
+    seen.add(cell.text);
+    if (examples.length < MAX_MISMATCH_EXAMPLES) {
+      examples.push({ row: i + 1, column: name, value: cell.text });
+    }
+  });
+  const allCommas = texts > 0 && decimalCommas === texts;
+  if (numbers === 0 && !allCommas) return null;
+  return { column: name, numbers, texts, distinctTexts: seen.size, decimalCommas, examples };
+}
 
 function inferKind(cells: Cell[]): ColumnKind {
   let numbers = 0;
@@ -91,18 +132,26 @@ function categoricalColumn(name: string, cells: Cell[]): CategoricalColumn {
   return { kind: "categorical", name, codes, levels };
 }
 
-/** Types every column of `table`; mismatches lists offending columns in column order. */
+/**
+ * Types every column of `table`; mismatches lists offending columns in column order, and
+ * textInNumbers the inferred-categorical columns that also hold numbers.
+ */
 export function buildFrame(
   table: RawTable,
   columnTypes: Record<string, ColumnKind> = {},
-): { frame: Frame; mismatches: ColumnMismatches[] } {
+  reading: CellReading = {},
+): { frame: Frame; mismatches: ColumnMismatches[]; textInNumbers: TextInNumbers[] } {
+  const read = cellReader(reading);
   const mismatches: ColumnMismatches[] = [];
+  const mixed: TextInNumbers[] = [];
   const columns = table.names.map((name, c): Column => {
-    const cells = table.columns[c].map(readCell);
-    const kind = Object.hasOwn(columnTypes, name) ? columnTypes[name] : inferKind(cells);
-    return kind === "numeric"
-      ? numericColumn(name, cells, mismatches)
-      : categoricalColumn(name, cells);
+    const cells = table.columns[c].map(read);
+    const declared = Object.hasOwn(columnTypes, name);
+    const kind = declared ? columnTypes[name] : inferKind(cells);
+    if (kind === "numeric") return numericColumn(name, cells, mismatches);
+    const found = declared ? null : textInNumbers(name, cells);
+    if (found) mixed.push(found);
+    return categoricalColumn(name, cells);
   });
-  return { frame: { rowCount: table.rowCount, columns }, mismatches };
+  return { frame: { rowCount: table.rowCount, columns }, mismatches, textInNumbers: mixed };
 }

@@ -4,11 +4,13 @@ export {
   type ColumnKind,
   type ColumnMismatches,
   MAX_MISMATCH_EXAMPLES,
+  type TextInNumbers,
   type TypeMismatch,
 } from "./build-frame.ts";
-export { MISSING_TOKENS } from "./cells.ts";
+export { type CellReading, cellReader, MISSING_TOKENS } from "./cells.ts";
 export {
   type ColumnRole,
+  cellReadingOf,
   columnTypesForSpec,
   type FeatureSchema,
   inferSchema,

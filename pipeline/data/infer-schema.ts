@@ -10,7 +10,9 @@ import { MissingColumnError, TypeMismatchError } from "../errors.ts";
 import { didYouMean } from "../spec/did-you-mean.ts";
 import type { FeaturesSpec, Task } from "../spec/types.ts";
 import type { ColumnKind } from "./build-frame.ts";
+import type { CellReading } from "./cells.ts";
 import type { Frame } from "./frame.ts";
+import { likelyDelimiter } from "./read-csv.ts";
 
 /** The parts of a spec that decide column roles. */
 export interface RoleOptions {
@@ -60,8 +62,10 @@ export function missingColumnMessage(
 ): string {
   let hint = didYouMean(column, available);
   const [only] = available;
-  if (available.length === 1 && /[;\t|]/.test(only)) {
-    hint += ` The file has a single column "${only}": is the delimiter set right (source.delimiter)?`;
+  if (available.length === 1 && /[,;\t|]/.test(only)) {
+    const likely = likelyDelimiter(only, "");
+    const set = likely ? `set source.delimiter: ${JSON.stringify(likely)}` : "set source.delimiter";
+    hint += ` The file has a single column "${only}": its header looks separated by another delimiter; ${set} in the spec.`;
   }
   return `${file}: column "${column}" (${key}) is not in the data.${hint} Columns: ${available.join(", ")}. Fix ${key} in the spec, or add the column to the data.`;
 }
@@ -78,6 +82,16 @@ export function columnTypesForSpec(spec: RoleOptions & { task: Task }): Record<s
   if (spec.id != null) types[spec.id] = "categorical";
   if (spec.task === "classification") types[spec.target] = "categorical";
   return types;
+}
+
+/** How the spec reads cells (`source.missing`, `source.decimal`), for `readTable` and the bundle. */
+export function cellReadingOf(spec: {
+  source: { missing?: readonly string[]; decimal?: "." | "," };
+}): CellReading {
+  return {
+    ...(spec.source.missing?.length ? { missing: [...spec.source.missing] } : {}),
+    ...(spec.source.decimal === "," ? { decimal: "," as const } : {}),
+  };
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * CSV bytes → a RawTable of strings, with csv-parse over the decoded text. Quoted fields may
  * hold delimiters, quotes (`""`) and newlines; CRLF and LF both end a record; a BOM is
- * dropped; blank lines are skipped. The first record is the header: names are trimmed and
- * must be non-empty and unique. Every record must have as many fields as the header.
+ * dropped; blank lines, whitespace-only ones included, are skipped. The first record is the
+ * header: names are trimmed and must be non-empty and unique. Every record must have as many
+ * fields as the header. When the records do not fit the delimiter, messages name the likely
+ * one (`source.delimiter: ";"`).
  *
  * Errors: DataFormatError (unreadable, malformed, ragged, bad header, empty file),
  * InsufficientDataError (a header and no data rows). Messages give the 1-based data row and
@@ -35,11 +37,47 @@ function parseRecords(text: string, file: string, delimiter: string): ParsedReco
     const where = line === undefined ? file : `${file}, line ${line}`;
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new DataFormatError(
-      `${where}: malformed CSV (${why}); check the quoting and that the delimiter is "${delimiter}".`,
+      `${where}: malformed CSV (${why}); check the quoting and that the delimiter is "${delimiter}".${delimiterHint(text, delimiter)}`,
       { file },
       { cause },
     );
   }
+}
+
+const CANDIDATE_DELIMITERS = [",", ";", "\t", "|"];
+
+/**
+ * The delimiter the first line most likely uses, when it is not `current`: the candidate that
+ * occurs most often outside quotes, provided `current` occurs less. Null when `current` fits.
+ */
+export function likelyDelimiter(text: string, current: string): string | null {
+  const line =
+    text
+      .replace(/^\uFEFF/, "")
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== "") ?? "";
+  const unquoted = line.replace(/"[^"]*"/g, "");
+  const count = (d: string) => (d === "" ? 0 : unquoted.split(d).length - 1);
+  let best: string | null = null;
+  for (const d of CANDIDATE_DELIMITERS) {
+    if (
+      d !== current &&
+      count(d) > 0 &&
+      count(d) > count(current) &&
+      (!best || count(d) > count(best))
+    ) {
+      best = d;
+    }
+  }
+  return best;
+}
+
+/** " The header looks ;-separated: set source.delimiter: ";"." or "". */
+export function delimiterHint(text: string, current: string): string {
+  const likely = likelyDelimiter(text, current);
+  if (likely === null) return "";
+  const shown = JSON.stringify(likely);
+  return ` The header looks separated by ${shown}, not ${JSON.stringify(current)}: set source.delimiter: ${shown} in the spec.`;
 }
 
 /** Trimmed, non-empty, unique header names. */
@@ -72,7 +110,16 @@ export function readCsv(bytes: Uint8Array, file: string, delimiter = ","): RawTa
       file,
     });
   }
-  const records = parseRecords(text, file, delimiter);
+  // A whitespace-only line is a blank line (csv-parse skips only empty ones); a whitespace
+  // field of a one-column file is one too.
+  const records = parseRecords(text, file, delimiter).filter(
+    ({ record }) => !(record.length === 1 && record[0].trim() === ""),
+  );
+  if (records.length === 0) {
+    throw new DataFormatError(`${file}: the file is empty; expected a header line and data rows.`, {
+      file,
+    });
+  }
   const names = checkHeader(records[0].record, file);
   if (records.length === 1) {
     throw new InsufficientDataError(
@@ -86,7 +133,7 @@ export function readCsv(bytes: Uint8Array, file: string, delimiter = ","): RawTa
     if (record.length !== names.length) {
       throw new DataFormatError(
         `${file}: row ${r} (line ${info.lines}) has ${record.length} fields but the header has ${names.length}; ` +
-          `quote values that contain "${delimiter}" and check for missing or extra delimiters.`,
+          `quote values that contain "${delimiter}" and check for missing or extra delimiters.${delimiterHint(text, delimiter)}`,
         { file, row: r },
       );
     }

@@ -6,8 +6,9 @@
  */
 
 import { DataFormatError } from "../errors.ts";
-import type { ColumnKind, ColumnMismatches } from "./build-frame.ts";
+import type { ColumnKind, ColumnMismatches, TextInNumbers } from "./build-frame.ts";
 import { buildFrame, type RawTable } from "./build-frame.ts";
+import type { CellReading } from "./cells.ts";
 import type { Frame } from "./frame.ts";
 import { readCsv } from "./read-csv.ts";
 import { readJsonl } from "./read-jsonl.ts";
@@ -23,6 +24,8 @@ export interface ReadTableOptions {
   delimiter?: string;
   /** Declared kinds that override inference (see `columnTypesForSpec`). */
   columnTypes?: Record<string, ColumnKind>;
+  /** Extra missing tokens and the decimal mark (see `cellReadingOf`). Default: neither. */
+  reading?: CellReading;
 }
 
 /**
@@ -32,6 +35,8 @@ export interface ReadTableOptions {
 export interface TableRead extends Frame {
   /** Per column: values that did not fit the column's numeric type (they were made missing). */
   mismatches: ColumnMismatches[];
+  /** Columns inferred categorical that also hold numbers; hand them to `validateData`. */
+  textInNumbers: TextInNumbers[];
 }
 
 async function decode(bytes: Uint8Array, options: ReadTableOptions): Promise<RawTable> {
@@ -56,6 +61,10 @@ async function decode(bytes: Uint8Array, options: ReadTableOptions): Promise<Raw
  */
 export async function readTable(bytes: Uint8Array, options: ReadTableOptions): Promise<TableRead> {
   const raw = await decode(bytes, options);
-  const { frame, mismatches } = buildFrame(raw, options.columnTypes);
-  return { ...frame, mismatches };
+  const { frame, mismatches, textInNumbers } = buildFrame(
+    raw,
+    options.columnTypes,
+    options.reading,
+  );
+  return { ...frame, mismatches, textInNumbers };
 }

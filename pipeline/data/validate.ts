@@ -21,8 +21,8 @@ import {
 } from "../errors.ts";
 import { didYouMean } from "../spec/did-you-mean.ts";
 import type { Task } from "../spec/types.ts";
-import type { ColumnMismatches } from "./build-frame.ts";
-import { readCell } from "./cells.ts";
+import type { ColumnMismatches, TextInNumbers } from "./build-frame.ts";
+import { DECIMAL_COMMA, readCell } from "./cells.ts";
 import {
   type CategoricalColumn,
   type Column,
@@ -50,7 +50,10 @@ export type ValidationWarningCode =
   | "high_missing_share"
   | "duplicate_rows"
   | "duplicate_ids"
-  | "dropped_column_absent";
+  | "dropped_column_absent"
+  | "missing_target_dropped"
+  | "numbers_with_text"
+  | "decimal_comma";
 
 export interface ValidationIssue<Code extends string = string> {
   code: Code;
@@ -86,6 +89,10 @@ export interface ValidateOptions extends RoleOptions {
   mismatches?: ColumnMismatches[];
   /** The column a time split orders by (`split.timeColumn`); it must exist. Default none. */
   timeColumn?: string | null;
+  /** `preprocessing.dropMissingTarget`: rows without a target are dropped, not an error. */
+  dropMissingTarget?: boolean;
+  /** From `readTable(...).textInNumbers`. Default none. */
+  textInNumbers?: TextInNumbers[];
 }
 
 export const DEFAULT_MIN_ROWS = 10;
@@ -176,24 +183,44 @@ function checkRegressionTarget(col: Column, rows: number, o: ValidateOptions, er
   }
 }
 
+/** Rows whose target is missing: the count and the first (1-based), or null when none. */
+function missingTargets(frame: Frame, target: string): { count: number; first: number } | null {
+  const col = getColumn(frame, target);
+  if (!col) return null;
+  const first = firstRow(frame.rowCount, (r) => isMissing(col, r));
+  if (first === undefined) return null;
+  let count = 0;
+  for (let r = 0; r < frame.rowCount; r++) if (isMissing(col, r)) count++;
+  return { count, first };
+}
+
 function checkTarget(
   frame: Frame,
   o: ValidateOptions,
   errors: Errors,
+  warnings: Warnings,
 ): Record<string, number> | undefined {
   const col = getColumn(frame, o.target);
   if (!col) return undefined;
   const n = frame.rowCount;
-  const missingRow = firstRow(n, (r) => isMissing(col, r));
-  if (missingRow !== undefined) {
-    let count = 0;
-    for (let r = 0; r < n; r++) if (isMissing(col, r)) count++;
-    errors.push({
-      code: "missing_target",
-      column: o.target,
-      row: missingRow,
-      message: `${o.file}: target "${o.target}" is missing in ${count} row${count === 1 ? "" : "s"} (first: row ${missingRow}); fill in the target or remove those rows.`,
-    });
+  const missing = missingTargets(frame, o.target);
+  if (missing) {
+    const rows = `${missing.count} row${missing.count === 1 ? "" : "s"} (first: row ${missing.first})`;
+    if (o.dropMissingTarget) {
+      warnings.push({
+        code: "missing_target_dropped",
+        column: o.target,
+        row: missing.first,
+        message: `${o.file}: target "${o.target}" is missing in ${rows}; preprocessing.dropMissingTarget drops them before the split.`,
+      });
+    } else {
+      errors.push({
+        code: "missing_target",
+        column: o.target,
+        row: missing.first,
+        message: `${o.file}: target "${o.target}" is missing in ${rows}; fill in the target, remove those rows, or set preprocessing.dropMissingTarget: true to drop them.`,
+      });
+    }
   }
   if (o.task === "classification") return checkClassificationTarget(col, n, o, errors);
   checkRegressionTarget(col, n, o, errors);
@@ -208,10 +235,60 @@ function checkMismatches(o: ValidateOptions, errors: Errors): void {
       code: "type_mismatch",
       column: m.column,
       row: m.examples[0]?.row,
-      message: `${o.file}: column "${m.column}" has ${m.count} value${m.count === 1 ? "" : "s"} that ${m.count === 1 ? "is" : "are"} not a finite number (${examples}); fix them, or list the column in features.categorical.`,
+      message: `${o.file}: column "${m.column}" has ${m.count} value${m.count === 1 ? "" : "s"} that ${m.count === 1 ? "is" : "are"} not a finite number (${examples}); ${mismatchFix(m)}`,
     });
   }
 }
+
+function mismatchFix(m: ColumnMismatches): string {
+  if (m.examples.length > 0 && m.examples.every((e) => DECIMAL_COMMA.test(e.value))) {
+    return 'they look like decimal commas: set source.decimal: "," to read "3,5" as 3.5, or fix them.';
+  }
+  const tokens = [...new Set(m.examples.map((e) => e.value))].map(yamlText).join(", ");
+  return `fix them, list them in source.missing (e.g. source.missing: [${tokens}]) if they mean "no value", or list the column in features.categorical.`;
+}
+
+/** A text as a YAML flow-sequence item: quoted unless plainly safe. */
+function yamlText(text: string): string {
+  return /^[A-Za-z0-9/._-]+$/.test(text) && !/^(true|false|null|yes|no|on|off|~)$/i.test(text)
+    ? text
+    : JSON.stringify(text);
+}
+
+/**
+ * A feature column inferred categorical that holds numbers: a few placeholder texts, or decimal
+ * commas, silently turned a numeric column into categories. Warned, naming the fix.
+ */
+function checkTextInNumbers(frame: Frame, o: ValidateOptions, warnings: Warnings): void {
+  for (const t of o.textInNumbers ?? []) {
+    if (roleOf(t.column, o) !== "feature" || t.column === o.timeColumn) continue;
+    const col = getColumn(frame, t.column);
+    const levels = col?.kind === "categorical" ? col.levels.length : t.distinctTexts;
+    const examples = t.examples.map((e) => `"${e.value}" (row ${e.row})`).join(", ");
+    const cells = (n: number) => `${n} cell${n === 1 ? "" : "s"}`;
+    if (t.decimalCommas > 0 && t.decimalCommas === t.texts) {
+      warnings.push({
+        code: "decimal_comma",
+        column: t.column,
+        row: t.examples[0]?.row,
+        message: `${o.file}: column "${t.column}" has ${cells(t.texts)} with a decimal comma (${examples}), so it was read as categorical with ${levels} levels; set source.decimal: "," to read "3,5" as 3.5.`,
+      });
+      continue;
+    }
+    // "Numeric except a few texts": most cells are numbers and the texts are few distinct values.
+    if (t.numbers < t.texts || t.distinctTexts > MAX_PLACEHOLDER_TEXTS) continue;
+    const tokens = t.examples.map((e) => yamlText(e.value)).join(", ");
+    warnings.push({
+      code: "numbers_with_text",
+      column: t.column,
+      row: t.examples[0]?.row,
+      message: `${o.file}: column "${t.column}" is numeric except ${cells(t.texts)} of text (${examples}), so it was read as categorical with ${levels} levels; if those mean "no value", add source.missing: [${tokens}], or pin the column in features.numeric (then fix those cells).`,
+    });
+  }
+}
+
+/** More distinct texts than this among numbers look like real categories, not placeholders. */
+const MAX_PLACEHOLDER_TEXTS = 5;
 
 function checkIds(frame: Frame, o: ValidateOptions, warnings: Warnings): void {
   const col = o.id == null ? undefined : getColumn(frame, o.id);
@@ -293,14 +370,18 @@ export function validateData(frame: Frame, options: ValidateOptions): Validation
     });
   }
   const minRows = o.minRows ?? DEFAULT_MIN_ROWS;
-  if (frame.rowCount < minRows) {
+  const dropped = o.dropMissingTarget ? (missingTargets(frame, o.target)?.count ?? 0) : 0;
+  const usable = frame.rowCount - dropped;
+  if (usable < minRows) {
+    const after = dropped > 0 ? ` with a target (${dropped} without one are dropped)` : "";
     errors.push({
       code: "too_few_rows",
-      message: `${o.file}: has ${frame.rowCount} data row${frame.rowCount === 1 ? "" : "s"}; at least ${minRows} are needed to split, cross-validate and train — add rows.`,
+      message: `${o.file}: has ${usable} data row${usable === 1 ? "" : "s"}${after}; at least ${minRows} are needed to split, cross-validate and train — add rows.`,
     });
   }
-  const counts = checkTarget(frame, o, errors);
+  const counts = checkTarget(frame, o, errors, warnings);
   checkMismatches(o, errors);
+  checkTextInNumbers(frame, o, warnings);
 
   const profiles = frame.columns.map((c) => profileColumn(c, roleOf(c.name, o), frame.rowCount));
   const constantColumns = columnWarnings(profiles, o, warnings);

@@ -185,6 +185,9 @@ function splitSection(data: ReportData): string | null {
   if (!s) return null;
   return definitionList([
     ["Rows read", s.input],
+    ...(s.missingTargetDropped
+      ? [["Rows without a target dropped", s.missingTargetDropped] as [string, number]]
+      : []),
     ["Duplicates removed", s.duplicatesRemoved],
     ["Train rows", s.train],
     ["Test rows", s.test],

@@ -22,7 +22,14 @@ export interface ReportData {
   error: { name: string; message: string } | null;
   validation: { rows: number; columns: number; warnings: string[]; reportUri: string } | null;
   profile: DataProfile | null;
-  split: { input: number; duplicatesRemoved: number; train: number; test: number } | null;
+  split: {
+    input: number;
+    /** Absent in data from before `preprocessing.dropMissingTarget`. */
+    missingTargetDropped?: number;
+    duplicatesRemoved: number;
+    train: number;
+    test: number;
+  } | null;
   search: {
     metric: string;
     folds: number;

@@ -1,15 +1,17 @@
 /**
  * The predict request body, judged before the model sees it: declared as JSON, at most
  * `maxBodyBytes`, valid UTF-8, nested no deeper than `{"rows": [{"col": value}]}`, then every
- * row checked against the model's schema (required columns, JSON types, no unknown or
- * prototype-polluting keys, at most `maxRows` rows). Every refusal is a `RequestError` whose
- * message names the row (from 1) and the column and says what to send instead.
+ * row read by the model's own row reader (`readModelRows` in pipeline/model/schema.ts, the
+ * same as `orchard predict` and batch scoring: trimming, missing tokens, numbers written as
+ * text, columns the model does not use ignored), no prototype-polluting keys, at most
+ * `maxRows` rows. Every refusal is a `RequestError` whose message names the row (from 1) and
+ * the column and says what to send instead.
  *
  * The rows handed on are fresh null-prototype objects holding only the model's columns, so
  * nothing a caller sends can reach `Object.prototype` or the model as an extra field.
  */
-import type { ModelSchema, RawRow } from "../model/schema.ts";
-import { didYouMean } from "../spec/did-you-mean.ts";
+import { MissingColumnError, TypeMismatchError } from "../errors.ts";
+import { type ModelSchema, type RawRow, readModelRows } from "../model/schema.ts";
 import { BadRequestError, BodyTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
 import { DEFAULT_LIMITS, type ServingLimits } from "./limits.ts";
 
@@ -166,8 +168,6 @@ function checkRow(row: unknown, n: number, schema: ModelSchema): RawRow {
       { row: n },
     );
   }
-  const { numeric, categorical } = schema.features;
-  const known = [...numeric, ...categorical];
   for (const key of Object.keys(row)) {
     if (FORBIDDEN_KEYS.has(key)) {
       throw new BadRequestError(
@@ -175,38 +175,16 @@ function checkRow(row: unknown, n: number, schema: ModelSchema): RawRow {
         { row: n, column: key },
       );
     }
-    if (!known.includes(key)) {
-      throw new BadRequestError(
-        `row ${n}, column "${clip(key)}": the model has no such input column; remove it.${didYouMean(key, known)} The model's columns: ${known.join(", ")}`,
-        { row: n, column: clip(key) },
-      );
-    }
   }
-  const clean: RawRow = Object.create(null);
-  const source = row as Record<string, unknown>;
-  for (const name of known) {
-    if (!Object.hasOwn(source, name)) {
-      throw new BadRequestError(
-        `row ${n}, column "${name}": missing; the model needs it (send null for a missing value)`,
-        { row: n, column: name },
-      );
-    }
-    const cell = source[name];
-    const isNumeric = numeric.includes(name);
-    const ok =
-      cell === null ||
-      (typeof cell === "number" && Number.isFinite(cell)) ||
-      (!isNumeric && (typeof cell === "string" || typeof cell === "boolean"));
-    if (!ok) {
-      const expected = isNumeric ? "a finite number or null" : "text, a number or null";
-      throw new BadRequestError(
-        `row ${n}, column "${name}": expected ${expected}, found ${describe(cell)}`,
-        { row: n, column: name },
-      );
-    }
-    clean[name] = cell;
+  try {
+    const [clean] = readModelRows(schema, [row as RawRow]);
+    return clean;
+  } catch (err) {
+    if (!(err instanceof MissingColumnError || err instanceof TypeMismatchError)) throw err;
+    // The reader numbers rows within what it was given: one row, so "row 1".
+    const message = err.message.replace(/^row 1\b/, `row ${n}`);
+    throw new BadRequestError(message, { row: n, column: err.location.column });
   }
-  return clean;
 }
 
 function describe(value: unknown): string {

@@ -68,6 +68,8 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       uri: raw.source.uri,
       format: raw.source.format ?? fromExt?.format ?? "csv",
       delimiter: raw.source.delimiter ?? fromExt?.delimiter ?? ",",
+      missing: [...(raw.source.missing ?? [])],
+      decimal: raw.source.decimal ?? ".",
     },
     target: raw.target,
     task: raw.task,
@@ -89,6 +91,7 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       clipOutliers:
         clip === false ? false : { iqrMultiplier: clip === true ? 1.5 : clip.iqrMultiplier },
       dedupe: pre.dedupe ?? true,
+      dropMissingTarget: pre.dropMissingTarget ?? false,
     },
     split: splitOf(raw, seed),
     model: {

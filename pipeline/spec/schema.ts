@@ -21,8 +21,13 @@ const sourceSchema = z
       .describe("a path relative to the spec file, an absolute path, file:///… or s3://bucket/key"),
     format: z.enum(["csv", "parquet", "jsonl"]).optional().describe("one of csv, parquet, jsonl"),
     delimiter: z.string().length(1).optional().describe('a single character, e.g. "," or ";"'),
+    missing: z
+      .array(z.string())
+      .optional()
+      .describe('a list of texts read as missing, e.g. ["n/a", "?"]'),
+    decimal: z.enum([".", ","]).optional().describe('"." or ","'),
   })
-  .describe("a mapping with uri and optionally format, delimiter");
+  .describe("a mapping with uri and optionally format, delimiter, missing, decimal");
 
 const featuresSchema = z
   .strictObject({
@@ -71,8 +76,9 @@ const preprocessingSchema = z
       .optional()
       .describe("false, true, or { iqrMultiplier: 1.5 }"),
     dedupe: z.boolean().optional().describe("true or false"),
+    dropMissingTarget: z.boolean().optional().describe("true or false"),
   })
-  .describe("a mapping with impute, scale, onehot, clipOutliers, dedupe");
+  .describe("a mapping with impute, scale, onehot, clipOutliers, dedupe, dropMissingTarget");
 
 const splitSchema = z
   .strictObject({

@@ -25,6 +25,13 @@ export interface SourceSpec {
   format: SourceFormat;
   /** CSV field separator, one character. Default `","` (`"\t"` for a `.tsv` uri). CSV only. */
   delimiter: string;
+  /**
+   * Texts read as missing besides `""`, `NA`, `NaN` and `null` (exact, after trimming), at
+   * training and at every door that scores rows. Default `[]`. Example: `["n/a", "?"]`.
+   */
+  missing: string[];
+  /** The decimal mark of numbers written as text: `","` reads `3,5` as 3.5. Default `"."`. */
+  decimal: "." | ",";
 }
 
 export interface FeaturesSpec {
@@ -75,6 +82,11 @@ export interface PreprocessingSpec {
   clipOutliers: false | ClipOutliersSpec;
   /** Drop exact duplicate rows before splitting. Default `true`. */
   dedupe: boolean;
+  /**
+   * Drop rows whose target is missing (counted in the run summary and report) instead of
+   * failing validation. Default `false`.
+   */
+  dropMissingTarget: boolean;
 }
 
 interface SplitCommon {

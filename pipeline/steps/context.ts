@@ -1,6 +1,6 @@
 /** Shared plumbing of the steps: the spec of a run, the raw table, required earlier outputs. */
 
-import { columnTypesForSpec } from "../data/infer-schema.ts";
+import { cellReadingOf, columnTypesForSpec } from "../data/infer-schema.ts";
 import { readTable, type TableRead } from "../data/read-table.ts";
 import { OrchardError } from "../errors.ts";
 import { parseSpec } from "../spec/parse-spec.ts";
@@ -46,6 +46,7 @@ export async function readRaw(
     format: spec.source.format,
     delimiter: spec.source.delimiter,
     columnTypes: columnTypesForSpec(spec),
+    reading: cellReadingOf(spec),
   });
 }
 

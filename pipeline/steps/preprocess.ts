@@ -9,6 +9,7 @@ import { type Column, cellValue, getColumn, takeRows } from "../data/frame.ts";
 import { inferSchema } from "../data/infer-schema.ts";
 import { InsufficientDataError, MissingColumnError } from "../errors.ts";
 import { dedupeRows } from "../features/dedupe.ts";
+import { dropMissingTarget } from "../features/drop-missing-target.ts";
 import { fitPreprocessor } from "../features/preprocessor.ts";
 import { encodeTarget } from "../features/target.ts";
 import { expandCandidates } from "../search/candidates.ts";
@@ -25,9 +26,12 @@ import type { PreprocessOutput, RunState, StepDeps } from "./types.ts";
 export async function preprocess(state: RunState, deps: StepDeps): Promise<PreprocessOutput> {
   const spec = await loadSpec(deps, state);
   const raw = await readRaw(deps, spec, state);
-  const { frame, removed } = spec.preprocessing.dedupe
-    ? dedupeRows(raw)
+  const labelled = spec.preprocessing.dropMissingTarget
+    ? dropMissingTarget(raw, spec.target)
     : { frame: raw, removed: 0 };
+  const { frame, removed } = spec.preprocessing.dedupe
+    ? dedupeRows(labelled.frame)
+    : { frame: labelled.frame, removed: 0 };
   const schema = inferSchema(frame, { ...spec, file: need(state, "ingest").sourceUri });
   const timeColumn = spec.split.strategy === "time" ? spec.split.timeColumn : null;
   // The time column orders the split; as a feature it would only teach the model the calendar.
@@ -87,6 +91,7 @@ export async function preprocess(state: RunState, deps: StepDeps): Promise<Prepr
     features,
     rows: {
       input: raw.rowCount,
+      missingTargetDropped: labelled.removed,
       duplicatesRemoved: removed,
       train: split.train.length,
       test: split.test.length,

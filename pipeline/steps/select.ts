@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { takeRows } from "../data/frame.ts";
+import { cellReadingOf } from "../data/infer-schema.ts";
 import { createBundle, serializeBundle } from "../model/bundle.ts";
 import { rankCandidates } from "../train/cross-validate.ts";
 import { fitModel, scoreModel, takeTarget } from "../train/fit.ts";
@@ -50,6 +51,8 @@ export async function select(state: RunState, deps: StepDeps): Promise<SelectOut
       target: spec.target,
       classes: data.target.kind === "classification" ? data.target.classes : null,
       features: prepared.features,
+      // Only a non-default reading is recorded: default bundles keep their bytes.
+      ...readingOf(spec),
     },
     params: best.params,
     metrics,
@@ -75,4 +78,9 @@ export async function select(state: RunState, deps: StepDeps): Promise<SelectOut
     metrics,
     lineage,
   };
+}
+
+function readingOf(spec: Parameters<typeof cellReadingOf>[0]) {
+  const reading = cellReadingOf(spec);
+  return Object.keys(reading).length > 0 ? { reading } : {};
 }

@@ -48,7 +48,14 @@ export interface PreprocessOutput {
   datasetUri: string;
   offlineFeaturesUri: string;
   features: { numeric: string[]; categorical: string[] };
-  rows: { input: number; duplicatesRemoved: number; train: number; test: number };
+  rows: {
+    input: number;
+    /** Rows without a target left out (`preprocessing.dropMissingTarget`); 0 otherwise. */
+    missingTargetDropped: number;
+    duplicatesRemoved: number;
+    train: number;
+    test: number;
+  };
   /** Entity rows written to the online feature store (0 without an `id` column). */
   onlineRows: number;
   candidates: Candidate[];

@@ -21,6 +21,8 @@ export async function validate(state: RunState, deps: StepDeps): Promise<Validat
     features: spec.features,
     mismatches: table.mismatches,
     timeColumn: spec.split.strategy === "time" ? spec.split.timeColumn : null,
+    dropMissingTarget: spec.preprocessing.dropMissingTarget,
+    textInNumbers: table.textInNumbers,
   });
   const stored = await deps.artifacts.putContent(
     "artifacts",

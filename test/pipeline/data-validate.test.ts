@@ -208,7 +208,7 @@ describe("validateData: errors", () => {
 
   it("hints at the delimiter when the file reads as a single column", async () => {
     const report = await check("id;x;y\nk1;1;a\n", { minRows: 1 });
-    expect(report.errors[0].message).toContain("is the delimiter set right");
+    expect(report.errors[0].message).toContain('set source.delimiter: ";"');
   });
 
   it("ignores type mismatches in dropped columns", async () => {

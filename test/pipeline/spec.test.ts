@@ -42,7 +42,7 @@ describe("parseSpec: valid specs", () => {
     expect(parseSpec(specWith(), { file: FILE })).toEqual({
       name: "p",
       seed: 42,
-      source: { uri: "data.csv", format: "csv", delimiter: "," },
+      source: { uri: "data.csv", format: "csv", delimiter: ",", missing: [], decimal: "." },
       target: "y",
       task: "classification",
       id: null,
@@ -58,6 +58,7 @@ describe("parseSpec: valid specs", () => {
         onehot: { maxCategories: 100 },
         clipOutliers: false,
         dedupe: true,
+        dropMissingTarget: false,
       },
       split: { strategy: "stratified", testFraction: 0.2, seed: 42 },
       model: {
@@ -110,7 +111,7 @@ describe("parseSpec: valid specs", () => {
     ["s3://bucket-a/raw/data.parquet", "parquet", ","],
   ])("infers the format of %s from its extension", (uri, format, delimiter) => {
     const spec = parseSpec(specWith("", "classification", uri), { file: FILE });
-    expect(spec.source).toEqual({ uri, format, delimiter });
+    expect(spec.source).toEqual({ uri, format, delimiter, missing: [], decimal: "." });
   });
 
   it("lets an explicit format override the extension", () => {

@@ -136,7 +136,7 @@ describe("predict Lambda behind a function URL", () => {
       JSON.stringify({
         rows: [
           { x: 1, colour: "r" },
-          { x: "7", colour: "r" },
+          { x: "0x7", colour: "r" },
         ],
       }),
       {},

@@ -66,14 +66,23 @@ export interface RankedCandidate extends CvResult {
   rank: number;
 }
 
-/** Best first by mean score in the metric's direction; ties go to the smaller spread, then the id. */
+/**
+ * Best first by mean score in the metric's direction; ties go to the smaller spread, then the
+ * id. A NaN mean (e.g. R² on a one-row fold) ranks last whatever the direction: NaN compares
+ * false both ways, so left in the subtraction it would land anywhere, first included.
+ */
 export function rankCandidates(results: CvResult[]): RankedCandidate[] {
   if (results.length === 0) return [];
   const sign = metricDirection(results[0].metric) === "higher" ? -1 : 1;
+  const nanLast = (a: number, b: number) => Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+  const spread = (a: number, b: number) => nanLast(a, b) || (Number.isNaN(a) ? 0 : a - b) || 0;
   return [...results]
     .sort(
       (a, b) =>
-        sign * (a.mean - b.mean) || a.std - b.std || a.candidateId.localeCompare(b.candidateId),
+        nanLast(a.mean, b.mean) ||
+        (Number.isNaN(a.mean) ? 0 : sign * (a.mean - b.mean)) ||
+        spread(a.std, b.std) ||
+        a.candidateId.localeCompare(b.candidateId),
     )
     .map((r, i) => ({ ...r, rank: i + 1 }));
 }

@@ -24,13 +24,17 @@ persisted under the state directory (default .orchard/ in the current directory)
   --no-cache       recompute every step (default: reuse the outputs of steps whose
                    input, code and spec sections are unchanged)`;
 
-/** The held-out metrics `--json` reports, in this order (roc_auc only for binary tasks). */
+/**
+ * The held-out metrics `--json` reports, in this order. roc_auc is there whenever it was
+ * computed: binary, or one-vs-rest macro for more classes (absent when a class has no test row).
+ */
 const CLASSIFICATION_METRICS = [
   "accuracy",
   "f1_macro",
   "precision_macro",
   "recall_macro",
   "log_loss",
+  "roc_auc",
 ];
 const REGRESSION_METRICS = ["rmse", "mae", "r2"];
 
@@ -116,8 +120,7 @@ export function jsonSummary(run: LocalRun) {
 function reportedMetrics(select: SelectOutput | undefined): Record<string, number> {
   if (!select) return {};
   const all = select.metrics as unknown as Record<string, number | undefined>;
-  const names = select.classes === null ? REGRESSION_METRICS : [...CLASSIFICATION_METRICS];
-  if (select.classes?.length === 2) names.push("roc_auc");
+  const names = select.classes === null ? REGRESSION_METRICS : CLASSIFICATION_METRICS;
   return Object.fromEntries(
     names.filter((n) => all[n] !== undefined).map((n) => [n, all[n] as number]),
   );

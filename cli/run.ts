@@ -3,7 +3,7 @@
  * machine executed locally. Exit 0 when the execution succeeded (promoted or not), 1 when it
  * failed, 2 for usage errors.
  */
-import type { RunState, SelectOutput } from "../pipeline/steps/types.ts";
+import type { EvaluateOutput, RunState, SelectOutput } from "../pipeline/steps/types.ts";
 import { parse } from "./args.ts";
 import { localCodeVersion } from "./local/code-version.ts";
 import { counterLines, resetRunCounters, runCounters } from "./local/run-counters.ts";
@@ -81,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
         promoted: false,
         modelVersion: null,
         metrics: {},
+        gate: null,
         error: { state: "Start", ...info },
       };
       process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -111,9 +112,29 @@ export function jsonSummary(run: LocalRun) {
     promoted,
     modelVersion: state?.evaluate?.version ?? null,
     metrics: reportedMetrics(state?.select),
+    gate: gateSummary(state?.evaluate),
     error: result.error
       ? { state: result.error.state, name: result.error.name, message: result.error.message }
       : null,
+  };
+}
+
+/**
+ * The gate's comparison: both models' metric on the rows both were scored on (the test rows
+ * the champion did not train on), or the challenger's on all test rows and null champion fields
+ * when there was no champion. `comparedRows` is null when the champion's recorded metric was used.
+ */
+export function gateSummary(evaluation: EvaluateOutput | undefined) {
+  if (!evaluation) return null;
+  const c = evaluation.champion;
+  return {
+    metric: evaluation.metric,
+    challenger: c ? (c.challengerValue ?? evaluation.value) : evaluation.value,
+    champion: c?.value ?? null,
+    championVersion: c?.version ?? null,
+    comparedRows: c?.rows ?? null,
+    passed: evaluation.promote,
+    reasons: evaluation.reasons,
   };
 }
 

@@ -22,7 +22,18 @@ export interface ReportData {
   error: { name: string; message: string } | null;
   validation: { rows: number; columns: number; warnings: string[]; reportUri: string } | null;
   profile: DataProfile | null;
-  split: { input: number; duplicatesRemoved: number; train: number; test: number } | null;
+  split: {
+    input: number;
+    duplicatesRemoved: number;
+    train: number;
+    test: number;
+    /** How train and test were chosen, in words; absent in runs recorded before it. */
+    strategy?: string;
+    /** Where a time split's boundary fell, in words; null for other splits. */
+    boundary?: string | null;
+    /** How the search cross-validated, in words. */
+    crossValidation?: string;
+  } | null;
   search: {
     metric: string;
     folds: number;
@@ -47,7 +58,15 @@ export interface ReportData {
     version: string;
     promote: boolean;
     reasons: string[];
-    champion: { version: string; value: number; source: "rescored" | "stored" } | null;
+    champion: {
+      version: string;
+      value: number;
+      source: "rescored" | "stored";
+      /** Test rows both models were scored on (those the champion did not train on). */
+      rows?: number | null;
+      /** This run's model on those rows. */
+      challengerValue?: number;
+    } | null;
   } | null;
   drift: {
     retrain: boolean;

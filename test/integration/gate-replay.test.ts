@@ -1,0 +1,141 @@
+/**
+ * The gate on growing data (issue 15): a champion trained on the first 2,000 rows of a
+ * noisy-label data set, then a challenger on the first 3,000 with the same seed and params.
+ * With a split that reshuffles as the data grows, about half of the challenger's test rows were
+ * champion training rows, where a forest that memorised the noisy labels looks far better than
+ * it is, and the better challenger was rejected. Compared on rows neither trained on, it wins.
+ */
+import { describe, expect, it } from "vitest";
+import { createRng } from "../../pipeline/random.ts";
+import { decodeDataset } from "../../pipeline/steps/dataset.ts";
+import {
+  evaluate,
+  ingest,
+  preprocess,
+  promote,
+  type RunState,
+  type StepDeps,
+  select,
+  train,
+  validate,
+} from "../../pipeline/steps/index.ts";
+import {
+  MemoryArtifactStore,
+  MemoryFeatureStore,
+  MemoryModelRegistry,
+} from "../../pipeline/store-memory.ts";
+
+const SPEC = `name: noisy
+seed: 7
+source:
+  uri: noisy.csv
+target: label
+task: classification
+id: row_id
+model:
+  trees: 60
+search:
+  folds: 3
+  metric: accuracy
+gate:
+  metric: accuracy
+  margin: 0
+`;
+
+/**
+ * 3,000 rows: the label is a non-linear function of six features, flipped on a quarter of the
+ * rows, so more rows help a forest and its training rows score far above unseen ones.
+ */
+function noisyCsv(rows: number): string {
+  const rng = createRng(2026);
+  const lines = ["row_id,x1,x2,x3,x4,x5,x6,label"];
+  for (let i = 0; i < rows; i++) {
+    const x = Array.from({ length: 6 }, () => rng() * 2 - 1);
+    const signal = x[0] + x[1] * x[1] - 0.5 + Math.sin(3 * x[2]) * 0.6 + x[3] * x[4];
+    const clean = signal > 0 ? "yes" : "no";
+    const label = rng() < 0.25 ? (clean === "yes" ? "no" : "yes") : clean;
+    lines.push([`r${i}`, ...x.map((v) => v.toFixed(4)), label].join(","));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function run(deps: StepDeps, specUri: string): Promise<RunState> {
+  const state: RunState = { run: { pipeline: "noisy", specUri, sourceUri: "file:///d/noisy.csv" } };
+  state.ingest = await ingest(state, deps);
+  state.validate = await validate(state, deps);
+  state.preprocess = await preprocess(state, deps);
+  state.train = await Promise.all(
+    state.preprocess.candidates.map((candidate) => train({ candidate, run: state }, deps)),
+  );
+  state.select = await select(state, deps);
+  state.evaluate = await evaluate(state, deps);
+  if (state.evaluate.promote) state.promote = await promote(state, deps);
+  return state;
+}
+
+describe("the gate after the data grew", () => {
+  it("promotes the challenger trained on more rows, judged on rows neither model trained on", async () => {
+    const all = noisyCsv(3000).trimEnd().split("\n");
+    let source = new TextEncoder().encode(`${all.slice(0, 2001).join("\n")}\n`);
+    const deps: StepDeps = {
+      artifacts: new MemoryArtifactStore(),
+      features: new MemoryFeatureStore(),
+      registry: new MemoryModelRegistry(),
+      readSource: async () => source,
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    };
+    const spec = await deps.artifacts.putContent(
+      "artifacts",
+      "noisy/specs",
+      new TextEncoder().encode(SPEC),
+      "yaml",
+    );
+    const first = await run(deps, spec.uri);
+    expect(first.preprocess?.rows.input).toBe(2000);
+    expect(first.promote?.promoted).toBe(true);
+
+    source = new TextEncoder().encode(`${all.join("\n")}\n`);
+    const second = await run(deps, spec.uri);
+    expect(second.preprocess?.rows.input).toBe(3000);
+    expect(second.evaluate?.champion).toMatchObject({ version: "v1", source: "rescored" });
+    expect(second.evaluate?.reasons.join("; ")).toMatch(/beats champion v1/);
+    expect(second.evaluate?.promote).toBe(true);
+    expect((await deps.registry.getChampion("noisy"))?.version).toBe("v2");
+  }, 120_000);
+
+  it("leaves out the test rows a champion split with another seed trained on", async () => {
+    const csv = noisyCsv(1200);
+    const deps: StepDeps = {
+      artifacts: new MemoryArtifactStore(),
+      features: new MemoryFeatureStore(),
+      registry: new MemoryModelRegistry(),
+      readSource: async () => new TextEncoder().encode(csv),
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    };
+    const specWithSeed = async (seed: number) =>
+      (
+        await deps.artifacts.putContent(
+          "artifacts",
+          "noisy/specs",
+          new TextEncoder().encode(`${SPEC}split:\n  seed: ${seed}\n`),
+          "yaml",
+        )
+      ).uri;
+    const first = await run(deps, await specWithSeed(1));
+    const second = await run(deps, await specWithSeed(2));
+    const ids = async (state: RunState, side: "train" | "test") => {
+      const data = decodeDataset(await deps.artifacts.get(state.preprocess?.datasetUri ?? ""));
+      return new Set(Array.from(data[side], (r) => data.ids?.[r]));
+    };
+    const championTrain = await ids(first, "train");
+    const test = [...(await ids(second, "test"))];
+    const seenByChampion = test.filter((id) => championTrain.has(id)).length;
+    expect(seenByChampion).toBeGreaterThan(test.length / 2);
+    const compared = second.evaluate?.champion?.rows ?? 0;
+    // Every test row the champion trained on is left out (the same data: exactly those).
+    expect(compared).toBe(test.length - seenByChampion);
+    expect(second.evaluate?.reasons.join("; ")).toContain(
+      `${seenByChampion} of this run's ${test.length} test rows were left out of the comparison: champion v1 may have trained on them`,
+    );
+  }, 120_000);
+});

@@ -119,6 +119,12 @@ function checkFoldsFit(
   const k = spec.search.folds;
   const lower = (n: number) =>
     n >= 2 ? `, or lower search.folds to ${Math.min(n, k - 1)}` : ", or merge rare classes";
+  if (spec.split.strategy === "time" && split.train.length < k + 1) {
+    throw new InsufficientDataError(
+      `${file}: the training split has ${split.train.length} rows; ${k} forward-chaining folds (a time split's cross-validation) need at least ${k + 1} — add rows${lower(split.train.length - 1)}.`,
+      { file },
+    );
+  }
   if (target.kind !== "classification") {
     if (split.train.length < k) {
       throw new InsufficientDataError(

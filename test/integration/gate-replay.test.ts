@@ -6,7 +6,10 @@
  * it is, and the better challenger was rejected. Compared on rows neither trained on, it wins.
  */
 import { describe, expect, it } from "vitest";
+import { takeRows } from "../../pipeline/data/frame.ts";
 import { createRng } from "../../pipeline/random.ts";
+import { parseSpec } from "../../pipeline/spec/index.ts";
+import { describeSplit } from "../../pipeline/split/split-record.ts";
 import { decodeDataset } from "../../pipeline/steps/dataset.ts";
 import {
   evaluate,
@@ -19,11 +22,14 @@ import {
   train,
   validate,
 } from "../../pipeline/steps/index.ts";
+import { trainingSetup } from "../../pipeline/steps/setup.ts";
 import {
   MemoryArtifactStore,
   MemoryFeatureStore,
   MemoryModelRegistry,
 } from "../../pipeline/store-memory.ts";
+import { crossValidate } from "../../pipeline/train/cross-validate.ts";
+import { takeTarget } from "../../pipeline/train/fit.ts";
 
 const SPEC = `name: noisy
 seed: 7
@@ -57,6 +63,13 @@ function noisyCsv(rows: number): string {
     lines.push([`r${i}`, ...x.map((v) => v.toFixed(4)), label].join(","));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** The same rows with a day per row (row i on day i), for a time split. */
+function datedCsv(rows: number): string {
+  const [header, ...lines] = noisyCsv(rows).trimEnd().split("\n");
+  const day = (i: number) => new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
+  return `${[`${header},day`, ...lines.map((l, i) => `${l},${day(i)}`)].join("\n")}\n`;
 }
 
 async function run(deps: StepDeps, specUri: string): Promise<RunState> {
@@ -101,6 +114,56 @@ describe("the gate after the data grew", () => {
     expect(second.evaluate?.reasons.join("; ")).toMatch(/beats champion v1/);
     expect(second.evaluate?.promote).toBe(true);
     expect((await deps.registry.getChampion("noisy"))?.version).toBe("v2");
+  }, 120_000);
+
+  it("keeps a time split by time, cross-validates forward, and compares after the champion's boundary", async () => {
+    const all = datedCsv(1500).trimEnd().split("\n");
+    let source = new TextEncoder().encode(`${all.slice(0, 1001).join("\n")}\n`);
+    const deps: StepDeps = {
+      artifacts: new MemoryArtifactStore(),
+      features: new MemoryFeatureStore(),
+      registry: new MemoryModelRegistry(),
+      readSource: async () => source,
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    };
+    const spec = await deps.artifacts.putContent(
+      "artifacts",
+      "noisy/specs",
+      new TextEncoder().encode(`${SPEC}split:\n  strategy: time\n  timeColumn: day\n`),
+      "yaml",
+    );
+    const first = await run(deps, spec.uri);
+    expect(first.preprocess?.split).toMatchObject({
+      strategy: "time",
+      column: "day",
+      unit: "date",
+      trainUntil: Date.UTC(2020, 0, 800),
+      testFrom: Date.UTC(2020, 0, 801),
+    });
+    expect(describeSplit(first.preprocess!.split).boundary).toBe(
+      "train up to 2022-03-10T00:00:00.000Z, test from 2022-03-11T00:00:00.000Z",
+    );
+
+    // Train cross-validated with forward-chaining folds over the training rows' days.
+    const data = decodeDataset(await deps.artifacts.get(first.preprocess?.datasetUri ?? ""));
+    const times = data.times ?? new Float64Array();
+    const forward = await crossValidate(
+      takeRows(data.frame, data.train),
+      takeTarget(data.target, data.train),
+      first.preprocess!.candidates[0],
+      trainingSetup(
+        parseSpec(`${SPEC}split:\n  strategy: time\n  timeColumn: day\n`, { file: "spec" }),
+        first.preprocess!.features,
+      ),
+      { folds: 3, metric: "accuracy", times: Float64Array.from(data.train, (r) => times[r]) },
+    );
+    expect(first.train?.[0].scores).toEqual(forward.scores);
+
+    source = new TextEncoder().encode(`${all.join("\n")}\n`);
+    const second = await run(deps, spec.uri);
+    // The new test rows are the latest 300 days, all after the champion's last training day.
+    expect(second.preprocess?.rows.test).toBe(300);
+    expect(second.evaluate?.champion).toMatchObject({ version: "v1", rows: 300 });
   }, 120_000);
 
   it("leaves out the test rows a champion split with another seed trained on", async () => {

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CvResult, rankCandidates } from "../../pipeline/train/cross-validate.ts";
+import type { Frame, Target } from "../../pipeline/data/frame.ts";
+import { createRng, shuffle } from "../../pipeline/random.ts";
+import {
+  type CvResult,
+  crossValidate,
+  rankCandidates,
+} from "../../pipeline/train/cross-validate.ts";
 
 const params = {
   trees: 10,
@@ -48,5 +54,50 @@ describe("rankCandidates", () => {
         expect(ranked.map((r) => r.rank)).toEqual(means.map((_, i) => i + 1));
       }),
     );
+  });
+});
+
+describe("crossValidate on a time split", () => {
+  // y rises with time and x is the time: shuffled folds interpolate between neighbours, while
+  // folds that chain forward must extrapolate to later rows, as the final time split does.
+  const n = 120;
+  const rng = createRng(5);
+  const order = shuffle(
+    Array.from({ length: n }, (_, i) => i),
+    rng,
+  );
+  const times = Float64Array.from(order, (t) => 1_700_000_000_000 + t * 86_400_000);
+  const frame: Frame = {
+    rowCount: n,
+    columns: [{ kind: "numeric", name: "x", values: Float64Array.from(order) }],
+  };
+  const target: Target = { kind: "regression", values: Float64Array.from(order, (t) => t) };
+  const setup = {
+    features: { numeric: ["x"], categorical: [] },
+    preprocessing: {
+      impute: { numeric: "median", categorical: "most_frequent" },
+      scale: "none",
+      onehot: {},
+      clipOutliers: false,
+    } as const,
+    engine: "orchard" as const,
+    seed: 1,
+  };
+  const candidate = { id: "c000", params: { ...params, trees: 20 } };
+
+  it("scores folds that only train on earlier rows", async () => {
+    const shuffled = await crossValidate(frame, target, candidate, setup, {
+      folds: 4,
+      metric: "rmse",
+    });
+    const forward = await crossValidate(frame, target, candidate, setup, {
+      folds: 4,
+      metric: "rmse",
+      times,
+    });
+    expect(shuffled.mean).toBeLessThan(5);
+    // Each forward fold's 24 rows lie beyond every training row: the error is about their span.
+    expect(forward.mean).toBeGreaterThan(10);
+    expect(forward.scores).toHaveLength(4);
   });
 });

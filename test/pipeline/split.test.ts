@@ -12,6 +12,7 @@ import {
 import type { Split } from "../../pipeline/split/indices.ts";
 import { kFold, stratifiedKFold } from "../../pipeline/split/k-fold.ts";
 import { rowKeys, sameSplitKey } from "../../pipeline/split/split-record.ts";
+import { timeSeriesFolds } from "../../pipeline/split/time-series-folds.ts";
 import { timeSplit } from "../../pipeline/split/time-split.ts";
 
 function isSorted(xs: Int32Array): boolean {
@@ -292,5 +293,57 @@ describe("timeSplit", () => {
 
   it("refuses when every row has the same time", () => {
     expect(() => timeSplit(Float64Array.from([4, 4, 4]), 0.3)).toThrow(InsufficientDataError);
+  });
+});
+
+describe("timeSeriesFolds", () => {
+  const blocks = (folds: Split[]) => folds.map((f) => [[...f.train], [...f.test]]);
+
+  it("matches scikit-learn's TimeSeriesSplit on rows already in time order", () => {
+    // scikit-learn's documented example: 6 rows, n_splits=5.
+    expect(blocks(timeSeriesFolds(Float64Array.of(1, 2, 3, 4, 5, 6), 5))).toEqual([
+      [[0], [1]],
+      [[0, 1], [2]],
+      [[0, 1, 2], [3]],
+      [[0, 1, 2, 3], [4]],
+      [[0, 1, 2, 3, 4], [5]],
+    ]);
+    // 17 rows, 4 splits: test size 17 // 5 = 3, the first 5 rows only ever train.
+    const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+    expect(blocks(timeSeriesFolds(Float64Array.from(range(0, 17)), 4))).toEqual([
+      [range(0, 5), range(5, 8)],
+      [range(0, 8), range(8, 11)],
+      [range(0, 11), range(11, 14)],
+      [range(0, 14), range(14, 17)],
+    ]);
+  });
+
+  it("trains every fold on rows no later than its test rows, whatever the row order", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 3, maxLength: 80 }),
+        fc.integer({ min: 2, max: 6 }),
+        (ts, k) => {
+          fc.pre(ts.length >= k + 1);
+          const times = Float64Array.from(ts);
+          const folds = timeSeriesFolds(times, k);
+          const size = Math.floor(ts.length / (k + 1));
+          expect(folds).toHaveLength(k);
+          folds.forEach((fold, f) => {
+            expect(isSorted(fold.train) && isSorted(fold.test)).toBe(true);
+            expect(fold.test).toHaveLength(size);
+            expect(fold.train).toHaveLength(ts.length - (k - f) * size);
+            const lastTrain = Math.max(...Array.from(fold.train, (r) => times[r]));
+            const firstTest = Math.min(...Array.from(fold.test, (r) => times[r]));
+            expect(lastTrain).toBeLessThanOrEqual(firstTest);
+          });
+        },
+      ),
+    );
+  });
+
+  it("tells the user to use fewer folds when rows are too few", () => {
+    expect(() => timeSeriesFolds(Float64Array.of(1, 2, 3), 3)).toThrow(InsufficientDataError);
+    expect(() => timeSeriesFolds(Float64Array.of(1, 2, 3), 3)).toThrow(/at most 2 folds/);
   });
 });

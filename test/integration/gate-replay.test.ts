@@ -22,6 +22,7 @@ import {
   train,
   validate,
 } from "../../pipeline/steps/index.ts";
+import { report } from "../../pipeline/steps/report.ts";
 import { trainingSetup } from "../../pipeline/steps/setup.ts";
 import {
   MemoryArtifactStore,
@@ -164,6 +165,15 @@ describe("the gate after the data grew", () => {
     // The new test rows are the latest 300 days, all after the champion's last training day.
     expect(second.preprocess?.rows.test).toBe(300);
     expect(second.evaluate?.champion).toMatchObject({ version: "v1", rows: 300 });
+
+    const { reportUri } = await report({ run: second, execution: "e2" }, deps);
+    const html = new TextDecoder().decode(await deps.artifacts.get(reportUri));
+    expect(html).toContain("Time boundary");
+    expect(html).toContain(
+      "train up to 2023-04-14T00:00:00.000Z, test from 2023-04-15T00:00:00.000Z",
+    );
+    expect(html).toContain("3 forward-chaining folds");
+    expect(html).toMatch(/Rows compared<\/dt>\s*<dd>300/);
   }, 120_000);
 
   it("leaves out the test rows a champion split with another seed trained on", async () => {

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { takeRows } from "../../pipeline/data/frame.ts";
+import { loadBundle, serializeBundle } from "../../pipeline/model/bundle.ts";
 import { createRng } from "../../pipeline/random.ts";
 import { parseSpec } from "../../pipeline/spec/index.ts";
 import { describeSplit } from "../../pipeline/split/split-record.ts";
@@ -174,6 +175,52 @@ describe("the gate after the data grew", () => {
     );
     expect(html).toContain("3 forward-chaining folds");
     expect(html).toMatch(/Rows compared<\/dt>\s*<dd>300/);
+  }, 120_000);
+
+  it("falls back to the recorded metric of a champion whose bundle predates split records", async () => {
+    const csv = noisyCsv(1200);
+    const deps: StepDeps = {
+      artifacts: new MemoryArtifactStore(),
+      features: new MemoryFeatureStore(),
+      registry: new MemoryModelRegistry(),
+      readSource: async () => new TextEncoder().encode(csv),
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    };
+    const spec = await deps.artifacts.putContent(
+      "artifacts",
+      "noisy/specs",
+      new TextEncoder().encode(SPEC),
+      "yaml",
+    );
+    const first = await run(deps, spec.uri);
+    // The same model as an older Orchard wrote it: no split in the header.
+    const bundle = loadBundle(await deps.artifacts.get(first.select?.modelUri ?? ""));
+    const { split: _split, ...header } = bundle.header;
+    const old = await deps.artifacts.putContent(
+      "artifacts",
+      "noisy/models",
+      serializeBundle({ ...bundle, header }),
+      "orchard-model",
+    );
+    const version = await deps.registry.registerVersion("noisy", {
+      modelUri: old.uri,
+      metrics: { accuracy: 0.5 },
+      params: {},
+      lineage: first.select!.lineage,
+      status: "approved",
+    });
+    await deps.registry.promote("noisy", version.version, { expectedChampion: "v1" });
+
+    const second = await run(deps, spec.uri);
+    expect(second.evaluate?.champion).toMatchObject({
+      version: "v2",
+      value: 0.5,
+      source: "stored",
+      rows: null,
+    });
+    expect(second.evaluate?.reasons).toContain(
+      "champion v2 does not record how its training rows were chosen (an older bundle), so its recorded accuracy was used",
+    );
   }, 120_000);
 
   it("leaves out the test rows a champion split with another seed trained on", async () => {

@@ -43,6 +43,7 @@ export async function preprocess(state: RunState, deps: StepDeps): Promise<Prepr
     timeColumn ? column(frame, timeColumn) : null,
   );
   checkFoldsFit(spec, target, split, displayName(need(state, "ingest").sourceUri));
+  checkGateMetricDefined(spec, target, split, displayName(need(state, "ingest").sourceUri));
 
   const featureFrame = {
     rowCount: frame.rowCount,
@@ -144,6 +145,29 @@ function checkFoldsFit(
   const others = short.length > 1 ? ` (and ${short.length - 1} more classes)` : "";
   throw new InsufficientDataError(
     `${file}: class "${target.classes[c]}" has ${n} row${n === 1 ? "" : "s"} in the training split (${inData[c]} in the data, the rest held out for testing)${others}; ${k}-fold cross-validation needs at least ${k} per class — add rows of that class${lower(n)}.`,
+    { file, column: spec.target },
+  );
+}
+
+/**
+ * roc_auc is undefined when a class has no test row. The hash split does not guarantee every
+ * class a test row (a class of m rows has none with probability (1 - testFraction)^m), so a
+ * roc_auc gate is checked here, before training, rather than failing in Evaluate.
+ */
+function checkGateMetricDefined(
+  spec: PipelineSpec,
+  target: ReturnType<typeof encodeTarget>,
+  split: Split,
+  file: string,
+): void {
+  if (spec.gate.metric !== "roc_auc" || target.kind !== "classification") return;
+  const inTest = new Array<number>(target.classes.length).fill(0);
+  for (const r of split.test) inTest[target.codes[r]]++;
+  const missing = inTest.findIndex((n) => n === 0);
+  if (missing < 0) return;
+  const rows = target.codes.filter((c) => c === missing).length;
+  throw new InsufficientDataError(
+    `${file}: class "${target.classes[missing]}" (${rows} row${rows === 1 ? "" : "s"}) has no row in the test split, so the gate's roc_auc cannot be computed — add rows of that class, change split.seed, or gate on a metric that needs no row of every class (accuracy, f1_macro).`,
     { file, column: spec.target },
   );
 }

@@ -10,6 +10,7 @@ import { takeRows } from "../../pipeline/data/frame.ts";
 import { loadBundle, serializeBundle } from "../../pipeline/model/bundle.ts";
 import { createRng } from "../../pipeline/random.ts";
 import { parseSpec } from "../../pipeline/spec/index.ts";
+import { hashTrainedOn, keyDigests } from "../../pipeline/split/hash-split.ts";
 import { describeSplit } from "../../pipeline/split/split-record.ts";
 import { decodeDataset } from "../../pipeline/steps/dataset.ts";
 import {
@@ -222,6 +223,41 @@ describe("the gate after the data grew", () => {
       "champion v2 does not record how its training rows were chosen (an older bundle), so its recorded accuracy was used",
     );
   }, 120_000);
+
+  it("stops in Preprocess, naming the class, when a roc_auc gate has a class without test rows", async () => {
+    const lines = noisyCsv(400).trimEnd().split("\n");
+    // Three rows of a rare class, picked among those the hash split puts on the training side.
+    const ids = lines.slice(1).map((l) => `id\u0000${l.split(",")[0]}`);
+    const trained = hashTrainedOn(keyDigests(ids), Int32Array.from(ids.keys()), {
+      testFraction: 0.2,
+      seed: 7,
+    });
+    const rare = [...trained.keys()].filter((i) => trained[i] === 1).slice(0, 3);
+    for (const i of rare) lines[i + 1] = lines[i + 1].replace(/,(yes|no)$/, ",rare");
+    const deps: StepDeps = {
+      artifacts: new MemoryArtifactStore(),
+      features: new MemoryFeatureStore(),
+      registry: new MemoryModelRegistry(),
+      readSource: async () => new TextEncoder().encode(`${lines.join("\n")}\n`),
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    };
+    const spec = await deps.artifacts.putContent(
+      "artifacts",
+      "noisy/specs",
+      new TextEncoder().encode(
+        SPEC.replace("metric: accuracy\n  margin", "metric: roc_auc\n  margin"),
+      ),
+      "yaml",
+    );
+    const state: RunState = {
+      run: { pipeline: "noisy", specUri: spec.uri, sourceUri: "file:///d/noisy.csv" },
+    };
+    state.ingest = await ingest(state, deps);
+    state.validate = await validate(state, deps);
+    await expect(preprocess(state, deps)).rejects.toThrow(
+      /class "rare" \(3 rows\) has no row in the test split, so the gate's roc_auc cannot be computed/,
+    );
+  });
 
   it("leaves out the test rows a champion split with another seed trained on", async () => {
     const csv = noisyCsv(1200);

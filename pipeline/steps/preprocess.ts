@@ -163,7 +163,7 @@ function checkGateMetricDefined(
   if (spec.gate.metric !== "roc_auc" || target.kind !== "classification") return;
   const inTest = new Array<number>(target.classes.length).fill(0);
   for (const r of split.test) inTest[target.codes[r]]++;
-  const missing = inTest.findIndex((n) => n === 0);
+  const missing = inTest.indexOf(0);
   if (missing < 0) return;
   const rows = target.codes.filter((c) => c === missing).length;
   throw new InsufficientDataError(

@@ -24,10 +24,9 @@ export async function train(event: TrainEvent, deps: StepDeps): Promise<TrainOut
     {
       folds: spec.search.folds,
       metric: spec.search.metric,
-      times:
-        spec.split.strategy === "time" && times
-          ? Float64Array.from(data.train, (r) => times[r])
-          : undefined,
+      // The dataset carries times only for a time split; reading them there rather than the
+      // spec's split section keeps Train's output a function of its cache key (the dataset).
+      times: times ? Float64Array.from(data.train, (r) => times[r]) : undefined,
     },
   );
 }

@@ -20,7 +20,6 @@
  * names it (too few rows to cross-validate) rather than silently moving rows.
  */
 
-import { createHash } from "node:crypto";
 import { InsufficientDataError } from "../errors.ts";
 import { checkTestFraction, indicesWhere, type Split } from "./indices.ts";
 
@@ -28,17 +27,29 @@ import { checkTestFraction, indicesWhere, type Split } from "./indices.ts";
 export const HASH_SPLIT_SCHEME = 1;
 
 /**
- * A seed-independent 64-bit digest per key (two uint32 words per row, from SHA-256 of the key
- * text), stored with the prepared dataset so any seed's assignment can be recomputed later.
+ * A seed-independent 64-bit digest per key (two uint32 words per row), stored with the
+ * prepared dataset so any seed's assignment can be recomputed later: MurmurHash3 (x86, 32-bit)
+ * of the key's UTF-16 code units, one code unit per block, under two fixed seeds. Not a
+ * cryptographic hash (nothing here needs one) and about ten times faster than SHA-256 per row.
  */
 export function keyDigests(keys: readonly string[]): Uint32Array {
   const out = new Uint32Array(keys.length * 2);
   for (let r = 0; r < keys.length; r++) {
-    const d = createHash("sha256").update(keys[r]).digest();
-    out[2 * r] = d.readUInt32LE(0);
-    out[2 * r + 1] = d.readUInt32LE(4);
+    out[2 * r] = murmur3(keys[r], 0x5eed0001);
+    out[2 * r + 1] = murmur3(keys[r], 0x5eed0002);
   }
   return out;
+}
+
+function murmur3(key: string, seed: number): number {
+  let h = seed | 0;
+  for (let i = 0; i < key.length; i++) {
+    let k = Math.imul(key.charCodeAt(i), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  }
+  return fmix32(h ^ key.length);
 }
 
 /** MurmurHash3's 32-bit finalizer: every input bit affects every output bit. */
@@ -53,7 +64,7 @@ function fmix32(h: number): number {
 }
 
 /**
- * The row's draw in [0, 1) for `seed`, 53 bits. The digest words are already uniform (SHA-256);
+ * The row's draw in [0, 1) for `seed`, 53 bits. The digest words are already well mixed;
  * mixing the seed in through fmix32 makes the draws for two seeds look independent.
  */
 export function hashUnit(digests: Uint32Array, row: number, seed: number): number {

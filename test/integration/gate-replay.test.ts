@@ -115,6 +115,25 @@ describe("the gate after the data grew", () => {
     expect(second.preprocess?.rows.input).toBe(3000);
     expect(second.evaluate?.champion).toMatchObject({ version: "v1", source: "rescored" });
     expect(second.evaluate?.reasons.join("; ")).toMatch(/beats champion v1/);
+    // The challenger is the better model: on 10,000 fresh rows from the same source it is
+    // more accurate than the champion.
+    const fresh = noisyCsv(13_000)
+      .trimEnd()
+      .split("\n")
+      .slice(3001)
+      .map((l) => l.split(","));
+    const rows = fresh.map((c) =>
+      Object.fromEntries(c.slice(1, 7).map((v, i) => [`x${i + 1}`, Number(v)])),
+    );
+    const accuracyOf = async (uri: string) => {
+      const predicted = loadBundle(await deps.artifacts.get(uri)).predict(rows);
+      return predicted.filter((p, i) => p.prediction === fresh[i][7]).length / fresh.length;
+    };
+    const [championFresh, challengerFresh] = [
+      await accuracyOf(first.select?.modelUri ?? ""),
+      await accuracyOf(second.select?.modelUri ?? ""),
+    ];
+    expect(challengerFresh).toBeGreaterThan(championFresh);
     expect(second.evaluate?.promote).toBe(true);
     expect((await deps.registry.getChampion("noisy"))?.version).toBe("v2");
   }, 120_000);

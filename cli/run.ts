@@ -3,7 +3,7 @@
  * machine executed locally. Exit 0 when the execution succeeded (promoted or not), 1 when it
  * failed, 2 for usage errors.
  */
-import type { RunState, SelectOutput } from "../pipeline/steps/types.ts";
+import type { EvaluateOutput, RunState, SelectOutput } from "../pipeline/steps/types.ts";
 import { parse } from "./args.ts";
 import { localCodeVersion } from "./local/code-version.ts";
 import { counterLines, resetRunCounters, runCounters } from "./local/run-counters.ts";
@@ -24,13 +24,17 @@ persisted under the state directory (default .orchard/ in the current directory)
   --no-cache       recompute every step (default: reuse the outputs of steps whose
                    input, code and spec sections are unchanged)`;
 
-/** The held-out metrics `--json` reports, in this order (roc_auc only for binary tasks). */
+/**
+ * The held-out metrics `--json` reports, in this order. roc_auc is there whenever it was
+ * computed: binary, or one-vs-rest macro for more classes (absent when a class has no test row).
+ */
 const CLASSIFICATION_METRICS = [
   "accuracy",
   "f1_macro",
   "precision_macro",
   "recall_macro",
   "log_loss",
+  "roc_auc",
 ];
 const REGRESSION_METRICS = ["rmse", "mae", "r2"];
 
@@ -77,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
         promoted: false,
         modelVersion: null,
         metrics: {},
+        gate: null,
         error: { state: "Start", ...info },
       };
       process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -107,17 +112,36 @@ export function jsonSummary(run: LocalRun) {
     promoted,
     modelVersion: state?.evaluate?.version ?? null,
     metrics: reportedMetrics(state?.select),
+    gate: gateSummary(state?.evaluate),
     error: result.error
       ? { state: result.error.state, name: result.error.name, message: result.error.message }
       : null,
   };
 }
 
+/**
+ * The gate's comparison: both models' metric on the rows both were scored on (the test rows
+ * the champion did not train on), or the challenger's on all test rows and null champion fields
+ * when there was no champion. `comparedRows` is null when the champion's recorded metric was used.
+ */
+export function gateSummary(evaluation: EvaluateOutput | undefined) {
+  if (!evaluation) return null;
+  const c = evaluation.champion;
+  return {
+    metric: evaluation.metric,
+    challenger: c ? (c.challengerValue ?? evaluation.value) : evaluation.value,
+    champion: c?.value ?? null,
+    championVersion: c?.version ?? null,
+    comparedRows: c?.rows ?? null,
+    passed: evaluation.promote,
+    reasons: evaluation.reasons,
+  };
+}
+
 function reportedMetrics(select: SelectOutput | undefined): Record<string, number> {
   if (!select) return {};
   const all = select.metrics as unknown as Record<string, number | undefined>;
-  const names = select.classes === null ? REGRESSION_METRICS : [...CLASSIFICATION_METRICS];
-  if (select.classes?.length === 2) names.push("roc_auc");
+  const names = select.classes === null ? REGRESSION_METRICS : CLASSIFICATION_METRICS;
   return Object.fromEntries(
     names.filter((n) => all[n] !== undefined).map((n) => [n, all[n] as number]),
   );

@@ -120,7 +120,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   evaluate: [
     SPEC,
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
-    // The current champion's bundle, to score it on the same held-out rows.
+    // The champion's bundle and this run's, to score both on the test rows the champion did
+    // not train on.
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
     // Reads the champion, allocates a version id and puts the version item.
     { table: "registry", mode: "readwrite" },

@@ -12,6 +12,7 @@ import { loadPreprocessor, type Preprocessor } from "../features/preprocessor.ts
 import type { PreprocessorState } from "../features/preprocessor-state.ts";
 import { deserializeForest, type ForestModel, serializeForest } from "../forest/index.ts";
 import type { ModelParams } from "../spec/types.ts";
+import type { SplitRecord } from "../split/split-record.ts";
 import type { FittedModel, MetricRecord } from "../train/fit.ts";
 import { predictFrame } from "../train/fit.ts";
 import { type ModelSchema, type RawRow, rowsToFrame } from "./schema.ts";
@@ -39,6 +40,12 @@ export interface BundleHeader {
   /** Feature importance per preprocessed column, highest first. */
   featureImportance: { feature: string; importance: number }[];
   lineage: Lineage;
+  /**
+   * How the training rows were chosen, so a later run's Evaluate can leave out the rows this
+   * model trained on. Optional: bundles written before it (same format version) lack it and
+   * are compared on their recorded metric instead.
+   */
+  split?: SplitRecord;
 }
 
 export interface Prediction {

@@ -1,8 +1,8 @@
 /**
  * The champion/challenger decision. A challenger is promoted when it clears the gate's
  * absolute bound (a `minimum` for higher-is-better metrics, a `maximum` for lower-is-better
- * ones) and, when there is a champion, beats it by more than `margin` in the metric's better
- * direction. Equal is not better: retraining on the same data must not churn the champion.
+ * ones, judged on all of its test rows) and, when there is a champion, beats it by more than
+ * `margin` in the metric's better direction on the rows both were scored on. Equal is not better: retraining on the same data must not churn the champion.
  */
 import { metricDirection } from "../metrics/compute.ts";
 import type { GateSpec } from "../spec/types.ts";
@@ -13,10 +13,20 @@ export interface GateDecision {
   reasons: string[];
 }
 
+/** The champion's side of the comparison, measured on the same rows as `challenger`. */
+export interface ChampionScore {
+  version: string;
+  value: number;
+  /** The challenger on the rows the champion was scored on, when not all of its test rows. */
+  challenger?: number;
+  /** How many rows both were scored on; null or absent for a recorded metric. */
+  rows?: number | null;
+}
+
 export function decidePromotion(
   gate: GateSpec,
   challenger: number,
-  champion: { version: string; value: number } | null,
+  champion: ChampionScore | null,
 ): GateDecision {
   const higher = metricDirection(gate.metric) === "higher";
   const reasons: string[] = [];
@@ -43,12 +53,15 @@ export function decidePromotion(
   if (champion === null) {
     reasons.push("there is no champion yet");
   } else {
-    const gain = higher ? challenger - champion.value : champion.value - challenger;
+    const ours = champion.challenger ?? challenger;
+    const gain = higher ? ours - champion.value : champion.value - ours;
     const ok = gain > gate.margin;
     promote &&= ok;
     const margin = gate.margin > 0 ? ` by more than the margin ${fmt(gate.margin)}` : "";
+    const rows =
+      champion.rows == null ? "" : ` on the ${champion.rows} test rows neither model trained on`;
     reasons.push(
-      `${gate.metric} ${fmt(challenger)} ${ok ? "beats" : "does not beat"} champion ${champion.version} (${fmt(champion.value)})${margin}`,
+      `${gate.metric} ${fmt(ours)} ${ok ? "beats" : "does not beat"} champion ${champion.version} (${fmt(champion.value)})${rows}${margin}`,
     );
   }
   return { promote, reasons };

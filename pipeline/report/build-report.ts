@@ -183,7 +183,12 @@ async function columnChart(c: ColumnSummary, id: string): Promise<string> {
 function splitSection(data: ReportData): string | null {
   const s = data.split;
   if (!s) return null;
+  const rows: [string, string | number][] = [];
+  if (s.strategy) rows.push(["Strategy", s.strategy]);
+  if (s.boundary) rows.push(["Time boundary", s.boundary]);
+  if (s.crossValidation) rows.push(["Cross-validation", s.crossValidation]);
   return definitionList([
+    ...rows,
     ["Rows read", s.input],
     ...(s.missingTargetDropped
       ? [["Rows without a target dropped", s.missingTargetDropped] as [string, number]]
@@ -271,18 +276,33 @@ async function driversSection(data: ReportData): Promise<string | null> {
 function comparisonSection(data: ReportData): string | null {
   const c = data.comparison;
   if (!c) return null;
+  const all = data.split ? `all ${data.split.test} test rows` : "all test rows";
   const rows: [string, string | number, string | number][] = [
-    [`this run (${c.version})`, c.value, "test rows"],
+    [`this run (${c.version})`, c.value, all],
   ];
-  if (c.champion) {
+  const champ = c.champion;
+  const compared =
+    champ?.rows == null || champ.rows === data.split?.test
+      ? "the same test rows"
+      : `the ${champ.rows} test rows ${champ.version} did not train on`;
+  if (champ && champ.rows != null && champ.rows !== data.split?.test) {
+    rows.push([`this run (${c.version})`, champ.challengerValue ?? c.value, compared]);
+  }
+  if (champ) {
     rows.push([
-      `champion ${c.champion.version}`,
-      c.champion.value,
-      c.champion.source === "rescored" ? "re-scored on the same test rows" : "its recorded metric",
+      `champion ${champ.version}`,
+      champ.value,
+      champ.source === "rescored" ? `re-scored on ${compared}` : "its recorded metric",
     ]);
   }
   return [
     table(`Gate metric: ${c.metric}`, ["model", c.metric, "measured on"], rows),
+    champ
+      ? definitionList([
+          ["Champion", champ.version],
+          ["Rows compared", champ.rows ?? "none (the champion's recorded metric was used)"],
+        ])
+      : "",
     `<p>Gate ${c.promote ? "passed" : "not passed"}:</p><ul>${c.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul>`,
     c.champion ? "" : note("There was no champion before this run."),
   ].join("\n");

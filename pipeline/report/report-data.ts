@@ -29,6 +29,12 @@ export interface ReportData {
     duplicatesRemoved: number;
     train: number;
     test: number;
+    /** How train and test were chosen, in words; absent in runs recorded before it. */
+    strategy?: string;
+    /** Where a time split's boundary fell, in words; null for other splits. */
+    boundary?: string | null;
+    /** How the search cross-validated, in words. */
+    crossValidation?: string;
   } | null;
   search: {
     metric: string;
@@ -54,7 +60,15 @@ export interface ReportData {
     version: string;
     promote: boolean;
     reasons: string[];
-    champion: { version: string; value: number; source: "rescored" | "stored" } | null;
+    champion: {
+      version: string;
+      value: number;
+      source: "rescored" | "stored";
+      /** Test rows both models were scored on (those the champion did not train on). */
+      rows?: number | null;
+      /** This run's model on those rows. */
+      challengerValue?: number;
+    } | null;
   } | null;
   drift: {
     retrain: boolean;

@@ -15,10 +15,18 @@ export interface PreparedDataset {
   ids: string[] | null;
   train: Int32Array;
   test: Int32Array;
+  /**
+   * Each row's split-key digest, two uint32 words per row (see pipeline/split/hash-split.ts);
+   * null in datasets written before version 2.
+   */
+  splitKeys: Uint32Array | null;
+  /** Each row's time when the split is by time (epoch ms for dates), else null. */
+  times: Float64Array | null;
 }
 
 const MAGIC = "ORCHDSET";
-const VERSION = 1;
+/** 2 added the split keys and times; version 1 datasets are still read (without them). */
+const VERSION = 2;
 
 type ArrayPart = Float64Array | Int32Array;
 
@@ -28,6 +36,9 @@ interface Header {
   columns: { kind: Column["kind"]; name: string; levels?: string[] }[];
   target: { kind: Target["kind"]; classes?: string[] };
   ids: string[] | null;
+  /** Which optional parts follow train and test (absent in version 1). */
+  splitKeys?: boolean;
+  times?: boolean;
   /** Element counts of the typed arrays in write order. */
   parts: { type: "f64" | "i32"; length: number }[];
 }
@@ -44,6 +55,11 @@ export function encodeDataset(data: PreparedDataset): Uint8Array {
   });
   arrays.push(data.target.kind === "regression" ? data.target.values : data.target.codes);
   arrays.push(data.train, data.test);
+  if (data.splitKeys) {
+    const k = data.splitKeys;
+    arrays.push(new Int32Array(k.buffer, k.byteOffset, k.length));
+  }
+  if (data.times) arrays.push(data.times);
   const header: Header = {
     version: VERSION,
     rowCount: data.frame.rowCount,
@@ -53,6 +69,8 @@ export function encodeDataset(data: PreparedDataset): Uint8Array {
         ? { kind: "classification", classes: data.target.classes }
         : { kind: "regression" },
     ids: data.ids,
+    splitKeys: data.splitKeys !== null,
+    times: data.times !== null,
     parts: arrays.map((a) => ({
       type: a instanceof Float64Array ? "f64" : "i32",
       length: a.length,
@@ -87,7 +105,9 @@ export function decodeDataset(bytes: Uint8Array, source = "prepared dataset"): P
   } catch {
     throw corrupt("unreadable header");
   }
-  if (header.version !== VERSION) throw corrupt(`unsupported version ${header.version}`);
+  if (header.version !== VERSION && header.version !== 1) {
+    throw corrupt(`unsupported version ${header.version}`);
+  }
   // Copy into an aligned buffer so typed-array views are legal whatever the input's offset.
   const body = bytes.slice();
   let at = align8(12 + jsonLength);
@@ -122,12 +142,17 @@ export function decodeDataset(bytes: Uint8Array, source = "prepared dataset"): P
           classes: header.target.classes ?? [],
         }
       : { kind: "regression", values: targetPart as Float64Array };
+  const train = next() as Int32Array;
+  const test = next() as Int32Array;
+  const keys = header.splitKeys ? (next() as Int32Array) : null;
   return {
     frame: { rowCount: header.rowCount, columns },
     target,
     ids: header.ids,
-    train: next() as Int32Array,
-    test: next() as Int32Array,
+    train,
+    test,
+    splitKeys: keys ? new Uint32Array(keys.buffer, keys.byteOffset, keys.length) : null,
+    times: header.times ? (next() as Float64Array) : null,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
- * Preprocess: dedupe, encode the target, split train/test (stratified, random or by time),
- * then write three things: the prepared dataset (feature columns, target, split) that
- * training reads, the offline feature set (the transformed rows, with a preprocessor fitted on
+ * Preprocess: dedupe, encode the target, split train/test (by a stable hash of each row's key,
+ * or by time), then write three things: the prepared dataset (feature columns, target, split,
+ * split keys) that training reads, the offline feature set (the transformed rows, with a preprocessor fitted on
  * TRAIN rows only), and the latest raw feature row per entity into the online store. It also
  * expands the search into the candidates the Train Map fans out over.
  */
@@ -14,9 +14,10 @@ import { fitPreprocessor } from "../features/preprocessor.ts";
 import { encodeTarget } from "../features/target.ts";
 import { expandCandidates } from "../search/candidates.ts";
 import type { PipelineSpec } from "../spec/types.ts";
+import { HASH_SPLIT_SCHEME, hashSplit, keyDigests } from "../split/hash-split.ts";
 import type { Split } from "../split/indices.ts";
+import { rowKeys, type SplitRecord } from "../split/split-record.ts";
 import { timeSplit } from "../split/time-split.ts";
-import { trainTestSplit } from "../split/train-test.ts";
 import type { FeatureRowInput } from "../store.ts";
 import { displayName, loadSpec, need, readRaw } from "./context.ts";
 import { encodeDataset } from "./dataset.ts";
@@ -40,13 +41,13 @@ export async function preprocess(state: RunState, deps: StepDeps): Promise<Prepr
     categorical: schema.categorical.filter((c) => c !== timeColumn),
   };
   const target = encodeTarget(column(frame, spec.target), spec.task);
-  const split = splitRows(
+  const { split, record, splitKeys, times } = splitRows(
     spec,
-    frame.rowCount,
-    target,
+    frame,
     timeColumn ? column(frame, timeColumn) : null,
   );
   checkFoldsFit(spec, target, split, displayName(need(state, "ingest").sourceUri));
+  checkGateMetricDefined(spec, target, split, displayName(need(state, "ingest").sourceUri));
 
   const featureFrame = {
     rowCount: frame.rowCount,
@@ -59,7 +60,15 @@ export async function preprocess(state: RunState, deps: StepDeps): Promise<Prepr
   const dataset = await deps.artifacts.putContent(
     "features",
     `${spec.name}/datasets`,
-    encodeDataset({ frame: featureFrame, target, ids, train: split.train, test: split.test }),
+    encodeDataset({
+      frame: featureFrame,
+      target,
+      ids,
+      train: split.train,
+      test: split.test,
+      splitKeys,
+      times,
+    }),
     "bin",
   );
 
@@ -97,6 +106,7 @@ export async function preprocess(state: RunState, deps: StepDeps): Promise<Prepr
       test: split.test.length,
     },
     onlineRows,
+    split: record,
     candidates: expandCandidates(spec.model, spec.search, spec.seed),
   };
 }
@@ -115,6 +125,12 @@ function checkFoldsFit(
   const k = spec.search.folds;
   const lower = (n: number) =>
     n >= 2 ? `, or lower search.folds to ${Math.min(n, k - 1)}` : ", or merge rare classes";
+  if (spec.split.strategy === "time" && split.train.length < k + 1) {
+    throw new InsufficientDataError(
+      `${file}: the training split has ${split.train.length} rows; ${k} forward-chaining folds (a time split's cross-validation) need at least ${k + 1} — add rows${lower(split.train.length - 1)}.`,
+      { file },
+    );
+  }
   if (target.kind !== "classification") {
     if (split.train.length < k) {
       throw new InsufficientDataError(
@@ -138,34 +154,86 @@ function checkFoldsFit(
   );
 }
 
+/**
+ * roc_auc is undefined when a class has no test row. The hash split does not guarantee every
+ * class a test row (a class of m rows has none with probability (1 - testFraction)^m), so a
+ * roc_auc gate is checked here, before training, rather than failing in Evaluate.
+ */
+function checkGateMetricDefined(
+  spec: PipelineSpec,
+  target: ReturnType<typeof encodeTarget>,
+  split: Split,
+  file: string,
+): void {
+  if (spec.gate.metric !== "roc_auc" || target.kind !== "classification") return;
+  const inTest = new Array<number>(target.classes.length).fill(0);
+  for (const r of split.test) inTest[target.codes[r]]++;
+  const missing = inTest.indexOf(0);
+  if (missing < 0) return;
+  const rows = target.codes.filter((c) => c === missing).length;
+  throw new InsufficientDataError(
+    `${file}: class "${target.classes[missing]}" (${rows} row${rows === 1 ? "" : "s"}) has no row in the test split, so the gate's roc_auc cannot be computed — add rows of that class, change split.seed, or gate on a metric that needs no row of every class (accuracy, f1_macro).`,
+    { file, column: spec.target },
+  );
+}
+
 function column(frame: { columns: Column[] }, name: string): Column {
   const col = getColumn({ rowCount: 0, columns: frame.columns }, name);
   if (!col) throw new MissingColumnError(`column "${name}" is not in the data`, { column: name });
   return col;
 }
 
+/**
+ * Train/test rows by a stable hash of each row's key, or by time (see pipeline/split/), with
+ * what Evaluate needs to recognise a champion's training rows later: the record, every row's
+ * key digest and, for a time split, every row's time.
+ */
 function splitRows(
   spec: PipelineSpec,
-  n: number,
-  target: ReturnType<typeof encodeTarget>,
+  frame: { rowCount: number; columns: Column[] },
   time: Column | null,
-): Split {
+): { split: Split; record: SplitRecord; splitKeys: Uint32Array; times: Float64Array | null } {
   const { split } = spec;
+  const { keys, key } = rowKeys(frame, { idColumn: spec.id, target: spec.target });
+  const splitKeys = keyDigests(keys);
   if (split.strategy === "time" && time) {
-    const values =
+    const times =
       time.kind === "numeric"
         ? time.values
         : Float64Array.from(time.codes, (c) => (c < 0 ? Number.NaN : Date.parse(time.levels[c])));
-    return timeSplit(values, split.testFraction, { column: time.name });
+    const rows = timeSplit(times, split.testFraction, { column: time.name });
+    let trainUntil = -Infinity;
+    let testFrom = Infinity;
+    for (const r of rows.train) trainUntil = Math.max(trainUntil, times[r]);
+    for (const r of rows.test) testFrom = Math.min(testFrom, times[r]);
+    return {
+      split: rows,
+      record: {
+        strategy: "time",
+        column: time.name,
+        testFraction: split.testFraction,
+        trainUntil,
+        testFrom,
+        unit: time.kind === "numeric" ? "number" : "date",
+        key,
+      },
+      splitKeys,
+      times: Float64Array.from(times),
+    };
   }
-  return trainTestSplit(n, {
-    testFraction: split.testFraction,
-    seed: split.seed,
-    stratify:
-      split.strategy === "stratified" && target.kind === "classification"
-        ? target.codes
-        : undefined,
-  });
+  const strategy = split.strategy === "time" ? "random" : split.strategy;
+  return {
+    split: hashSplit(splitKeys, { testFraction: split.testFraction, seed: split.seed }),
+    record: {
+      strategy,
+      scheme: HASH_SPLIT_SCHEME,
+      seed: split.seed,
+      testFraction: split.testFraction,
+      key,
+    },
+    splitKeys,
+    times: null,
+  };
 }
 
 /** The transformed rows as CSV: id (when any), split, target, then the model's input columns. */

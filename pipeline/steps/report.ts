@@ -20,6 +20,7 @@ import { binaryCurves, confusion, residualSample } from "../report/evaluation.ts
 import { reportKey } from "../report/location.ts";
 import type { ReportData, RunOutcome } from "../report/report-data.ts";
 import type { PipelineSpec } from "../spec/types.ts";
+import { describeSplit } from "../split/split-record.ts";
 import { rankCandidates } from "../train/cross-validate.ts";
 import { predictFrame } from "../train/fit.ts";
 import { loadSpec, readRaw } from "./context.ts";
@@ -84,7 +85,13 @@ function baseData(spec: PipelineSpec, state: RunState, execution: string): Repor
       ? { rows: v.rows, columns: v.columns, warnings: v.warnings, reportUri: v.reportUri }
       : null,
     profile: null,
-    split: state.preprocess ? state.preprocess.rows : null,
+    split: state.preprocess
+      ? {
+          ...state.preprocess.rows,
+          ...(state.preprocess.split ? describeSplit(state.preprocess.split) : {}),
+          crossValidation: describeCrossValidation(spec),
+        }
+      : null,
     search: state.train?.length
       ? {
           metric: spec.search.metric,
@@ -115,6 +122,16 @@ function baseData(spec: PipelineSpec, state: RunState, execution: string): Repor
     drift: null,
     lineage,
   };
+}
+
+/** How Train cross-validated the candidates, in words (see pipeline/train/cross-validate.ts). */
+function describeCrossValidation(spec: PipelineSpec): string {
+  const k = spec.search.folds;
+  if (spec.split.strategy === "time") {
+    return `${k} forward-chaining folds over the training rows in time order (scikit-learn's TimeSeriesSplit): each fold trains on the rows before it`;
+  }
+  const kind = spec.task === "classification" ? "stratified " : "";
+  return `${k}-fold ${kind}cross-validation over the training rows, shuffled with seed ${spec.seed}`;
 }
 
 export function outcomeOf(state: RunState): { outcome: RunOutcome; headline: string } {

@@ -57,6 +57,7 @@ export async function select(state: RunState, deps: StepDeps): Promise<SelectOut
     params: best.params,
     metrics,
     lineage,
+    split: prepared.split,
   });
   const stored = await deps.artifacts.putContent(
     "artifacts",

@@ -7,6 +7,7 @@
 import type { Lineage } from "../model/bundle.ts";
 import type { Candidate } from "../search/candidates.ts";
 import type { ModelParams } from "../spec/types.ts";
+import type { SplitRecord } from "../split/split-record.ts";
 import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import type { CvResult, RankedCandidate } from "../train/cross-validate.ts";
 import type { MetricRecord } from "../train/fit.ts";
@@ -58,6 +59,8 @@ export interface PreprocessOutput {
   };
   /** Entity rows written to the online feature store (0 without an `id` column). */
   onlineRows: number;
+  /** How train and test were chosen; the model bundle keeps it for later runs' Evaluate. */
+  split: SplitRecord;
   candidates: Candidate[];
 }
 
@@ -82,12 +85,21 @@ export interface EvaluateOutput {
   promote: boolean;
   reasons: string[];
   metric: string;
+  /** This run's model's gate metric on all of its test rows. */
   value: number;
   champion: {
     version: string;
+    /** The champion's gate metric: on `rows` of this run's test rows, or its recorded one. */
     value: number;
     /** `rescored`: the champion was scored on this run's test rows; `stored`: its recorded metric. */
     source: "rescored" | "stored";
+    /**
+     * How many of this run's test rows both models were scored on (the test rows the champion
+     * did not train on); null when its recorded metric was used.
+     */
+    rows: number | null;
+    /** This run's model's gate metric on those same rows (`value` when they are all). */
+    challengerValue: number;
   } | null;
 }
 

@@ -1,5 +1,6 @@
 /**
- * K-fold cross-validation of one candidate, and the ranking of candidates by it. Every fold
+ * K-fold cross-validation of one candidate (forward-chaining folds when the run splits by
+ * time), and the ranking of candidates by it. Every fold
  * fits its own preprocessor on the fold's training rows, so no statistic of the held-out fold
  * leaks into the model (scikit-learn's Pipeline inside cross_validate). All candidates of a
  * run see the same folds (same seed), so their scores are comparable.
@@ -10,11 +11,17 @@ import { metricDirection } from "../metrics/compute.ts";
 import type { Candidate } from "../search/candidates.ts";
 import type { Metric } from "../spec/types.ts";
 import { kFold, stratifiedKFold } from "../split/k-fold.ts";
+import { timeSeriesFolds } from "../split/time-series-folds.ts";
 import { fitModel, type MetricRecord, scoreModel, type TrainingSetup, takeTarget } from "./fit.ts";
 
 export interface CvSettings {
   folds: number;
   metric: Metric;
+  /**
+   * Each row's time when the run splits by time: the folds then chain forward in time
+   * (scikit-learn's TimeSeriesSplit) instead of shuffling later rows into earlier folds' training.
+   */
+  times?: Float64Array;
 }
 
 export interface CvResult {
@@ -34,8 +41,9 @@ export async function crossValidate(
   setup: TrainingSetup,
   cv: CvSettings,
 ): Promise<CvResult> {
-  const splits =
-    target.kind === "classification"
+  const splits = cv.times
+    ? timeSeriesFolds(cv.times, cv.folds)
+    : target.kind === "classification"
       ? stratifiedKFold(target.codes, cv.folds, setup.seed, { classes: target.classes })
       : kFold(frame.rowCount, cv.folds, setup.seed);
   const scores: number[] = [];
@@ -47,7 +55,10 @@ export async function crossValidate(
       setup,
     );
     const metrics = scoreModel(model, takeRows(frame, split.test), takeTarget(target, split.test));
-    scores.push(metricValue(metrics, cv.metric));
+    // A metric a fold cannot define (roc_auc when a forward fold lacks a class) scores NaN,
+    // which ranks the candidate last rather than failing the search.
+    const value = (metrics as unknown as Record<string, number | undefined>)[cv.metric];
+    scores.push(value ?? Number.NaN);
   }
   const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
   const std = Math.sqrt(scores.reduce((a, s) => a + (s - mean) ** 2, 0) / scores.length);
@@ -66,14 +77,23 @@ export interface RankedCandidate extends CvResult {
   rank: number;
 }
 
-/** Best first by mean score in the metric's direction; ties go to the smaller spread, then the id. */
+/**
+ * Best first by mean score in the metric's direction; ties go to the smaller spread, then the
+ * id. A NaN mean (e.g. R² on a one-row fold) ranks last whatever the direction: NaN compares
+ * false both ways, so left in the subtraction it would land anywhere, first included.
+ */
 export function rankCandidates(results: CvResult[]): RankedCandidate[] {
   if (results.length === 0) return [];
   const sign = metricDirection(results[0].metric) === "higher" ? -1 : 1;
+  const nanLast = (a: number, b: number) => Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+  const spread = (a: number, b: number) => nanLast(a, b) || (Number.isNaN(a) ? 0 : a - b) || 0;
   return [...results]
     .sort(
       (a, b) =>
-        sign * (a.mean - b.mean) || a.std - b.std || a.candidateId.localeCompare(b.candidateId),
+        nanLast(a.mean, b.mean) ||
+        (Number.isNaN(a.mean) ? 0 : sign * (a.mean - b.mean)) ||
+        spread(a.std, b.std) ||
+        a.candidateId.localeCompare(b.candidateId),
     )
     .map((r, i) => ({ ...r, rank: i + 1 }));
 }

@@ -80,13 +80,21 @@ const dropColumn = (name: string) => (t: { header: string[]; rows: string[][] })
 const RUN_KEYS = [
   "error",
   "executionId",
+  "gate",
   "metrics",
   "modelVersion",
   "pipeline",
   "promoted",
   "status",
 ];
-const THREE_CLASS_METRICS = ["accuracy", "f1_macro", "log_loss", "precision_macro", "recall_macro"];
+const THREE_CLASS_METRICS = [
+  "accuracy",
+  "f1_macro",
+  "log_loss",
+  "precision_macro",
+  "recall_macro",
+  "roc_auc",
+];
 
 interface Listed {
   version: string;
@@ -154,16 +162,38 @@ describe("orchard in a user's project", () => {
     });
     expect(Object.keys(out.metrics).sort()).toEqual(THREE_CLASS_METRICS);
     for (const value of Object.values(out.metrics)) expect(Number.isFinite(value)).toBe(true);
+    expect(out.gate).toEqual({
+      metric: "f1_macro",
+      challenger: out.metrics.f1_macro,
+      champion: null,
+      championVersion: null,
+      comparedRows: null,
+      passed: true,
+      reasons: expect.arrayContaining(["there is no champion yet"]),
+    });
   });
 
   it("second run on the same data: registered v2, not promoted, the raw snapshot reused", async () => {
     const r = await run(SPEC);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
       status: "SUCCEEDED",
       promoted: false,
       modelVersion: "v2",
     });
+    // The same split: the champion is compared on every test row, none of which it trained on.
+    expect(out.gate).toMatchObject({
+      metric: "f1_macro",
+      challenger: out.metrics.f1_macro,
+      champion: out.metrics.f1_macro,
+      championVersion: "v1",
+      passed: false,
+    });
+    expect(out.gate.comparedRows).toBeGreaterThan(50);
+    expect(out.gate.reasons.join("; ")).toMatch(
+      new RegExp(`does not beat champion v1 .* on the ${out.gate.comparedRows} test rows`),
+    );
     const listed = await models();
     expect(listed.map((v) => [v.version, v.champion, v.status])).toEqual([
       ["v2", false, "rejected"],

@@ -1,10 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Column, Frame } from "../../pipeline/data/frame.ts";
 import { InsufficientDataError, MissingValueError, SpecError } from "../../pipeline/errors.ts";
+import {
+  HASH_SPLIT_SCHEME,
+  hashSplit,
+  hashTrainedOn,
+  hashUnit,
+  keyDigests,
+} from "../../pipeline/split/hash-split.ts";
 import type { Split } from "../../pipeline/split/indices.ts";
 import { kFold, stratifiedKFold } from "../../pipeline/split/k-fold.ts";
+import { rowKeys, sameSplitKey } from "../../pipeline/split/split-record.ts";
+import { timeSeriesFolds } from "../../pipeline/split/time-series-folds.ts";
 import { timeSplit } from "../../pipeline/split/time-split.ts";
-import { trainTestSplit } from "../../pipeline/split/train-test.ts";
 
 function isSorted(xs: Int32Array): boolean {
   for (let i = 1; i < xs.length; i++) if (xs[i - 1] >= xs[i]) return false;
@@ -38,84 +47,134 @@ const codesArb = fc
       .map((xs) => Int32Array.from(xs)),
   );
 
-describe("trainTestSplit", () => {
-  it("partitions the rows with ceil(n * testFraction) test rows", () => {
+/** Two ids' digests and draws at seed 42, as first shipped (scheme 1). */
+const PINNED_DIGESTS = [2555565509, 291367126, 4159389616, 1294780651];
+const PINNED_UNITS = [0.2784200966057815, 0.7820172771602125];
+
+/** Distinct key texts, e.g. entity ids. */
+const keysArb = fc.uniqueArray(fc.string({ maxLength: 12 }), { minLength: 2, maxLength: 200 });
+
+function sideOf(split: Split, n: number): Uint8Array {
+  const side = new Uint8Array(n);
+  for (const r of split.test) side[r] = 1;
+  return side;
+}
+
+describe("hashSplit", () => {
+  it("partitions the rows, the same for the same seed", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 3, max: 300 }), fraction, seed, (n, f, s) => {
-        const split = trainTestSplit(n, { testFraction: f, seed: s });
-        expectPartition(split, n);
-        expect(split.test.length).toBe(Math.ceil(n * f));
+      fc.property(keysArb, fraction, seed, (keys, f, s) => {
+        const digests = keyDigests(keys);
+        let split: Split;
+        try {
+          split = hashSplit(digests, { testFraction: f, seed: s });
+        } catch (err) {
+          // Few rows can all land on one side; that is refused, never returned.
+          expect(err).toBeInstanceOf(InsufficientDataError);
+          return;
+        }
+        expectPartition(split, keys.length);
+        expect(hashSplit(digests, { testFraction: f, seed: s })).toEqual(split);
       }),
     );
   });
 
-  it("gives the same split for the same seed and another for another seed", () => {
-    const a = trainTestSplit(100, { testFraction: 0.3, seed: 1 });
-    expect(trainTestSplit(100, { testFraction: 0.3, seed: 1 })).toEqual(a);
-    expect(trainTestSplit(100, { testFraction: 0.3, seed: 2 }).test).not.toEqual(a.test);
-  });
-
-  it("stratified: partitions, is seeded, keeps classes of 2+ rows on both sides and near their share", () => {
+  it("keeps every row's side when rows are added, removed or reordered", () => {
     fc.assert(
-      fc.property(codesArb, fraction, seed, (codes, f, s) => {
-        const n = codes.length;
-        fc.pre(Math.ceil(n * f) < n);
-        const split = trainTestSplit(n, { testFraction: f, seed: s, stratify: codes });
-        expect(trainTestSplit(n, { testFraction: f, seed: s, stratify: codes })).toEqual(split);
-        expectPartition(split, n);
-        const nTest = Math.ceil(n * f);
-        expect(split.test.length).toBe(nTest);
-        const classes = Math.max(...codes) + 1;
-        const sizes = Array.from({ length: classes }, (_, c) =>
-          countBy(codes, Int32Array.from(codes.keys()), c),
-        );
-        const guarded = sizes.filter((m) => m >= 2).length;
-        const canGuard =
-          guarded <= nTest && sizes.reduce((a, m) => a + (m >= 2 ? m - 1 : m), 0) >= nTest;
-        for (let c = 0; c < classes; c++) {
-          const inTest = countBy(codes, split.test, c);
-          if (canGuard && sizes[c] >= 2) {
-            // Every class of 2+ rows is on both sides...
-            expect(inTest).toBeGreaterThanOrEqual(1);
-            expect(inTest).toBeLessThanOrEqual(sizes[c] - 1);
-          }
-          // ...and no class is far from its proportional share.
-          expect(Math.abs(inTest - (sizes[c] * nTest) / n)).toBeLessThan(classes + 1);
+      fc.property(keysArb, keysArb, fraction, seed, (before, added, f, s) => {
+        const after = [...new Set([...added, ...before.filter((_, i) => i % 3 !== 0)])].reverse();
+        const side = (keys: string[]) =>
+          new Map(
+            keys.map((k, i) => [
+              k,
+              hashTrainedOn(keyDigests(keys), Int32Array.of(i), { testFraction: f, seed: s })[0],
+            ]),
+          );
+        const was = side(before);
+        for (const [key, now] of side(after)) {
+          if (was.has(key)) expect(now).toBe(was.get(key));
         }
       }),
+      { numRuns: 60 },
     );
   });
 
-  it("stratified: gives each class its share rounded up or down when no guard is needed", () => {
-    const codes = Int32Array.from([
-      ...Array(50).fill(0),
-      ...Array(30).fill(1),
-      ...Array(20).fill(2),
-    ]);
-    const split = trainTestSplit(100, { testFraction: 0.25, seed: 3, stratify: codes });
-    const shares = [12.5, 7.5, 5];
-    shares.forEach((share, c) => {
-      expect(Math.abs(countBy(codes, split.test, c) - share)).toBeLessThan(1);
-    });
+  it("gets each class's test share within 5 standard deviations of the fraction", () => {
+    // Each row is an independent draw: a class of m rows gets Binomial(m, f) test rows.
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 200, max: 3000 }), { minLength: 1, maxLength: 4 }),
+        fraction,
+        seed,
+        (sizes, f, s) => {
+          const keys = sizes.flatMap((m, c) => Array.from({ length: m }, (_, i) => `c${c}-${i}`));
+          const codes = Int32Array.from(sizes.flatMap((m, c) => Array(m).fill(c)));
+          const split = hashSplit(keyDigests(keys), { testFraction: f, seed: s });
+          sizes.forEach((m, c) => {
+            const share = countBy(codes, split.test, c) / m;
+            expect(Math.abs(share - f)).toBeLessThan(5 * Math.sqrt((f * (1 - f)) / m));
+          });
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
-  it("stratified: puts a 2-row class on both sides even at a small test fraction", () => {
-    const codes = Int32Array.from([...Array(40).fill(0), 1, 1]);
-    const split = trainTestSplit(42, { testFraction: 0.1, seed: 9, stratify: codes });
-    expect(countBy(codes, split.test, 1)).toBe(1);
-    expect(countBy(codes, split.train, 1)).toBe(1);
+  it("draws another split for another seed", () => {
+    const digests = keyDigests(Array.from({ length: 500 }, (_, i) => `id${i}`));
+    const a = hashSplit(digests, { testFraction: 0.3, seed: 1 });
+    const b = hashSplit(digests, { testFraction: 0.3, seed: 2 });
+    expect(a.test).not.toEqual(b.test);
+    // Two seeds' draws are unrelated: the overlap is about f² of the rows, not f.
+    const overlap = [...a.test].filter((r) => sideOf(b, 500)[r] === 1).length;
+    expect(overlap / 500).toBeLessThan(0.15);
   });
 
-  it.each([
-    [0, SpecError],
-    [1, SpecError],
-    [Number.NaN, SpecError],
-  ])("rejects testFraction %s", (f, error) => {
-    expect(() => trainTestSplit(10, { testFraction: f, seed: 1 })).toThrow(error);
+  it("is pinned: a changed hash must bump HASH_SPLIT_SCHEME, or older champions get misjudged", () => {
+    const digests = keyDigests(["id\u0000r1", "id\u0000r2"]);
+    expect(Array.from(digests)).toEqual(PINNED_DIGESTS);
+    expect([hashUnit(digests, 0, 42), hashUnit(digests, 1, 42)]).toEqual(PINNED_UNITS);
+    expect(HASH_SPLIT_SCHEME).toBe(1);
   });
 
-  it("refuses a split that would leave no training rows", () => {
-    expect(() => trainTestSplit(1, { testFraction: 0.5, seed: 1 })).toThrow(InsufficientDataError);
+  it.each([0, 1, Number.NaN])("rejects testFraction %s", (f) => {
+    expect(() => hashSplit(keyDigests(["a", "b"]), { testFraction: f, seed: 1 })).toThrow(
+      SpecError,
+    );
+  });
+
+  it("refuses a split that leaves one side empty and says what to change", () => {
+    expect(() => hashSplit(keyDigests(["only"]), { testFraction: 0.2, seed: 1 })).toThrow(
+      /all 1 rows on the (train|test) side.*split\.seed/,
+    );
+  });
+});
+
+describe("rowKeys", () => {
+  const frame = (order: string[]): Frame => {
+    const columns: Record<string, Column> = {
+      id: { kind: "categorical", name: "id", codes: Int32Array.of(0, 1), levels: ["a", "b"] },
+      x: { kind: "numeric", name: "x", values: Float64Array.of(-0, Number.NaN) },
+      y: { kind: "numeric", name: "y", values: Float64Array.of(1, 1) },
+    };
+    return { rowCount: 2, columns: order.map((n) => columns[n]) };
+  };
+
+  it("keys by the id column when there is one", () => {
+    const { keys, key } = rowKeys(frame(["id", "x", "y"]), { idColumn: "id", target: "y" });
+    expect(key).toEqual({ kind: "id", column: "id" });
+    expect(keys[0]).not.toBe(keys[1]);
+    expect(keys[0]).toBe(rowKeys(frame(["x", "id"]), { idColumn: "id", target: "y" }).keys[0]);
+  });
+
+  it("keys by content without the target, whatever the column order", () => {
+    const a = rowKeys(frame(["id", "x", "y"]), { idColumn: null, target: "y" });
+    const b = rowKeys(frame(["y", "x", "id"]), { idColumn: null, target: "y" });
+    expect(b).toEqual(a);
+    expect(a.keys).toEqual([JSON.stringify(["a", "0"]), JSON.stringify(["b", null])]);
+    expect(a.key).toMatchObject({ kind: "content", columnCount: 2 });
+    const other = rowKeys(frame(["id", "x", "y"]), { idColumn: null, target: "x" });
+    expect(sameSplitKey(a.key, other.key)).toBe(false);
   });
 });
 
@@ -234,5 +293,57 @@ describe("timeSplit", () => {
 
   it("refuses when every row has the same time", () => {
     expect(() => timeSplit(Float64Array.from([4, 4, 4]), 0.3)).toThrow(InsufficientDataError);
+  });
+});
+
+describe("timeSeriesFolds", () => {
+  const blocks = (folds: Split[]) => folds.map((f) => [[...f.train], [...f.test]]);
+
+  it("matches scikit-learn's TimeSeriesSplit on rows already in time order", () => {
+    // scikit-learn's documented example: 6 rows, n_splits=5.
+    expect(blocks(timeSeriesFolds(Float64Array.of(1, 2, 3, 4, 5, 6), 5))).toEqual([
+      [[0], [1]],
+      [[0, 1], [2]],
+      [[0, 1, 2], [3]],
+      [[0, 1, 2, 3], [4]],
+      [[0, 1, 2, 3, 4], [5]],
+    ]);
+    // 17 rows, 4 splits: test size 17 // 5 = 3, the first 5 rows only ever train.
+    const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+    expect(blocks(timeSeriesFolds(Float64Array.from(range(0, 17)), 4))).toEqual([
+      [range(0, 5), range(5, 8)],
+      [range(0, 8), range(8, 11)],
+      [range(0, 11), range(11, 14)],
+      [range(0, 14), range(14, 17)],
+    ]);
+  });
+
+  it("trains every fold on rows no later than its test rows, whatever the row order", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 3, maxLength: 80 }),
+        fc.integer({ min: 2, max: 6 }),
+        (ts, k) => {
+          fc.pre(ts.length >= k + 1);
+          const times = Float64Array.from(ts);
+          const folds = timeSeriesFolds(times, k);
+          const size = Math.floor(ts.length / (k + 1));
+          expect(folds).toHaveLength(k);
+          folds.forEach((fold, f) => {
+            expect(isSorted(fold.train) && isSorted(fold.test)).toBe(true);
+            expect(fold.test).toHaveLength(size);
+            expect(fold.train).toHaveLength(ts.length - (k - f) * size);
+            const lastTrain = Math.max(...Array.from(fold.train, (r) => times[r]));
+            const firstTest = Math.min(...Array.from(fold.test, (r) => times[r]));
+            expect(lastTrain).toBeLessThanOrEqual(firstTest);
+          });
+        },
+      ),
+    );
+  });
+
+  it("tells the user to use fewer folds when rows are too few", () => {
+    expect(() => timeSeriesFolds(Float64Array.of(1, 2, 3), 3)).toThrow(InsufficientDataError);
+    expect(() => timeSeriesFolds(Float64Array.of(1, 2, 3), 3)).toThrow(/at most 2 folds/);
   });
 });

@@ -55,7 +55,8 @@ describe("pipeline steps in sequence (in-memory stores)", () => {
     const deps = memoryDeps(csv);
     const first = await runSteps(deps);
     expect(first.preprocess?.candidates).toHaveLength(4);
-    expect(first.preprocess?.rows).toMatchObject({ input: 344, train: 275, test: 69 });
+    // A hash split: about 20 % of rows (69 ± 7), the same rows however the data grows.
+    expect(first.preprocess?.rows).toMatchObject({ input: 344, train: 270, test: 74 });
     expect(first.preprocess?.onlineRows).toBe(344);
     const accuracy = (first.select?.metrics as { accuracy?: number } | undefined)?.accuracy;
     expect(accuracy).toBeGreaterThan(0.95);

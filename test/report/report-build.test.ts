@@ -188,6 +188,48 @@ describe("buildReportHtml", () => {
     expect(html).toContain('id="data"');
   });
 
+  it("says how the split was made, where a time split's boundary fell, and how CV folded", async () => {
+    const html = await buildReportHtml(
+      data({
+        split: {
+          input: 6,
+          duplicatesRemoved: 0,
+          train: 4,
+          test: 2,
+          strategy: 'by time: the latest rows by "day" are the test rows (test fraction 0.3)',
+          boundary: "train up to 2026-01-04T00:00:00.000Z, test from 2026-01-05T00:00:00.000Z",
+          crossValidation: "3 forward-chaining folds over the training rows in time order",
+        },
+      }),
+    );
+    expect(html).toContain("Time boundary");
+    expect(html).toContain("train up to 2026-01-04T00:00:00.000Z, test from 2026-01-05");
+    expect(html).toContain(escapeHtml('by time: the latest rows by "day"'));
+    expect(html).toContain("3 forward-chaining folds");
+  });
+
+  it("shows the gate's comparison on the rows the champion did not train on", async () => {
+    const base = data();
+    const html = await buildReportHtml(
+      data({
+        split: { input: 600, duplicatesRemoved: 0, train: 480, test: 120 },
+        comparison: {
+          ...(base.comparison as NonNullable<ReportData["comparison"]>),
+          champion: {
+            version: "v1",
+            value: 0.81,
+            source: "rescored",
+            rows: 70,
+            challengerValue: 0.84,
+          },
+        },
+      }),
+    );
+    expect(html).toContain("all 120 test rows");
+    expect(html).toContain("re-scored on the 70 test rows v1 did not train on");
+    expect(html).toMatch(/Rows compared<\/dt>\s*<dd>70/);
+  });
+
   it("shows residuals instead of a confusion matrix for regression", async () => {
     const html = await buildReportHtml(
       data({

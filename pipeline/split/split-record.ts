@@ -1,0 +1,117 @@
+/**
+ * What a run records about its train/test split, in the Preprocess output and in the model
+ * bundle, so that a later run can tell which of its own test rows that model may have trained
+ * on (Evaluate compares champion and challenger only on rows neither trained on).
+ */
+import { createHash } from "node:crypto";
+import type { Column, Frame } from "../data/frame.ts";
+import { canonicalNumber } from "../features/values.ts";
+
+/** What a row's split key is: the entity id, or the row's content (every column but the target). */
+export type SplitKey =
+  | { kind: "id"; column: string }
+  | {
+      kind: "content";
+      /** SHA-256 of the hashed column names in order: other columns make other keys. */
+      columnsSha256: string;
+      columnCount: number;
+    };
+
+export type SplitRecord =
+  | {
+      strategy: "stratified" | "random";
+      /** `HASH_SPLIT_SCHEME` when the split was made. */
+      scheme: number;
+      seed: number;
+      testFraction: number;
+      key: SplitKey;
+    }
+  | {
+      strategy: "time";
+      column: string;
+      testFraction: number;
+      /** The latest time on the training side (epoch ms when `unit` is `date`). */
+      trainUntil: number;
+      /** The earliest time on the test side. */
+      testFrom: number;
+      unit: "number" | "date";
+      key: SplitKey;
+    };
+
+/**
+ * One key text per row. Ids are keyed as text; content keys are the JSON list of the cells
+ * (numbers in canonical form, categorical cells as their text, missing as null) over the
+ * non-target columns sorted by name, so column order in the file does not matter.
+ */
+export function rowKeys(
+  frame: Frame,
+  options: { idColumn: string | null; target: string },
+): { keys: string[]; key: SplitKey } {
+  if (options.idColumn !== null) {
+    const col = frame.columns.find((c) => c.name === options.idColumn);
+    if (col) {
+      const text = cellTexts(col);
+      return {
+        keys: text.map((t) => `id\u0000${t ?? ""}`),
+        key: { kind: "id", column: options.idColumn },
+      };
+    }
+  }
+  const cols = frame.columns
+    .filter((c) => c.name !== options.target)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const texts = cols.map(cellTexts);
+  const keys = Array.from({ length: frame.rowCount }, (_, r) =>
+    JSON.stringify(texts.map((t) => t[r])),
+  );
+  const names = JSON.stringify(cols.map((c) => c.name));
+  return {
+    keys,
+    key: {
+      kind: "content",
+      columnsSha256: createHash("sha256").update(names).digest("hex"),
+      columnCount: cols.length,
+    },
+  };
+}
+
+function cellTexts(col: Column): (string | null)[] {
+  if (col.kind === "numeric") {
+    return Array.from(col.values, (v) => (Number.isNaN(v) ? null : canonicalNumber(v)));
+  }
+  return Array.from(col.codes, (c) => (c < 0 ? null : col.levels[c]));
+}
+
+/** Whether two runs keyed their rows the same way (so digests of one mean the same in the other). */
+export function sameSplitKey(a: SplitKey, b: SplitKey): boolean {
+  if (a.kind === "id" || b.kind === "id") {
+    return (
+      a.kind === b.kind && (a as { column: string }).column === (b as { column: string }).column
+    );
+  }
+  return a.columnsSha256 === b.columnsSha256;
+}
+
+/** The key in words, for reasons and the report. */
+export function describeSplitKey(key: SplitKey): string {
+  return key.kind === "id"
+    ? `the id column "${key.column}"`
+    : `the row's content (${key.columnCount} columns, target excluded)`;
+}
+
+/** The split in words for the report: the strategy, and where a time split's boundary fell. */
+export function describeSplit(record: SplitRecord): { strategy: string; boundary: string | null } {
+  const fraction = `test fraction ${record.testFraction}`;
+  if (record.strategy === "time") {
+    const at = (t: number) => (record.unit === "date" ? new Date(t).toISOString() : String(t));
+    return {
+      strategy: `by time: the latest rows by "${record.column}" are the test rows (${fraction})`,
+      boundary: `train up to ${at(record.trainUntil)}, test from ${at(record.testFrom)}`,
+    };
+  }
+  const classes = record.strategy === "stratified" ? "; classes in proportion on average" : "";
+  return {
+    strategy: `${record.strategy}: a row is a test row when a seeded hash (seed ${record.seed}) of ${describeSplitKey(record.key)} falls below its ${fraction}${classes}`,
+    boundary: null,
+  };
+}

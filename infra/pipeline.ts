@@ -18,7 +18,7 @@ import {
   schedulerPolicy,
   stateMachinePolicy,
 } from "./access/policies.ts";
-import { type AlarmKind, alarmName } from "./alarm-names.ts";
+import { type AlarmKind, alarmName, stepErrorAlarmKinds, stepErrorGroups } from "./alarm-names.ts";
 import { cloudDefinition, type ResolvedTarget } from "./cloud-definition.ts";
 import { STEP_CONTAINER_NAME, type StepTarget } from "./pipeline-step.ts";
 import { componentTags } from "./tags.ts";
@@ -32,8 +32,10 @@ export interface RunInput {
 export interface PipelineArgs {
   pipeline: string;
   targets: Record<StepName, StepTarget>;
-  /** Lambda step function names, for the step-errors alarm. */
+  /** Lambda step function names, for the step-errors alarms. */
   functionNames: pulumi.Input<string>[];
+  /** The step of each of `functionNames`, same order (named in the alarm descriptions). */
+  steps: string[];
   trainConcurrency?: number;
   /** Per-Task timeout of the Lambda steps (the longest Lambda timeout). */
   taskTimeoutSeconds: number;
@@ -213,29 +215,34 @@ export class Pipeline extends pulumi.ComponentResource {
       execution("timed-out", "ExecutionsTimedOut", "an execution timed out"),
       execution("throttled", "ExecutionThrottled", "executions are throttled"),
     ];
-    if (args.functionNames.length > 0) {
-      // One alarm over every step function's Errors (metric math), not one per function:
-      // the first error of any step pages; the log group says which.
+    // The first error of any step pages, in as few alarms as CloudWatch's 10-metric limit
+    // allows (see stepErrorGroups for why this split and not another).
+    const groups = stepErrorGroups(
+      args.functionNames.map((fn, i) => ({ fn, step: args.steps[i] })),
+    );
+    const kinds = stepErrorAlarmKinds(args.functionNames.length);
+    groups.forEach((group, g) => {
+      const kind = kinds[g];
       alarms.push(
         new aws.cloudwatch.MetricAlarm(
-          `${name}-step-errors`,
+          `${name}-${kind}`,
           {
             ...common,
-            name: alarmName(pulumi.getStack(), args.pipeline, "step-errors"),
-            alarmDescription: `Orchard pipeline ${args.pipeline}: a step function raised an error`,
+            name: alarmName(pulumi.getStack(), args.pipeline, kind),
+            alarmDescription: `Orchard pipeline ${args.pipeline}: a step function raised an error (${group.map((m) => m.step).join(", ")})`,
             metricQueries: [
               {
                 id: "errors",
-                expression: `SUM([${args.functionNames.map((_, i) => `m${i}`).join(", ")}])`,
+                expression: `SUM([${group.map((_, i) => `m${i}`).join(", ")}])`,
                 label: "Step errors",
                 returnData: true,
               },
-              ...args.functionNames.map((functionName, i) => ({
+              ...group.map(({ fn }, i) => ({
                 id: `m${i}`,
                 metric: {
                   namespace: "AWS/Lambda",
                   metricName: "Errors",
-                  dimensions: { FunctionName: functionName },
+                  dimensions: { FunctionName: fn },
                   stat: "Sum",
                   period: ALARM_PERIOD_SECONDS,
                 },
@@ -245,7 +252,7 @@ export class Pipeline extends pulumi.ComponentResource {
           child,
         ),
       );
-    }
+    });
     return alarms;
   }
 }

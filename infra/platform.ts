@@ -256,7 +256,7 @@ export class Platform extends pulumi.ComponentResource {
     // Names known before the alarms exist (infra/alarm-names.ts): no cycle through the
     // step-errors alarm, which watches the canary function too.
     const canaryAlarms = canaryAlarmNames(pulumi.getStack(), spec.name, {
-      stepErrors: STEP_NAMES.some((s) => config.steps[s].compute === "lambda"),
+      stepFunctions: STEP_NAMES.filter((s) => config.steps[s].compute === "lambda").length,
       gate: gateAlarmBound(spec.spec.gate) !== null,
     });
     const steps = {} as Record<StepName, PipelineStep>;
@@ -323,6 +323,7 @@ export class Platform extends pulumi.ComponentResource {
           StepTarget
         >,
         functionNames: lambdaSteps.map((s) => steps[s].function!.name),
+        steps: lambdaSteps,
         ...(spec.config.trainConcurrency !== undefined
           ? { trainConcurrency: spec.config.trainConcurrency }
           : {}),

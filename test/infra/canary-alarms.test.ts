@@ -29,7 +29,9 @@ describe.each(["staging", "prod"] as const)("the %s stack's canary", (stack) => 
   it("names the failed-execution, step-error and drift alarms of its pipeline", () => {
     expect(canaryAlarms()).toEqual(
       expect.arrayContaining(
-        (["failed", "step-errors", "drift"] as const).map((k) => alarmName(stack, "penguins", k)),
+        (["failed", "step-errors-1", "step-errors-2", "drift"] as const).map((k) =>
+          alarmName(stack, "penguins", k),
+        ),
       ),
     );
   });
@@ -55,8 +57,12 @@ describe.each(["staging", "prod"] as const)("the %s stack's canary", (stack) => 
 
 describe("canaryAlarmNames", () => {
   it.each([
-    [{ stepErrors: true, gate: true }, ["failed", "step-errors", "gate", "drift"]],
-    [{ stepErrors: false, gate: false }, ["failed", "drift"]],
+    [
+      { stepFunctions: 12, gate: true },
+      ["failed", "step-errors-1", "step-errors-2", "gate", "drift"],
+    ],
+    [{ stepFunctions: 3, gate: true }, ["failed", "step-errors", "gate", "drift"]],
+    [{ stepFunctions: 0, gate: false }, ["failed", "drift"]],
   ] as const)("for %j names %j", (exists, kinds) => {
     expect(canaryAlarmNames("s", "p", exists)).toEqual(kinds.map((k) => `orchard-s-p-${k}`));
   });

@@ -55,9 +55,16 @@ export function alarmName(stack: string, pipeline: string, kind: AlarmKind): str
 
 /**
  * The alarms a canary checks before promoting: a failed execution, any step function's error
- * (the step-errors alarms of `stepFunctions` Lambda steps),
- * and the model alarms (gate metric out of bounds, when the gate has a bound; input PSI drift).
- * Timed-out and throttled executions say nothing about the candidate model and are left out.
+ * (the step-errors alarms of `stepFunctions` Lambda steps), and the gate metric out of bounds
+ * (when the gate has a bound). Timed-out and throttled executions say nothing about the
+ * candidate model and are left out.
+ *
+ * The drift (PSI) alarm is left out too, whatever `retrain` says: it compares the incoming data
+ * with the champion's training data, and the candidate under canary was trained on that very
+ * data. It fires in exactly the runs where retraining is most needed (an on-drift retrain runs
+ * only when it does; the alarm then stays in ALARM for its hour-long period, across the canary
+ * wait), so as a veto it rolled back drift-triggered candidates and kept the stale champion
+ * serving the drifted traffic. Drift still pages through its alarm.
  */
 export function canaryAlarmNames(
   stack: string,
@@ -66,6 +73,5 @@ export function canaryAlarmNames(
 ): string[] {
   const kinds: AlarmKind[] = ["failed", ...stepErrorAlarmKinds(exists.stepFunctions)];
   if (exists.gate) kinds.push("gate");
-  kinds.push("drift");
   return kinds.map((kind) => alarmName(stack, pipeline, kind));
 }

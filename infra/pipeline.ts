@@ -13,10 +13,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StepName } from "../pipeline/workflow/steps.ts";
 import {
   type EcsTaskTargets,
-  SCHEDULER_TRUST_POLICY,
-  STATES_TRUST_POLICY,
   schedulerPolicy,
+  schedulerTrustPolicy,
   stateMachinePolicy,
+  statesTrustPolicy,
 } from "./access/policies.ts";
 import { type AlarmKind, alarmName, stepErrorAlarmKinds, stepErrorGroups } from "./alarm-names.ts";
 import { cloudDefinition, type ResolvedTarget } from "./cloud-definition.ts";
@@ -31,6 +31,9 @@ export interface RunInput {
 
 export interface PipelineArgs {
   pipeline: string;
+  /** The account and region the state machine and schedule live in (their roles' trust). */
+  accountId: pulumi.Input<string>;
+  region: string;
   targets: Record<StepName, StepTarget>;
   /** Lambda step function names, for the step-errors alarms. */
   functionNames: pulumi.Input<string>[];
@@ -72,7 +75,9 @@ export class Pipeline extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-sfn-role`,
       {
-        assumeRolePolicy: JSON.stringify(STATES_TRUST_POLICY),
+        assumeRolePolicy: pulumi
+          .output(args.accountId)
+          .apply((account) => JSON.stringify(statesTrustPolicy(account, args.region))),
         tags,
       },
       child,
@@ -149,7 +154,9 @@ export class Pipeline extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-schedule-role`,
       {
-        assumeRolePolicy: JSON.stringify(SCHEDULER_TRUST_POLICY),
+        assumeRolePolicy: pulumi
+          .output(args.accountId)
+          .apply((account) => JSON.stringify(schedulerTrustPolicy(account, args.region))),
         tags: componentTags("pipeline", { pipeline: args.pipeline }),
       },
       child,

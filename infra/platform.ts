@@ -117,7 +117,7 @@ export class Platform extends pulumi.ComponentResource {
     const sourceObjectArns: pulumi.Output<string>[] = [];
 
     for (const spec of specs) {
-      const out = this.deployPipeline(name, spec, args, storageEnv, logGroupArns);
+      const out = this.deployPipeline(name, spec, args, storageEnv, logGroupArns, accountId);
       stateMachineArns.push(out.stateMachineArn);
       sourceObjectArns.push(...out.sourceObjectArns);
       this.pipelines[spec.name] = out.outputs;
@@ -177,6 +177,7 @@ export class Platform extends pulumi.ComponentResource {
     args: PlatformArgs,
     storageEnv: Record<string, pulumi.Input<string>>,
     logGroupArns: pulumi.Output<string>[],
+    accountId: pulumi.Input<string>,
   ) {
     const { config, code } = args;
     const p = `${name}-${spec.name}`;
@@ -318,6 +319,8 @@ export class Platform extends pulumi.ComponentResource {
       p,
       {
         pipeline: spec.name,
+        accountId,
+        region: config.region,
         targets: Object.fromEntries(STEP_NAMES.map((s) => [s, steps[s].target])) as Record<
           StepName,
           StepTarget

@@ -63,8 +63,8 @@ export {
   ECS_TASKS_TRUST_POLICY,
   humanTrustPolicy,
   LAMBDA_TRUST_POLICY,
-  SCHEDULER_TRUST_POLICY,
-  STATES_TRUST_POLICY,
+  schedulerTrustPolicy,
+  statesTrustPolicy,
 } from "./trust.ts";
 export type {
   AccessTargets,

@@ -26,17 +26,64 @@ export const ECS_TASKS_TRUST_POLICY: TrustPolicyDocument = serviceTrust(
   "ecs-tasks.amazonaws.com",
 );
 
-/** The state machine's execution role. */
-export const STATES_TRUST_POLICY: TrustPolicyDocument = serviceTrust(
-  "StepFunctionsAssumesRole",
-  "states.amazonaws.com",
-);
+/**
+ * Confused-deputy guard for roles a service assumes on behalf of one of this account's
+ * resources: the service may assume the role only for a resource of `account` matching
+ * `sourceArn` (IAM User Guide, "The confused deputy problem": `aws:SourceAccount` and
+ * `aws:SourceArn` in the trust policy).
+ */
+function serviceTrustFor(
+  sid: string,
+  service: string,
+  account: string,
+  sourceArn: string,
+): TrustPolicyDocument {
+  if (!/^\d{12}$/.test(account)) {
+    throw new AccessPolicyError(`account is "${account}", not a 12-digit AWS account ID`, {
+      path: "account",
+    });
+  }
+  const doc = serviceTrust(sid, service);
+  doc.Statement[0].Condition = {
+    StringEquals: { "aws:SourceAccount": account },
+    ArnLike: { "aws:SourceArn": sourceArn },
+  };
+  return doc;
+}
 
-/** The EventBridge Scheduler schedule's role (it starts the state machine). */
-export const SCHEDULER_TRUST_POLICY: TrustPolicyDocument = serviceTrust(
-  "SchedulerAssumesRole",
-  "scheduler.amazonaws.com",
-);
+/**
+ * The state machine's execution role: Step Functions, for a state machine of this account and
+ * region (Step Functions User Guide, "Cross-service confused deputy prevention", whose example
+ * names `arn:aws:states:<region>:<account>:stateMachine:*`). The role exists before the state
+ * machine (its ARN needs the role), hence the pattern rather than the one ARN.
+ */
+export function statesTrustPolicy(account: string, region: string): TrustPolicyDocument {
+  return serviceTrustFor(
+    "StepFunctionsAssumesRole",
+    "states.amazonaws.com",
+    account,
+    `arn:aws:states:${region}:${account}:stateMachine:*`,
+  );
+}
+
+/**
+ * The EventBridge Scheduler schedule's role (it starts the state machine): Scheduler, for the
+ * schedules of this account's schedule group (the EventBridge Scheduler User Guide's execution
+ * role example conditions on `aws:SourceAccount` and the schedule group's ARN; Orchard's
+ * schedules are in the `default` group).
+ */
+export function schedulerTrustPolicy(
+  account: string,
+  region: string,
+  scheduleGroup = "default",
+): TrustPolicyDocument {
+  return serviceTrustFor(
+    "SchedulerAssumesRole",
+    "scheduler.amazonaws.com",
+    account,
+    `arn:aws:scheduler:${region}:${account}:schedule-group/${scheduleGroup}`,
+  );
+}
 
 /**
  * Human roles are assumed by the given principals (typically the account root, which

@@ -4,6 +4,7 @@ import {
   type ConfigValues,
   DEFAULTS,
   FUNCTION_KEYS,
+  fargateMemoryChoices,
   PROJECT_ROOT,
   parseConfig,
   STEP_DEFAULTS,
@@ -212,6 +213,22 @@ describe("parseConfig", () => {
       "orchard:steps.train.cpu",
     ],
     [
+      "a Fargate memory that is not one of the CPU size's steps",
+      {
+        "orchard:steps": '{"train":{"compute":"container","cpu":2048,"memoryMb":5000}}',
+        "orchard:container": '{"image":"i","subnets":["subnet-1"],"securityGroups":["sg-1"]}',
+      },
+      "orchard:steps.train.memoryMb",
+    ],
+    [
+      "a Fargate memory off the 4096-MiB steps of 8 vCPU",
+      {
+        "orchard:steps": '{"train":{"compute":"container","cpu":8192,"memoryMb":17408}}',
+        "orchard:container": '{"image":"i","subnets":["subnet-1"],"securityGroups":["sg-1"]}',
+      },
+      "orchard:steps.train.memoryMb",
+    ],
+    [
       "a container step without container settings",
       { "orchard:steps": '{"train":{"compute":"container"}}' },
       "orchard:container",
@@ -227,6 +244,15 @@ describe("parseConfig", () => {
     const err = errorOf(overrides);
     expect(err.location.path).toBe(key);
     expect(err.message).toContain(`Config ${key} `);
+  });
+
+  it("names the memories Fargate allows for the CPU size", () => {
+    expect(
+      errorOf({
+        "orchard:steps": '{"train":{"compute":"container","cpu":256,"memoryMb":1536}}',
+        "orchard:container": '{"image":"i","subnets":["subnet-1"],"securityGroups":["sg-1"]}',
+      }).message,
+    ).toContain("use one of 512, 1024, 2048 (MiB)");
   });
 
   it("suggests the key a typo meant", () => {
@@ -274,5 +300,26 @@ describe("stack files", () => {
     expect(staging.pipelines[0].schedule).not.toBe(prod.pipelines[0].schedule);
     expect(staging.logExecutionData).not.toBe(prod.logExecutionData);
     expect([staging.alarmEmail, prod.alarmEmail]).toEqual([undefined, "ml-oncall@example.com"]);
+  });
+});
+
+describe("fargateMemoryChoices", () => {
+  // Amazon ECS Developer Guide, "Task CPU and memory" (Fargate).
+  it.each([
+    [256, [512, 1024, 2048]],
+    [512, [1024, 2048, 3072, 4096]],
+    [1024, [2048, 3072, 4096, 5120, 6144, 7168, 8192]],
+  ])("with cpu %i is %j", (cpu, memories) => {
+    expect(fargateMemoryChoices(cpu)).toEqual(memories);
+  });
+
+  it.each([
+    [2048, 4096, 16384, 13],
+    [4096, 8192, 30720, 23],
+    [8192, 16384, 61440, 12],
+    [16384, 32768, 122880, 12],
+  ])("with cpu %i runs from %i to %i MiB in %i steps", (cpu, min, max, count) => {
+    const choices = fargateMemoryChoices(cpu);
+    expect([choices[0], choices.at(-1), choices.length]).toEqual([min, max, count]);
   });
 });

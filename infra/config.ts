@@ -31,6 +31,7 @@ import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
 import {
   bool,
   checkKeys,
+  checkScheduleOutsideDstGap,
   checkTimeZone,
   fail,
   integer,
@@ -306,6 +307,7 @@ function parsePipelines(raw: unknown, timeZone: string, context: ConfigContext):
     }
     const zone = entry.timeZone ?? timeZone;
     checkTimeZone(`${key}.timeZone`, zone);
+    checkScheduleOutsideDstGap(`${key}.schedule`, schedule, zone);
     const pipeline: PipelineConfig = {
       spec: entry.spec,
       specFile,

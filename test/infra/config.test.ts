@@ -9,6 +9,7 @@ import {
   parseConfig,
   STEP_DEFAULTS,
 } from "../../infra/config.ts";
+import { checkScheduleOutsideDstGap, dstGaps } from "../../infra/config-values.ts";
 import { InfraConfigError } from "../../infra/errors.ts";
 import { readStackFile, stackConfigValues } from "../../infra/stack-file.ts";
 
@@ -229,6 +230,22 @@ describe("parseConfig", () => {
       "orchard:steps.train.memoryMb",
     ],
     [
+      "a nightly run in America/New_York's spring-forward gap (EventBridge Scheduler skips it)",
+      {
+        "orchard:pipelines":
+          '[{"spec":"examples/penguins/pipeline.yaml","schedule":"cron(30 2 * * ? *)","timeZone":"America/New_York"}]',
+      },
+      "orchard:pipelines[0].schedule",
+    ],
+    [
+      "a run in the stack time zone's gap (Europe/Helsinki jumps from 03:00 to 04:00)",
+      {
+        "orchard:pipelines": '[{"spec":"examples/penguins/pipeline.yaml"}]',
+        "orchard:timeZone": "Europe/Helsinki",
+      },
+      "orchard:pipelines[0].schedule",
+    ],
+    [
       "a container step without container settings",
       { "orchard:steps": '{"train":{"compute":"container"}}' },
       "orchard:container",
@@ -321,5 +338,39 @@ describe("fargateMemoryChoices", () => {
   ])("with cpu %i runs from %i to %i MiB in %i steps", (cpu, min, max, count) => {
     const choices = fargateMemoryChoices(cpu);
     expect([choices[0], choices.at(-1), choices.length]).toEqual([min, max, count]);
+  });
+});
+
+describe("schedules and daylight saving time", () => {
+  it.each([
+    ["America/New_York", [[120, 180]]],
+    ["Europe/Berlin", [[120, 180]]],
+    ["Australia/Lord_Howe", [[120, 150]]],
+    ["UTC", []],
+    ["Asia/Tokyo", []],
+  ])("%s skips the local times %j (minutes after midnight) when DST starts", (zone, gaps) => {
+    expect(dstGaps(zone, [2026])).toEqual(gaps);
+  });
+
+  it.each([
+    ["cron(0 4 * * ? *)", "America/New_York"],
+    ["cron(0 2 * * ? *)", "UTC"],
+    ["cron(0 2 * * ? *)", "Asia/Tokyo"],
+    ["cron(0 * * * ? *)", "America/New_York"],
+    ["rate(1 day)", "America/New_York"],
+    ["cron(0 6 ? * MON-FRI *)", "Europe/Berlin"],
+  ])("accepts %s in %s", (expression, zone) => {
+    expect(() => checkScheduleOutsideDstGap("k", expression, zone, [2026])).not.toThrow();
+  });
+
+  it.each([
+    ["cron(0 2 * * ? *)", "America/New_York"],
+    ["cron(59 2 * * ? *)", "Europe/Berlin"],
+    ["cron(0 1,2 * * ? *)", "Europe/Berlin"],
+    ["cron(15 1-3 * * ? *)", "America/New_York"],
+  ])("refuses %s in %s, saying what to pick", (expression, zone) => {
+    expect(() => checkScheduleOutsideDstGap("k", expression, zone, [2026])).toThrow(
+      /does not exist on the day daylight saving time starts.*Pick a time outside 02:00–03:00/,
+    );
   });
 });

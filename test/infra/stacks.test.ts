@@ -54,7 +54,7 @@ const EXPECTED = {
   prod: {
     protect: true,
     retention: 365,
-    schedule: "cron(0 2 * * ? *)",
+    schedule: "cron(0 4 * * ? *)",
     timeZone: "America/New_York",
     executionData: false,
     email: "ml-oncall@example.com",

@@ -86,8 +86,33 @@ export function schedulerTrustPolicy(
 }
 
 /**
+ * The roles IAM Identity Center creates in an account for its permission sets
+ * (`AWSReservedSSO_<set>_<id>`, under this path; some carry a region after it).
+ */
+export const IDENTITY_CENTER_ROLE_PATH = "aws-reserved/sso.amazonaws.com/";
+
+/**
  * Human roles are assumed by the given principals (typically the account root, which
- * delegates to IAM Identity Center or IAM users), and only with MFA.
+ * delegates to IAM Identity Center or IAM users), with MFA.
+ *
+ * Two ways in, because MFA shows differently (IAM User Guide, global condition keys,
+ * `aws:MultiFactorAuthPresent`: STS sets it for sessions authenticated with MFA by IAM, i.e.
+ * IAM users who signed in with MFA or called GetSessionToken/AssumeRole with a token code; it
+ * is absent from sessions federated through SAML, and IAM Identity Center signs people into
+ * accounts as federated sessions of its `AWSReservedSSO_*` roles, MFA having been checked by
+ * Identity Center itself):
+ *
+ * - `PeopleAssumeWithMfa`: any principal of the account whose session carries
+ *   `aws:MultiFactorAuthPresent: true` (IAM users with MFA);
+ * - `IdentityCenterAssumes`: the account's Identity Center permission-set roles
+ *   (`aws:PrincipalArn` under `role/aws-reserved/sso.amazonaws.com/`), with no MFA key,
+ *   which they never carry: with only the first statement, no Identity Center user could
+ *   assume the role at all. Require MFA in Identity Center (its default for new instances is
+ *   "every time they sign in"); which permission sets may assume the role is decided by their
+ *   sts:AssumeRole grants, since a trust naming the account root needs an identity policy too.
+ *
+ * The `aws-reserved/` path is where AWS puts the roles it creates for Identity Center; the
+ * second statement admits sessions of those roles only, and only of this account.
  */
 export function humanTrustPolicy(principalArns: string[]): TrustPolicyDocument {
   if (principalArns.length === 0) {
@@ -103,16 +128,30 @@ export function humanTrustPolicy(principalArns: string[]): TrustPolicyDocument {
       );
     }
   }
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "PeopleAssumeWithMfa",
-        Effect: "Allow",
-        Principal: { AWS: principalArns },
-        Action: ["sts:AssumeRole"],
-        Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } },
+  const roots = principalArns.filter((arn) => arn.endsWith(":root"));
+  const statements: TrustPolicyDocument["Statement"] = [
+    {
+      Sid: "PeopleAssumeWithMfa",
+      Effect: "Allow",
+      Principal: { AWS: principalArns },
+      Action: ["sts:AssumeRole"],
+      Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } },
+    },
+  ];
+  if (roots.length > 0) {
+    statements.push({
+      Sid: "IdentityCenterAssumes",
+      Effect: "Allow",
+      Principal: { AWS: roots },
+      Action: ["sts:AssumeRole"],
+      Condition: {
+        ArnLike: {
+          "aws:PrincipalArn": roots.map((root) =>
+            root.replace(/:root$/, `:role/${IDENTITY_CENTER_ROLE_PATH}*`),
+          ),
+        },
       },
-    ],
-  };
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
 }

@@ -16,6 +16,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerConfig, FunctionKey, StepSettings } from "./config.ts";
+import { stepLogGroupPrefix } from "./log-group-names.ts";
 import { componentTags } from "./tags.ts";
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -89,7 +90,11 @@ export class PipelineStep extends pulumi.ComponentResource {
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      { retentionInDays: args.logRetentionDays, tags },
+      {
+        namePrefix: stepLogGroupPrefix(pulumi.getStack(), args.pipeline, args.step),
+        retentionInDays: args.logRetentionDays,
+        tags,
+      },
       child,
     );
 

@@ -20,6 +20,7 @@ import {
 } from "./access/policies.ts";
 import { type AlarmKind, alarmName, stepErrorAlarmKinds, stepErrorGroups } from "./alarm-names.ts";
 import { cloudDefinition, type ResolvedTarget } from "./cloud-definition.ts";
+import { stateMachineLogGroupPrefix } from "./log-group-names.ts";
 import { STEP_CONTAINER_NAME, type StepTarget } from "./pipeline-step.ts";
 import { componentTags } from "./tags.ts";
 
@@ -85,8 +86,7 @@ export class Pipeline extends pulumi.ComponentResource {
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-sfn-logs`,
       {
-        // Vended-log groups under this prefix keep the account's log resource policy small.
-        namePrefix: `/aws/vendedlogs/states/orchard-${args.pipeline}-`,
+        namePrefix: stateMachineLogGroupPrefix(pulumi.getStack(), args.pipeline),
         retentionInDays: args.logRetentionDays,
         tags,
       },

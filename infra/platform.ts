@@ -25,6 +25,7 @@ import { FUNCTION_KEYS, type FunctionKey, type OrchardConfig } from "./config.ts
 import { DataLake } from "./data-lake.ts";
 import { FeatureStore } from "./feature-store.ts";
 import { KubernetesServing } from "./kubernetes.ts";
+import { stateMachineLogGroupRoot, stepLogGroupRoot } from "./log-group-names.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import { gateAlarmBound, Monitoring } from "./monitoring.ts";
 import { Pipeline } from "./pipeline.ts";
@@ -113,11 +114,10 @@ export class Platform extends pulumi.ComponentResource {
       [STORAGE_ENV.registryTable]: this.registry.table.name,
     };
     const stateMachineArns: pulumi.Output<string>[] = [];
-    const logGroupArns: pulumi.Output<string>[] = [];
     const sourceObjectArns: pulumi.Output<string>[] = [];
 
     for (const spec of specs) {
-      const out = this.deployPipeline(name, spec, args, storageEnv, logGroupArns, accountId);
+      const out = this.deployPipeline(name, spec, args, storageEnv, accountId);
       stateMachineArns.push(out.stateMachineArn);
       sourceObjectArns.push(...out.sourceObjectArns);
       this.pipelines[spec.name] = out.outputs;
@@ -145,6 +145,7 @@ export class Platform extends pulumi.ComponentResource {
     }
 
     this.access.grantHumans(
+      specs.map((s) => s.name),
       pulumi.output({
         pipelines: specs.map((s) => s.name),
         ...this.sharedTargets(),
@@ -152,7 +153,11 @@ export class Platform extends pulumi.ComponentResource {
         sourceObjectArns,
         predictFunctionArns: Object.values(this.pipelines).map((p) => p.predictFunctionArn),
         stateMachineArns,
-        logGroupArns,
+        // Every log group of the stack (steps, serving, state machines), by name prefix.
+        logGroupNamePrefixes: [
+          stepLogGroupRoot(pulumi.getStack()),
+          stateMachineLogGroupRoot(pulumi.getStack()),
+        ],
       }),
     );
     this.registerOutputs({});
@@ -176,7 +181,6 @@ export class Platform extends pulumi.ComponentResource {
     spec: DeploySpec,
     args: PlatformArgs,
     storageEnv: Record<string, pulumi.Input<string>>,
-    logGroupArns: pulumi.Output<string>[],
     accountId: pulumi.Input<string>,
   ) {
     const { config, code } = args;
@@ -309,10 +313,8 @@ export class Platform extends pulumi.ComponentResource {
     });
     for (const step of STEP_NAMES) {
       this.access.grantStep(spec.name, step, targets, steps[step].logGroup.arn);
-      logGroupArns.push(steps[step].logGroup.arn);
     }
     this.access.grantStep(spec.name, "predict", targets, serving.step.logGroup.arn);
-    logGroupArns.push(serving.step.logGroup.arn);
 
     const lambdaSteps = STEP_NAMES.filter((s) => config.steps[s].compute === "lambda");
     const pipeline = new Pipeline(
@@ -350,7 +352,6 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
-    logGroupArns.push(pipeline.logGroup.arn);
     new Monitoring(
       `${p}-monitoring`,
       {

@@ -11,6 +11,16 @@ import { STEP_NAMES, type StepName, type StepResources } from "../pipeline/workf
 
 export const ECS_RUN_TASK_TOKEN = "arn:aws:states:::ecs:runTask.waitForTaskToken";
 
+/**
+ * A container step that stops reporting fails after this long (States.HeartbeatTimeout, which
+ * the Task's Retry and Catch see like any error) instead of waiting out its whole timeout
+ * (3,600 s by default) when the task crashed without SendTaskFailure. Five minutes, because the
+ * clock starts at RunTask and Fargate may take a few minutes to pull the image and start the
+ * container before the runner's first heartbeat; the runner then beats every
+ * CONTAINER_HEARTBEAT_INTERVAL_SECONDS (lambdas/container-runner.ts).
+ */
+export const CONTAINER_HEARTBEAT_SECONDS = 300;
+
 export interface ContainerTarget {
   kind: "container";
   clusterArn: string;
@@ -96,5 +106,9 @@ function containerTask(state: TaskState, target: ContainerTarget): TaskState {
       },
     },
     TimeoutSeconds: target.timeoutSeconds,
+    // HeartbeatSeconds must be below TimeoutSeconds; a step that short needs no heartbeat.
+    ...(target.timeoutSeconds > CONTAINER_HEARTBEAT_SECONDS
+      ? { HeartbeatSeconds: CONTAINER_HEARTBEAT_SECONDS }
+      : {}),
   };
 }

@@ -24,6 +24,20 @@ export const LAMBDA_ARCHITECTURE = "arm64";
 /** The container's name inside each task definition; the state machine overrides it by name. */
 export const STEP_CONTAINER_NAME = "step";
 
+/**
+ * What a step's container runs: the container runner (lambdas/container-runner.ts), from the
+ * image's WORKDIR (/app in the Dockerfile). Set as the entry point, not as the command: the
+ * image's ENTRYPOINT is `node bin/orchard.js` with CMD `serve …` (the Kubernetes serving
+ * image), so without it every step task ran `orchard serve` and never reported. Docker does
+ * not inherit the image's CMD when the entry point is overridden.
+ */
+export const CONTAINER_RUNNER_ENTRY_POINT = [
+  "node",
+  "--import",
+  "tsx",
+  "lambdas/container-runner.ts",
+] as const;
+
 export interface PipelineStepArgs {
   pipeline: string;
   step: FunctionKey;
@@ -161,6 +175,7 @@ export class PipelineStep extends pulumi.ComponentResource {
             {
               name: STEP_CONTAINER_NAME,
               image: container.config.image,
+              entryPoint: [...CONTAINER_RUNNER_ENTRY_POINT],
               essential: true,
               environment: Object.entries({ ...environment, ORCHARD_STEP: args.step })
                 .sort(([a], [b]) => a.localeCompare(b))

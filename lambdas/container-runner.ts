@@ -9,17 +9,31 @@
  * dependencies as the Lambda bundles).
  */
 import { pathToFileURL } from "node:url";
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
 import { CONTAINER_HANDLERS, type Handler } from "./container-handlers.ts";
 
 /** Step Functions caps a task failure's error at 256 and its cause at 32,768 characters. */
 const MAX_ERROR = 256;
 const MAX_CAUSE = 32_768;
 
+/**
+ * How often the runner tells Step Functions the step is alive (SendTaskHeartbeat), well inside
+ * the Task's HeartbeatSeconds (300, infra/cloud-definition.ts): a crashed task then fails the
+ * step within minutes instead of at its timeout.
+ */
+export const CONTAINER_HEARTBEAT_INTERVAL_SECONDS = 60;
+
 export interface ContainerRun {
   env: Record<string, string | undefined>;
   sfn: Pick<SFNClient, "send">;
   handlers?: Partial<Record<string, Handler>>;
+  /** Default CONTAINER_HEARTBEAT_INTERVAL_SECONDS × 1000; tests make it short. */
+  heartbeatIntervalMs?: number;
 }
 
 /** Runs the step and reports to Step Functions; resolves to the process exit code. */
@@ -27,12 +41,20 @@ export async function runContainerStep({
   env,
   sfn,
   handlers = CONTAINER_HANDLERS,
+  heartbeatIntervalMs = CONTAINER_HEARTBEAT_INTERVAL_SECONDS * 1000,
 }: ContainerRun): Promise<number> {
   const token = env.ORCHARD_TASK_TOKEN;
   if (!token) {
     process.stderr.write("container-runner: ORCHARD_TASK_TOKEN is not set; nothing to report to\n");
     return 2;
   }
+  // A failed heartbeat is not the step's failure: the next one may succeed, and if the task
+  // timed out Step Functions has already moved on (the final Send* then fails too).
+  const heartbeat = setInterval(() => {
+    sfn.send(new SendTaskHeartbeatCommand({ taskToken: token })).catch((err: unknown) => {
+      process.stderr.write(`container-runner: SendTaskHeartbeat failed: ${String(err)}\n`);
+    });
+  }, heartbeatIntervalMs);
   try {
     const step = env.ORCHARD_STEP ?? "";
     const handler = handlers[step];
@@ -60,6 +82,8 @@ export async function runContainerStep({
       }),
     );
     return 1;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 

@@ -1,12 +1,18 @@
 /** `compute: container`: a step runs as a Fargate task the state machine starts and waits on. */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import aslValidator from "asl-validator";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  CONTAINER_HEARTBEAT_SECONDS,
   type ContainerTarget,
   cloudDefinition,
   ECS_RUN_TASK_TOKEN,
   type ResolvedTarget,
 } from "../../infra/cloud-definition.ts";
+import { PROJECT_ROOT } from "../../infra/config.ts";
+import { CONTAINER_RUNNER_ENTRY_POINT } from "../../infra/pipeline-step.ts";
+import { CONTAINER_HEARTBEAT_INTERVAL_SECONDS } from "../../lambdas/container-runner.ts";
 import type { TaskState } from "../../pipeline/workflow/asl.ts";
 import { localResources, STEP_NAMES, type StepName } from "../../pipeline/workflow/steps.ts";
 import { runStack, type StackRun } from "./harness.ts";
@@ -68,6 +74,21 @@ describe("cloudDefinition", () => {
     expect(aslValidator(structuredClone(definition)).isValid).toBe(true);
   });
 
+  it("fails a silent container step after HeartbeatSeconds, not at its timeout", () => {
+    const definition = cloudDefinition(
+      { pipeline: "churn" },
+      { ...lambdaTargets(), train: trainTask, select: { ...trainTask, timeoutSeconds: 200 } },
+    );
+    const train = definition.States.Train;
+    if (train.Type !== "Map") throw new Error("Train is not a Map");
+    const task = train.ItemProcessor.States.TrainCandidate as TaskState;
+    expect(task.HeartbeatSeconds).toBe(CONTAINER_HEARTBEAT_SECONDS);
+    expect(CONTAINER_HEARTBEAT_SECONDS).toBeGreaterThan(4 * CONTAINER_HEARTBEAT_INTERVAL_SECONDS);
+    // HeartbeatSeconds must be below TimeoutSeconds: a short step relies on its timeout.
+    expect((definition.States.Select as TaskState).HeartbeatSeconds).toBeUndefined();
+    expect(aslValidator(structuredClone(definition)).isValid).toBe(true);
+  });
+
   it("leaves the other steps on their Lambda ARNs", () => {
     const definition = cloudDefinition(
       { pipeline: "churn" },
@@ -103,6 +124,13 @@ describe("a stack with train in a container", () => {
     });
     const [container] = JSON.parse(task.inputs.containerDefinitions);
     expect(container.image).toBe(CONTAINER.image);
+    // The image's own entry point is `orchard serve`: the task must run the container runner.
+    expect(container.entryPoint).toEqual([...CONTAINER_RUNNER_ENTRY_POINT]);
+    const script = CONTAINER_RUNNER_ENTRY_POINT.at(-1)!;
+    expect(existsSync(path.join(PROJECT_ROOT, script))).toBe(true);
+    const dockerfile = readFileSync(path.join(PROJECT_ROOT, "Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
+    expect(dockerfile).toMatch(/^COPY lambdas \.\/lambdas$/m);
     expect(container.environment).toContainEqual({ name: "ORCHARD_STEP", value: "train" });
     // The image names the code: its step cache keys change with the image reference.
     expect(container.environment).toContainEqual({

@@ -19,7 +19,7 @@ import {
   statesTrustPolicy,
 } from "./access/policies.ts";
 import { type AlarmKind, alarmName, stepErrorAlarmKinds, stepErrorGroups } from "./alarm-names.ts";
-import { cloudDefinition, type ResolvedTarget } from "./cloud-definition.ts";
+import { cloudDefinition, containerInputPrefix, type ResolvedTarget } from "./cloud-definition.ts";
 import { stateMachineLogGroupPrefix } from "./log-group-names.ts";
 import { STEP_CONTAINER_NAME, type StepTarget } from "./pipeline-step.ts";
 import { componentTags } from "./tags.ts";
@@ -48,6 +48,15 @@ export interface PipelineArgs {
   schedule: { expression: string; timeZone: string; enabled: boolean };
   input: pulumi.Input<RunInput>;
   alertTopicArn: pulumi.Input<string>;
+  /**
+   * Where the state machine stores container steps' inputs (the artifacts bucket, encrypted
+   * with the data-lake key); required when any step runs as a container.
+   */
+  containerInputs?: {
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    keyArn: pulumi.Input<string>;
+  };
 }
 
 /**
@@ -72,7 +81,12 @@ export class Pipeline extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = componentTags("pipeline", { pipeline: args.pipeline });
 
-    const resolved = pulumi.output(resolveTargets(args.targets));
+    const resolved = pulumi.output(
+      resolveTargets(args.targets, {
+        bucket: args.containerInputs?.bucketName ?? "",
+        prefix: containerInputPrefix(args.pipeline),
+      }),
+    );
     this.role = new aws.iam.Role(
       `${name}-sfn-role`,
       {
@@ -97,12 +111,29 @@ export class Pipeline extends pulumi.ComponentResource {
       {
         role: this.role.id,
         policy: pulumi
-          .all([pulumi.output(grantsOf(args.targets)), this.logGroup.arn])
-          .apply(([grants, logGroupArn]) =>
+          .all([
+            pulumi.output(grantsOf(args.targets)),
+            this.logGroup.arn,
+            pulumi.output(args.containerInputs ?? null),
+          ])
+          .apply(([grants, logGroupArn, inputs]) =>
             JSON.stringify(
               stateMachinePolicy(grants.functionArns, logGroupArn, {
                 ...(grants.ecs
-                  ? { ecs: { ...grants.ecs, passRoleArns: [...new Set(grants.ecs.passRoleArns)] } }
+                  ? {
+                      ecs: {
+                        ...grants.ecs,
+                        passRoleArns: [...new Set(grants.ecs.passRoleArns)],
+                        ...(inputs
+                          ? {
+                              inputObjects: {
+                                objectArnPattern: `${inputs.bucketArn}/${containerInputPrefix(args.pipeline)}*`,
+                                keyArn: inputs.keyArn,
+                              },
+                            }
+                          : {}),
+                      },
+                    }
                   : {}),
               }),
             ),
@@ -264,7 +295,10 @@ export class Pipeline extends pulumi.ComponentResource {
   }
 }
 
-function resolveTargets(targets: Record<StepName, StepTarget>) {
+function resolveTargets(
+  targets: Record<StepName, StepTarget>,
+  inputStore: { bucket: pulumi.Input<string>; prefix: string },
+) {
   return Object.fromEntries(
     Object.entries(targets).map(([step, t]) => [
       step,
@@ -277,6 +311,7 @@ function resolveTargets(targets: Record<StepName, StepTarget>) {
             containerName: STEP_CONTAINER_NAME,
             network: t.network,
             timeoutSeconds: t.timeoutSeconds,
+            inputStore,
           },
     ]),
   ) as unknown as pulumi.Input<Record<StepName, ResolvedTarget>>;

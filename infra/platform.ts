@@ -296,6 +296,7 @@ export class Platform extends pulumi.ComponentResource {
                   executionRole: this.access.executionRole,
                   region: config.region,
                   cluster,
+                  inputs: { bucketArn: artifacts.arn, keyArn },
                 },
               }
             : {}),
@@ -349,6 +350,15 @@ export class Platform extends pulumi.ComponentResource {
           },
         }),
         alertTopicArn: this.alerts.topic.arn,
+        ...(anyContainer
+          ? {
+              containerInputs: {
+                bucketName: artifacts.bucket,
+                bucketArn: artifacts.arn,
+                keyArn,
+              },
+            }
+          : {}),
       },
       child,
     );

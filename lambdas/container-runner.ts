@@ -1,7 +1,10 @@
 /**
  * Runs one step handler in a container (`compute: container` steps on ECS Fargate), with the
- * contract infra/pipeline-step.ts sets: the step from ORCHARD_STEP, the state from
- * ORCHARD_EVENT (JSON), the task token from ORCHARD_TASK_TOKEN; the result goes back to Step
+ * contract infra/pipeline-step.ts sets: the step from ORCHARD_STEP, the task token from
+ * ORCHARD_TASK_TOKEN, the state from the S3 object ORCHARD_EVENT_BUCKET/ORCHARD_EVENT_KEY
+ * where the state machine stored it (ECS caps overrides at 8 KiB, too small for a state; the
+ * stored state holds that reference under ORCHARD_EVENT_REF, removed before the handler sees
+ * it), or, outside AWS, inline from ORCHARD_EVENT (JSON); the result goes back to Step
  * Functions with SendTaskSuccess, an error with SendTaskFailure carrying the error's name (so
  * the state machine's Retry/Catch match it as they do for Lambda) and Lambda's cause format.
  *
@@ -9,6 +12,7 @@
  * dependencies as the Lambda bundles).
  */
 import { pathToFileURL } from "node:url";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -32,6 +36,8 @@ export interface ContainerRun {
   env: Record<string, string | undefined>;
   sfn: Pick<SFNClient, "send">;
   handlers?: Partial<Record<string, Handler>>;
+  /** Reads the stored input (ORCHARD_EVENT_BUCKET/KEY). */
+  s3?: Pick<S3Client, "send">;
   /** Default CONTAINER_HEARTBEAT_INTERVAL_SECONDS × 1000; tests make it short. */
   heartbeatIntervalMs?: number;
 }
@@ -42,6 +48,7 @@ export async function runContainerStep({
   sfn,
   handlers = CONTAINER_HANDLERS,
   heartbeatIntervalMs = CONTAINER_HEARTBEAT_INTERVAL_SECONDS * 1000,
+  s3,
 }: ContainerRun): Promise<number> {
   const token = env.ORCHARD_TASK_TOKEN;
   if (!token) {
@@ -66,7 +73,7 @@ export async function runContainerStep({
         },
       );
     }
-    const output = await handler(JSON.parse(env.ORCHARD_EVENT ?? "null") as never);
+    const output = await handler((await readEvent(env, s3)) as never);
     await sfn.send(
       new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output ?? null) }),
     );
@@ -85,6 +92,22 @@ export async function runContainerStep({
   } finally {
     clearInterval(heartbeat);
   }
+}
+
+/** The step's input: the stored state without its reference, or the inline ORCHARD_EVENT. */
+async function readEvent(
+  env: Record<string, string | undefined>,
+  s3: Pick<S3Client, "send"> | undefined,
+): Promise<unknown> {
+  const bucket = env.ORCHARD_EVENT_BUCKET;
+  const key = env.ORCHARD_EVENT_KEY;
+  if (!bucket || !key) return JSON.parse(env.ORCHARD_EVENT ?? "null");
+  const client = s3 ?? new S3Client({});
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const event = JSON.parse((await object.Body?.transformToString()) ?? "null");
+  const ref = env.ORCHARD_EVENT_REF;
+  if (ref && event && typeof event === "object") delete (event as Record<string, unknown>)[ref];
+  return event;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

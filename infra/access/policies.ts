@@ -16,6 +16,7 @@ import {
   requireArns,
   requirePipelineName,
   stripLogGroupSuffix,
+  viaService,
 } from "./arns.ts";
 import {
   type Access,
@@ -372,6 +373,12 @@ export interface EcsTaskTargets {
   taskDefinitionArns: string[];
   /** The task role and execution role of each task definition (iam:PassRole). */
   passRoleArns: string[];
+  /**
+   * Where the state machine stores container steps' inputs (S3 PutObject through the SDK
+   * integration, infra/cloud-definition.ts): `arn:aws:s3:::<bucket>/<pipeline>/container-inputs/*`,
+   * and the data-lake key that encrypts the bucket.
+   */
+  inputObjects?: { objectArnPattern: string; keyArn: string };
 }
 
 export interface StateMachinePolicyOptions {
@@ -446,12 +453,43 @@ function ecsStatements(ecs: EcsTaskTargets): PolicyStatement[] {
         `${base}:events:${cluster.region}:${cluster.account}:rule/StepFunctionsGetEventsForECSTaskRule`,
       ],
     },
+    ...(ecs.inputObjects ? inputObjectStatements(ecs.inputObjects) : []),
     {
       Sid: "PassTaskRoles",
       Effect: "Allow",
       Action: ["iam:PassRole"],
       Resource: ecs.passRoleArns,
       Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    },
+  ];
+}
+
+/** Store container steps' inputs: PutObject under the one prefix, encrypted via S3 only. */
+function inputObjectStatements(inputs: { objectArnPattern: string; keyArn: string }) {
+  const key = keyParts(inputs.keyArn);
+  if (
+    !/^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}\/[a-z0-9-]{1,40}\/container-inputs\/\*$/.test(
+      inputs.objectArnPattern,
+    )
+  ) {
+    throw new AccessPolicyError(
+      `ecs.inputObjects.objectArnPattern is "${inputs.objectArnPattern}", not arn:aws:s3:::<bucket>/<pipeline>/container-inputs/*`,
+      { path: "ecs.inputObjects.objectArnPattern" },
+    );
+  }
+  return [
+    {
+      Sid: "StoreContainerInputs",
+      Effect: "Allow" as const,
+      Action: ["s3:PutObject"],
+      Resource: [inputs.objectArnPattern],
+    },
+    {
+      Sid: "EncryptContainerInputs",
+      Effect: "Allow" as const,
+      Action: ["kms:GenerateDataKey"],
+      Resource: [inputs.keyArn],
+      Condition: { StringEquals: { "kms:ViaService": viaService("s3", key.region) } },
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -82,6 +83,40 @@ describe("container runner", () => {
     expect(beats[0].args[0].input).toEqual({ taskToken: "tok" });
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(sfn.commandCalls(SendTaskHeartbeatCommand)).toHaveLength(beats.length);
+  });
+
+  it("reads the state from where the state machine stored it, without the reference", async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(GetObjectCommand, {
+      Bucket: "artifacts",
+      Key: "churn/container-inputs/x/1.json",
+    }).resolves({
+      Body: {
+        transformToString: async () =>
+          JSON.stringify({ run: "r7", validate: { key: "churn/container-inputs/x/1.json" } }),
+      } as never,
+    });
+    const seen: unknown[] = [];
+    const code = await runContainerStep({
+      env: {
+        ORCHARD_STEP: "validate",
+        ORCHARD_EVENT_BUCKET: "artifacts",
+        ORCHARD_EVENT_KEY: "churn/container-inputs/x/1.json",
+        ORCHARD_EVENT_REF: "validate",
+        ORCHARD_TASK_TOKEN: "tok",
+      },
+      sfn: new SFNClient({ region: "eu-west-1" }),
+      s3: new S3Client({ region: "eu-west-1" }),
+      handlers: {
+        validate: async (event: never) => {
+          seen.push(event);
+          return { ok: true };
+        },
+      },
+    });
+    expect(code).toBe(0);
+    expect(seen).toEqual([{ run: "r7" }]);
+    s3.restore();
   });
 
   it("exits 2 without a task token (nothing to report to)", async () => {

@@ -15,9 +15,14 @@ import {
   ECS_TASKS_TRUST_POLICY,
   type HumanRoleName,
   type HumanTargets,
-  humanPolicy,
+  humanPolicyPartCount,
+  humanPolicyParts,
   humanTrustPolicy,
   LAMBDA_TRUST_POLICY,
+  MAX_MANAGED_POLICIES_PER_ROLE,
+  MAX_MANAGED_POLICY_CHARS,
+  MAX_PIPELINES_PER_STACK,
+  PIPELINES_PER_HUMAN_POLICY,
   type StepRoleName,
   stepPolicy,
 } from "./access/policies.ts";
@@ -135,20 +140,61 @@ export class Access extends pulumi.ComponentResource {
     );
   }
 
-  /** Grants the human roles their access over every pipeline of the stack. */
-  grantHumans(targets: pulumi.Input<HumanTargets>): aws.iam.RolePolicy[] {
-    return HUMAN_ROLES.map(
-      (role) =>
-        new aws.iam.RolePolicy(
-          `${this.name}-${role}-policy`,
+  /**
+   * Grants the human roles their access over every pipeline of the stack, as customer managed
+   * policies (`humanPolicyParts`: one for the stack-wide grants, one per two pipelines), each
+   * within IAM's 6,144 characters; an inline policy would pass IAM's 10,240 characters per
+   * role with the second or third pipeline. `pipelines` are the stack's pipelines, in the
+   * order of the targets' per-pipeline lists.
+   */
+  grantHumans(
+    pipelines: string[],
+    targets: pulumi.Input<HumanTargets>,
+  ): { policies: aws.iam.Policy[]; attachments: aws.iam.RolePolicyAttachment[] } {
+    const parts = humanPolicyPartCount(pipelines.length);
+    if (parts > MAX_MANAGED_POLICIES_PER_ROLE) {
+      throw new Error(
+        `Access ${this.name}: ${pipelines.length} pipelines need ${parts} managed policies per human role; IAM attaches at most ${MAX_MANAGED_POLICIES_PER_ROLE} to a role by default. Deploy at most ${MAX_PIPELINES_PER_STACK} pipelines per stack (split the stack), or raise the quota and MAX_MANAGED_POLICIES_PER_ROLE (infra/access/policies.ts).`,
+      );
+    }
+    const policies: aws.iam.Policy[] = [];
+    const attachments: aws.iam.RolePolicyAttachment[] = [];
+    for (const role of HUMAN_ROLES) {
+      const documents = pulumi.output(targets).apply((t) => {
+        const docs = humanPolicyParts(role, t as HumanTargets).map((d) => JSON.stringify(d));
+        for (const [i, doc] of docs.entries()) {
+          if (doc.length > MAX_MANAGED_POLICY_CHARS) {
+            throw new Error(
+              `Access ${this.name}: the ${role} policy part ${i + 1} has ${doc.length} characters, over IAM's ${MAX_MANAGED_POLICY_CHARS} per managed policy; lower PIPELINES_PER_HUMAN_POLICY (infra/access/policies.ts)`,
+            );
+          }
+        }
+        return docs;
+      });
+      for (let i = 0; i < parts; i++) {
+        const what =
+          i === 0
+            ? "stack-wide access"
+            : `pipelines ${pipelines.slice((i - 1) * PIPELINES_PER_HUMAN_POLICY, i * PIPELINES_PER_HUMAN_POLICY).join(", ")}`;
+        const policy = new aws.iam.Policy(
+          `${this.name}-${role}-policy-${i + 1}`,
           {
-            role: this.humanRoles[role].id,
-            policy: pulumi
-              .output(targets)
-              .apply((t) => JSON.stringify(humanPolicy(role, t as HumanTargets))),
+            description: `Orchard ${role}: ${what}`.slice(0, 1000),
+            policy: documents.apply((docs) => docs[i]),
+            tags: { ...componentTags("access"), human: role },
           },
           { parent: this },
-        ),
-    );
+        );
+        policies.push(policy);
+        attachments.push(
+          new aws.iam.RolePolicyAttachment(
+            `${this.name}-${role}-policy-${i + 1}`,
+            { role: this.humanRoles[role].name, policyArn: policy.arn },
+            { parent: this },
+          ),
+        );
+      }
+    }
+    return { policies, attachments };
   }
 }

@@ -31,6 +31,7 @@ import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
 import {
   bool,
   checkKeys,
+  checkScheduleOutsideDstGap,
   checkTimeZone,
   fail,
   integer,
@@ -143,16 +144,32 @@ export const LOG_RETENTION_DAYS = [
   3653,
 ] as const;
 
-/** Fargate CPU units and the task memory (MiB) each allows. */
-const FARGATE_MEMORY: Record<number, [number, number]> = {
-  256: [512, 2048],
-  512: [1024, 4096],
-  1024: [2048, 8192],
-  2048: [4096, 16384],
-  4096: [8192, 30720],
-  8192: [16384, 61440],
-  16384: [32768, 122880],
-};
+/**
+ * Fargate CPU units and the task memory (MiB) each allows: from the smallest to the largest in
+ * fixed steps, plus the listed extra values (Amazon ECS Developer Guide, "Task CPU and memory"
+ * for Fargate: 256 → 512, 1024, 2048; 512 → 1024–4096 in 1024 steps; 1024 → 2048–8192,
+ * 2048 → 4096–16384, 4096 → 8192–30720 in 1024 steps; 8192 → 16384–61440 in 4096 steps;
+ * 16384 → 32768–122880 in 8192 steps). Any other pair is refused by RegisterTaskDefinition.
+ */
+const FARGATE_MEMORY: Record<number, { min: number; max: number; step: number; extra?: number[] }> =
+  {
+    256: { min: 1024, max: 2048, step: 1024, extra: [512] },
+    512: { min: 1024, max: 4096, step: 1024 },
+    1024: { min: 2048, max: 8192, step: 1024 },
+    2048: { min: 4096, max: 16384, step: 1024 },
+    4096: { min: 8192, max: 30720, step: 1024 },
+    8192: { min: 16384, max: 61440, step: 4096 },
+    16384: { min: 32768, max: 122880, step: 8192 },
+  };
+
+/** Every task memory (MiB) Fargate accepts with `cpu` CPU units, smallest first. */
+export function fargateMemoryChoices(cpu: number): number[] {
+  const range = FARGATE_MEMORY[cpu];
+  if (!range) return [];
+  const steps: number[] = [];
+  for (let m = range.min; m <= range.max; m += range.step) steps.push(m);
+  return [...(range.extra ?? []), ...steps].sort((x, y) => x - y);
+}
 
 const KNOWN_KEYS = [
   "pipelines",
@@ -290,6 +307,7 @@ function parsePipelines(raw: unknown, timeZone: string, context: ConfigContext):
     }
     const zone = entry.timeZone ?? timeZone;
     checkTimeZone(`${key}.timeZone`, zone);
+    checkScheduleOutsideDstGap(`${key}.schedule`, schedule, zone);
     const pipeline: PipelineConfig = {
       spec: entry.spec,
       specFile,
@@ -362,10 +380,18 @@ function parseSteps(raw: unknown): Record<FunctionKey, StepSettings> {
         `${key}.cpu`,
         `is ${JSON.stringify(cpu)}: use one of ${Object.keys(FARGATE_MEMORY).join(", ")}.`,
       );
+    const choices = fargateMemoryChoices(cpu as number);
+    const memoryMb = entry.memoryMb ?? choices[0];
+    if (typeof memoryMb !== "number" || !choices.includes(memoryMb)) {
+      fail(
+        `${key}.memoryMb`,
+        `is ${JSON.stringify(memoryMb)}, which Fargate does not run with cpu ${cpu}: use one of ${choices.join(", ")} (MiB), or another cpu.`,
+      );
+    }
     steps[step] = {
       compute,
       cpu: cpu as number,
-      memoryMb: integer(`${key}.memoryMb`, entry.memoryMb ?? range[0], range[0], range[1]),
+      memoryMb,
       timeoutSeconds: integer(`${key}.timeoutSeconds`, entry.timeoutSeconds ?? 3600, 60, 86400),
     };
   }

@@ -31,6 +31,25 @@ const DASHBOARD_METRICS: Record<Task, string[]> = {
   regression: ["rmse", "mae", "r2"],
 };
 
+/**
+ * CloudWatch dashboard names: at most 255 characters of A-Z, a-z, 0-9, "-" and "_"
+ * (PutDashboard, docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html),
+ * unique per account and region. The stack is in the name, so staging and prod in one account
+ * do not overwrite each other's dashboard; a stack name's other characters (Pulumi allows ".")
+ * become "_".
+ */
+export const MAX_DASHBOARD_NAME = 255;
+
+export function dashboardName(stack: string, pipeline: string): string {
+  const name = `orchard-${stack}-${pipeline}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  if (name.length > MAX_DASHBOARD_NAME) {
+    throw new Error(
+      `the dashboard name ${name} is longer than CloudWatch's ${MAX_DASHBOARD_NAME} characters; shorten the stack or pipeline name`,
+    );
+  }
+  return name;
+}
+
 /** One run a day is the usual schedule: an hour's window catches it whatever its start. */
 const MODEL_ALARM_PERIOD_SECONDS = 3600;
 
@@ -69,7 +88,7 @@ export class Monitoring extends pulumi.ComponentResource {
       .apply(([arn, fns]) => JSON.stringify(dashboardBody(args, arn, fns)));
     return new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
-      { dashboardName: `orchard-${args.pipeline}`, dashboardBody: body },
+      { dashboardName: dashboardName(pulumi.getStack(), args.pipeline), dashboardBody: body },
       { parent: this },
     );
   }

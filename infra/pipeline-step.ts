@@ -4,24 +4,42 @@
  * log group with the stack's retention). With `compute: container` it is a Fargate task
  * definition (plus its cluster) running the same handler code from a container image.
  *
- * The container contract (what the image must do; `lambdas/container-runner.ts` does it): read
- * the step from ORCHARD_STEP, the state from ORCHARD_EVENT (JSON) and the task token from
- * ORCHARD_TASK_TOKEN, run the handler, and
- * report with SendTaskSuccess (the handler's result) or SendTaskFailure (the error name and
- * message). The state machine uses `ecs:runTask.waitForTaskToken` rather than `.sync`: `.sync`
- * returns ECS's DescribeTasks response as the Task's result, so the step's output (the
- * references later steps read under `$.<step>`) would be lost. ECS limits container overrides
- * to 8 KiB, which states made of references stay well under.
+ * The container contract (what the image must do; `lambdas/container-runner.ts` does it, as
+ * the task's entry point): read the step from ORCHARD_STEP, the state from the S3 object
+ * ORCHARD_EVENT_BUCKET/ORCHARD_EVENT_KEY and the task token from ORCHARD_TASK_TOKEN, send
+ * heartbeats, run the handler, and report with SendTaskSuccess (the handler's result) or
+ * SendTaskFailure (the error name and message). The state machine uses
+ * `ecs:runTask.waitForTaskToken` rather than `.sync`: `.sync` returns ECS's DescribeTasks
+ * response as the Task's result, so the step's output (the references later steps read under
+ * `$.<step>`) would be lost. ECS limits overrides to 8 KiB, which a whole state can pass (the
+ * Train Map's results alone), so the state machine stores the input in S3 first and the
+ * overrides carry its key (infra/cloud-definition.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { containerInputPrefix } from "./cloud-definition.ts";
 import type { ContainerConfig, FunctionKey, StepSettings } from "./config.ts";
+import { stepLogGroupPrefix } from "./log-group-names.ts";
 import { componentTags } from "./tags.ts";
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
 export const LAMBDA_ARCHITECTURE = "arm64";
 /** The container's name inside each task definition; the state machine overrides it by name. */
 export const STEP_CONTAINER_NAME = "step";
+
+/**
+ * What a step's container runs: the container runner (lambdas/container-runner.ts), from the
+ * image's WORKDIR (/app in the Dockerfile). Set as the entry point, not as the command: the
+ * image's ENTRYPOINT is `node bin/orchard.js` with CMD `serve …` (the Kubernetes serving
+ * image), so without it every step task ran `orchard serve` and never reported. Docker does
+ * not inherit the image's CMD when the entry point is overridden.
+ */
+export const CONTAINER_RUNNER_ENTRY_POINT = [
+  "node",
+  "--import",
+  "tsx",
+  "lambdas/container-runner.ts",
+] as const;
 
 export interface PipelineStepArgs {
   pipeline: string;
@@ -44,6 +62,11 @@ export interface PipelineStepArgs {
     region: string;
     /** The pipeline's cluster (see `createStepCluster`), shared by its container steps. */
     cluster: aws.ecs.Cluster;
+    /**
+     * The bucket the state machine stores each container step's input in (under
+     * `<pipeline>/container-inputs/`) and the key that encrypts it: the runner reads it.
+     */
+    inputs: { bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
   };
 }
 
@@ -91,7 +114,12 @@ export class PipelineStep extends pulumi.ComponentResource {
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      { retentionInDays: args.logRetentionDays, kmsKeyId: args.logKeyArn, tags },
+      {
+        namePrefix: stepLogGroupPrefix(pulumi.getStack(), args.pipeline, args.step),
+        retentionInDays: args.logRetentionDays,
+        kmsKeyId: args.logKeyArn,
+        tags,
+      },
       child,
     );
 
@@ -127,27 +155,50 @@ export class PipelineStep extends pulumi.ComponentResource {
         );
       }
       this.cluster = container.cluster;
-      // The handler reports its result with the task token. SendTask* support no
-      // resource-level permissions (the token itself names the execution): `*`.
+      // The runner reads its input from where the state machine stored it, and reports its
+      // result with the task token. SendTask* support no resource-level permissions (the
+      // token itself names the execution): `*`.
       new aws.iam.RolePolicy(
         `${name}-task-token`,
         {
           role: args.role.id,
-          policy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "ReportTaskResult",
-                Effect: "Allow",
-                Action: [
-                  "states:SendTaskSuccess",
-                  "states:SendTaskFailure",
-                  "states:SendTaskHeartbeat",
+          policy: pulumi
+            .all([
+              pulumi.output(container.inputs.bucketArn),
+              pulumi.output(container.inputs.keyArn),
+            ])
+            .apply(([bucketArn, keyArn]) =>
+              JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                  {
+                    Sid: "ReportTaskResult",
+                    Effect: "Allow",
+                    Action: [
+                      "states:SendTaskSuccess",
+                      "states:SendTaskFailure",
+                      "states:SendTaskHeartbeat",
+                    ],
+                    Resource: ["*"],
+                  },
+                  {
+                    Sid: "ReadContainerInput",
+                    Effect: "Allow",
+                    Action: ["s3:GetObject"],
+                    Resource: [`${bucketArn}/${containerInputPrefix(args.pipeline)}*`],
+                  },
+                  {
+                    Sid: "DecryptContainerInput",
+                    Effect: "Allow",
+                    Action: ["kms:Decrypt"],
+                    Resource: [keyArn],
+                    Condition: {
+                      StringEquals: { "kms:ViaService": `s3.${container.region}.amazonaws.com` },
+                    },
+                  },
                 ],
-                Resource: ["*"],
-              },
-            ],
-          }),
+              }),
+            ),
         },
         child,
       );
@@ -158,6 +209,7 @@ export class PipelineStep extends pulumi.ComponentResource {
             {
               name: STEP_CONTAINER_NAME,
               image: container.config.image,
+              entryPoint: [...CONTAINER_RUNNER_ENTRY_POINT],
               essential: true,
               environment: Object.entries({ ...environment, ORCHARD_STEP: args.step })
                 .sort(([a], [b]) => a.localeCompare(b))

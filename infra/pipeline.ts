@@ -13,13 +13,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StepName } from "../pipeline/workflow/steps.ts";
 import {
   type EcsTaskTargets,
-  SCHEDULER_TRUST_POLICY,
-  STATES_TRUST_POLICY,
   schedulerPolicy,
+  schedulerTrustPolicy,
   stateMachinePolicy,
+  statesTrustPolicy,
 } from "./access/policies.ts";
-import { type AlarmKind, alarmName } from "./alarm-names.ts";
-import { cloudDefinition, type ResolvedTarget } from "./cloud-definition.ts";
+import { type AlarmKind, alarmName, stepErrorAlarmKinds, stepErrorGroups } from "./alarm-names.ts";
+import { cloudDefinition, containerInputPrefix, type ResolvedTarget } from "./cloud-definition.ts";
+import { stateMachineLogGroupPrefix } from "./log-group-names.ts";
 import { STEP_CONTAINER_NAME, type StepTarget } from "./pipeline-step.ts";
 import { componentTags } from "./tags.ts";
 
@@ -31,9 +32,14 @@ export interface RunInput {
 
 export interface PipelineArgs {
   pipeline: string;
+  /** The account and region the state machine and schedule live in (their roles' trust). */
+  accountId: pulumi.Input<string>;
+  region: string;
   targets: Record<StepName, StepTarget>;
-  /** Lambda step function names, for the step-errors alarm. */
+  /** Lambda step function names, for the step-errors alarms. */
   functionNames: pulumi.Input<string>[];
+  /** The step of each of `functionNames`, same order (named in the alarm descriptions). */
+  steps: string[];
   trainConcurrency?: number;
   /** Per-Task timeout of the Lambda steps (the longest Lambda timeout). */
   taskTimeoutSeconds: number;
@@ -44,6 +50,15 @@ export interface PipelineArgs {
   schedule: { expression: string; timeZone: string; enabled: boolean };
   input: pulumi.Input<RunInput>;
   alertTopicArn: pulumi.Input<string>;
+  /**
+   * Where the state machine stores container steps' inputs (the artifacts bucket, encrypted
+   * with the data-lake key); required when any step runs as a container.
+   */
+  containerInputs?: {
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    keyArn: pulumi.Input<string>;
+  };
 }
 
 /**
@@ -68,11 +83,18 @@ export class Pipeline extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = componentTags("pipeline", { pipeline: args.pipeline });
 
-    const resolved = pulumi.output(resolveTargets(args.targets));
+    const resolved = pulumi.output(
+      resolveTargets(args.targets, {
+        bucket: args.containerInputs?.bucketName ?? "",
+        prefix: containerInputPrefix(args.pipeline),
+      }),
+    );
     this.role = new aws.iam.Role(
       `${name}-sfn-role`,
       {
-        assumeRolePolicy: JSON.stringify(STATES_TRUST_POLICY),
+        assumeRolePolicy: pulumi
+          .output(args.accountId)
+          .apply((account) => JSON.stringify(statesTrustPolicy(account, args.region))),
         tags,
       },
       child,
@@ -80,8 +102,7 @@ export class Pipeline extends pulumi.ComponentResource {
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-sfn-logs`,
       {
-        // Vended-log groups under this prefix keep the account's log resource policy small.
-        namePrefix: `/aws/vendedlogs/states/orchard-${args.pipeline}-`,
+        namePrefix: stateMachineLogGroupPrefix(pulumi.getStack(), args.pipeline),
         retentionInDays: args.logRetentionDays,
         kmsKeyId: args.logKeyArn,
         tags,
@@ -93,12 +114,29 @@ export class Pipeline extends pulumi.ComponentResource {
       {
         role: this.role.id,
         policy: pulumi
-          .all([pulumi.output(grantsOf(args.targets)), this.logGroup.arn])
-          .apply(([grants, logGroupArn]) =>
+          .all([
+            pulumi.output(grantsOf(args.targets)),
+            this.logGroup.arn,
+            pulumi.output(args.containerInputs ?? null),
+          ])
+          .apply(([grants, logGroupArn, inputs]) =>
             JSON.stringify(
               stateMachinePolicy(grants.functionArns, logGroupArn, {
                 ...(grants.ecs
-                  ? { ecs: { ...grants.ecs, passRoleArns: [...new Set(grants.ecs.passRoleArns)] } }
+                  ? {
+                      ecs: {
+                        ...grants.ecs,
+                        passRoleArns: [...new Set(grants.ecs.passRoleArns)],
+                        ...(inputs
+                          ? {
+                              inputObjects: {
+                                objectArnPattern: `${inputs.bucketArn}/${containerInputPrefix(args.pipeline)}*`,
+                                keyArn: inputs.keyArn,
+                              },
+                            }
+                          : {}),
+                      },
+                    }
                   : {}),
               }),
             ),
@@ -150,7 +188,9 @@ export class Pipeline extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-schedule-role`,
       {
-        assumeRolePolicy: JSON.stringify(SCHEDULER_TRUST_POLICY),
+        assumeRolePolicy: pulumi
+          .output(args.accountId)
+          .apply((account) => JSON.stringify(schedulerTrustPolicy(account, args.region))),
         tags: componentTags("pipeline", { pipeline: args.pipeline }),
       },
       child,
@@ -216,29 +256,34 @@ export class Pipeline extends pulumi.ComponentResource {
       execution("timed-out", "ExecutionsTimedOut", "an execution timed out"),
       execution("throttled", "ExecutionThrottled", "executions are throttled"),
     ];
-    if (args.functionNames.length > 0) {
-      // One alarm over every step function's Errors (metric math), not one per function:
-      // the first error of any step pages; the log group says which.
+    // The first error of any step pages, in as few alarms as CloudWatch's 10-metric limit
+    // allows (see stepErrorGroups for why this split and not another).
+    const groups = stepErrorGroups(
+      args.functionNames.map((fn, i) => ({ fn, step: args.steps[i] })),
+    );
+    const kinds = stepErrorAlarmKinds(args.functionNames.length);
+    groups.forEach((group, g) => {
+      const kind = kinds[g];
       alarms.push(
         new aws.cloudwatch.MetricAlarm(
-          `${name}-step-errors`,
+          `${name}-${kind}`,
           {
             ...common,
-            name: alarmName(pulumi.getStack(), args.pipeline, "step-errors"),
-            alarmDescription: `Orchard pipeline ${args.pipeline}: a step function raised an error`,
+            name: alarmName(pulumi.getStack(), args.pipeline, kind),
+            alarmDescription: `Orchard pipeline ${args.pipeline}: a step function raised an error (${group.map((m) => m.step).join(", ")})`,
             metricQueries: [
               {
                 id: "errors",
-                expression: `SUM([${args.functionNames.map((_, i) => `m${i}`).join(", ")}])`,
+                expression: `SUM([${group.map((_, i) => `m${i}`).join(", ")}])`,
                 label: "Step errors",
                 returnData: true,
               },
-              ...args.functionNames.map((functionName, i) => ({
+              ...group.map(({ fn }, i) => ({
                 id: `m${i}`,
                 metric: {
                   namespace: "AWS/Lambda",
                   metricName: "Errors",
-                  dimensions: { FunctionName: functionName },
+                  dimensions: { FunctionName: fn },
                   stat: "Sum",
                   period: ALARM_PERIOD_SECONDS,
                 },
@@ -248,12 +293,15 @@ export class Pipeline extends pulumi.ComponentResource {
           child,
         ),
       );
-    }
+    });
     return alarms;
   }
 }
 
-function resolveTargets(targets: Record<StepName, StepTarget>) {
+function resolveTargets(
+  targets: Record<StepName, StepTarget>,
+  inputStore: { bucket: pulumi.Input<string>; prefix: string },
+) {
   return Object.fromEntries(
     Object.entries(targets).map(([step, t]) => [
       step,
@@ -266,6 +314,7 @@ function resolveTargets(targets: Record<StepName, StepTarget>) {
             containerName: STEP_CONTAINER_NAME,
             network: t.network,
             timeoutSeconds: t.timeoutSeconds,
+            inputStore,
           },
     ]),
   ) as unknown as pulumi.Input<Record<StepName, ResolvedTarget>>;

@@ -25,6 +25,7 @@ import { FUNCTION_KEYS, type FunctionKey, type OrchardConfig } from "./config.ts
 import { DataLake } from "./data-lake.ts";
 import { FeatureStore } from "./feature-store.ts";
 import { KubernetesServing } from "./kubernetes.ts";
+import { stateMachineLogGroupRoot, stepLogGroupRoot } from "./log-group-names.ts";
 import { ModelRegistry } from "./model-registry.ts";
 import { gateAlarmBound, Monitoring } from "./monitoring.ts";
 import { Pipeline } from "./pipeline.ts";
@@ -118,11 +119,10 @@ export class Platform extends pulumi.ComponentResource {
       [STORAGE_ENV.registryTable]: this.registry.table.name,
     };
     const stateMachineArns: pulumi.Output<string>[] = [];
-    const logGroupArns: pulumi.Output<string>[] = [];
     const sourceObjectArns: pulumi.Output<string>[] = [];
 
     for (const spec of specs) {
-      const out = this.deployPipeline(name, spec, args, storageEnv, logGroupArns);
+      const out = this.deployPipeline(name, spec, args, storageEnv, accountId);
       stateMachineArns.push(out.stateMachineArn);
       sourceObjectArns.push(...out.sourceObjectArns);
       this.pipelines[spec.name] = out.outputs;
@@ -150,6 +150,7 @@ export class Platform extends pulumi.ComponentResource {
     }
 
     this.access.grantHumans(
+      specs.map((s) => s.name),
       pulumi.output({
         pipelines: specs.map((s) => s.name),
         ...this.sharedTargets(),
@@ -157,7 +158,11 @@ export class Platform extends pulumi.ComponentResource {
         sourceObjectArns,
         predictFunctionArns: Object.values(this.pipelines).map((p) => p.predictFunctionArn),
         stateMachineArns,
-        logGroupArns,
+        // Every log group of the stack (steps, serving, state machines), by name prefix.
+        logGroupNamePrefixes: [
+          stepLogGroupRoot(pulumi.getStack()),
+          stateMachineLogGroupRoot(pulumi.getStack()),
+        ],
       }),
     );
     this.registerOutputs({});
@@ -181,7 +186,7 @@ export class Platform extends pulumi.ComponentResource {
     spec: DeploySpec,
     args: PlatformArgs,
     storageEnv: Record<string, pulumi.Input<string>>,
-    logGroupArns: pulumi.Output<string>[],
+    accountId: pulumi.Input<string>,
   ) {
     const { config, code } = args;
     const p = `${name}-${spec.name}`;
@@ -262,7 +267,7 @@ export class Platform extends pulumi.ComponentResource {
     // Names known before the alarms exist (infra/alarm-names.ts): no cycle through the
     // step-errors alarm, which watches the canary function too.
     const canaryAlarms = canaryAlarmNames(pulumi.getStack(), spec.name, {
-      stepErrors: STEP_NAMES.some((s) => config.steps[s].compute === "lambda"),
+      stepFunctions: STEP_NAMES.filter((s) => config.steps[s].compute === "lambda").length,
       gate: gateAlarmBound(spec.spec.gate) !== null,
     });
     const steps = {} as Record<StepName, PipelineStep>;
@@ -298,6 +303,7 @@ export class Platform extends pulumi.ComponentResource {
                   executionRole: this.access.executionRole,
                   region: config.region,
                   cluster,
+                  inputs: { bucketArn: artifacts.arn, keyArn },
                 },
               }
             : {}),
@@ -315,21 +321,22 @@ export class Platform extends pulumi.ComponentResource {
     });
     for (const step of STEP_NAMES) {
       this.access.grantStep(spec.name, step, targets, steps[step].logGroup.arn);
-      logGroupArns.push(steps[step].logGroup.arn);
     }
     this.access.grantStep(spec.name, "predict", targets, serving.step.logGroup.arn);
-    logGroupArns.push(serving.step.logGroup.arn);
 
     const lambdaSteps = STEP_NAMES.filter((s) => config.steps[s].compute === "lambda");
     const pipeline = new Pipeline(
       p,
       {
         pipeline: spec.name,
+        accountId,
+        region: config.region,
         targets: Object.fromEntries(STEP_NAMES.map((s) => [s, steps[s].target])) as Record<
           StepName,
           StepTarget
         >,
         functionNames: lambdaSteps.map((s) => steps[s].function!.name),
+        steps: lambdaSteps,
         ...(spec.config.trainConcurrency !== undefined
           ? { trainConcurrency: spec.config.trainConcurrency }
           : {}),
@@ -351,10 +358,18 @@ export class Platform extends pulumi.ComponentResource {
           },
         }),
         alertTopicArn: this.alerts.topic.arn,
+        ...(anyContainer
+          ? {
+              containerInputs: {
+                bucketName: artifacts.bucket,
+                bucketArn: artifacts.arn,
+                keyArn,
+              },
+            }
+          : {}),
       },
       child,
     );
-    logGroupArns.push(pipeline.logGroup.arn);
     new Monitoring(
       `${p}-monitoring`,
       {

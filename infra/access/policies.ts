@@ -16,6 +16,7 @@ import {
   requireArns,
   requirePipelineName,
   stripLogGroupSuffix,
+  viaService,
 } from "./arns.ts";
 import {
   type Access,
@@ -64,8 +65,8 @@ export {
   ECS_TASKS_TRUST_POLICY,
   humanTrustPolicy,
   LAMBDA_TRUST_POLICY,
-  SCHEDULER_TRUST_POLICY,
-  STATES_TRUST_POLICY,
+  schedulerTrustPolicy,
+  statesTrustPolicy,
 } from "./trust.ts";
 export type {
   AccessTargets,
@@ -89,6 +90,7 @@ interface BuildContext {
   predictFunctionField: (i: number) => string;
   stateMachineArns: string[];
   logGroupArns: string[];
+  logGroupNamePrefixes: string[];
 }
 
 function document(set: StatementSet): PolicyDocument {
@@ -161,6 +163,18 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
     } else if ("logGroups" in a) {
       const groups = ctx.logGroupArns.map(stripLogGroupSuffix);
       const streams = groups.map((arn, i) => logStreamsOf(arn, `logGroupArns[${i}]`));
+      const key = keyParts(t.keyArn);
+      for (const [i, prefix] of ctx.logGroupNamePrefixes.entries()) {
+        if (typeof prefix !== "string" || !/^\/[A-Za-z0-9_\-/.#]+\/$/.test(prefix)) {
+          throw new AccessPolicyError(
+            `logGroupNamePrefixes[${i}] is ${JSON.stringify(prefix)}; a log group name prefix starts and ends with / and has no * or ? (e.g. /orchard/prod/)`,
+            { path: `logGroupNamePrefixes[${i}]` },
+          );
+        }
+        const group = `arn:${key.partition}:logs:${key.region}:${key.account}:log-group:${prefix}*`;
+        groups.push(group);
+        streams.push(`${group}:log-stream:*`);
+      }
       grantReadLogs(set, groups, streams);
     }
   }
@@ -232,6 +246,7 @@ export function stepPolicy(
     predictFunctionField: () => "predictFunctionArn",
     stateMachineArns: [],
     logGroupArns: [],
+    logGroupNamePrefixes: [],
   });
   grantKey(set, targets.keyArn, key);
   const streams = options.logGroupArn
@@ -267,11 +282,91 @@ export function humanPolicy(role: HumanRoleName, targets: HumanTargets): PolicyD
     predictFunctionField: (i) => `predictFunctionArns[${i}]`,
     stateMachineArns: targets.stateMachineArns ?? [],
     logGroupArns: targets.logGroupArns ?? [],
+    logGroupNamePrefixes: targets.logGroupNamePrefixes ?? [],
   });
   grantKey(set, targets.keyArn, keyParts(targets.keyArn));
   requireArn(targets.buckets?.raw, "bucket", "buckets.raw");
   denyRawDeletion(set, targets.buckets.raw);
   return document(set);
+}
+
+/**
+ * How many pipelines share one of a human role's managed policies. The pipeline-scoped grants
+ * of one pipeline measure 1,950 characters for platform-admin with 18-character names and
+ * stay under 3,000 with 40-character ones (the longest a spec allows), so two fit IAM's 6,144
+ * characters per managed policy with room to spare.
+ */
+export const PIPELINES_PER_HUMAN_POLICY = 2;
+
+/** IAM: a managed policy holds at most 6,144 characters (whitespace not counted). */
+export const MAX_MANAGED_POLICY_CHARS = 6_144;
+
+/** IAM: a role has at most 10 managed policies attached (the default quota). */
+export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
+
+/** How many managed policies `humanPolicyParts` returns for `pipelineCount` pipelines. */
+export function humanPolicyPartCount(pipelineCount: number): number {
+  return 1 + Math.ceil(pipelineCount / PIPELINES_PER_HUMAN_POLICY);
+}
+
+/** The most pipelines one stack's human roles can be granted within the managed-policy quota. */
+export const MAX_PIPELINES_PER_STACK =
+  (MAX_MANAGED_POLICIES_PER_ROLE - 1) * PIPELINES_PER_HUMAN_POLICY;
+
+const STACK_WIDE = (a: Access) => "topic" in a || "logGroups" in a || "servingMetrics" in a;
+
+/**
+ * A human role's policy (`humanPolicy`) cut into managed policies that each stay within IAM's
+ * 6,144 characters, however many pipelines the stack has: first the stack-wide grants (the
+ * data-lake key, the alert topic, every log group of the stack by name prefix, the raw-data
+ * deny), then one document per `PIPELINES_PER_HUMAN_POLICY` pipelines with their prefixes,
+ * partition keys, state machines and serving functions. Together they allow exactly what
+ * `humanPolicy` allows. Why managed policies and not one inline policy: IAM caps a role's
+ * inline policies at 10,240 characters in total, and the pipeline-scoped ARNs (Pulumi-named,
+ * with random suffixes) cannot be folded into one stack-wide pattern without also naming the
+ * resources of another stack of the same account; grouping keeps every grant on named ARNs.
+ */
+export function humanPolicyParts(role: HumanRoleName, targets: HumanTargets): PolicyDocument[] {
+  humanPolicy(role, targets); // validates the targets; its errors name what is wrong
+  const access = HUMAN_ACCESS[role];
+  const pipelines = targets.pipelines;
+  const ctxFor = (indexes: number[]): BuildContext => ({
+    pipelines: indexes.map((i) => pipelines[i]),
+    targets,
+    predictFunctionArns: indexes.flatMap((i) =>
+      targets.predictFunctionArns[i] === undefined ? [] : [targets.predictFunctionArns[i]],
+    ),
+    predictFunctionField: (i) => `predictFunctionArns[${indexes[i] ?? i}]`,
+    stateMachineArns: indexes.flatMap((i) =>
+      targets.stateMachineArns[i] === undefined ? [] : [targets.stateMachineArns[i]],
+    ),
+    logGroupArns: targets.logGroupArns ?? [],
+    logGroupNamePrefixes: targets.logGroupNamePrefixes ?? [],
+  });
+  const all = pipelines.map((_, i) => i);
+
+  const shared = new StatementSet();
+  applyAccess(shared, access.filter(STACK_WIDE), ctxFor(all));
+  // The key is used through every service any of the role's grants reaches.
+  const uses = new StatementSet();
+  applyAccess(uses, access, ctxFor(all));
+  for (const s of uses.keyReads) shared.keyReads.add(s);
+  for (const s of uses.keyWrites) shared.keyWrites.add(s);
+  grantKey(shared, targets.keyArn, keyParts(targets.keyArn));
+  denyRawDeletion(shared, targets.buckets.raw);
+
+  const parts = [document(shared)];
+  for (let start = 0; start < pipelines.length; start += PIPELINES_PER_HUMAN_POLICY) {
+    const set = new StatementSet();
+    const group = all.slice(start, start + PIPELINES_PER_HUMAN_POLICY);
+    applyAccess(
+      set,
+      access.filter((a) => !STACK_WIDE(a)),
+      ctxFor(group),
+    );
+    parts.push(document(set));
+  }
+  return parts;
 }
 
 /** What a state machine needs to run `compute: container` steps as Fargate tasks (`.sync`). */
@@ -280,6 +375,12 @@ export interface EcsTaskTargets {
   taskDefinitionArns: string[];
   /** The task role and execution role of each task definition (iam:PassRole). */
   passRoleArns: string[];
+  /**
+   * Where the state machine stores container steps' inputs (S3 PutObject through the SDK
+   * integration, infra/cloud-definition.ts): `arn:aws:s3:::<bucket>/<pipeline>/container-inputs/*`,
+   * and the data-lake key that encrypts the bucket.
+   */
+  inputObjects?: { objectArnPattern: string; keyArn: string };
 }
 
 export interface StateMachinePolicyOptions {
@@ -354,12 +455,43 @@ function ecsStatements(ecs: EcsTaskTargets): PolicyStatement[] {
         `${base}:events:${cluster.region}:${cluster.account}:rule/StepFunctionsGetEventsForECSTaskRule`,
       ],
     },
+    ...(ecs.inputObjects ? inputObjectStatements(ecs.inputObjects) : []),
     {
       Sid: "PassTaskRoles",
       Effect: "Allow",
       Action: ["iam:PassRole"],
       Resource: ecs.passRoleArns,
       Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    },
+  ];
+}
+
+/** Store container steps' inputs: PutObject under the one prefix, encrypted via S3 only. */
+function inputObjectStatements(inputs: { objectArnPattern: string; keyArn: string }) {
+  const key = keyParts(inputs.keyArn);
+  if (
+    !/^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}\/[a-z0-9-]{1,40}\/container-inputs\/\*$/.test(
+      inputs.objectArnPattern,
+    )
+  ) {
+    throw new AccessPolicyError(
+      `ecs.inputObjects.objectArnPattern is "${inputs.objectArnPattern}", not arn:aws:s3:::<bucket>/<pipeline>/container-inputs/*`,
+      { path: "ecs.inputObjects.objectArnPattern" },
+    );
+  }
+  return [
+    {
+      Sid: "StoreContainerInputs",
+      Effect: "Allow" as const,
+      Action: ["s3:PutObject"],
+      Resource: [inputs.objectArnPattern],
+    },
+    {
+      Sid: "EncryptContainerInputs",
+      Effect: "Allow" as const,
+      Action: ["kms:GenerateDataKey"],
+      Resource: [inputs.keyArn],
+      Condition: { StringEquals: { "kms:ViaService": viaService("s3", key.region) } },
     },
   ];
 }

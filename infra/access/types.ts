@@ -55,6 +55,12 @@ export type HumanTargets = Omit<AccessTargets, "pipeline" | "predictFunctionArn"
   stateMachineArns: string[];
   /** Log groups of the steps and state machines; platform-admin may read them. */
   logGroupArns?: string[];
+  /**
+   * Log group name prefixes (`/orchard/prod/`) whose every log group platform-admin may read,
+   * in the data-lake key's account and region: one pattern for all of a stack's pipelines
+   * instead of an ARN per log group (infra/log-group-names.ts).
+   */
+  logGroupNamePrefixes?: string[];
 };
 
 export type ConditionBlock = Record<string, Record<string, string | string[]>>;

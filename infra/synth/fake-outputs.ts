@@ -53,6 +53,11 @@ export function fakeOutputs(
       };
     case "aws:iam/role:Role":
       return { id: n, name: n, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${n}` };
+    case "aws:iam/policy:Policy": {
+      // A managed policy's id is its ARN.
+      const arn = `arn:aws:iam::${ACCOUNT_ID}:policy/${n}`;
+      return { id: arn, name: n, arn, policyId: `ANPA${short(name).toUpperCase()}` };
+    }
     case "aws:cloudwatch/logGroup:LogGroup":
       return { id: n, name: n, arn: `arn:aws:logs:${at}:log-group:${n}` };
     case "aws:sfn/stateMachine:StateMachine":

@@ -52,6 +52,7 @@ export interface IamResource {
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+const MANAGED_POLICY = "aws:iam/policy:Policy";
 
 const list = (value: Json | undefined): string[] | undefined => {
   if (value === undefined || value === null) return undefined;
@@ -107,6 +108,10 @@ export function rolesOf(resources: readonly IamResource[]): Record<string, RoleA
     };
     for (const ref of [r.physicalName, r.arn, r.name]) if (ref) byReference.set(ref, r.name);
   }
+  // Customer managed policies the stack declares: their statements count as the role's.
+  const managed = new Map<string, IamResource>();
+  for (const r of resources.filter((x) => x.type === MANAGED_POLICY))
+    if (r.arn) managed.set(r.arn, r);
   for (const r of resources) {
     const role = byReference.get(String(r.inputs.role ?? ""));
     if (!role) continue;
@@ -115,6 +120,8 @@ export function rolesOf(resources: readonly IamResource[]): Record<string, RoleA
       roles[role].managedPolicies = [
         ...new Set([...roles[role].managedPolicies, r.inputs.policyArn]),
       ].sort();
+      const policy = managed.get(r.inputs.policyArn);
+      if (policy) roles[role].policies[policy.name] = normalizeStatements(policy.inputs.policy);
     }
   }
   return roles;

@@ -49,6 +49,8 @@ export type TaskState = StateBase &
     ResultPath?: JsonPath | null;
     OutputPath?: JsonPath | null;
     TimeoutSeconds?: number;
+    /** Fail with States.HeartbeatTimeout when the task sends no heartbeat for this long. */
+    HeartbeatSeconds?: number;
     Retry?: Retrier[];
     Catch?: Catcher[];
   };

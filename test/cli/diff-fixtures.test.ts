@@ -31,8 +31,8 @@ describe("orchard diff of one edit against HEAD", () => {
   it("shows a schedule changed in the stack file as that schedule's expression only", async () => {
     const diff = await diffWith({
       file: "stacks/Pulumi.prod.yaml",
-      find: "schedule: cron(0 2 * * ? *)",
-      replace: "schedule: cron(30 3 * * ? *)",
+      find: "schedule: cron(0 4 * * ? *)",
+      replace: "schedule: cron(30 5 * * ? *)",
     });
     expect(outline(diff)).toEqual({
       ...NOTHING,
@@ -45,8 +45,8 @@ describe("orchard diff of one edit against HEAD", () => {
       ],
       schedules: [{ name: "orchard-penguins-schedule", fields: ["expression"] }],
     });
-    expect(diff.schedules[0].before?.expression).toBe("cron(0 2 * * ? *)");
-    expect(diff.schedules[0].after?.expression).toBe("cron(30 3 * * ? *)");
+    expect(diff.schedules[0].before?.expression).toBe("cron(0 4 * * ? *)");
+    expect(diff.schedules[0].after?.expression).toBe("cron(30 5 * * ? *)");
     expect(unexplainedMandatory("orchard diff prod", diff.policy.mandatory)).toEqual([]);
   });
 

@@ -94,12 +94,12 @@ describe("orchard synth", () => {
     expect(sfn.edges).toContain("Ingest -> Validate (next)");
     expect(sfn.states.Ingest.retry?.[0].errors).toContain("TransientError");
     expect(manifest.schedules["orchard-penguins-schedule"]).toMatchObject({
-      expression: "cron(0 2 * * ? *)",
+      expression: "cron(0 4 * * ? *)",
       timeZone: "America/New_York",
       state: "ENABLED",
     });
     expect(out).toMatch(/^stack prod \(eu-west-1\): \d+ resources$/m);
-    expect(out).toContain("orchard-penguins-schedule: cron(0 2 * * ? *) America/New_York ENABLED");
+    expect(out).toContain("orchard-penguins-schedule: cron(0 4 * * ? *) America/New_York ENABLED");
     expect(out).toContain(
       `policy: ${manifest.policy.mandatory} mandatory, ${manifest.policy.advisory} advisory`,
     );

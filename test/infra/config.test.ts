@@ -4,10 +4,12 @@ import {
   type ConfigValues,
   DEFAULTS,
   FUNCTION_KEYS,
+  fargateMemoryChoices,
   PROJECT_ROOT,
   parseConfig,
   STEP_DEFAULTS,
 } from "../../infra/config.ts";
+import { checkScheduleOutsideDstGap, dstGaps } from "../../infra/config-values.ts";
 import { InfraConfigError } from "../../infra/errors.ts";
 import { readStackFile, stackConfigValues } from "../../infra/stack-file.ts";
 
@@ -212,6 +214,38 @@ describe("parseConfig", () => {
       "orchard:steps.train.cpu",
     ],
     [
+      "a Fargate memory that is not one of the CPU size's steps",
+      {
+        "orchard:steps": '{"train":{"compute":"container","cpu":2048,"memoryMb":5000}}',
+        "orchard:container": '{"image":"i","subnets":["subnet-1"],"securityGroups":["sg-1"]}',
+      },
+      "orchard:steps.train.memoryMb",
+    ],
+    [
+      "a Fargate memory off the 4096-MiB steps of 8 vCPU",
+      {
+        "orchard:steps": '{"train":{"compute":"container","cpu":8192,"memoryMb":17408}}',
+        "orchard:container": '{"image":"i","subnets":["subnet-1"],"securityGroups":["sg-1"]}',
+      },
+      "orchard:steps.train.memoryMb",
+    ],
+    [
+      "a nightly run in America/New_York's spring-forward gap (EventBridge Scheduler skips it)",
+      {
+        "orchard:pipelines":
+          '[{"spec":"examples/penguins/pipeline.yaml","schedule":"cron(30 2 * * ? *)","timeZone":"America/New_York"}]',
+      },
+      "orchard:pipelines[0].schedule",
+    ],
+    [
+      "a run in the stack time zone's gap (Europe/Helsinki jumps from 03:00 to 04:00)",
+      {
+        "orchard:pipelines": '[{"spec":"examples/penguins/pipeline.yaml"}]',
+        "orchard:timeZone": "Europe/Helsinki",
+      },
+      "orchard:pipelines[0].schedule",
+    ],
+    [
       "a container step without container settings",
       { "orchard:steps": '{"train":{"compute":"container"}}' },
       "orchard:container",
@@ -227,6 +261,15 @@ describe("parseConfig", () => {
     const err = errorOf(overrides);
     expect(err.location.path).toBe(key);
     expect(err.message).toContain(`Config ${key} `);
+  });
+
+  it("names the memories Fargate allows for the CPU size", () => {
+    expect(
+      errorOf({
+        "orchard:steps": '{"train":{"compute":"container","cpu":256,"memoryMb":1536}}',
+        "orchard:container": '{"image":"i","subnets":["subnet-1"],"securityGroups":["sg-1"]}',
+      }).message,
+    ).toContain("use one of 512, 1024, 2048 (MiB)");
   });
 
   it("suggests the key a typo meant", () => {
@@ -274,5 +317,60 @@ describe("stack files", () => {
     expect(staging.pipelines[0].schedule).not.toBe(prod.pipelines[0].schedule);
     expect(staging.logExecutionData).not.toBe(prod.logExecutionData);
     expect([staging.alarmEmail, prod.alarmEmail]).toEqual([undefined, "ml-oncall@example.com"]);
+  });
+});
+
+describe("fargateMemoryChoices", () => {
+  // Amazon ECS Developer Guide, "Task CPU and memory" (Fargate).
+  it.each([
+    [256, [512, 1024, 2048]],
+    [512, [1024, 2048, 3072, 4096]],
+    [1024, [2048, 3072, 4096, 5120, 6144, 7168, 8192]],
+  ])("with cpu %i is %j", (cpu, memories) => {
+    expect(fargateMemoryChoices(cpu)).toEqual(memories);
+  });
+
+  it.each([
+    [2048, 4096, 16384, 13],
+    [4096, 8192, 30720, 23],
+    [8192, 16384, 61440, 12],
+    [16384, 32768, 122880, 12],
+  ])("with cpu %i runs from %i to %i MiB in %i steps", (cpu, min, max, count) => {
+    const choices = fargateMemoryChoices(cpu);
+    expect([choices[0], choices.at(-1), choices.length]).toEqual([min, max, count]);
+  });
+});
+
+describe("schedules and daylight saving time", () => {
+  it.each([
+    ["America/New_York", [[120, 180]]],
+    ["Europe/Berlin", [[120, 180]]],
+    ["Australia/Lord_Howe", [[120, 150]]],
+    ["UTC", []],
+    ["Asia/Tokyo", []],
+  ])("%s skips the local times %j (minutes after midnight) when DST starts", (zone, gaps) => {
+    expect(dstGaps(zone, [2026])).toEqual(gaps);
+  });
+
+  it.each([
+    ["cron(0 4 * * ? *)", "America/New_York"],
+    ["cron(0 2 * * ? *)", "UTC"],
+    ["cron(0 2 * * ? *)", "Asia/Tokyo"],
+    ["cron(0 * * * ? *)", "America/New_York"],
+    ["rate(1 day)", "America/New_York"],
+    ["cron(0 6 ? * MON-FRI *)", "Europe/Berlin"],
+  ])("accepts %s in %s", (expression, zone) => {
+    expect(() => checkScheduleOutsideDstGap("k", expression, zone, [2026])).not.toThrow();
+  });
+
+  it.each([
+    ["cron(0 2 * * ? *)", "America/New_York"],
+    ["cron(59 2 * * ? *)", "Europe/Berlin"],
+    ["cron(0 1,2 * * ? *)", "Europe/Berlin"],
+    ["cron(15 1-3 * * ? *)", "America/New_York"],
+  ])("refuses %s in %s, saying what to pick", (expression, zone) => {
+    expect(() => checkScheduleOutsideDstGap("k", expression, zone, [2026])).toThrow(
+      /does not exist on the day daylight saving time starts.*Pick a time outside 02:00–03:00/,
+    );
   });
 });

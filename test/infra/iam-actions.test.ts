@@ -17,10 +17,10 @@ import {
   humanPolicy,
   humanTrustPolicy,
   LAMBDA_TRUST_POLICY,
-  SCHEDULER_TRUST_POLICY,
-  STATES_TRUST_POLICY,
   schedulerPolicy,
+  schedulerTrustPolicy,
   stateMachinePolicy,
+  statesTrustPolicy,
   stepPolicy,
 } from "../../infra/access/policies.ts";
 import { HUMAN_ROLE_NAMES, STEP_ROLE_NAMES } from "../../infra/access/types.ts";
@@ -96,8 +96,8 @@ describe("action names", () => {
 
   it.each([
     LAMBDA_TRUST_POLICY,
-    STATES_TRUST_POLICY,
-    SCHEDULER_TRUST_POLICY,
+    statesTrustPolicy("123456789012", "eu-west-1"),
+    schedulerTrustPolicy("123456789012", "eu-west-1"),
     ECS_TASKS_TRUST_POLICY,
     humanTrustPolicy(["arn:aws:iam::123456789012:root"]),
   ])("trust policy %# assumes with an existing sts action", async (doc) => {

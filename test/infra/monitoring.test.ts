@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { dashboardBody, MAX_PSI_METRIC, METRIC_NAMESPACE } from "../../infra/monitoring.ts";
+import {
+  dashboardBody,
+  dashboardName,
+  MAX_PSI_METRIC,
+  METRIC_NAMESPACE,
+} from "../../infra/monitoring.ts";
 import { runStack, type StackRun } from "./harness.ts";
 
 const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
@@ -17,8 +22,11 @@ describe.each(["staging", "prod"] as const)("monitoring in the %s stack", (stack
     widgets = JSON.parse(dashboard.inputs.dashboardBody as string).widgets;
   });
 
-  it("has one dashboard per pipeline, named after it", () => {
-    expect(run.ofType(DASHBOARD).map((d) => d.inputs.dashboardName)).toEqual(["orchard-penguins"]);
+  it("has one dashboard per pipeline, named after the stack and the pipeline", () => {
+    // Without the stack, staging and prod in one account would overwrite each other's.
+    expect(run.ofType(DASHBOARD).map((d) => d.inputs.dashboardName)).toEqual([
+      `orchard-${stack}-penguins`,
+    ]);
   });
 
   it.each([
@@ -64,6 +72,13 @@ describe.each(["staging", "prod"] as const)("monitoring in the %s stack", (stack
       statistic: "Maximum",
       treatMissingData: "notBreaching",
     });
+  });
+});
+
+describe("dashboardName", () => {
+  it("keeps to CloudWatch's characters and length", () => {
+    expect(dashboardName("prod.eu", "rent")).toBe("orchard-prod_eu-rent");
+    expect(() => dashboardName("s".repeat(250), "rent")).toThrow(/255 characters/);
   });
 });
 

@@ -1,4 +1,10 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BUNDLE_OF, CONTAINER_STEPS } from "../../lambdas/bundles.ts";
@@ -58,6 +64,59 @@ describe("container runner", () => {
     const [call] = sfn.commandCalls(SendTaskFailureCommand);
     expect(call.args[0].input.error).toBe("ConfigError");
     expect(call.args[0].input.cause).toMatch(/ORCHARD_STEP is \\"nope\\"/);
+  });
+
+  it("sends SendTaskHeartbeat while the step runs, and stops when it has reported", async () => {
+    const slow = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      return { done: true };
+    };
+    const code = await runContainerStep({
+      env: { ORCHARD_STEP: "validate", ORCHARD_EVENT: "{}", ORCHARD_TASK_TOKEN: "tok" },
+      sfn: new SFNClient({ region: "eu-west-1" }),
+      handlers: { validate: slow },
+      heartbeatIntervalMs: 10,
+    });
+    expect(code).toBe(0);
+    const beats = sfn.commandCalls(SendTaskHeartbeatCommand);
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+    expect(beats[0].args[0].input).toEqual({ taskToken: "tok" });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(sfn.commandCalls(SendTaskHeartbeatCommand)).toHaveLength(beats.length);
+  });
+
+  it("reads the state from where the state machine stored it, without the reference", async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(GetObjectCommand, {
+      Bucket: "artifacts",
+      Key: "churn/container-inputs/x/1.json",
+    }).resolves({
+      Body: {
+        transformToString: async () =>
+          JSON.stringify({ run: "r7", validate: { key: "churn/container-inputs/x/1.json" } }),
+      } as never,
+    });
+    const seen: unknown[] = [];
+    const code = await runContainerStep({
+      env: {
+        ORCHARD_STEP: "validate",
+        ORCHARD_EVENT_BUCKET: "artifacts",
+        ORCHARD_EVENT_KEY: "churn/container-inputs/x/1.json",
+        ORCHARD_EVENT_REF: "validate",
+        ORCHARD_TASK_TOKEN: "tok",
+      },
+      sfn: new SFNClient({ region: "eu-west-1" }),
+      s3: new S3Client({ region: "eu-west-1" }),
+      handlers: {
+        validate: async (event: never) => {
+          seen.push(event);
+          return { ok: true };
+        },
+      },
+    });
+    expect(code).toBe(0);
+    expect(seen).toEqual([{ run: "r7" }]);
+    s3.restore();
   });
 
   it("exits 2 without a task token (nothing to report to)", async () => {

@@ -222,7 +222,10 @@ export const stateMachineDefinitionSize: ResourceRule = {
  * A value the state machine fills in at run time (`"Value.$": path`) is as large as what the
  * path selects. The context object's fields have documented maximum lengths; anything taken
  * from the state can be as large as a state (256 KiB, Step Functions' payload quota), so it
- * counts as that and breaks the limit: pass a reference (an S3 key) instead.
+ * counts as that and breaks the limit: pass a reference (an S3 key) instead. A reference the
+ * definition itself makes is bounded: a field a Pass state writes with `States.Format` over
+ * literal text, bounded context fields and `States.UUID()` (36 characters) counts at that
+ * format's largest (how infra/cloud-definition.ts names a container step's stored input).
  */
 export const MAX_ECS_OVERRIDE_CHARS = 8192;
 const MAX_STATE_PAYLOAD = 256 * 1024;
@@ -238,8 +241,50 @@ const CONTEXT_PATH_MAX: Record<string, number> = {
   "$$.State.Name": 80,
 };
 
+/** `States.Format('literal', args…)` at its largest, or undefined when an argument is unbounded. */
+function formatBound(expression: string): number | undefined {
+  const match = /^States\.Format\('((?:[^'\\]|\\.)*)'((?:\s*,\s*[^,)]+(?:\(\))?)*)\)$/.exec(
+    expression.trim(),
+  );
+  if (!match) return undefined;
+  const literal = match[1] as string;
+  const args = (match[2] as string)
+    .split(",")
+    .map((a) => a.trim())
+    .filter(Boolean);
+  let total = literal.replaceAll("{}", "").length;
+  for (const arg of args) {
+    const bound = arg === "States.UUID()" ? 36 : CONTEXT_PATH_MAX[arg];
+    if (bound === undefined) return undefined;
+    total += bound;
+  }
+  return total;
+}
+
+/** State paths that a Pass state of the definition writes with a bounded States.Format. */
+function boundedStatePaths(states: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const raw of Object.values(record(states))) {
+    const state = record(raw);
+    if (state.Type === "Pass" && typeof state.ResultPath === "string") {
+      for (const [key, value] of Object.entries(record(state.Parameters))) {
+        const bound =
+          key.endsWith(".$") && typeof value === "string" ? formatBound(value) : undefined;
+        if (bound !== undefined) out[`${state.ResultPath}.${key.slice(0, -2)}`] = bound;
+      }
+    }
+    for (const inner of [record(state.ItemProcessor), record(state.Iterator)]) {
+      Object.assign(out, boundedStatePaths(inner.States));
+    }
+  }
+  return out;
+}
+
 /** The largest size of an override structure, each run-time value at its largest. */
-export function worstCaseOverrideChars(overrides: unknown): number {
+export function worstCaseOverrideChars(
+  overrides: unknown,
+  bounded: Record<string, number> = {},
+): number {
   let dynamic = 0;
   const walk = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(walk);
@@ -249,7 +294,7 @@ export function worstCaseOverrideChars(overrides: unknown): number {
       if (key.endsWith(".$") && typeof v === "string") {
         // `"Name.$": "<path>"` becomes `"Name": "<value>"`: the path is replaced by the value.
         out[key.slice(0, -2)] = "";
-        dynamic += CONTEXT_PATH_MAX[v.trim()] ?? MAX_STATE_PAYLOAD;
+        dynamic += CONTEXT_PATH_MAX[v.trim()] ?? bounded[v.trim()] ?? MAX_STATE_PAYLOAD;
       } else {
         out[key] = walk(v);
       }
@@ -285,11 +330,12 @@ export const ecsOverrideSize: ResourceRule = {
     if (!isType(r, STATE_MACHINE)) return;
     const definition = definitionOf(r);
     if (!definition) return;
+    const bounded = boundedStatePaths(definition.States);
     for (const [name, state] of taskStates(definition.States)) {
       if (!String(state.Resource).startsWith("arn:aws:states:::ecs:runTask")) continue;
       const overrides = record(state.Parameters).Overrides;
       if (overrides === undefined) continue;
-      const chars = worstCaseOverrideChars(overrides);
+      const chars = worstCaseOverrideChars(overrides, bounded);
       if (chars > MAX_ECS_OVERRIDE_CHARS) {
         report(
           `${label(r)} state ${name} passes ECS overrides of up to ${chars} characters (values taken from the state count as a 256 KiB state); ECS allows ${MAX_ECS_OVERRIDE_CHARS}. Pass a reference (an S3 key) or context-object fields instead of the state.`,

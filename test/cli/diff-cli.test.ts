@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/diff.ts";
 import { withWorktree } from "../../cli/infra-review/worktree.ts";
-import { unexplainedMandatory } from "../infra/known-defects.ts";
+import { mandatoryFindings } from "../infra/mandatory-findings.ts";
 import { applyEdit, headCommit, REPO } from "./diff-helpers.ts";
 
 let commit: string;
@@ -48,14 +48,10 @@ describe("orchard diff", () => {
       const args = ["--stack", "staging", "--repo", dir, "--base", commit, "--json-out", jsonOut];
       const { code, out } = await runDiff(args);
       expect(out).toContain("**No changes.**");
-      // Until branch infra-fixes is merged, staging has known violations (known-defects.ts),
-      // shown as existing ones; none is new.
       const { mandatory } = JSON.parse(readFileSync(jsonOut, "utf8")).policy;
-      expect(unexplainedMandatory("orchard diff staging", mandatory)).toEqual([]);
+      expect(mandatoryFindings(mandatory)).toEqual([]);
       expect(out).not.toContain("New mandatory violations");
-      expect(out).toContain(
-        mandatory.length > 0 ? "Existing mandatory violations" : "No mandatory policy violations",
-      );
+      expect(out).toContain("No mandatory policy violations");
       expect(code).toBe(mandatory.length > 0 ? 3 : 0);
       expect(worktreeCount()).toBe(before);
     });

@@ -8,7 +8,7 @@ import { withWorktree } from "../../cli/infra-review/worktree.ts";
 import { diffManifests } from "../../infra/synth/diff.ts";
 import type { Manifest } from "../../infra/synth/manifest.ts";
 import { synthesize } from "../../infra/synth/synthesize.ts";
-import { unexplainedMandatory } from "../infra/known-defects.ts";
+import { mandatoryFindings } from "../infra/mandatory-findings.ts";
 import { applyEdit, type Edit, headCommit, NOTHING, outline, REPO } from "./diff-helpers.ts";
 
 const STACK = "prod";
@@ -47,7 +47,7 @@ describe("orchard diff of one edit against HEAD", () => {
     });
     expect(diff.schedules[0].before?.expression).toBe("cron(0 4 * * ? *)");
     expect(diff.schedules[0].after?.expression).toBe("cron(30 5 * * ? *)");
-    expect(unexplainedMandatory("orchard diff prod", diff.policy.mandatory)).toEqual([]);
+    expect(mandatoryFindings(diff.policy.mandatory)).toEqual([]);
   });
 
   it("shows an IAM action added to one step as one permission of that step's role", async () => {

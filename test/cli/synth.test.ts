@@ -10,7 +10,7 @@ import { addWorktree, type Worktree } from "../../cli/infra-review/worktree.ts";
 import { main } from "../../cli/synth.ts";
 import type { Manifest } from "../../infra/synth/manifest.ts";
 import { stableJson } from "../../infra/synth/normalize.ts";
-import { unexplainedMandatory } from "../infra/known-defects.ts";
+import { mandatoryFindings } from "../infra/mandatory-findings.ts";
 import { headCommit, REPO } from "./diff-helpers.ts";
 
 let worktree: Worktree;
@@ -27,13 +27,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/**
- * The exit code a manifest earns: 3 with mandatory violations, else 0. Until branch
- * infra-fixes is merged the stacks have known ones (test/infra/known-defects.ts); no others.
- */
+/** The exit code a manifest earns: 0, since the stacks have no mandatory violation. */
 function expectedExit(manifest: Manifest, where: string): number {
-  expect(unexplainedMandatory(where, manifest.policy.findings)).toEqual([]);
-  return manifest.policy.mandatory > 0 ? 3 : 0;
+  expect(mandatoryFindings(manifest.policy.findings), where).toEqual([]);
+  return 0;
 }
 
 async function runSynth(argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -2,8 +2,7 @@
  * The grown stack (grown-stack.ts: ten pipelines, every step that may run as a container
  * running as one, canary, batch scoring and on-drift retraining) synthesizes with zero
  * mandatory policy findings, AWS's limits included, and its dashboard and alarm names collide
- * with neither staging's nor prod's in a shared account. Until branch infra-fixes is merged,
- * the violations of the rules in known-defects.ts are printed and tolerated, nothing else.
+ * with neither staging's nor prod's in a shared account.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { collidingNames } from "../../infra/policy/limits.ts";
@@ -12,10 +11,7 @@ import { evaluatePolicies } from "../../infra/synth/policy-findings.ts";
 import { CONTAINER_STEPS } from "../../lambdas/bundles.ts";
 import { GROWN_PIPELINES, runGrownStack } from "./grown-stack.ts";
 import { type CapturedResource, runStack, type StackRun } from "./harness.ts";
-import {
-  KNOWN_DEFECTS_FIXED_ON_BRANCH_infra_fixes,
-  unexplainedMandatory,
-} from "./known-defects.ts";
+import { mandatoryFindings } from "./mandatory-findings.ts";
 
 const asRuleResources = (run: StackRun): RuleResource[] =>
   run.resources
@@ -49,9 +45,8 @@ describe("the grown stack", () => {
     for (const spec of specs) expect(String(spec.inputs.content)).toMatch(/^retrain: on-drift$/m);
   });
 
-  it("has no mandatory policy violation beyond the known defects", () => {
-    const findings = evaluatePolicies(allRules, grown.resources);
-    expect(unexplainedMandatory("grown stack", findings)).toEqual([]);
+  it("has no mandatory policy violation", () => {
+    expect(mandatoryFindings(evaluatePolicies(allRules, grown.resources))).toEqual([]);
   });
 
   it("has no advisory finding", () => {
@@ -65,22 +60,6 @@ describe("the grown stack", () => {
     for (const [stack, other] of Object.entries(others)) {
       const collisions = collidingNames(asRuleResources(grown), asRuleResources(other));
       expect(collisions, `grown and ${stack}`).toEqual([]);
-    }
-  });
-
-  // Keeps known-defects.ts honest: a rule fixed by a merge must leave the list.
-  it("lists as known defects only rules some stack still violates", () => {
-    const violated = new Set(
-      [grown, ...Object.values(others)]
-        .flatMap((run) => evaluatePolicies(allRules, run.resources))
-        .filter((f) => f.level === "mandatory")
-        .map((f) => f.rule),
-    );
-    for (const rule of KNOWN_DEFECTS_FIXED_ON_BRANCH_infra_fixes) {
-      expect(
-        violated.has(rule),
-        `${rule} is no longer violated: delete it from known-defects.ts`,
-      ).toBe(true);
     }
   });
 });

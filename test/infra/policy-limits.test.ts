@@ -126,6 +126,21 @@ const ecsMachine = (override: unknown, nested = false) => {
   });
 };
 
+/** A Pass names the key with `format`, then the task passes `$.ref.key` (cloud-definition.ts). */
+const referencedInput = (format: string) => {
+  const parsed = JSON.parse(
+    String(ecsMachine(overrides({ "Value.$": "$.ref.key" })).props.definition),
+  );
+  parsed.StartAt = "Name";
+  parsed.States.Name = {
+    Type: "Pass",
+    Parameters: { "key.$": format },
+    ResultPath: "$.ref",
+    Next: "Run",
+  };
+  return res(T.sfn, { definition: JSON.stringify(parsed) });
+};
+
 const fargate = (cpu: string, memory: string) =>
   res(T.task, { cpu, memory, requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc" });
 
@@ -180,6 +195,12 @@ const cases: {
       ],
       ["the execution id", ecsMachine(overrides({ "Value.$": "$$.Execution.Id" }))],
       [
+        "a key the definition formats from the execution name and a UUID",
+        referencedInput(
+          "States.Format('p/container-inputs/{}/{}.json', $$.Execution.Name, States.UUID())",
+        ),
+      ],
+      [
         "a Lambda task",
         res(T.sfn, {
           definition: JSON.stringify({
@@ -193,6 +214,10 @@ const cases: {
     fail: [
       ["the whole state as JSON", ecsMachine(overrides({ "Value.$": "States.JsonToString($)" }))],
       ["a path into the state", ecsMachine(overrides({ "Value.$": "$.run.specUri" }))],
+      [
+        "a key formatted from a value of the state",
+        referencedInput("States.Format('p/{}.json', $.run.pipeline)"),
+      ],
       [
         "the state inside a Map's item processor",
         ecsMachine(overrides({ "Value.$": "States.JsonToString($)" }), true),

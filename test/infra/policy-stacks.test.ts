@@ -1,7 +1,7 @@
 /**
  * All policy rules over the resources the real Pulumi program declares (captured by the mock
  * harness) for both stacks: no mandatory violation (until branch infra-fixes is merged: none
- * beyond known-defects.ts) and no advisory finding. Staging and prod deployed into one account
+ * at all) and no advisory finding. Staging and prod deployed into one account
  * claim no dashboard or alarm name twice.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,10 +11,7 @@ import { allRules, type RuleResource } from "../../infra/policy/rules.ts";
 import type { Rule } from "../../infra/policy/types.ts";
 import { readStackFile } from "../../infra/stack-file.ts";
 import { ACCOUNT_ID, type CapturedResource, runStack, type StackRun } from "./harness.ts";
-import {
-  KNOWN_DEFECTS_FIXED_ON_BRANCH_infra_fixes,
-  unexplainedMandatory,
-} from "./known-defects.ts";
+import { mandatoryFindings } from "./mandatory-findings.ts";
 
 /** As CrossGuard sees it: resource rules get the inputs, stack rules the resolved state. */
 function asRuleResource(r: CapturedResource, props: "inputs" | "state"): RuleResource {
@@ -66,7 +63,7 @@ describe.each(["staging", "prod"])("the %s stack", (stack) => {
   });
 
   it("has no mandatory policy violation", () => {
-    expect(unexplainedMandatory(`the ${stack} stack`, runRules(allRules, run))).toEqual([]);
+    expect(mandatoryFindings(runRules(allRules, run)), `the ${stack} stack`).toEqual([]);
   });
 
   it("has no advisory finding: the defaults pass Orchard's own advisory rules", () => {
@@ -117,11 +114,7 @@ describe("staging and prod in one account", () => {
     const asRules = (run: StackRun) =>
       run.resources.filter((r) => r.custom).map((r) => asRuleResource(r, "inputs"));
     const collisions = collidingNames(asRules(staging), asRules(prod));
-    // The dashboard named without its stack is fixed on branch infra-fixes (known-defects.ts).
-    const tolerated = KNOWN_DEFECTS_FIXED_ON_BRANCH_infra_fixes.includes("account-unique-names")
-      ? collisions.filter((c) => !c.startsWith("dashboard "))
-      : collisions;
-    expect(tolerated).toEqual([]);
+    expect(collisions).toEqual([]);
   });
 });
 

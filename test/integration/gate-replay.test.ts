@@ -42,7 +42,7 @@ target: label
 task: classification
 id: row_id
 model:
-  trees: 60
+  trees: 200
 search:
   folds: 3
   metric: accuracy

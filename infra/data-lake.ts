@@ -1,17 +1,21 @@
 /**
  * DataLake: the raw, features and artifacts buckets, the access-log bucket they log into, and
- * the customer-managed KMS key that encrypts all of them (and the tables and the alert topic).
+ * the customer-managed KMS key that encrypts the data buckets (and the tables, the alert topic
+ * and the log groups).
  *
- * Every bucket: SSE-KMS with the key and S3 Bucket Keys (one KMS call per bucket key instead
- * of per object, which is most of SSE-KMS's cost), versioning, all four public-access blocks,
+ * Every data bucket: SSE-KMS with the key and S3 Bucket Keys (one KMS call per bucket key instead
+ * of per object, which is most of SSE-KMS's cost); every bucket: versioning, all four public-access blocks,
  * ObjectOwnership BucketOwnerEnforced (ACLs off), a policy denying any request without TLS,
  * and a lifecycle rule expiring noncurrent versions. The data buckets log their requests into
  * the log bucket, whose objects expire after the stack's log retention.
  *
- * The log bucket is encrypted with the same key. S3's documentation long listed SSE-S3 as the
- * only encryption for log target buckets, but delivery works with a customer-managed key when
- * the key policy lets `logging.s3.amazonaws.com` generate data keys (aws-cdk#25350 removed the
- * check after verifying it); the key policy below does that, scoped to this account.
+ * The log bucket is encrypted with SSE-S3 (AES256), not the key. The S3 User Guide
+ * (enable-server-access-logging.html, troubleshooting-server-access-logging.html): "You can use
+ * default bucket encryption on the destination bucket only if you use server-side encryption
+ * with Amazon S3 managed keys (SSE-S3) … SSE-KMS is not supported." aws-cdk#25350 reports
+ * SSE-KMS delivery working with a key policy admitting the logging principal, against the
+ * current documentation; undelivered access logs fail silently, so the documented choice wins
+ * (docs/access-log-encryption.md). The logs hold request metadata, not data.
  *
  * The key also encrypts the stack's CloudWatch log groups (`logKeyArn` of the steps and state
  * machines): logs carry run data (URIs, error causes). The key policy lets the regional logs
@@ -134,14 +138,6 @@ export class DataLake extends pulumi.ComponentResource {
               Condition: { StringEquals: { "aws:SourceAccount": account } },
             },
             {
-              Sid: "S3ServerAccessLogDelivery",
-              Effect: "Allow",
-              Principal: { Service: "logging.s3.amazonaws.com" },
-              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-              Resource: "*",
-              Condition: { StringEquals: { "aws:SourceAccount": account } },
-            },
-            {
               // The actions of AWS's example key policy for encrypted log groups.
               Sid: "CloudWatchLogsEncryptLogGroups",
               Effect: "Allow",
@@ -208,13 +204,16 @@ export class DataLake extends pulumi.ComponentResource {
         {
           bucket: bucket.id,
           rules: [
-            {
-              applyServerSideEncryptionByDefault: {
-                sseAlgorithm: "aws:kms",
-                kmsMasterKeyId: key.arn,
-              },
-              bucketKeyEnabled: true,
-            },
+            role === "logs"
+              ? // SSE-S3: the only default encryption S3 server access logging supports.
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
+              : {
+                  applyServerSideEncryptionByDefault: {
+                    sseAlgorithm: "aws:kms",
+                    kmsMasterKeyId: key.arn,
+                  },
+                  bucketKeyEnabled: true,
+                },
           ],
         },
         child,

@@ -40,3 +40,21 @@ export function kmsEncryptionProblem(rules: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * SSE-S3 by default, and nothing else: what a server access log target bucket may use. The S3
+ * User Guide ("Enabling Amazon S3 server access logging"): "You can use default bucket
+ * encryption on the destination bucket only if you use server-side encryption with Amazon S3
+ * managed keys (SSE-S3) … SSE-KMS is not supported"; with it, logs silently stop arriving.
+ */
+export function sseS3Only(rules: unknown): boolean {
+  const list = Array.isArray(rules) ? rules : rules ? [rules] : [];
+  return (
+    list.length > 0 &&
+    list.every(
+      (rule) =>
+        (rule as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: unknown } })
+          .applyServerSideEncryptionByDefault?.sseAlgorithm === "AES256",
+    )
+  );
+}

@@ -6,6 +6,10 @@
  */
 
 export const BUCKET = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+export const BUCKET_LOGGING = [
+  "aws:s3/bucketLogging:BucketLogging",
+  "aws:s3/bucketLoggingV2:BucketLoggingV2",
+];
 export const BUCKET_ENCRYPTION = [
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",

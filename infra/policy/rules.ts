@@ -22,6 +22,7 @@ import {
   label,
   nonEmpty,
   record,
+  sseS3Only,
   stackOf,
 } from "./checks.ts";
 import { isPublicPrincipal, isTlsDeny, type Statement, statementsOf } from "./documents.ts";
@@ -87,8 +88,10 @@ export const encryptionAtRest: ResourceRule = {
   enforcementLevel: "mandatory",
   validateResource(r, report) {
     if (isType(r, BUCKET_ENCRYPTION)) {
+      // SSE-S3 alone is right for a server access log target and wrong for any other bucket:
+      // only the stack rule bucket-encryption-configured knows which bucket this is.
       const problem = kmsEncryptionProblem(r.props.rules);
-      if (problem) report(`${label(r)} ${problem}.`);
+      if (problem && !sseS3Only(r.props.rules)) report(`${label(r)} ${problem}.`);
     } else if (isType(r, BUCKET) && r.props.serverSideEncryptionConfiguration !== undefined) {
       const inline = record(r.props.serverSideEncryptionConfiguration);
       const problem = kmsEncryptionProblem(inline.rule ?? inline.rules);

@@ -8,12 +8,13 @@
  * bucket's id or name (the Pulumi mocks, deployed state).
  */
 
-import { kmsEncryptionProblem, label } from "./checks.ts";
+import { kmsEncryptionProblem, label, sseS3Only } from "./checks.ts";
 import { isTlsDeny, statementsOf } from "./documents.ts";
 import { limitStackRules } from "./limits.ts";
 import {
   BUCKET,
   BUCKET_ENCRYPTION,
+  BUCKET_LOGGING,
   BUCKET_OWNERSHIP,
   BUCKET_POLICY,
   BUCKET_PUBLIC_ACCESS_BLOCK,
@@ -53,13 +54,21 @@ function inlineKms(bucket: RuleResource): boolean {
 export const bucketEncryptionConfigured: StackRule = {
   name: "bucket-encryption-configured",
   description:
-    "Every bucket has a server-side encryption configuration with aws:kms and the data-lake key.",
+    "Every data bucket has a server-side encryption configuration with aws:kms and the data-lake key; a server access log target bucket has SSE-S3, the only default encryption log delivery supports.",
   enforcementLevel: "mandatory",
   validateStack({ resources }, report) {
-    const ok = (c: RuleResource) => kmsEncryptionProblem(c.props.rules) === undefined;
-    for (const b of everyBucketHas(resources, BUCKET_ENCRYPTION, ok, inlineKms)) {
+    const logTargets = resources
+      .filter((r) => isType(r, BUCKET_LOGGING))
+      .flatMap((l) => resources.filter((b) => isType(b, BUCKET) && refersTo(l, "targetBucket", b)));
+    const isLogTarget = (b: RuleResource) => logTargets.includes(b);
+    const ok = (c: RuleResource, b: RuleResource) =>
+      isLogTarget(b) ? sseS3Only(c.props.rules) : kmsEncryptionProblem(c.props.rules) === undefined;
+    const inline = (b: RuleResource) => !isLogTarget(b) && inlineKms(b);
+    for (const b of everyBucketHas(resources, BUCKET_ENCRYPTION, ok, inline)) {
       report(
-        `${label(b)} has no BucketServerSideEncryptionConfiguration with aws:kms and a key pointing at it.`,
+        isLogTarget(b)
+          ? `${label(b)} receives S3 server access logs but is not encrypted with SSE-S3 (AES256) by default; S3 delivers no logs into an SSE-KMS bucket.`
+          : `${label(b)} has no BucketServerSideEncryptionConfiguration with aws:kms and a key pointing at it.`,
         b.urn,
       );
     }

@@ -116,11 +116,21 @@ const cases: {
         res(T.bucket, { tags: TAGS }),
       ],
       ["a resource the rule does not judge", res(T.schedule, {})],
+      [
+        // Right for an access-log target, wrong elsewhere: bucket-encryption-configured decides.
+        "SSE configuration with AES256 alone",
+        res(T.sse, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
+      ],
     ],
     fail: [
       [
-        "SSE configuration with AES256",
-        res(T.sse, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
+        "SSE configuration with AES256 and aws:kms mixed",
+        res(T.sse, {
+          rules: [
+            { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+            { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } },
+          ],
+        }),
       ],
       [
         "SSE configuration with aws:kms but no key",
@@ -525,6 +535,29 @@ describe("stack rules judge the configuration's settings, not only its presence"
   ] as [StackRule, string, Props][])("%#: %s", (rule, type, props) => {
     const bucket = res(T.bucket, { bucket: "b", arn: "arn:aws:s3:::b" }, { id: "b" });
     expect(stackViolations(rule, [bucket, res(type, props)])).toHaveLength(1);
+  });
+
+  it("a server access log target must have SSE-S3, which a data bucket may not", () => {
+    const bucket = (name: string) =>
+      res(T.bucket, { bucket: name, arn: `arn:aws:s3:::${name}` }, { id: name });
+    const [data, logs] = [bucket("data"), bucket("logs")];
+    const logging = res("aws:s3/bucketLogging:BucketLogging", {
+      bucket: "data",
+      targetBucket: "logs",
+    });
+    const sseS3 = { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } };
+    const sse = (name: string, rule: unknown) => res(T.sse, { bucket: name, rules: [rule] });
+    const judged = (logsRule: unknown, dataRule: unknown) =>
+      stackViolations(bucketEncryptionConfigured, [
+        data,
+        logs,
+        logging,
+        sse("data", dataRule),
+        sse("logs", logsRule),
+      ]);
+    expect(judged(sseS3, kmsRule)).toEqual([]);
+    expect(judged(kmsRule, kmsRule)).toEqual([expect.stringMatching(/logs.*SSE-S3/)]);
+    expect(judged(sseS3, sseS3)).toHaveLength(1);
   });
 
   it("a preview's propertyDependencies link a configuration to its bucket without ids", () => {

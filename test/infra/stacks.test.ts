@@ -106,15 +106,25 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       expect(roles.sort()).toEqual(["artifacts", "features", "logs", "raw"]);
     });
 
-    it("encrypts every bucket by default with the customer-managed key and bucket keys", () => {
+    it("encrypts every data bucket by default with the customer-managed key and bucket keys", () => {
       const sse = byBucket(run, T.sse);
-      for (const bucket of run.ofType(T.bucket)) {
+      for (const bucket of run.ofType(T.bucket).filter((b) => b.inputs.tags.role !== "logs")) {
         const rule = sse.get(bucket.state.bucket)?.inputs.rules[0];
         expect(rule, bucket.name).toMatchObject({
           applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
           bucketKeyEnabled: true,
         });
       }
+    });
+
+    // S3 server access logging supports only SSE-S3 on the target bucket (S3 User Guide,
+    // enable-server-access-logging): with SSE-KMS, logs would silently not be delivered.
+    it("encrypts the access-log bucket with SSE-S3, and the key admits no log delivery", () => {
+      const logs = run.ofType(T.bucket).find((b) => b.inputs.tags.role === "logs");
+      expect(byBucket(run, T.sse).get(logs?.state.bucket)?.inputs.rules).toEqual([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ]);
+      expect(run.ofType(T.key)[0].inputs.policy).not.toContain("logging.s3.amazonaws.com");
     });
 
     it("rotates the key", () => {

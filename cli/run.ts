@@ -183,7 +183,7 @@ function humanSummary(run: LocalRun): string {
   if (state?.select) {
     const { best } = state.select;
     lines.push(
-      `  best        ${best.candidateId} ${JSON.stringify(best.params)} cv ${spec.search.metric} ${fmt(best.cvMean)} ± ${fmt(best.cvStd)}`,
+      `  best        ${best.candidateId} ${JSON.stringify(best.params)} ${best.cvMean === null || best.cvStd === null ? "(not cross-validated)" : `cv ${spec.search.metric} ${fmt(best.cvMean)} ± ${fmt(best.cvStd)}`}`,
     );
     const metrics = reportedMetrics(state.select);
     lines.push(

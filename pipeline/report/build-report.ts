@@ -201,16 +201,17 @@ function splitSection(data: ReportData): string | null {
 
 async function searchSection(data: ReportData): Promise<string | null> {
   const s = data.search;
-  if (!s || s.candidates.length === 0) return null;
+  // Not cross-validated: the Split section says so; there is no search to chart.
+  if (!s || s.candidates.length === 0 || s.folds === null) return null;
   const ranked = [...s.candidates].sort((a, b) => a.rank - b.rank);
   const svg = await renderSvg(
     cvChart(
       s.metric,
       ranked.map((c) => ({
         candidate: c.candidateId,
-        mean: c.mean,
-        lo: c.mean - c.std,
-        hi: c.mean + c.std,
+        mean: c.mean ?? Number.NaN,
+        lo: (c.mean ?? Number.NaN) - (c.std ?? 0),
+        hi: (c.mean ?? Number.NaN) + (c.std ?? 0),
       })),
     ),
     `Cross-validated ${s.metric} of ${ranked.length} candidates with their spread over folds`,

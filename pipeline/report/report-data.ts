@@ -38,8 +38,15 @@ export interface ReportData {
   } | null;
   search: {
     metric: string;
-    folds: number;
-    candidates: { candidateId: string; params: object; mean: number; std: number; rank: number }[];
+    /** null: not cross-validated. */
+    folds: number | null;
+    candidates: {
+      candidateId: string;
+      params: object;
+      mean: number | null;
+      std: number | null;
+      rank: number;
+    }[];
   } | null;
   test: { metrics: Record<string, number> } | null;
   evaluation:

@@ -105,7 +105,9 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
     },
     search: {
       strategy: search.strategy ?? "none",
-      folds: search.folds ?? 5,
+      // One candidate needs no comparison: cross-validating it would cost `folds` fits for a
+      // score nothing uses. Asked for explicitly, it is done.
+      folds: search.folds ?? ((search.strategy ?? "none") === "none" ? null : 5),
       metric,
       iterations: search.iterations ?? 10,
       grid: gridOf(raw),

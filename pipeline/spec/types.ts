@@ -138,8 +138,11 @@ export interface SearchSpec {
    * Default `none`. `grid` must be non-empty for grid/random and empty for none.
    */
   strategy: "none" | "grid" | "random";
-  /** Cross-validation folds used to compare candidates, 2..20. Default `5`. */
-  folds: number;
+  /**
+   * Cross-validation folds used to compare candidates, 2..20. Default `5`, or `null` (no
+   * cross-validation: there is nothing to compare) with `strategy: none` unless set.
+   */
+  folds: number | null;
   /** Metric candidates are ranked by. Default `accuracy` / `rmse`; must fit the task. */
   metric: Metric;
   /** Candidates drawn by random search, 1..1000. Default `10`; setting it otherwise is an error. */

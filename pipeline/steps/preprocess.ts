@@ -123,6 +123,7 @@ function checkFoldsFit(
   file: string,
 ): void {
   const k = spec.search.folds;
+  if (k === null) return;
   const lower = (n: number) =>
     n >= 2 ? `, or lower search.folds to ${Math.min(n, k - 1)}` : ", or merge rare classes";
   if (spec.split.strategy === "time" && split.train.length < k + 1) {

@@ -127,6 +127,9 @@ function baseData(spec: PipelineSpec, state: RunState, execution: string): Repor
 /** How Train cross-validated the candidates, in words (see pipeline/train/cross-validate.ts). */
 function describeCrossValidation(spec: PipelineSpec): string {
   const k = spec.search.folds;
+  if (k === null) {
+    return "none: search.strategy is none and search.folds is not set, so the one candidate is fitted once (set search.folds to cross-validate it)";
+  }
   if (spec.split.strategy === "time") {
     return `${k} forward-chaining folds over the training rows in time order (scikit-learn's TimeSeriesSplit): each fold trains on the rows before it`;
   }

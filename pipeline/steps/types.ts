@@ -69,7 +69,8 @@ export type TrainOutput = CvResult;
 export interface SelectOutput {
   modelUri: string;
   modelSha256: string;
-  best: { candidateId: string; params: ModelParams; cvMean: number; cvStd: number };
+  /** cvMean and cvStd are null when the search did not cross-validate. */
+  best: { candidateId: string; params: ModelParams; cvMean: number | null; cvStd: number | null };
   /** The best candidates (at most 10), best first. */
   ranking: Omit<RankedCandidate, "scores">[];
   /** Class labels in code order; null for regression. */

@@ -15,7 +15,8 @@ import { timeSeriesFolds } from "../split/time-series-folds.ts";
 import { fitModel, type MetricRecord, scoreModel, type TrainingSetup, takeTarget } from "./fit.ts";
 
 export interface CvSettings {
-  folds: number;
+  /** null: no cross-validation (the candidate is scored null, and fits nothing here). */
+  folds: number | null;
   metric: Metric;
   /**
    * Each row's time when the run splits by time: the folds then chain forward in time
@@ -29,9 +30,10 @@ export interface CvResult {
   params: Candidate["params"];
   metric: Metric;
   scores: number[];
-  mean: number;
+  /** null when the search did not cross-validate. */
+  mean: number | null;
   /** Population standard deviation over folds, as scikit-learn's `std_test_score`. */
-  std: number;
+  std: number | null;
 }
 
 export async function crossValidate(
@@ -41,6 +43,16 @@ export async function crossValidate(
   setup: TrainingSetup,
   cv: CvSettings,
 ): Promise<CvResult> {
+  if (cv.folds === null) {
+    return {
+      candidateId: candidate.id,
+      params: candidate.params,
+      metric: cv.metric,
+      scores: [],
+      mean: null,
+      std: null,
+    };
+  }
   const splits = cv.times
     ? timeSeriesFolds(cv.times, cv.folds)
     : target.kind === "classification"
@@ -85,14 +97,16 @@ export interface RankedCandidate extends CvResult {
 export function rankCandidates(results: CvResult[]): RankedCandidate[] {
   if (results.length === 0) return [];
   const sign = metricDirection(results[0].metric) === "higher" ? -1 : 1;
+  // No score (not cross-validated) ranks like NaN: last.
+  const num = (v: number | null) => v ?? Number.NaN;
   const nanLast = (a: number, b: number) => Number(Number.isNaN(a)) - Number(Number.isNaN(b));
   const spread = (a: number, b: number) => nanLast(a, b) || (Number.isNaN(a) ? 0 : a - b) || 0;
   return [...results]
     .sort(
       (a, b) =>
-        nanLast(a.mean, b.mean) ||
-        (Number.isNaN(a.mean) ? 0 : sign * (a.mean - b.mean)) ||
-        spread(a.std, b.std) ||
+        nanLast(num(a.mean), num(b.mean)) ||
+        (Number.isNaN(num(a.mean)) ? 0 : sign * (num(a.mean) - num(b.mean))) ||
+        spread(num(a.std), num(b.std)) ||
         a.candidateId.localeCompare(b.candidateId),
     )
     .map((r, i) => ({ ...r, rank: i + 1 }));

@@ -46,7 +46,7 @@ describe("rankCandidates", () => {
         const ranked = rankCandidates(
           means.map((m, i) => result(`c${String(i).padStart(3, "0")}`, m)),
         );
-        const seen = ranked.map((r) => r.mean);
+        const seen = ranked.map((r) => r.mean ?? Number.NaN);
         const firstNaN = seen.findIndex((m) => Number.isNaN(m));
         if (firstNaN >= 0) expect(seen.slice(firstNaN).every(Number.isNaN)).toBe(true);
         const numbers = seen.filter((m) => !Number.isNaN(m));
@@ -99,5 +99,35 @@ describe("crossValidate on a time split", () => {
     // Each forward fold's 24 rows lie beyond every training row: the error is about their span.
     expect(forward.mean).toBeGreaterThan(10);
     expect(forward.scores).toHaveLength(4);
+  });
+});
+
+describe("a search with nothing to compare", () => {
+  it("does not cross-validate with strategy none unless folds are set, and does when they are", async () => {
+    const { parseSpec } = await import("../../pipeline/spec/parse-spec.ts");
+    const base = "name: p\nsource:\n  uri: d.csv\ntarget: y\ntask: classification\n";
+    expect(parseSpec(base, { file: "p.yaml" }).search.folds).toBeNull();
+    expect(parseSpec(`${base}search:\n  folds: 3\n`, { file: "p.yaml" }).search.folds).toBe(3);
+    expect(
+      parseSpec(`${base}search:\n  strategy: grid\n  grid:\n    trees: [10, 20]\n`, {
+        file: "p.yaml",
+      }).search.folds,
+    ).toBe(5);
+  });
+
+  it("fits nothing and scores null without folds, and such a candidate ranks after scored ones", async () => {
+    const frame = { rowCount: 0, columns: [] } as unknown as Parameters<typeof crossValidate>[0];
+    const target = { kind: "regression", values: new Float64Array(0) } as unknown as Parameters<
+      typeof crossValidate
+    >[1];
+    const candidate = { id: "c0", params: {} } as unknown as Parameters<typeof crossValidate>[2];
+    const setup = { seed: 1 } as unknown as Parameters<typeof crossValidate>[3];
+    const result = await crossValidate(frame, target, candidate, setup, {
+      folds: null,
+      metric: "rmse",
+    });
+    expect(result).toMatchObject({ candidateId: "c0", scores: [], mean: null, std: null });
+    const ranked = rankCandidates([result, { ...result, candidateId: "c1", mean: 2, std: 0 }]);
+    expect(ranked.map((r) => r.candidateId)).toEqual(["c1", "c0"]);
   });
 });

@@ -70,7 +70,7 @@ describe("parseSpec: valid specs", () => {
         maxFeatures: "sqrt",
         bootstrap: true,
       },
-      search: { strategy: "none", folds: 5, metric: "accuracy", iterations: 10, grid: {} },
+      search: { strategy: "none", folds: null, metric: "accuracy", iterations: 10, grid: {} },
       gate: { metric: "accuracy", minimum: null, maximum: null, margin: 0 },
       retrain: { when: "always", psiThreshold: 0.2 },
       deploy: { canary: null, batch: null },

@@ -1,9 +1,10 @@
 /**
- * `orchard drift <spec.yaml> --input FILE [--state-dir DIR] [--json]`: compares any data file
+ * `orchard drift <spec.yaml> --input FILE [--state-dir DIR] [--json] [--fail-on-drift]`: compares any data file
  * with the data the pipeline's champion was trained on — the same comparison the Drift step
  * makes each run (PSI per feature, KS for numeric features, against the spec's
  * `retrain.onDrift.psiThreshold`). Exit 0 when compared (drifted or not; `--json` says
- * which), 1 when it cannot compare (no champion, no baseline, unreadable file), 2 for usage.
+ * which) — with `--fail-on-drift`, 1 when it drifted, for CI and cron checks — 1 when it cannot
+ * compare (no champion, no baseline, unreadable file), 2 for usage.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -21,7 +22,7 @@ import { parse, UsageError } from "./args.ts";
 import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pipeline.ts";
 import { fail } from "./report-error.ts";
 
-const USAGE = `Usage: orchard drift <spec.yaml> --input FILE [--state-dir DIR] [--json]
+const USAGE = `Usage: orchard drift <spec.yaml> --input FILE [--state-dir DIR] [--json] [--fail-on-drift]
 
 Compares FILE with the data the pipeline's champion model was trained on: the
 population stability index per feature (numeric by the champion data's deciles,
@@ -30,7 +31,8 @@ for numeric features, against the spec's PSI threshold (retrain.onDrift).
 
   --input FILE     data to check: .csv, .tsv, .parquet, .jsonl or .ndjson
   --state-dir DIR  the local storage "orchard run" wrote (default .orchard)
-  --json           print the whole comparison as one JSON object`;
+  --json           print the whole comparison as one JSON object
+  --fail-on-drift  exit 1 when the data drifted (after printing the comparison)`;
 
 /** No champion, or a champion without a baseline: nothing to compare with. */
 export class NoBaselineError extends OrchardError {}
@@ -132,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
         input: { type: "string" },
         "state-dir": { type: "string" },
         json: { type: "boolean", default: false },
+        "fail-on-drift": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       USAGE,
@@ -148,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       stateDir: values["state-dir"],
     });
     process.stdout.write(values.json ? `${JSON.stringify(check)}\n` : formatDrift(check));
-    return 0;
+    return values["fail-on-drift"] && check.drifted ? 1 : 0;
   } catch (err) {
     return fail("drift", err);
   }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { checkDrift } from "../../cli/drift.ts";
 import { type LocalRun, runLocally, withLocalStores } from "../../cli/local/run-pipeline.ts";
 import { stepDeps } from "../../lambdas/step-handler.ts";
@@ -136,6 +136,25 @@ describe("orchard drift", () => {
       "island",
       "sex",
     ]);
+  });
+
+  it.each([
+    ["drifted data with --fail-on-drift", "original.csv", ["--fail-on-drift"], 1],
+    ["undrifted data with --fail-on-drift", "shifted.csv", ["--fail-on-drift"], 0],
+    ["drifted data without it", "original.csv", [], 0],
+  ])("exits as a check would on %s", async (_, file, flags, code) => {
+    const { main } = await import("../../cli/drift.ts");
+    const out: string[] = [];
+    const write = vi
+      .spyOn(process.stdout, "write")
+      .mockImplementation((s) => out.push(String(s)) > 0);
+    try {
+      const args = [original, "--input", join(dir, file), "--state-dir", stateDir, "--json"];
+      expect(await main([...args, ...flags])).toBe(code);
+    } finally {
+      write.mockRestore();
+    }
+    expect(JSON.parse(out.join("")).drifted).toBe(file === "original.csv");
   });
 
   it("says what to do when the pipeline has no champion", async () => {

@@ -2,7 +2,7 @@
  * Usage: orchard serve <spec.yaml> [--port N] [--host ADDR] [--state-dir DIR] [--metrics emf]
  *
  * Serves the pipeline's champion over HTTP with the predict Lambda's own request handling:
- * `POST /predict` with `{"rows":[{…}]}`, `GET /health`. Stops gracefully on SIGTERM or SIGINT
+ * `POST /predict` with `{"rows":[{…}]}`, `GET /health` (liveness), `GET /ready` (readiness). Stops gracefully on SIGTERM or SIGINT
  * (health turns 503, requests in flight finish, then exit 0).
  *
  * Storage: with the ORCHARD_* storage variables set (a container in a cluster: the ConfigMap
@@ -23,7 +23,8 @@ const USAGE = `Usage: orchard serve <spec.yaml> [--port N] [--host ADDR] [--stat
 
 Serves the pipeline's champion model over HTTP:
   POST /predict  {"rows": [{column: value, …}]}  → {"modelVersion", "predictions"}
-  GET  /health   200 while serving, 503 while shutting down
+  GET  /health   liveness: 200 while the process serves requests, 503 while shutting down
+  GET  /ready    readiness: 200 once a champion is served, 503 before the first promotion
 
   --port N         port to listen on (default 8080; 0 picks a free one)
   --host ADDR      address to bind (default 127.0.0.1; 0.0.0.0 in a container)

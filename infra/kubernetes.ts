@@ -223,8 +223,10 @@ export class KubernetesServing extends pulumi.ComponentResource {
     }
 
     function createDeployment(): k8s.apps.v1.Deployment {
-      const probe = (periodSeconds: number, failureThreshold: number) => ({
-        httpGet: { path: "/health", port: "http" },
+      // Readiness asks /ready (503 until a champion is served); liveness /health (alive even
+      // before the first promotion, so a pod is not restarted for want of a model).
+      const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+        httpGet: { path, port: "http" },
         periodSeconds,
         timeoutSeconds: 2,
         failureThreshold,
@@ -263,8 +265,8 @@ export class KubernetesServing extends pulumi.ComponentResource {
                         name: key,
                         valueFrom: { configMapKeyRef: { name: objectName, key } },
                       })),
-                    readinessProbe: probe(5, 2),
-                    livenessProbe: { ...probe(10, 3), initialDelaySeconds: 15 },
+                    readinessProbe: probe("/ready", 5, 2),
+                    livenessProbe: { ...probe("/health", 10, 3), initialDelaySeconds: 15 },
                     resources: {
                       requests: { cpu: config.resources.cpu, memory: config.resources.memory },
                       limits: { cpu: config.resources.cpu, memory: config.resources.memory },

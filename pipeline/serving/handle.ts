@@ -3,7 +3,11 @@
  * `lambdas/predict.ts` calls it for function URL events, `orchard serve` for node:http
  * requests, so both answer every request (good or hostile) identically.
  *
- *   GET  /health    200 {"status":"ok","pipeline","champion","canary"}; 503 while shutting down
+ *   GET  /health    liveness: 200 {"status":"ok","pipeline","champion","canary"}; 503 while
+ *                   shutting down (a process without a champion yet is alive)
+ *   GET  /ready     readiness: 200 {"status":"ready",…} once a champion can be served; 503
+ *                   {"status":"no-champion"|"draining"|"unavailable",…} otherwise, so a probe
+ *                   never routes traffic to a pod that would answer every prediction 503
  *   POST /predict   200 {"modelVersion","predictions":[{"prediction","probabilities"?}]} in row order;
  *                   with "explain": true each prediction also has its "explanation" (TreeSHAP)
  *   anything else   404, or 405 with Allow
@@ -38,6 +42,8 @@ export interface PredictService {
   pipeline: string;
   next(): Promise<ServedModel>;
   describe(): ServingState | null;
+  /** Loads the routing if needed; throws (NoChampionError) when nothing can be served. */
+  ready?(): Promise<ServingState | null>;
   /** Each prediction with its explanation, for `"explain": true`; absent: such requests get 501. */
   explain?(
     model: ServedModel,
@@ -61,6 +67,7 @@ export interface Handled {
 
 export const PREDICT_PATH = "/predict";
 export const HEALTH_PATH = "/health";
+export const READY_PATH = "/ready";
 
 export async function handleRequest(
   request: HttpRequest,
@@ -105,6 +112,31 @@ async function route(
       champion: state?.champion ?? null,
       canary: state?.canary ?? null,
     });
+  }
+  if (path === READY_PATH) {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      throw new MethodNotAllowedError(`${READY_PATH} answers GET only`, "GET, HEAD");
+    }
+    const body = (status: string, state: ServingState | null, reason?: string) => ({
+      status,
+      pipeline: service.pipeline,
+      champion: state?.champion ?? null,
+      canary: state?.canary ?? null,
+      ...(reason ? { reason } : {}),
+    });
+    if (options.draining?.()) return jsonResponse(503, body("draining", service.describe()));
+    try {
+      const state = service.ready ? await service.ready() : service.describe();
+      if (state) return jsonResponse(200, body("ready", state));
+      return jsonResponse(503, body("unavailable", null, "no model loaded yet"));
+    } catch (err) {
+      const name = err instanceof Error ? err.name : "Error";
+      const status = name === "NoChampionError" ? "no-champion" : "unavailable";
+      return jsonResponse(
+        503,
+        body(status, null, err instanceof ServiceUnavailableError ? (err as Error).message : name),
+      );
+    }
   }
   if (path !== PREDICT_PATH) {
     throw new RouteNotFoundError(

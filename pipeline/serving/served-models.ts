@@ -103,6 +103,12 @@ export class ServedModels {
     return explainPredictions(model.bundle, await cover, rows, predictions);
   }
 
+  /** Reads the routing if due and says what is served; NoChampionError when nothing is. */
+  async ready(): Promise<ServingState | null> {
+    await this.current();
+    return this.describe();
+  }
+
   /** What is being served, for /health: null before the first successful read. */
   describe(): ServingState | null {
     const r = this.routing;

@@ -59,16 +59,15 @@ describe.each(["staging", "prod"])("%s stack with serving.target kubernetes", (s
     }
   });
 
-  it("runs orchard serve non-root on a read-only root filesystem, probed on /health", () => {
+  it("runs orchard serve non-root on a read-only root filesystem, ready on /ready, alive on /health", () => {
     const pod = kind(run, "Deployment").inputs.spec.template.spec;
     const [c] = pod.containers;
     expect(pod.containers).toHaveLength(1);
     expect(c.image).toBe(SERVING.image);
     expect(c.args).toEqual(SERVE_ARGS);
     expect(c.ports).toEqual([{ name: "http", containerPort: SERVE_PORT, protocol: "TCP" }]);
-    for (const probe of [c.readinessProbe, c.livenessProbe]) {
-      expect(probe.httpGet).toEqual({ path: "/health", port: "http" });
-    }
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/ready", port: "http" });
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/health", port: "http" });
     expect(c.resources.requests).toEqual({ cpu: "500m", memory: "512Mi" });
     expect(c.resources.limits).toEqual({ cpu: "500m", memory: "512Mi" });
     expect(pod.securityContext).toMatchObject({

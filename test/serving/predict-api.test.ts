@@ -317,6 +317,21 @@ describe("GET /health and availability", () => {
     expect(JSON.parse(response.body).error.name).toBe("NoChampionError");
   });
 
+  it("is alive on /health but not ready on /ready before any model was promoted, then ready", async () => {
+    const stores = memoryServing();
+    const served = new ServedModels({ pipeline: PIPELINE, ...stores, refreshMs: 0 });
+    const get = (path: string) =>
+      handleRequest({ method: "GET", path, headers: {}, body: new Uint8Array() }, served);
+    expect((await get("/health")).response.status).toBe(200);
+    const notReady = (await get("/ready")).response;
+    expect(notReady.status).toBe(503);
+    expect(JSON.parse(notReady.body)).toMatchObject({ status: "no-champion", champion: null });
+    await stores.promote(classifier);
+    const ready = (await get("/ready")).response;
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toMatchObject({ status: "ready", champion: "v1" });
+  });
+
   it("answers 503 on /health and /predict while draining", async () => {
     const served = await service();
     const draining = () => true;

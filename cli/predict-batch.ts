@@ -14,32 +14,36 @@ import { NoChampionError } from "../lambdas/predict.ts";
 import { stepDeps } from "../lambdas/step-handler.ts";
 import { type BatchScoreOutput, batchScore } from "../pipeline/steps/batch-score.ts";
 import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pipeline.ts";
+import { noChampionError } from "./predict.ts";
 
 export interface PredictBatchOptions {
   specPath: string;
   inputUri: string;
   stateDir?: string;
+  /** A registered version to score with instead of the champion. */
+  version?: string;
 }
 
 export async function predictBatch(options: PredictBatchOptions): Promise<BatchScoreOutput> {
   const { spec } = await loadSpecFile(options.specPath);
   // What the BatchScore Lambda does when invoked by hand, as its role.
-  const score = () =>
+  const runCommand = `orchard run ${options.specPath}${options.stateDir === undefined ? "" : ` --state-dir ${options.stateDir}`}`;
+  const score = (stateDir?: string) =>
     runAs({ role: "batchScore", pipeline: spec.name }, () => {
       const deps = stepDeps();
-      return batchScore(
-        { pipeline: spec.name, inputUri: options.inputUri },
-        { ...deps, objects: batchObjectsFor(options.inputUri) },
+      const event = { pipeline: spec.name, inputUri: options.inputUri, version: options.version };
+      return batchScore(event, { ...deps, objects: batchObjectsFor(options.inputUri) }).catch(
+        async (err) => {
+          if (!(err instanceof NoChampionError) || !stateDir) throw err;
+          const [newest] = await deps.registry.listVersions(spec.name);
+          throw noChampionError(spec, stateDir, newest ?? null, runCommand);
+        },
       );
     });
   if (process.env[STORAGE_ENV.registryTable] && options.stateDir === undefined) return score();
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
-  if (!existsSync(stateDir)) {
-    throw new NoChampionError(
-      `pipeline "${spec.name}" has no champion model in ${stateDir} yet; run "orchard run ${options.specPath}" until a model is promoted`,
-    );
-  }
-  return withLocalStores(stateDir, score);
+  if (!existsSync(stateDir)) throw noChampionError(spec, stateDir, null, runCommand);
+  return withLocalStores(stateDir, () => score(stateDir));
 }
 
 export function formatBatch(result: BatchScoreOutput): string {

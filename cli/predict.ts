@@ -1,8 +1,9 @@
 /**
- * Usage: orchard predict <spec.yaml> --input FILE|DIR|s3://bucket/prefix/ [--state-dir DIR]
+ * Usage: orchard predict <spec.yaml> --input FILE|DIR|s3://bucket/prefix/ [--version vN]
+ *        [--state-dir DIR]
  *
  * Predicts every row of FILE (CSV, or JSON Lines: .csv, .jsonl, .ndjson) with the pipeline's
- * champion model from the local registry and prints one JSON object per input row, in input
+ * champion model (or the registered version `--version` names) from the local registry and prints one JSON object per input row, in input
  * order, on stdout:
  *
  *   {"prediction": "Adelie", "probabilities": {"Adelie": 0.97, "Chinstrap": 0.02, "Gentoo": 0.01}}
@@ -19,15 +20,19 @@ import { pathToFileURL } from "node:url";
 import { runAs } from "../lambdas/io/caller.ts";
 import { championBundle, NoChampionError } from "../lambdas/predict.ts";
 import { withExplanations } from "../lambdas/predict-explain.ts";
+import { stepDeps } from "../lambdas/step-handler.ts";
 import { DataFormatError } from "../pipeline/errors.ts";
-import type { Prediction } from "../pipeline/model/bundle.ts";
-import { predictIn } from "../pipeline/steps/batch-score.ts";
+import type { ModelBundle, Prediction } from "../pipeline/model/bundle.ts";
+import { whyNoChampion } from "../pipeline/model/gate.ts";
+import type { PipelineSpec } from "../pipeline/spec/types.ts";
+import { predictIn, versionBundle } from "../pipeline/steps/batch-score.ts";
+import { type ModelVersion, parseVersionId } from "../pipeline/store.ts";
 import { parse, UsageError } from "./args.ts";
 import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pipeline.ts";
 import { parseRows, rowFormatOf } from "./read-rows.ts";
 import { fail } from "./report-error.ts";
 
-const USAGE = `Usage: orchard predict <spec.yaml> --input FILE|DIR|s3://bucket/prefix/ [--state-dir DIR]
+const USAGE = `Usage: orchard predict <spec.yaml> --input FILE|DIR|s3://bucket/prefix/ [--version vN] [--state-dir DIR]
 
 Predicts every row of FILE with the pipeline's champion model and prints one JSON
 object per row, in input order: {"prediction": …, "probabilities": {label: p}}.
@@ -35,6 +40,8 @@ With a directory or an s3:// prefix, scores every .csv/.jsonl file under it into
 <name>.predictions.<ext> file next to it and prints one JSON line per file.
 
   --input FILE     rows to predict: .csv (with a header) or .jsonl/.ndjson
+  --version vN     predict with this registered version instead of the champion
+                   (any status: rejected and rolled-back ones too; "orchard models" lists them)
   --explain        add each row's TreeSHAP explanation: "explanation": {"class",
                    "expectedValue", "output", "contributions": {feature: value}}
   --state-dir DIR  the local storage "orchard run" wrote (default .orchard)`;
@@ -45,6 +52,8 @@ export interface PredictFileOptions {
   stateDir?: string;
   /** Add TreeSHAP explanations (see lambdas/predict-explain.ts). */
   explain?: boolean;
+  /** A registered version (`v3`) to predict with instead of the champion. */
+  version?: string;
 }
 
 export interface PredictFileResult {
@@ -60,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       {
         input: { type: "string" },
         "state-dir": { type: "string" },
+        version: { type: "string" },
         explain: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -71,6 +81,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (positionals.length !== 1) throw new UsageError(`expected one spec file\n\n${USAGE}`);
     if (!values.input) throw new UsageError(`--input FILE is required\n\n${USAGE}`);
+    if (values.version !== undefined && parseVersionId(values.version) === null) {
+      throw new UsageError(
+        `--version ${JSON.stringify(values.version)} is not a version id; expected v1, v2, … ("orchard models" lists them)`,
+      );
+    }
     const isDirectory = statSync(values.input, { throwIfNoEntry: false })?.isDirectory();
     if (values.input.startsWith("s3://") || isDirectory) {
       const { formatBatch, predictBatch } = await import("./predict-batch.ts");
@@ -79,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
         specPath,
         inputUri: isDirectory ? `${pathToFileURL(resolve(values.input)).href}/` : values.input,
         stateDir: values["state-dir"],
+        version: values.version,
       });
       process.stdout.write(formatBatch(batch));
       return 0;
@@ -88,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       inputPath: values.input,
       stateDir: values["state-dir"],
       explain: values.explain,
+      version: values.version,
     });
     // A reader that stops early (`| head`) closes the pipe: that is not a failure.
     process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -102,7 +119,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Reads the input, then scores it with the champion in the local registry under `stateDir`. */
+/**
+ * Reads the input, then scores it with the champion (or `options.version`) in the local
+ * registry under `stateDir`.
+ */
 export async function predictFile(options: PredictFileOptions): Promise<PredictFileResult> {
   const format = rowFormatOf(options.inputPath);
   if (!format) {
@@ -114,31 +134,46 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   const rows = parseRows(await readInput(options.inputPath), format, options.inputPath);
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   const runCommand = `orchard run ${options.specPath}${options.stateDir === undefined ? "" : ` --state-dir ${options.stateDir}`}`;
-  const noChampion = () =>
-    new NoChampionError(
-      `pipeline "${spec.name}" has no champion model in ${stateDir} yet; run "${runCommand}" until a model is promoted, then predict again`,
-    );
   // A state directory that does not exist holds no model: say so instead of creating it.
-  if (!existsSync(stateDir)) throw noChampion();
+  if (!existsSync(stateDir)) throw noChampionError(spec, stateDir, null, runCommand);
   // What the predict Lambda does for a direct invocation, as its role.
   return withLocalStores(stateDir, () =>
     runAs({ role: "predict", pipeline: spec.name }, async () => {
-      let champion: Awaited<ReturnType<typeof championBundle>>;
+      const deps = stepDeps();
+      let model: { version: string; bundle: ModelBundle };
       try {
-        champion = await championBundle(spec.name);
+        model = options.version
+          ? await versionBundle(deps, spec.name, options.version)
+          : await championBundle(spec.name);
       } catch (err) {
-        if (err instanceof NoChampionError) throw noChampion();
-        throw err;
+        if (!(err instanceof NoChampionError)) throw err;
+        const [newest] = await deps.registry.listVersions(spec.name);
+        throw noChampionError(spec, stateDir, newest ?? null, runCommand);
       }
-      const predictions = predictIn(champion.bundle, rows, options.inputPath);
+      const predictions = predictIn(model.bundle, rows, options.inputPath);
       return {
         pipeline: spec.name,
-        modelVersion: champion.version,
+        modelVersion: model.version,
         predictions: options.explain
-          ? await withExplanations(spec.name, champion.version, champion.bundle, rows, predictions)
+          ? await withExplanations(spec.name, model.version, model.bundle, rows, predictions)
           : predictions,
       };
     }),
+  );
+}
+
+/** No champion: why (the gate's verdict on the newest version), and what to do about it. */
+export function noChampionError(
+  spec: PipelineSpec,
+  stateDir: string,
+  newest: ModelVersion | null,
+  runCommand: string,
+): NoChampionError {
+  const next = newest
+    ? `; or predict with a registered version: --version ${newest.version} ("orchard models" lists them)`
+    : `; run "${runCommand}" until a model is promoted, then predict again`;
+  return new NoChampionError(
+    `pipeline "${spec.name}" has no champion model in ${stateDir}: ${whyNoChampion(spec.gate, newest)}${next}`,
   );
 }
 

@@ -6,6 +6,7 @@
  */
 import { metricDirection } from "../metrics/compute.ts";
 import type { GateSpec } from "../spec/types.ts";
+import type { ModelVersion } from "../store.ts";
 
 export interface GateDecision {
   promote: boolean;
@@ -65,4 +66,27 @@ export function decidePromotion(
     );
   }
   return { promote, reasons };
+}
+
+/**
+ * Why a pipeline has no champion, from its newest registered version, for the messages of
+ * `orchard predict` and batch scoring: "run until a model is promoted" helps nobody when the
+ * gate rejected a deterministic model, so name the gate's check and the value it saw.
+ */
+export function whyNoChampion(gate: GateSpec, newest: ModelVersion | null): string {
+  if (!newest) return "no run has registered a model yet";
+  const value = newest.metrics[gate.metric];
+  if (newest.status === "rejected") {
+    const failed =
+      value === undefined
+        ? [`its ${gate.metric} was not a finite number`]
+        : decidePromotion(gate, value, null).reasons.filter((r) => /is (below|above)/.test(r));
+    const bound = metricDirection(gate.metric) === "higher" ? "gate.minimum" : "gate.maximum";
+    return `the newest model ${newest.version} was rejected by the gate (gate.metric ${gate.metric}): ${failed.join("; ") || "it did not pass"}; change ${bound} in the spec or improve the model, then run again`;
+  }
+  if (newest.status === "rolled-back") {
+    const why = newest.canary ? `: ${newest.canary.reason}` : "";
+    return `the newest model ${newest.version} was rolled back by its canary${why}`;
+  }
+  return `the newest model ${newest.version} is ${newest.status} but was not promoted; promote it with "orchard promote" or run again`;
 }

@@ -147,8 +147,9 @@ export async function batchScoreStep(
   return { enabled: true, inputUri, ...scored };
 }
 
-async function versionBundle(
-  deps: BatchScoreDeps,
+/** A registered version's bundle; `ModelVersionNotFoundError` naming `orchard models` when absent. */
+export async function versionBundle(
+  deps: Pick<BatchScoreDeps, "registry" | "artifacts">,
   pipeline: string,
   version: string,
 ): Promise<{ version: string; bundle: ModelBundle }> {

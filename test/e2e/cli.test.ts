@@ -292,6 +292,22 @@ describe("orchard in a user's project", () => {
     );
   });
 
+  it("predict --version: a registered version predicts; an unknown one or a malformed id is refused", async () => {
+    const args = ["predict", SPEC, "--input", "sample.csv", "--state-dir", STATE];
+    const v2 = await orchard([...args, "--version", "v2"], work);
+    expect(v2.code).toBe(0);
+    // v2 was trained on the same data with the same seed as v1: the same predictions.
+    expect(v2.stdout).toBe(csvOutput);
+    const unknown = await orchard([...args, "--version", "v9"], work);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /has no model version v9; list the versions with "orchard models"/,
+    );
+    const malformed = await orchard([...args, "--version", "2"], work);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/--version "2" is not a version id; expected v1, v2/);
+  });
+
   it.each([
     [
       "a missing feature column",
@@ -417,5 +433,45 @@ describe.concurrent("orchard usage", () => {
     for (const command of ["run", "predict", "models"]) {
       expect(r.stdout).toMatch(new RegExp(`^  ${command} <spec\\.yaml>`, "m"));
     }
+  });
+});
+
+describe("a pipeline whose gate rejects every model", () => {
+  let work: string;
+  const STATE = "state";
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "orchard-e2e-gate-"));
+    await exampleProject(join(work, "strict"));
+    const spec = await readFile(join(work, "strict", "pipeline.yaml"), "utf8");
+    // A perfect macro F1 on the test rows: the seeded run scores 0.989, so the gate rejects it.
+    await writeFile(
+      join(work, "strict", "pipeline.yaml"),
+      spec.replace("  minimum: 0.9\n", "  minimum: 1\n"),
+    );
+    const { header, rows } = await exampleTable();
+    await writeFile(join(work, "sample.csv"), toCsv(header, rows.slice(0, 5)));
+  });
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("predict names the gate's verdict and the value, and --version predicts with the rejected model", async () => {
+    const spec = "strict/pipeline.yaml";
+    const run = await orchard(["run", spec, "--state-dir", STATE, "--json"], work);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({ promoted: false, modelVersion: "v1" });
+    const f1 = Number(out.metrics.f1_macro.toPrecision(6));
+    const args = ["predict", spec, "--input", "sample.csv", "--state-dir", STATE];
+    const refused = await orchard(args, work);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `the newest model v1 was rejected by the gate (gate.metric f1_macro): f1_macro ${f1} is below the minimum 1; change gate.minimum in the spec or improve the model, then run again; or predict with a registered version: --version v1`,
+    );
+    const chosen = await orchard([...args, "--version", "v1"], work);
+    expect(chosen.code).toBe(0);
+    expect(chosen.stdout.trimEnd().split("\n")).toHaveLength(5);
   });
 });

@@ -6,9 +6,9 @@ scikit-learn is a test oracle here, never a dependency. Run with Debian's python
         loads the data sets from the packages that ship them, writes their rows, the split of
         every seed and scikit-learn's metrics to test/fixtures/accuracy/ (datasets.json,
         <name>.csv, sklearn.json)
-    /usr/bin/python3 bench/sklearn_accuracy.py
-        scores the committed rows and splits again and prints what sklearn.json would hold
-        (the bench's live run; nothing is written)
+    /usr/bin/python3 bench/sklearn_accuracy.py [NAME ...]
+        scores the committed rows and splits again (of the named data sets, default all) and
+        prints what sklearn.json would hold (the bench's live run; nothing is written)
 
 Data sets: scikit-learn's bundled iris, wine, breast_cancer, digits and diabetes (unscaled),
 and vega-datasets' penguins and cars (the npm package in node_modules). Rows are written as
@@ -241,9 +241,13 @@ def main():
     if sys.argv[1:] == ["--export"]:
         export()
         return
-    if sys.argv[1:]:
-        sys.exit("usage: sklearn_accuracy.py [--export]")
     manifest = json.load(open(os.path.join(OUT, "datasets.json")))
+    names = sys.argv[1:]
+    unknown = [n for n in names if n not in [entry["name"] for entry in manifest]]
+    if unknown:
+        sys.exit(f"usage: sklearn_accuracy.py [--export | NAME ...]; unknown data set {unknown}")
+    if names:
+        manifest = [entry for entry in manifest if entry["name"] in names]
     json.dump(sklearn_results(manifest), sys.stdout)
     print()
 

@@ -32,6 +32,14 @@ export interface BinnedFeatures {
   /** Upper edges, feature f's at `edgeOffset[f]` .. `edgeOffset[f + 1]` (nValueBins[f] - 1). */
   edges: Float64Array;
   edgeOffset: Int32Array;
+  /**
+   * The smallest and largest value binned into each value bin, feature f's bin b at
+   * `edgeOffset[f] + f + b` (+Infinity / -Infinity for a bin no row fell into). A split
+   * between two bins of a node puts its threshold midway between the values the node holds,
+   * as scikit-learn does, rather than at the edge of the lower bin.
+   */
+  binLow: Float64Array;
+  binHigh: Float64Array;
 }
 
 /**
@@ -128,6 +136,8 @@ export function binFeatures(
   const columns = new Float64Array(sampled * chunk);
   const rowOf = sample ? null : new Int32Array(sampled * chunk);
   const filled = new Int32Array(chunk);
+  const binLow: number[] = [];
+  const binHigh: number[] = [];
   for (let f0 = 0; f0 < cols; f0 += chunk) {
     const width = Math.min(chunk, cols - f0);
     filled.fill(0);
@@ -151,6 +161,18 @@ export function binFeatures(
       allEdges.push(edges);
       nValueBins[f] = edges.length + 1;
       edgeOffset[f + 1] = edgeOffset[f] + edges.length;
+      // sorted values: a bin's first value is its lowest, its last the highest
+      const low = new Array<number>(nValueBins[f]).fill(Number.POSITIVE_INFINITY);
+      const high = new Array<number>(nValueBins[f]).fill(Number.NEGATIVE_INFINITY);
+      let e = 0;
+      for (let i = 0; i < sorted.length; i++) {
+        const x = sorted[i];
+        while (e < edges.length && x > edges[e]) e++;
+        if (low[e] === Number.POSITIVE_INFINITY) low[e] = x;
+        high[e] = x;
+      }
+      binLow.push(...low);
+      binHigh.push(...high);
       if (rowsOfColumn) {
         const base = f * rows;
         binned.fill(nValueBins[f], base, base + rows);
@@ -165,18 +187,36 @@ export function binFeatures(
   }
   const edges = new Float64Array(edgeOffset[cols]);
   for (let f = 0; f < cols; f++) edges.set(allEdges[f], edgeOffset[f]);
+  const lows = Float64Array.from(binLow);
+  const highs = Float64Array.from(binHigh);
   if (sample) {
     for (let r = 0; r < rows; r++) {
       const ro = r * cols;
       for (let f = 0; f < cols; f++) {
         const x = values[ro + f];
-        binned[f * rows + r] = Number.isNaN(x)
-          ? nValueBins[f]
-          : binOf(edges, edgeOffset[f], edgeOffset[f + 1], x);
+        if (Number.isNaN(x)) {
+          binned[f * rows + r] = nValueBins[f];
+          continue;
+        }
+        const b = binOf(edges, edgeOffset[f], edgeOffset[f + 1], x);
+        binned[f * rows + r] = b;
+        // rows outside the sample widen their bin's range
+        const at = edgeOffset[f] + f + b;
+        if (x < lows[at]) lows[at] = x;
+        if (x > highs[at]) highs[at] = x;
       }
     }
   }
-  return { nRows: rows, nFeatures: cols, binned, nValueBins, edges, edgeOffset };
+  return {
+    nRows: rows,
+    nFeatures: cols,
+    binned,
+    nValueBins,
+    edges,
+    edgeOffset,
+    binLow: lows,
+    binHigh: highs,
+  };
 }
 
 /** A seeded sorted sample of row indices when there are too many rows to sort them all. */

@@ -30,7 +30,7 @@
  * worker can grow any tree and the forest is identical whatever the worker count.
  */
 import { createRng, deriveSeed, type Rng } from "../random.ts";
-import type { BinnedFeatures } from "./binning.ts";
+import { type BinnedFeatures, splitPoint } from "./binning.ts";
 import { drawBootstrap } from "./bootstrap.ts";
 import { GiniSplitSearch } from "./gini-split.ts";
 import { MseSplitSearch } from "./mse-split.ts";
@@ -315,10 +315,12 @@ export class TreeBuilder {
     let mid = start;
     let t = 0;
     let sawMissing = false;
+    let nextBin = missBin; // the lowest value bin the right child holds
     for (let i = start; i < end; i++) {
       const row = idx[i];
       const x = bins[base + row];
       if (x === missBin) sawMissing = true;
+      else if (x > b && x < nextBin) nextBin = x;
       if (x === missBin ? missLeft : x <= b) {
         idx[mid] = row;
         ordW[mid] = ordW[i];
@@ -355,12 +357,9 @@ export class TreeBuilder {
       WR * search.impurity(s, ro);
 
     this.feature[id] = f;
-    // the last value bin has no upper edge: only "all values vs missing" splits after it
-    this.threshold[id] =
-      b < missBin - 1 ? this.data.edges[this.data.edgeOffset[f] + b] : Number.POSITIVE_INFINITY;
+    this.placeThreshold(id, f, b, nextBin);
     this.left[id] = l;
     this.right[id] = r;
-    this.splitBin[id] = b;
     // unseen missing values follow the child with more (distinct in-bag) rows, ties right:
     // scikit-learn's `missing_go_to_left = n_left > n_right`, which counts samples, not weight
     this.missingLeft[id] = sawMissing ? search.bestMissingLeft : mid - start > end - mid ? 1 : 0;
@@ -370,6 +369,41 @@ export class TreeBuilder {
     this.nodeEnd[r] = end;
     this.nodeDepth[l] = this.nodeDepth[id] + 1;
     this.nodeDepth[r] = this.nodeDepth[id] + 1;
+  }
+
+  /**
+   * The threshold of a split of feature f after bin b, whose right child's lowest bin is
+   * `next`: midway between the highest value at or below bin b and the lowest value of bin
+   * `next`, as scikit-learn splits midway between the node's adjacent values. The edge of bin
+   * b would do for the node's rows, but would send every unseen value in the bins between to
+   * the right. When the midpoint falls inside a bin of several values, that bin's upper edge
+   * is used, so that a bin never straddles the threshold and `splitBin` (the last bin sent
+   * left) routes binned rows exactly as the threshold routes raw values.
+   */
+  private placeThreshold(id: number, f: number, b: number, next: number): void {
+    const { edges, edgeOffset, binLow, binHigh } = this.data;
+    const missBin = this.data.nValueBins[f];
+    if (b >= missBin - 1 || next >= missBin) {
+      // the last value bin has no upper edge: only "all values vs missing" splits after it
+      this.threshold[id] = b < missBin - 1 ? edges[edgeOffset[f] + b] : Number.POSITIVE_INFINITY;
+      this.splitBin[id] = b;
+      return;
+    }
+    const at = edgeOffset[f] + f;
+    let threshold = splitPoint(binHigh[at + b], binLow[at + next]);
+    let last = b;
+    for (let j = b + 1; j < next; j++) {
+      if (binHigh[at + j] <= threshold) last = j;
+      else {
+        if (binLow[at + j] <= threshold) {
+          threshold = edges[edgeOffset[f] + j];
+          last = j;
+        }
+        break;
+      }
+    }
+    this.threshold[id] = threshold;
+    this.splitBin[id] = last;
   }
 
   /** The leaf of every out-of-bag row, walking the tree on bins (same result as raw values). */

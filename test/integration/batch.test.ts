@@ -17,8 +17,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
 import { runLocally, withLocalStores } from "../../cli/local/run-pipeline.ts";
+import { LOCAL_NAMES } from "../../cli/local/servers.ts";
+import { storageClients } from "../../lambdas/io/clients.ts";
 import { stepDeps } from "../../lambdas/step-handler.ts";
 import { readCsv } from "../../pipeline/data/read-csv.ts";
 import { csvTableRows } from "../../pipeline/data/read-rows.ts";
@@ -112,7 +115,7 @@ describe("batch scoring in a local run", () => {
     expect(readFileSync(predictions).equals(bytes)).toBe(true);
   });
 
-  it("fails in BatchScore naming the file, row and column of a bad value; the promotion stands", async () => {
+  it("fails in ScoreFiles naming the file, row and column of a bad value; the promotion stands", async () => {
     const copy = exampleCopy();
     writeFileSync(
       join(copy.batch, "zz-broken.csv"),
@@ -175,5 +178,46 @@ describe("batch scoring as a Distributed Map over a directory of many files", ()
       expect(out.trim().split("\n")).toHaveLength(2 + (i % 4));
     }
     expect(readFileSync(join(batch, "old.predictions.csv"), "utf8")).toBe("x\n1\n");
+  });
+
+  it("lists an S3 prefix as the state machine's role and scores its 50 files there", async () => {
+    const { spec } = exampleCopy();
+    const prefix = "penguins/batch/";
+    writeFileSync(
+      spec,
+      readFileSync(spec, "utf8").replace(
+        "batch: { inputUri: batch/ }",
+        `batch: { inputUri: "s3://${LOCAL_NAMES.rawBucket}/${prefix}" }`,
+      ),
+    );
+    const stateDir = tempDir();
+    const header = "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex";
+    // Seeded by the producer of the files (no Orchard role), as a landing prefix is.
+    await withLocalStores(stateDir, async () => {
+      const { s3 } = storageClients();
+      for (let i = 0; i < 50; i++) {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: LOCAL_NAMES.rawBucket,
+            Key: `${prefix}day-${String(i).padStart(2, "0")}.csv`,
+            Body: `${header}\nTorgersen,${38 + (i % 7)},18,${185 + i},3600,MALE\n`,
+          }),
+        );
+      }
+    });
+    const run = await runLocally({ specPath: spec, stateDir });
+    expect(run.result.status).toBe("SUCCEEDED");
+    expect(run.result.states.filter((s) => s.name === "ScoreFileBatch")).toHaveLength(5);
+    const state = run.state?.batchScore;
+    expect(state?.enabled && state.listing).toEqual({ bucket: LOCAL_NAMES.rawBucket, prefix });
+    expect(state?.enabled && batchTotals(state.results ?? [])).toEqual({
+      fileCount: 50,
+      rowCount: 50,
+      failedBatches: 0,
+    });
+    const written = await withLocalStores(stateDir, () =>
+      stepDeps().artifacts.get(`s3://${LOCAL_NAMES.rawBucket}/${prefix}day-49.predictions.csv`),
+    );
+    expect(new TextDecoder().decode(written).split("\n")[0]).toMatch(/,prediction,probability_/);
   });
 });

@@ -42,6 +42,8 @@ export interface PipelineArgs {
   /** The step of each of `functionNames`, same order (named in the alarm descriptions). */
   steps: string[];
   trainConcurrency?: number;
+  /** The spec's `deploy.batch.toleratedFailurePercent` (ScoreFiles' tolerance); default 0. */
+  batchToleratedFailurePercent?: number;
   /** Per-Task timeout of the Lambda steps (the longest Lambda timeout). */
   taskTimeoutSeconds: number;
   logRetentionDays: number;
@@ -156,6 +158,7 @@ export class Pipeline extends pulumi.ComponentResource {
           {
             pipeline: args.pipeline,
             trainConcurrency: args.trainConcurrency,
+            batchToleratedFailurePercent: args.batchToleratedFailurePercent,
             taskTimeoutSeconds: args.taskTimeoutSeconds,
           },
           targets,

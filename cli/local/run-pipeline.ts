@@ -161,7 +161,13 @@ async function execute(
   const resources = localResources(spec.name);
   const handlers = options.wrapHandlers?.(STEP_HANDLERS) ?? STEP_HANDLERS;
   const result = await executeLocally({
-    definition: buildDefinition({ pipeline: spec.name }, resources),
+    definition: buildDefinition(
+      {
+        pipeline: spec.name,
+        batchToleratedFailurePercent: spec.deploy.batch?.toleratedFailurePercent ?? 0,
+      },
+      resources,
+    ),
     handlers,
     resources,
     input: { run: { ...input, specUri: stored.uri } },

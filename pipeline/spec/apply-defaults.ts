@@ -123,7 +123,12 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
     retrain: retrainOf(raw),
     deploy: {
       canary: canaryOf(raw),
-      batch: raw.deploy?.batch ? { inputUri: raw.deploy.batch.inputUri } : null,
+      batch: raw.deploy?.batch
+        ? {
+            inputUri: raw.deploy.batch.inputUri,
+            toleratedFailurePercent: raw.deploy.batch.toleratedFailurePercent ?? 0,
+          }
+        : null,
     },
   };
 }

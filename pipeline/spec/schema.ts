@@ -187,9 +187,17 @@ const deploySchema = z
           .string()
           .min(1)
           .describe("an S3 prefix or a directory, e.g. s3://landing/scores/"),
+        toleratedFailurePercent: z
+          .number()
+          .min(0)
+          .max(100)
+          .optional()
+          .describe("a share of files from 0 to 100, e.g. 5"),
       })
       .optional()
-      .describe("a mapping with inputUri, e.g. { inputUri: s3://landing/scores/ }"),
+      .describe(
+        "a mapping with inputUri and optionally toleratedFailurePercent, e.g. { inputUri: s3://landing/scores/ }",
+      ),
   })
   .describe("a mapping with canary, batch");
 

@@ -218,6 +218,12 @@ export interface BatchSpec {
    * `file://`). Required.
    */
   inputUri: string;
+  /**
+   * The share of listed files (0..100) whose scoring may fail (their batch of 10 keys counts
+   * whole) before the ScoreFiles Distributed Map fails the run: its
+   * ToleratedFailurePercentage. Default `0`.
+   */
+  toleratedFailurePercent: number;
 }
 
 export interface DeploymentSpec {

@@ -180,6 +180,33 @@ describe("batch scoring as a Distributed Map over a directory of many files", ()
     expect(readFileSync(join(batch, "old.predictions.csv"), "utf8")).toBe("x\n1\n");
   });
 
+  it("tolerates a failed batch within deploy.batch.toleratedFailurePercent, keeping its error in place", async () => {
+    const { spec, batch } = exampleCopy();
+    writeFileSync(
+      spec,
+      readFileSync(spec, "utf8").replace(
+        "batch: { inputUri: batch/ }",
+        "batch: { inputUri: batch/, toleratedFailurePercent: 50 }",
+      ),
+    );
+    const header = "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex";
+    for (let i = 0; i < 11; i++) {
+      writeFileSync(join(batch, `part-${i}.csv`), `${header}\nDream,${40 + i},18,190,3500,MALE\n`);
+    }
+    // the last key: in the second batch with part-7..9 (4 of 14 keys, 29 %), which fails whole
+    writeFileSync(join(batch, "zz-broken.csv"), `${header}\nDream,forty,18,190,3500,MALE\n`);
+    const run = await runLocally({ specPath: spec, stateDir: tempDir() });
+    expect(run.result.status).toBe("SUCCEEDED");
+    const state = run.state?.batchScore;
+    // the first batch: field-survey.csv (12 rows), late/stragglers.jsonl (1), part-0, -1, -10, -2..-6
+    expect(state?.enabled && batchTotals(state.results ?? [])).toEqual({
+      fileCount: 10,
+      rowCount: 12 + 1 + 8,
+      failedBatches: 1,
+    });
+    expect(state?.enabled && state.results?.[1]).toMatchObject({ Error: "TypeMismatchError" });
+  });
+
   it("lists an S3 prefix as the state machine's role and scores its 50 files there", async () => {
     const { spec } = exampleCopy();
     const prefix = "penguins/batch/";

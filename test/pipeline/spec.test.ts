@@ -187,6 +187,12 @@ describe("parseSpec: invalid specs", () => {
       7,
       'found "xgboost"; allowed: one of orchard, ml-random-forest',
     ],
+    [
+      "deploy:\n  batch:\n    inputUri: s3://landing/x/\n    toleratedFailurePercent: 101\n",
+      "deploy.batch.toleratedFailurePercent",
+      9,
+      "a share of files from 0 to 100",
+    ],
     ["model:\n  shards: 0\n", "model.shards", 7, "found 0; allowed: an integer from 1 to 40"],
     ["model:\n  shards: 41\n", "model.shards", 7, "an integer from 1 to 40"],
     ["split:\n  testFraction: 0.95\n", "split.testFraction", 7, "a number in (0, 0.9]"],
@@ -428,5 +434,16 @@ describe("parseSpec: invalid specs", () => {
     ["just text\n", "must be a YAML mapping"],
   ])("rejects a document %j that is not a mapping", (text, fragment) => {
     expect(specError(text).message).toContain(fragment);
+  });
+});
+
+describe("deploy.batch", () => {
+  it("tolerates no failed file unless toleratedFailurePercent says so", () => {
+    const at = (extra: string) =>
+      parseSpec(specWith(`deploy:\n  batch:\n    inputUri: s3://landing/x/\n${extra}`), {
+        file: FILE,
+      }).deploy.batch;
+    expect(at("")).toEqual({ inputUri: "s3://landing/x/", toleratedFailurePercent: 0 });
+    expect(at("    toleratedFailurePercent: 5\n")?.toleratedFailurePercent).toBe(5);
   });
 });

@@ -3,6 +3,7 @@
  * machine executed locally. Exit 0 when the execution succeeded (promoted or not), 1 when it
  * failed, 2 for usage errors.
  */
+import { batchTotals } from "../pipeline/steps/batch-score.ts";
 import type { EvaluateOutput, RunState, SelectOutput } from "../pipeline/steps/types.ts";
 import { parse } from "./args.ts";
 import { localCodeVersion } from "./local/code-version.ts";
@@ -147,16 +148,16 @@ function reportedMetrics(select: SelectOutput | undefined): Record<string, numbe
   );
 }
 
-/** What BatchScore did: the files it wrote (at most 5 named), or why it scored nothing. */
+/** What batch scoring did (the ScoreFiles children's counts), or why it scored nothing. */
 function batchLines(batch: RunState["batchScore"]): string[] {
   if (!batch) return [];
   if (!batch.enabled) return [`  batch       not scored: ${batch.reason}`];
-  const lines = [
-    `  batch       ${batch.rowCount} row(s) in ${batch.fileCount} file(s) under ${batch.inputUri} scored with ${batch.modelVersion}`,
+  const { fileCount, rowCount, failedBatches } = batchTotals(batch.results ?? []);
+  const failed = failedBatches > 0 ? `, ${failedBatches} batch(es) failed within tolerance` : "";
+  return [
+    `  batch       ${rowCount} row(s) in ${fileCount} file(s) under ${batch.inputUri} scored with ${batch.modelVersion} (${batch.results?.length ?? 0} child execution(s)${failed})`,
+    `              → *.predictions.* next to each input`,
   ];
-  for (const f of batch.files.slice(0, 5)) lines.push(`              → ${f.output}`);
-  if (batch.fileCount > 5) lines.push(`              … and ${batch.fileCount - 5} more`);
-  return lines;
 }
 
 function humanSummary(run: LocalRun): string {

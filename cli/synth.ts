@@ -8,15 +8,20 @@
  * results. The same commit gives the same bytes.
  *
  * Without --json: a readable summary. --json: the manifest as JSON on stdout. --out FILE: the
- * JSON manifest written to FILE (the summary still printed unless --json).
+ * JSON manifest written to FILE (the summary still printed unless --json). Sizing warnings
+ * (a pipeline whose `source.expectedRows` would exceed a step's memory or time) go to stderr
+ * as `warning: sizing <pipeline>: …` lines.
  * Exit 0; 3 when a mandatory policy rule is violated; 2 usage error; 1 any other error.
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { PROJECT_ROOT } from "../infra/config.ts";
+import { PROJECT_ROOT, parseConfig } from "../infra/config.ts";
+import { loadDeploySpecs } from "../infra/specs.ts";
+import { readStackFile } from "../infra/stack-file.ts";
 import type { Manifest } from "../infra/synth/manifest.ts";
 import { stableJson } from "../infra/synth/normalize.ts";
 import { synthesize } from "../infra/synth/synthesize.ts";
+import { sizingWarnings } from "../pipeline/sizing.ts";
 import { parse, UsageError } from "./args.ts";
 import { fail } from "./report-error.ts";
 
@@ -60,11 +65,30 @@ export async function main(argv: string[]): Promise<number> {
     });
     const json = stableJson(manifest);
     if (values.out) writeFileSync(values.out, json);
+    const sizing = stackSizingWarnings(resolve(values.repo ?? PROJECT_ROOT), values.stack);
+    // On stderr: the JSON manifest on stdout stays exactly the manifest.
+    for (const w of sizing) process.stderr.write(`warning: sizing ${w}\n`);
     process.stdout.write(values.json ? json : manifestSummary(manifest));
     return manifest.policy.mandatory > 0 ? EXIT_POLICY_VIOLATION : 0;
   } catch (err) {
     return fail("synth", err);
   }
+}
+
+/**
+ * Each pipeline's sizing warnings (pipeline/sizing.ts) for the stack's step settings, as
+ * `<pipeline>: <message>`: the specs with `source.expectedRows` whose steps would run out of
+ * memory or time.
+ */
+export function stackSizingWarnings(root: string, stack: string): string[] {
+  const config = parseConfig(readStackFile(root, stack), {
+    project: "orchard",
+    stack,
+    rootDir: root,
+  });
+  return loadDeploySpecs(config.pipelines).flatMap((deploy) =>
+    sizingWarnings(deploy.spec, config.steps).map((w) => `${deploy.name}: ${w.message}`),
+  );
 }
 
 /** The manifest as a few readable lines per section. */

@@ -116,6 +116,9 @@ export const STEP_DEFAULTS: Record<FunctionKey, { memoryMb: number; timeoutSecon
   preprocess: { memoryMb: 2048, timeoutSeconds: 600 },
   train: { memoryMb: 3008, timeoutSeconds: 900 },
   select: { memoryMb: 3008, timeoutSeconds: 900 },
+  // A shard holds the whole training split like select, grows a share of its trees.
+  trainShard: { memoryMb: 3008, timeoutSeconds: 900 },
+  assemble: { memoryMb: 3008, timeoutSeconds: 900 },
   evaluate: { memoryMb: 2048, timeoutSeconds: 600 },
   // Reads the data, re-scores the test rows and renders charts (vega): evaluate's size.
   report: { memoryMb: 2048, timeoutSeconds: 600 },

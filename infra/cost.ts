@@ -4,7 +4,8 @@
  * GB-second, Fargate per vCPU-hour and GB-hour. Pure; `scripts/cost-estimate.ts` prints it.
  *
  * A run is walked through the definition: every state entered is one transition, the Train
- * Map's inner states once per search candidate, the Gate's two outcomes as two paths
+ * Map's inner states once per search candidate (FitShards' once per shard, ScoreFiles' once
+ * per child execution, see FanOut), the Gate's two outcomes as two paths
  * (promoted, not promoted). Durations default to each step's timeout, so the figure is an
  * upper bound for a successful run; pass measured durations for a typical one. Retries add
  * transitions and invocations that are not counted.
@@ -35,12 +36,26 @@ export interface RunPath {
   invocations: Partial<Record<StepName, number>>;
 }
 
+/**
+ * How wide a run fans out beyond the search: `shards`, the sharded final fit's FitShards
+ * iterations (1: Select fits every tree); `batchChildren`, the ScoreFiles child executions of
+ * the promoted path (0: no deploy.batch; one child per 10 files otherwise).
+ */
+export interface FanOut {
+  shards?: number;
+  batchChildren?: number;
+}
+
 /** The state transitions and step invocations of each successful outcome of a run. */
 export function runPaths(
   definition: StateMachineDefinition,
   resources: StepResources,
   candidates: number,
+  fanOut: FanOut = {},
 ): RunPath[] {
+  const shards = fanOut.shards ?? 1;
+  const batchChildren = fanOut.batchChildren ?? 0;
+  const width: Record<string, number> = { FitShards: shards, ScoreFiles: batchChildren };
   const stepOf = new Map(STEP_NAMES.map((s) => [resources[s], s]));
   return (["promoted", "not promoted"] as const).map((outcome) => {
     const path: RunPath = { outcome, transitions: 0, invocations: {} };
@@ -59,7 +74,8 @@ export function runPaths(
           const step = stepOf.get(state.Resource);
           if (step) path.invocations[step] = (path.invocations[step] ?? 0) + times;
         } else if (state.Type === "Map") {
-          walk(state.ItemProcessor.States, state.ItemProcessor.StartAt, times * candidates);
+          const items = width[name] ?? candidates;
+          walk(state.ItemProcessor.States, state.ItemProcessor.StartAt, times * items);
         }
         name = next(name, state);
       }
@@ -71,6 +87,12 @@ export function runPaths(
         if (name === RETRAIN_STATE) return state.Choices[0].Next;
         // The plain promotion; a canary adds its Wait, Check and Decision (4 transitions).
         if (name === CANARY_CHOICE_STATE) return state.Default;
+        if (name === "Sharded") return shards > 1 ? state.Choices[0].Next : state.Default;
+        if (name === "Batch") {
+          return outcome === "promoted" && batchChildren > 0
+            ? state.Choices[0].Next
+            : state.Default;
+        }
         return outcome === "promoted" ? state.Choices[0].Next : state.Default;
       }
       if (state.Type === "Succeed" || state.Type === "Fail") return undefined;

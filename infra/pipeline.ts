@@ -12,6 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StepName } from "../pipeline/workflow/steps.ts";
 import {
+  distributedMapPolicy,
   type EcsTaskTargets,
   schedulerPolicy,
   schedulerTrustPolicy,
@@ -41,6 +42,8 @@ export interface PipelineArgs {
   /** The step of each of `functionNames`, same order (named in the alarm descriptions). */
   steps: string[];
   trainConcurrency?: number;
+  /** The spec's `deploy.batch.toleratedFailurePercent` (ScoreFiles' tolerance); default 0. */
+  batchToleratedFailurePercent?: number;
   /** Per-Task timeout of the Lambda steps (the longest Lambda timeout). */
   taskTimeoutSeconds: number;
   logRetentionDays: number;
@@ -50,6 +53,11 @@ export interface PipelineArgs {
   schedule: { expression: string; timeZone: string; enabled: boolean };
   input: pulumi.Input<RunInput>;
   alertTopicArn: pulumi.Input<string>;
+  /**
+   * Where the ScoreFiles Distributed Map lists (the spec's batch location); absent: no batch
+   * scoring, and the role gets no Distributed Map grants.
+   */
+  batchPrefix?: { bucketArn: pulumi.Input<string>; prefix: string };
   /**
    * Where the state machine stores container steps' inputs (the artifacts bucket, encrypted
    * with the data-lake key); required when any step runs as a container.
@@ -150,6 +158,7 @@ export class Pipeline extends pulumi.ComponentResource {
           {
             pipeline: args.pipeline,
             trainConcurrency: args.trainConcurrency,
+            batchToleratedFailurePercent: args.batchToleratedFailurePercent,
             taskTimeoutSeconds: args.taskTimeoutSeconds,
           },
           targets,
@@ -174,6 +183,23 @@ export class Pipeline extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [rolePolicy] },
     );
+
+    const batchPrefix = args.batchPrefix;
+    if (batchPrefix) {
+      // After the state machine, whose own ARN the Distributed Map grants name.
+      new aws.iam.RolePolicy(
+        `${name}-sfn-distributed-map`,
+        {
+          role: this.role.id,
+          policy: pulumi
+            .all([this.stateMachine.arn, pulumi.output(batchPrefix.bucketArn)])
+            .apply(([arn, bucketArn]) =>
+              JSON.stringify(distributedMapPolicy(arn, { bucketArn, prefix: batchPrefix.prefix })),
+            ),
+        },
+        child,
+      );
+    }
 
     this.schedule = this.createSchedule(name, args);
     this.alarms = this.createAlarms(name, args, tags);

@@ -341,6 +341,12 @@ export class Platform extends pulumi.ComponentResource {
           ? { trainConcurrency: spec.config.trainConcurrency }
           : {}),
         taskTimeoutSeconds: Math.max(...lambdaSteps.map((s) => config.steps[s].timeoutSeconds), 1),
+        ...(batch
+          ? {
+              batchPrefix: batch.prefix,
+              batchToleratedFailurePercent: spec.spec.deploy.batch?.toleratedFailurePercent ?? 0,
+            }
+          : {}),
         logRetentionDays: config.logRetentionDays,
         logKeyArn: keyArn,
         logExecutionData: config.logExecutionData,

@@ -1,8 +1,10 @@
 /**
  * Batch scoring as a Lambda, two ways:
  *
- * - the BatchScore state after Promote: the whole run state in, `batchScoreStep` (scores the
- *   run input's `batchUri` with the promoted version, or `{ enabled: false, reason }`);
+ * - the BatchScore state after Promote: the whole run state in, `batchScoreStep` (whether and
+ *   with which version the run input's `batchUri` is scored, and the listing to score);
+ * - a child execution of the ScoreFiles Distributed Map: `{ Items, BatchInput }` in,
+ *   `scoreFiles` (a batch of listed keys scored, `{ fileCount, rowCount }` out);
  * - invoked by hand: `{ "inputUri": "s3://bucket/prefix/", "pipeline"?, "version"? }` → the
  *   predictions files next to the inputs and `{ modelVersion, files, fileCount, rowCount }`.
  *
@@ -21,11 +23,15 @@ import {
 } from "@aws-sdk/client-s3";
 import { SourceNotFoundError, TypeMismatchError } from "../pipeline/errors.ts";
 import {
+  type BatchFilesEvent,
+  type BatchFilesOutput,
   type BatchObjects,
   type BatchScoreOutput,
   type BatchScoreStepOutput,
   batchScore,
   batchScoreStep,
+  scoreFiles,
+  uriOfKey,
 } from "../pipeline/steps/batch-score.ts";
 import type { RunState } from "../pipeline/steps/types.ts";
 import { formatS3Uri } from "../pipeline/store.ts";
@@ -132,12 +138,14 @@ export function batchObjectsFor(uri: string): BatchObjects {
 export const handler = stepHandler(
   "batchScore",
   async (
-    event: BatchScoreEvent | RunState,
+    event: BatchScoreEvent | RunState | BatchFilesEvent,
     deps,
-  ): Promise<BatchScoreOutput | BatchScoreStepOutput> => {
-    if ("run" in event) {
-      const objects = batchObjectsFor(event.run.batchUri ?? "");
-      return batchScoreStep(event, { ...deps, objects });
+  ): Promise<BatchScoreOutput | BatchScoreStepOutput | BatchFilesOutput> => {
+    if ("run" in event) return batchScoreStep(event);
+    if ("Items" in event) {
+      const { bucket } = event.BatchInput;
+      const objects = batchObjectsFor(uriOfKey(bucket, ""));
+      return scoreFiles(event, { ...deps, objects });
     }
     const pipeline = event.pipeline ?? process.env.ORCHARD_PIPELINE;
     if (!pipeline) {

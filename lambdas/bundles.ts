@@ -13,6 +13,8 @@ export const BUNDLE_OF = {
   preprocess: "preprocess",
   train: "train",
   select: "select",
+  trainShard: "train-shard",
+  assemble: "assemble",
   evaluate: "evaluate",
   report: "report",
   canary: "canary",

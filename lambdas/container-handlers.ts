@@ -4,6 +4,7 @@
  * what `orchard run` calls in-process. A module of its own, so neither loads the other's
  * dependencies.
  */
+import { handler as assemble } from "./assemble.ts";
 import { handler as batchScore } from "./batch-score.ts";
 import type { ContainerStep } from "./bundles.ts";
 import { handler as canary } from "./canary.ts";
@@ -14,6 +15,7 @@ import { handler as preprocess } from "./preprocess.ts";
 import { handler as promote } from "./promote.ts";
 import { handler as select } from "./select.ts";
 import { handler as train } from "./train.ts";
+import { handler as trainShard } from "./train-shard.ts";
 import { handler as validate } from "./validate.ts";
 
 export type Handler = (event: never) => Promise<unknown>;
@@ -25,6 +27,8 @@ export const CONTAINER_HANDLERS: Record<ContainerStep, Handler> = {
   preprocess,
   train,
   select,
+  trainShard,
+  assemble,
   evaluate,
   canary,
   promote,

@@ -1,8 +1,11 @@
-/** The Select step as a Lambda handler, answered from the step cache when its inputs are unchanged. */
+/** The Select step (or the plan of a sharded refit) as a Lambda handler, answered from the step cache when its inputs are unchanged. */
 import { cachedStep } from "../pipeline/steps/cache.ts";
 import { SELECT_CACHE } from "../pipeline/steps/cache-policies.ts";
-import { select } from "../pipeline/steps/select.ts";
+import { selectStep } from "../pipeline/steps/select.ts";
 import { stepCacheSettings } from "./io/step-cache-settings.ts";
 import { stepHandler } from "./step-handler.ts";
 
-export const handler = stepHandler("select", cachedStep(SELECT_CACHE, select, stepCacheSettings));
+export const handler = stepHandler(
+  "select",
+  cachedStep(SELECT_CACHE, selectStep, stepCacheSettings),
+);

@@ -60,7 +60,9 @@ const report = loadDeploySpecs(config.pipelines).map((deploy) => {
   );
   // Without deploy.batch, BatchScore returns at once: a second, not its 15-minute timeout.
   const runDurations = deploy.batch ? durations : { batchScore: 1, ...durations };
-  const runs = runPaths(definition, resources, candidates).map((path) =>
+  // One ScoreFiles child (up to 10 files) per promoted run with deploy.batch.
+  const fanOut = { shards: deploy.spec.model.shards, batchChildren: deploy.batch ? 1 : 0 };
+  const runs = runPaths(definition, resources, candidates, fanOut).map((path) =>
     estimateRunCost(path, config.steps, runDurations),
   );
   return { pipeline: deploy.name, candidates, runs };

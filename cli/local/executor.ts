@@ -78,6 +78,11 @@ export interface ExecuteLocallyOptions {
   /** Milliseconds to wait before each retry, per state name (tests use 0). */
   retryIntervalOverrides?: Record<string, number | number[]>;
   executionId?: string;
+  /**
+   * Lists a Distributed Map's ItemReader (s3:listObjectsV2), as the state machine's role
+   * would: every object under Bucket/Prefix as `{ Key, Etag, LastModified, Size, StorageClass }`.
+   */
+  listObjects?: (request: { Bucket: string; Prefix: string }) => Promise<JsonValue[]>;
 }
 
 /** Executes the definition to completion; a failed run resolves with status FAILED. */
@@ -101,6 +106,7 @@ export async function executeLocally(options: ExecuteLocallyOptions): Promise<Ex
     },
     onEvent: (event) => timeline.add(event),
     ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+    ...(options.listObjects ? { listObjects: options.listObjects } : {}),
   });
   const states = timeline.finish(Date.now());
   const endState = states.filter((s) => s.iteration === undefined).at(-1)?.name;
@@ -268,6 +274,20 @@ class Timeline {
     const topLevel = this.records.filter((r) => r.iteration === undefined);
     const failed =
       this.firstCaught ?? topLevel.findLast((r) => r.lastError !== undefined && r.type !== "Fail");
+    if (failed?.lastError?.name === "States.ExceedToleratedFailureThreshold") {
+      // A Distributed Map's own error says how many children failed, not why: name the first.
+      const child = this.records.find(
+        (r) => r.iteration !== undefined && r.startedAt >= failed.startedAt && r.lastError,
+      );
+      if (child?.lastError) {
+        const { name, message } = child.lastError;
+        return {
+          state: failed.name,
+          name: failed.lastError.name,
+          message: `${failed.lastError.message}; the first: ${child.name} ${child.iteration}: ${name}: ${message}`,
+        };
+      }
+    }
     if (failed?.lastError) return { state: failed.name, ...failed.lastError };
     return { state: topLevel.at(-1)?.name ?? "(execution)", ...execution };
   }

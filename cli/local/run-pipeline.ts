@@ -9,7 +9,11 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CONTAINER_HANDLERS } from "../../lambdas/container-handlers.ts";
 import { runAs } from "../../lambdas/io/caller.ts";
-import { createStorageClients, destroyStorageClients } from "../../lambdas/io/clients.ts";
+import {
+  createStorageClients,
+  destroyStorageClients,
+  storageClients,
+} from "../../lambdas/io/clients.ts";
 import { storageConfig } from "../../lambdas/io/env.ts";
 import { openStores, type Stores } from "../../lambdas/io/stores.ts";
 import { handler as notifyFailure } from "../../lambdas/notify-failure.ts";
@@ -29,6 +33,7 @@ import {
   executeLocally,
   type StepHandler,
 } from "./executor.ts";
+import { localListObjects } from "./list-objects.ts";
 import { startLocalServices } from "./servers.ts";
 import { lockStateDir } from "./state-lock.ts";
 
@@ -156,12 +161,19 @@ async function execute(
   const resources = localResources(spec.name);
   const handlers = options.wrapHandlers?.(STEP_HANDLERS) ?? STEP_HANDLERS;
   const result = await executeLocally({
-    definition: buildDefinition({ pipeline: spec.name }, resources),
+    definition: buildDefinition(
+      {
+        pipeline: spec.name,
+        batchToleratedFailurePercent: spec.deploy.batch?.toleratedFailurePercent ?? 0,
+      },
+      resources,
+    ),
     handlers,
     resources,
     input: { run: { ...input, specUri: stored.uri } },
     onEvent: options.onEvent,
     retryIntervalOverrides: options.retryIntervalOverrides,
+    listObjects: localListObjects(() => storageClients().s3, spec.name),
   });
   const championAfter = await deps.registry.getChampion(spec.name);
   const state = result.status === "SUCCEEDED" ? (result.output as RunState) : null;

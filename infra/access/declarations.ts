@@ -117,6 +117,19 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "write" },
     stepCache("select"),
   ],
+  // A shard of the sharded final fit: the training rows in, its trees out.
+  trainShard: [
+    SPEC,
+    { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/shards/", mode: "write" },
+  ],
+  // Joins the shards and stores the model bundle, as Select does unsharded.
+  assemble: [
+    SPEC,
+    { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/shards/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "write" },
+  ],
   evaluate: [
     SPEC,
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },

@@ -496,6 +496,63 @@ function inputObjectStatements(inputs: { objectArnPattern: string; keyArn: strin
   ];
 }
 
+/**
+ * What the state machine's role needs for its Distributed Map (the ScoreFiles batch scoring,
+ * pipeline/workflow/definition.ts), per the Step Functions guide "IAM policies for using
+ * Distributed Map states": start child executions of itself (`states:StartExecution` on its
+ * own ARN), watch and stop them (`states:DescribeExecution`, `states:StopExecution` on its
+ * Map Runs' child executions, `execution:<name>/<label>:<id>`), and list the ItemReader's prefix (`s3:ListBucket` with
+ * `s3:prefix`, unconditioned for the whole bucket, as `grantBatch`). The objects themselves
+ * are read and written by the batchScore function's role, not by the state machine. A policy
+ * of its own, attached once the state machine exists: its ARN is only known then.
+ */
+export function distributedMapPolicy(stateMachineArn: string, batch: BatchPrefix): PolicyDocument {
+  const machine = requireArn(stateMachineArn, "stateMachine", "stateMachineArn");
+  requireArn(batch.bucketArn, "bucket", "batchPrefix.bucketArn");
+  if (typeof batch.prefix !== "string" || /[*?]|\$\{/.test(batch.prefix)) {
+    throw new AccessPolicyError(
+      `batchPrefix.prefix is ${JSON.stringify(batch.prefix)}; a key prefix in a grant may not contain *, ? or \${ (IAM would read them as patterns): rename the batch prefix in deploy.batch.inputUri`,
+      { path: "batchPrefix.prefix" },
+    );
+  }
+  const name = machine.resource.slice("stateMachine:".length);
+  // A child's ARN is `execution:<name>/<map run label>:<id>`. The guide grants
+  // `execution:<name>/*`; the `:*` keeps the service reference's `<name>:<id>` shape and
+  // matches the same children.
+  const executions = `arn:${machine.partition}:states:${machine.region}:${machine.account}:execution:${name}/*:*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "StartMapChildExecutions",
+        Effect: "Allow",
+        Action: ["states:StartExecution"],
+        Resource: [stateMachineArn],
+      },
+      {
+        Sid: "WatchMapChildExecutions",
+        Effect: "Allow",
+        Action: ["states:DescribeExecution", "states:StopExecution"],
+        Resource: [executions],
+      },
+      batch.prefix === ""
+        ? {
+            Sid: "ListBatchBucket",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: [batch.bucketArn],
+          }
+        : {
+            Sid: "ListBatchKeys",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: [batch.bucketArn],
+            Condition: { StringLike: { "s3:prefix": [`${batch.prefix}*`] } },
+          },
+    ],
+  };
+}
+
 /** The EventBridge Scheduler role: start executions of one state machine. */
 export function schedulerPolicy(stateMachineArn: string): PolicyDocument {
   requireArn(stateMachineArn, "stateMachine", "stateMachineArn");

@@ -40,7 +40,9 @@ export function pipelineOfEvent(event: unknown): string | undefined {
   const e = event as {
     pipeline?: unknown;
     run?: { pipeline?: unknown; run?: { pipeline?: unknown } };
+    /** A Distributed Map child's batch (ItemBatcher's BatchInput). */
+    BatchInput?: { pipeline?: unknown };
   } | null;
-  const found = e?.run?.pipeline ?? e?.run?.run?.pipeline ?? e?.pipeline;
+  const found = e?.run?.pipeline ?? e?.run?.run?.pipeline ?? e?.pipeline ?? e?.BatchInput?.pipeline;
   return typeof found === "string" ? found : undefined;
 }

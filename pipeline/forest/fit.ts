@@ -74,6 +74,13 @@ function checkTarget(X: FeatureMatrix, y: Target): void {
   }
 }
 
+/** The checks every fit runs first (also each shard of a sharded fit, shards.ts). */
+export function checkForestInputs(X: FeatureMatrix, y: Target, params: ForestParams): void {
+  checkMatrix(X);
+  validateForestParams(params, X.cols);
+  checkTarget(X, y);
+}
+
 export async function fitForest(
   X: FeatureMatrix,
   y: Target,
@@ -94,9 +101,7 @@ export async function fitForest(
       { path: "workers" },
     );
   }
-  checkMatrix(X);
-  validateForestParams(params, X.cols);
-  checkTarget(X, y);
+  checkForestInputs(X, y, params);
   if (engine === "ml-random-forest") return trainMlRandomForest(X, y, params);
   return trainOrchardForest(X, y, params, workers);
 }

@@ -4,7 +4,7 @@
  */
 import type { FeatureMatrix, Target } from "../data/frame.ts";
 import { ForestAssembler } from "./assemble.ts";
-import { binFeatures } from "./binning.ts";
+import { type BinnedFeatures, binFeatures } from "./binning.ts";
 import { OrchardForestModel } from "./forest-model.ts";
 import { DEFAULT_MAX_BINS, resolveMaxFeatures } from "./params.ts";
 import { TreeBuilder, type TreeSettings, type TreeTarget } from "./tree-builder.ts";
@@ -20,15 +20,17 @@ function sharedCopy<T extends Int32Array | Float64Array>(
   return out;
 }
 
-/** Trains with validated inputs (see fit.ts). */
-export async function trainOrchardForest(
+/**
+ * What every tree of a forest is grown from: the binned matrix, the target and the settings.
+ * A function of (X, y, params) alone, so a shard (shards.ts) rebuilds exactly what one
+ * process would.
+ */
+export function growthInputs(
   X: FeatureMatrix,
   y: Target,
   params: ForestParams,
-  workers: number,
-  parallelOptions: ParallelOptions = {},
-): Promise<OrchardForestModel> {
-  const parallel = (workers > 1 && params.trees > 1) || parallelOptions.callerGrows === false;
+  parallel: boolean,
+): { data: BinnedFeatures; target: TreeTarget; settings: TreeSettings } {
   const data = binFeatures(X, params.maxBins ?? DEFAULT_MAX_BINS, params.seed, parallel);
   let target: TreeTarget;
   if (y.kind === "classification") {
@@ -45,6 +47,19 @@ export async function trainOrchardForest(
     bootstrap: params.bootstrap,
     seed: params.seed >>> 0,
   };
+  return { data, target, settings };
+}
+
+/** Trains with validated inputs (see fit.ts). */
+export async function trainOrchardForest(
+  X: FeatureMatrix,
+  y: Target,
+  params: ForestParams,
+  workers: number,
+  parallelOptions: ParallelOptions = {},
+): Promise<OrchardForestModel> {
+  const parallel = (workers > 1 && params.trees > 1) || parallelOptions.callerGrows === false;
+  const { data, target, settings } = growthInputs(X, y, params, parallel);
   const assembler = new ForestAssembler(
     { task: y.kind, nClasses: target.nClasses, codes: target.codes, values: target.values },
     X.cols,

@@ -70,6 +70,7 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       delimiter: raw.source.delimiter ?? fromExt?.delimiter ?? ",",
       missing: [...(raw.source.missing ?? [])],
       decimal: raw.source.decimal ?? ".",
+      expectedRows: raw.source.expectedRows ?? null,
     },
     target: raw.target,
     task: raw.task,
@@ -102,6 +103,7 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       minSamplesLeaf: model.minSamplesLeaf ?? 1,
       maxFeatures: model.maxFeatures ?? (raw.task === "classification" ? "sqrt" : "all"),
       bootstrap: model.bootstrap ?? true,
+      shards: model.shards ?? 1,
     },
     search: {
       strategy: search.strategy ?? "none",
@@ -121,7 +123,12 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
     retrain: retrainOf(raw),
     deploy: {
       canary: canaryOf(raw),
-      batch: raw.deploy?.batch ? { inputUri: raw.deploy.batch.inputUri } : null,
+      batch: raw.deploy?.batch
+        ? {
+            inputUri: raw.deploy.batch.inputUri,
+            toleratedFailurePercent: raw.deploy.batch.toleratedFailurePercent ?? 0,
+          }
+        : null,
     },
   };
 }

@@ -199,6 +199,18 @@ function checkGate(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
   return issues;
 }
 
+function checkModel(spec: PipelineSpec): SpecIssue[] {
+  if (spec.model.shards > 1 && spec.model.engine !== "orchard") {
+    return [
+      {
+        path: ["model", "shards"],
+        message: `needs engine: orchard (it is ${spec.model.engine}, which grows every tree in one process); remove shards or use the orchard engine.`,
+      },
+    ];
+  }
+  return [];
+}
+
 /** Every cross-field problem of the spec, in section order. */
 export function checkSpec(raw: RawSpec, spec: PipelineSpec, file: string): SpecIssue[] {
   return [
@@ -206,6 +218,7 @@ export function checkSpec(raw: RawSpec, spec: PipelineSpec, file: string): SpecI
     ...checkFeatures(spec),
     ...checkPreprocessing(raw, spec),
     ...checkSplit(raw, spec),
+    ...checkModel(spec),
     ...checkSearch(raw, spec),
     ...checkGate(raw, spec),
   ];

@@ -26,8 +26,14 @@ const sourceSchema = z
       .optional()
       .describe('a list of texts read as missing, e.g. ["n/a", "?"]'),
     decimal: z.enum([".", ","]).optional().describe('"." or ","'),
+    expectedRows: z
+      .int()
+      .min(1)
+      .max(1_000_000_000)
+      .optional()
+      .describe("a whole number of rows from 1 to 1000000000, e.g. 1000000"),
   })
-  .describe("a mapping with uri and optionally format, delimiter, missing, decimal");
+  .describe("a mapping with uri and optionally format, delimiter, missing, decimal, expectedRows");
 
 const featuresSchema = z
   .strictObject({
@@ -120,8 +126,11 @@ const modelSchema = z
     minSamplesLeaf: minSamplesLeaf.optional(),
     maxFeatures: maxFeatures.optional(),
     bootstrap: bootstrap.optional(),
+    shards: z.int().min(1).max(40).optional().describe("an integer from 1 to 40"),
   })
-  .describe("a mapping with type, engine, trees, maxDepth, minSamplesLeaf, maxFeatures, bootstrap");
+  .describe(
+    "a mapping with type, engine, trees, maxDepth, minSamplesLeaf, maxFeatures, bootstrap, shards",
+  );
 
 function candidates<T extends z.ZodType>(param: T) {
   return z.array(param).min(1).optional().describe("a non-empty list of candidate values");
@@ -178,9 +187,17 @@ const deploySchema = z
           .string()
           .min(1)
           .describe("an S3 prefix or a directory, e.g. s3://landing/scores/"),
+        toleratedFailurePercent: z
+          .number()
+          .min(0)
+          .max(100)
+          .optional()
+          .describe("a share of files from 0 to 100, e.g. 5"),
       })
       .optional()
-      .describe("a mapping with inputUri, e.g. { inputUri: s3://landing/scores/ }"),
+      .describe(
+        "a mapping with inputUri and optionally toleratedFailurePercent, e.g. { inputUri: s3://landing/scores/ }",
+      ),
   })
   .describe("a mapping with canary, batch");
 

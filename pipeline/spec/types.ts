@@ -32,6 +32,11 @@ export interface SourceSpec {
   missing: string[];
   /** The decimal mark of numbers written as text: `","` reads `3,5` as 3.5. Default `"."`. */
   decimal: "." | ",";
+  /**
+   * How many rows the source is expected to hold, for sizing only: `orchard synth` warns when
+   * a step's memory or time limit would not hold them (pipeline/sizing). Default `null`.
+   */
+  expectedRows: number | null;
 }
 
 export interface FeaturesSpec {
@@ -126,6 +131,12 @@ export interface ModelSpec extends ModelParams {
   type: "random-forest";
   /** `orchard` (the built-in engine) or `ml-random-forest` (reference, slow). Default `orchard`. */
   engine: "orchard" | "ml-random-forest";
+  /**
+   * Parallel Map iterations the final fit's trees are split across (Select's refit), each
+   * growing its own tree range; the Assemble step joins them into the bytes one process would
+   * fit. 1..40, orchard engine only. Default `1` (Select fits every tree itself).
+   */
+  shards: number;
 }
 
 /** Candidate values per model parameter; each present key holds a non-empty list. */
@@ -207,6 +218,12 @@ export interface BatchSpec {
    * `file://`). Required.
    */
   inputUri: string;
+  /**
+   * The share of listed files (0..100) whose scoring may fail (their batch of 10 keys counts
+   * whole) before the ScoreFiles Distributed Map fails the run: its
+   * ToleratedFailurePercentage. Default `0`.
+   */
+  toleratedFailurePercent: number;
 }
 
 export interface DeploymentSpec {

@@ -17,12 +17,13 @@
  * step takes its own small object interface (`BatchObjects`); lambdas/batch-score.ts
  * implements it over S3 and the file system.
  *
- * Two entry points: `batchScore` (a prefix and the pipeline, scored with the champion, or with
- * a given version), as `orchard predict --input` and a direct invocation run it; and
- * `batchScoreStep`, the BatchScore state after Promote, which scores the run input's
- * `batchUri` (the spec's `deploy.batch.inputUri`) with the version this run promoted. The
- * state runs after the promotion: if it fails, the execution fails (and notifies) but the new
- * champion stays; an empty prefix is no failure there (`fileCount: 0`).
+ * Entry points: `batchScore` (a prefix and the pipeline, scored with the champion, or with
+ * a given version), as `orchard predict --input` and a direct invocation run it; and in the
+ * state machine, after Promote, `batchScoreStep` (the BatchScore state: score the run input's
+ * `batchUri`, the spec's `deploy.batch.inputUri`, with the version this run promoted?) then
+ * the ScoreFiles Distributed Map over the prefix's S3 listing, each child execution running
+ * `scoreFiles` on a batch of keys. They run after the promotion: if scoring fails, the
+ * execution fails (and notifies) but the new champion stays; an empty prefix is no failure.
  */
 import { readCsv } from "../data/read-csv.ts";
 import { csvTableRows, jsonlRows } from "../data/read-rows.ts";
@@ -73,9 +74,47 @@ export interface BatchScoreOutput {
   rowCount: number;
 }
 
-/** The BatchScore state's result, under `$.batchScore`. */
+/**
+ * What the ScoreFiles Distributed Map lists: `s3://bucket/prefix` as its ItemReader's Bucket
+ * and Prefix. A local directory (`orchard run` only) goes by LOCAL_DIRECTORY_BUCKET and its
+ * absolute path without the leading `/`, which the local executor lists from the disk.
+ */
+export interface BatchListing {
+  bucket: string;
+  prefix: string;
+}
+
+/** No S3 bucket name holds a colon, so a directory listing can never reach a real bucket. */
+export const LOCAL_DIRECTORY_BUCKET = "file:";
+
+/** One ScoreFiles child's event: a batch of listed keys (ItemBatcher) and where they are. */
+export interface BatchFilesEvent {
+  Items: { key: string }[];
+  BatchInput: { pipeline: string; version: string; bucket: string };
+}
+
+/**
+ * One ScoreFiles child's result. Counts only: the Map's output (every child's result) must
+ * stay within the 256 KiB state, so 10,000 children must fit.
+ */
+export interface BatchFilesOutput {
+  fileCount: number;
+  rowCount: number;
+}
+
+/**
+ * The BatchScore state's result, under `$.batchScore`: whether to score, with what and where.
+ * The ScoreFiles Map adds its children's results as `results` (a tolerated failure's slot
+ * holds its `{ Error, Cause }`).
+ */
 export type BatchScoreStepOutput =
-  | ({ enabled: true; inputUri: string } & BatchScoreOutput)
+  | {
+      enabled: true;
+      inputUri: string;
+      modelVersion: string;
+      listing: BatchListing;
+      results?: (BatchFilesOutput | { Error: string; Cause: string })[];
+    }
   | { enabled: false; reason: string };
 
 const MAX_LISTED = 100;
@@ -124,27 +163,91 @@ export async function batchScore(
   return { modelVersion: version, files, fileCount: inputs.length, rowCount };
 }
 
+/** The ItemReader's Bucket and Prefix of `s3://bucket/prefix` or `file:///dir/`. */
+export function listingOf(inputUri: string): BatchListing {
+  const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(inputUri);
+  if (s3) return { bucket: s3[1], prefix: s3[2] };
+  if (inputUri.startsWith("file:///")) {
+    const path = decodeURIComponent(new URL(inputUri).pathname);
+    return { bucket: LOCAL_DIRECTORY_BUCKET, prefix: path.replace(/^\/+/, "") };
+  }
+  throw new SourceNotFoundError(
+    `batchUri ${JSON.stringify(inputUri)} is not an S3 location or a directory; set deploy.batch.inputUri to s3://bucket/prefix/`,
+  );
+}
+
+/** The URI of a listed key: `s3://bucket/key`, or the file of a local directory listing. */
+export function uriOfKey(bucket: string, key: string): string {
+  if (bucket === LOCAL_DIRECTORY_BUCKET) return new URL(`file:///${encodeURI(key)}`).href;
+  return `s3://${bucket}/${key}`;
+}
+
 /**
- * The BatchScore state: scores the run's `batchUri` with the version this run promoted. Runs
- * nothing (`enabled: false`) when the spec has no `deploy.batch` or Promote lost its
- * conditional write to another run (that run's model is not this run's to publish).
+ * The BatchScore state: decides whether this run scores its `batchUri` and with which
+ * version (the one it promoted), and names the listing the ScoreFiles Distributed Map reads.
+ * Nothing to score (`enabled: false`) when the spec has no `deploy.batch` or Promote lost its
+ * conditional write to another run (that run's model is not this run's to publish). An empty
+ * prefix is no failure: the Map then has no items.
  */
-export async function batchScoreStep(
-  state: RunState,
-  deps: BatchScoreDeps,
-): Promise<BatchScoreStepOutput> {
+export async function batchScoreStep(state: RunState): Promise<BatchScoreStepOutput> {
   const inputUri = state.run.batchUri;
   if (!inputUri) return { enabled: false, reason: "the spec has no deploy.batch.inputUri" };
   if (state.promote?.promoted !== true || !state.evaluate) {
     return { enabled: false, reason: "this run promoted no model" };
   }
-  // A scheduled run whose prefix got no new files this time has nothing to do, not a failure.
-  const scored = await batchScore(
-    { pipeline: state.run.pipeline, inputUri, version: state.evaluate.version },
-    deps,
-    { allowEmpty: true },
+  return {
+    enabled: true,
+    inputUri,
+    modelVersion: state.evaluate.version,
+    listing: listingOf(inputUri),
+  };
+}
+
+/**
+ * One ScoreFiles child: scores its batch of listed keys with the version BatchScore chose.
+ * Keys that are not inputs (earlier `*.predictions.*` files, other extensions) are skipped.
+ * A bad row fails the child naming file, row and column; files scored before it keep their
+ * outputs.
+ */
+export async function scoreFiles(
+  event: BatchFilesEvent,
+  deps: BatchScoreDeps,
+): Promise<BatchFilesOutput> {
+  const { pipeline, version, bucket } = event.BatchInput;
+  const inputs = event.Items.map((item) => uriOfKey(bucket, item.key)).filter((u) =>
+    outputUriOf(u),
   );
-  return { enabled: true, inputUri, ...scored };
+  if (inputs.length === 0) return { fileCount: 0, rowCount: 0 };
+  const { bundle } = await versionBundle(deps, pipeline, version);
+  let rowCount = 0;
+  for (const input of inputs) {
+    const format = FORMATS[input.split(".").pop()!.toLowerCase()];
+    const scored = scoreFile(bundle, await deps.objects.get(input), format, input);
+    await deps.objects.put(outputUriOf(input)!, scored.bytes, scored.contentType);
+    rowCount += scored.rows;
+  }
+  return { fileCount: inputs.length, rowCount };
+}
+
+/** The scored files and rows of a finished ScoreFiles Map, and its tolerated failures. */
+export function batchTotals(
+  results: NonNullable<Extract<BatchScoreStepOutput, { enabled: true }>["results"]>,
+): {
+  fileCount: number;
+  rowCount: number;
+  failedBatches: number;
+} {
+  let fileCount = 0;
+  let rowCount = 0;
+  let failedBatches = 0;
+  for (const r of results) {
+    if ("Error" in r) failedBatches++;
+    else {
+      fileCount += r.fileCount;
+      rowCount += r.rowCount;
+    }
+  }
+  return { fileCount, rowCount, failedBatches };
 }
 
 /** A registered version's bundle; `ModelVersionNotFoundError` naming `orchard models` when absent. */

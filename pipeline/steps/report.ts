@@ -37,7 +37,8 @@ export async function report(event: ReportEvent, deps: StepDeps): Promise<Report
   data.profile = await profile(deps, spec, state);
   data.drift = await driftData(deps, state);
   let explainerUri: string | null = null;
-  if (state.select && state.preprocess) {
+  // A failed sharded fit leaves Select's plan, which has no model yet.
+  if (state.select?.modelUri && state.preprocess) {
     explainerUri = await modelData(deps, spec, state, data);
   }
   const html = await buildReportHtml(data);
@@ -52,7 +53,8 @@ export async function report(event: ReportEvent, deps: StepDeps): Promise<Report
 function baseData(spec: PipelineSpec, state: RunState, execution: string): ReportData {
   const { outcome, headline } = outcomeOf(state);
   const v = state.validate;
-  const s = state.select;
+  // Select's plan of a failed sharded fit has no model: report it as not trained.
+  const s = state.select?.modelUri ? state.select : undefined;
   const lineage: { label: string; value: string }[] = [];
   const push = (label: string, value: string | number | undefined | null) => {
     if (value !== undefined && value !== null) lineage.push({ label, value: String(value) });

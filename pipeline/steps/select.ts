@@ -6,23 +6,50 @@
 import { createHash } from "node:crypto";
 import { takeRows } from "../data/frame.ts";
 import { cellReadingOf } from "../data/infer-schema.ts";
+import { shardRanges } from "../forest/shards.ts";
 import { createBundle, serializeBundle } from "../model/bundle.ts";
-import { rankCandidates } from "../train/cross-validate.ts";
-import { fitModel, scoreModel, takeTarget } from "../train/fit.ts";
+import type { PipelineSpec } from "../spec/types.ts";
+import { type RankedCandidate, rankCandidates } from "../train/cross-validate.ts";
+import { type FittedModel, fitModel, scoreModel, takeTarget } from "../train/fit.ts";
 import { ORCHARD_VERSION } from "../version.ts";
 import { loadSpec, need, StateContractError } from "./context.ts";
+import type { PreparedDataset } from "./dataset.ts";
 import { loadDataset } from "./load-dataset.ts";
 import { trainingSetup } from "./setup.ts";
-import type { RunState, SelectOutput, StepDeps } from "./types.ts";
+import type { RunState, SelectOutput, SelectPlan, StepDeps } from "./types.ts";
 
 const RANKING_IN_STATE = 10;
 
+/**
+ * The Select state: Select's refit, or with `model.shards` > 1 the plan of the sharded refit
+ * that the FitShards Map and Assemble carry out (steps/shards.ts).
+ */
+export async function selectStep(
+  state: RunState,
+  deps: StepDeps,
+): Promise<SelectOutput | SelectPlan> {
+  const spec = await loadSpec(deps, state);
+  if (spec.model.shards <= 1) return select(state, deps);
+  const ranked = rankedCandidates(state);
+  return {
+    best: bestOf(ranked[0]),
+    ranking: rankingOf(ranked),
+    shards: shardRanges(ranked[0].params.trees, spec.model.shards),
+  };
+}
+
+function rankedCandidates(state: RunState): RankedCandidate[] {
+  const ranked = rankCandidates(need(state, "train"));
+  if (!ranked[0]) throw new StateContractError("Train produced no candidates to select from");
+  return ranked;
+}
+
+/** Select's refit of the best candidate (every tree in this process). */
 export async function select(state: RunState, deps: StepDeps): Promise<SelectOutput> {
   const spec = await loadSpec(deps, state);
   const prepared = need(state, "preprocess");
-  const ranked = rankCandidates(need(state, "train"));
+  const ranked = rankedCandidates(state);
   const best = ranked[0];
-  if (!best) throw new StateContractError("Train produced no candidates to select from");
   const data = await loadDataset(deps, prepared.datasetUri);
   const model = await fitModel(
     takeRows(data.frame, data.train),
@@ -30,6 +57,36 @@ export async function select(state: RunState, deps: StepDeps): Promise<SelectOut
     best.params,
     trainingSetup(spec, prepared.features, deps.workers),
   );
+  return storeModel(state, deps, spec, data, ranked, model);
+}
+
+function bestOf(best: RankedCandidate): SelectOutput["best"] {
+  return {
+    candidateId: best.candidateId,
+    params: best.params,
+    cvMean: best.mean,
+    cvStd: best.std,
+  };
+}
+
+function rankingOf(ranked: RankedCandidate[]): SelectOutput["ranking"] {
+  return ranked.slice(0, RANKING_IN_STATE).map(({ scores: _scores, ...rest }) => rest);
+}
+
+/**
+ * Scores the refit best candidate on the test rows and stores its bundle: the end of Select,
+ * and of Assemble for a sharded fit (so both store the same bytes for the same forest).
+ */
+export async function storeModel(
+  state: RunState,
+  deps: StepDeps,
+  spec: PipelineSpec,
+  data: PreparedDataset,
+  ranked: RankedCandidate[],
+  model: FittedModel,
+): Promise<SelectOutput> {
+  const prepared = need(state, "preprocess");
+  const best = ranked[0];
   const metrics = scoreModel(
     model,
     takeRows(data.frame, data.test),
@@ -68,13 +125,8 @@ export async function select(state: RunState, deps: StepDeps): Promise<SelectOut
   return {
     modelUri: stored.uri,
     modelSha256: stored.sha256,
-    best: {
-      candidateId: best.candidateId,
-      params: best.params,
-      cvMean: best.mean,
-      cvStd: best.std,
-    },
-    ranking: ranked.slice(0, RANKING_IN_STATE).map(({ scores: _scores, ...rest }) => rest),
+    best: bestOf(best),
+    ranking: rankingOf(ranked),
     classes: data.target.kind === "classification" ? data.target.classes : null,
     metrics,
     lineage,

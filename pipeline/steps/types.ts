@@ -4,6 +4,7 @@
  * Payloads carry references (URIs, hashes, metric summaries), never data.
  */
 
+import type { TreeRange } from "../forest/shards.ts";
 import type { Lineage } from "../model/bundle.ts";
 import type { Candidate } from "../search/candidates.ts";
 import type { ModelParams } from "../spec/types.ts";
@@ -80,6 +81,29 @@ export interface SelectOutput {
   lineage: Lineage;
 }
 
+/**
+ * Select's result when the final fit is sharded (`model.shards` > 1): the chosen candidate and
+ * the tree ranges the FitShards Map grows; Assemble then replaces it with a SelectOutput.
+ */
+export interface SelectPlan {
+  best: SelectOutput["best"];
+  ranking: SelectOutput["ranking"];
+  /** One FitShards iteration per range, in tree order. */
+  shards: TreeRange[];
+}
+
+/** A FitShards iteration's input: its tree range and the run's references. */
+export interface TrainShardEvent {
+  shard: TreeRange;
+  run: RunState;
+}
+
+/** A FitShards iteration's result: where its trees are stored (never the trees themselves). */
+export interface TrainShardOutput extends TreeRange {
+  shardUri: string;
+  sha256: string;
+}
+
 export interface EvaluateOutput {
   /** The registry version this run's model was registered as. */
   version: string;
@@ -146,7 +170,10 @@ export interface RunState {
   drift?: DriftOutput;
   preprocess?: PreprocessOutput;
   train?: TrainOutput[];
+  /** A SelectPlan only between Select and Assemble of a sharded fit. */
   select?: SelectOutput;
+  /** The FitShards Map's results (sharded fits only). */
+  shards?: TrainShardOutput[];
   evaluate?: EvaluateOutput;
   promote?: PromoteOutput;
   batchScore?: BatchScoreStepOutput;

@@ -3,10 +3,10 @@
  * forest on the transformed rows. Shared by cross-validation (fold-train rows), the refit of
  * the best candidate (the whole training split) and the final evaluation.
  */
-import type { Frame, Target } from "../data/frame.ts";
+import type { FeatureMatrix, Frame, Target } from "../data/frame.ts";
 import { type FeatureLists, fitPreprocessor, type Preprocessor } from "../features/preprocessor.ts";
 import type { PreprocessingOptions } from "../features/preprocessor-state.ts";
-import { type Engine, type ForestModel, fitForest } from "../forest/index.ts";
+import { type Engine, type ForestModel, type ForestParams, fitForest } from "../forest/index.ts";
 import {
   type ClassificationMetrics,
   computeMetrics,
@@ -30,19 +30,35 @@ export interface FittedModel {
 
 export type MetricRecord = ClassificationMetrics | RegressionMetrics;
 
+/**
+ * What a fit hands the forest: the preprocessor fitted on `frame`, the transformed rows and
+ * the forest parameters. Deterministic, so each shard of a sharded fit (`model.shards`) and
+ * the step that assembles them rebuild exactly what `fitModel` fits on.
+ */
+export function prepareFit(
+  frame: Frame,
+  params: ModelParams,
+  setup: TrainingSetup,
+): { preprocessor: Preprocessor; X: FeatureMatrix; forestParams: ForestParams } {
+  const preprocessor = fitPreprocessor(frame, setup.features, setup.preprocessing);
+  return {
+    preprocessor,
+    X: preprocessor.transform(frame),
+    forestParams: { ...params, seed: setup.seed },
+  };
+}
+
 export async function fitModel(
   frame: Frame,
   target: Target,
   params: ModelParams,
   setup: TrainingSetup,
 ): Promise<FittedModel> {
-  const preprocessor = fitPreprocessor(frame, setup.features, setup.preprocessing);
-  const forest = await fitForest(
-    preprocessor.transform(frame),
-    target,
-    { ...params, seed: setup.seed },
-    { engine: setup.engine, workers: setup.workers ?? 1 },
-  );
+  const { preprocessor, X, forestParams } = prepareFit(frame, params, setup);
+  const forest = await fitForest(X, target, forestParams, {
+    engine: setup.engine,
+    workers: setup.workers ?? 1,
+  });
   return { preprocessor, forest };
 }
 

@@ -4,9 +4,12 @@
  * step_functions.py: a graph compiled to ASL, separately from deploying it).
  *
  *   Ingest -> Validate -> Drift -> Retrain --retrain--> Preprocess -> Train (Map over
- *     candidates) -> Select -> Evaluate -> Report -> Gate --promote--> (canary states,
- *     canary-states.ts) -> Promote -> BatchScore -> Promoted
- *   Retrain --else--> ReportNoDrift -> NoDrift;  Gate --else--> NotPromoted
+ *     candidates) -> Select -> Sharded --shards--> FitShards (Map over tree ranges) -> Assemble
+ *     -> Evaluate -> Report -> Gate --promote--> (canary states,
+ *     canary-states.ts) -> Promote -> BatchScore -> Batch --score--> ScoreFiles (Distributed
+ *     Map over the batch prefix's S3 listing) -> Promoted
+ *   Retrain --else--> ReportNoDrift -> NoDrift;  Sharded --else--> Evaluate;
+ *   Gate --else--> NotPromoted
  *   any Task (or the Train Map) --Catch States.ALL--> NotifyFailure -> ReportFailure -> Failed
  *
  * Each Task receives the whole state (references only: URIs, hashes, metric summaries) and its
@@ -48,6 +51,13 @@ export interface WorkflowOptions {
   pipeline: string;
   /** How many Train iterations run at once (Map `MaxConcurrency`). Default 4. */
   trainConcurrency?: number;
+  /** How many ScoreFiles child executions run at once. Default 20. */
+  batchConcurrency?: number;
+  /**
+   * The share of listed files (0..100) whose scoring may fail before the batch fails the run:
+   * the ScoreFiles Map's ToleratedFailurePercentage. Default 0: any bad file fails it.
+   */
+  batchToleratedFailurePercent?: number;
   /**
    * Per-Task timeout. Default 900 s, Lambda's own maximum: a step cannot run longer in the
    * cloud, and the local engine would otherwise impose its own 60 s default.
@@ -56,9 +66,21 @@ export interface WorkflowOptions {
 }
 
 export const DEFAULT_TRAIN_CONCURRENCY = 4;
+/**
+ * Files per ScoreFiles child execution. A child is one Lambda invocation with 15 minutes: ten
+ * files of the sizes one Lambda scores in a minute or two leave room, and at 10 files a
+ * child, 10,000 children (the most whose counts fit one 256 KiB Map result) score 100,000.
+ */
+export const BATCH_FILES_PER_CHILD = 10;
+/** Child executions of ScoreFiles at once: AWS allows up to 10,000; Lambda concurrency is the real cap. */
+export const DEFAULT_BATCH_CONCURRENCY = 20;
+/** The child execution's state that scores a batch of files. */
+export const SCORE_FILE_BATCH_STATE = "ScoreFileBatch";
 export const DEFAULT_TASK_TIMEOUT_SECONDS = 900;
 /** Inline Map runs at most 40 iterations concurrently in Step Functions; more is a no-op. */
 const MAX_TRAIN_CONCURRENCY = 40;
+/** A Distributed Map runs at most 10,000 child executions at once. */
+const MAX_DISTRIBUTED_CONCURRENCY = 10_000;
 
 /** The Orchard error names the state machine retries (raised by the storage adapters). */
 export const TRANSIENT_ERROR_NAMES = ["TransientError", "StorageUnavailableError"] as const;
@@ -127,7 +149,19 @@ export function buildDefinition(
   const pipeline = options.pipeline;
   const trainConcurrency = options.trainConcurrency ?? DEFAULT_TRAIN_CONCURRENCY;
   const taskTimeoutSeconds = options.taskTimeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
+  const batchConcurrency = options.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY;
+  const batchToleratedFailurePercent = options.batchToleratedFailurePercent ?? 0;
   checkPipelineName(pipeline);
+  checkInteger("batchConcurrency", batchConcurrency, 1, MAX_DISTRIBUTED_CONCURRENCY);
+  if (
+    !(batchToleratedFailurePercent >= 0 && batchToleratedFailurePercent <= 100) ||
+    !Number.isFinite(batchToleratedFailurePercent)
+  ) {
+    throw new SpecError(
+      `batchToleratedFailurePercent is ${batchToleratedFailurePercent}: use a number from 0 to 100`,
+      { path: "batchToleratedFailurePercent" },
+    );
+  }
   checkInteger("trainConcurrency", trainConcurrency, 1, MAX_TRAIN_CONCURRENCY);
   checkInteger("taskTimeoutSeconds", taskTimeoutSeconds, 1, DEFAULT_TASK_TIMEOUT_SECONDS);
   checkResources(resources);
@@ -171,6 +205,114 @@ export function buildDefinition(
         },
       },
       ResultPath: "$.train",
+      Catch: catchAll(),
+      Next: next,
+    };
+  }
+
+  /**
+   * A sharded final fit (`model.shards` > 1): Select returned tree ranges instead of a model.
+   * Decided by the state, not the definition, so one deployed definition serves any spec.
+   */
+  function sharded(): ChoiceState {
+    return {
+      Type: "Choice",
+      Choices: [{ Variable: "$.select.shards", IsPresent: true, Next: "FitShards" }],
+      Default: "Evaluate",
+    };
+  }
+
+  /**
+   * Grows the tree ranges of `$.select.shards` in parallel, each iteration storing its trees
+   * and returning their S3 URI (a forest would not fit in a 256 KiB state). Like Train: the
+   * Catch on the Map, the retries on the inner Task.
+   */
+  function fitShards(next: string): MapState {
+    return {
+      Type: "Map",
+      ItemsPath: "$.select.shards",
+      ItemSelector: { "shard.$": "$$.Map.Item.Value", "run.$": "$" },
+      MaxConcurrency: MAX_TRAIN_CONCURRENCY,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "INLINE" },
+        StartAt: TASK_STATE_OF_STEP.trainShard,
+        States: {
+          [TASK_STATE_OF_STEP.trainShard]: {
+            Type: "Task",
+            Resource: resources.trainShard,
+            TimeoutSeconds: taskTimeoutSeconds,
+            Retry: retriers(TRANSIENT_RETRY, LAMBDA_SERVICE_RETRY),
+            End: true,
+          },
+        },
+      },
+      ResultPath: "$.shards",
+      Catch: catchAll(),
+      Next: next,
+    };
+  }
+
+  /** Score only when BatchScore said so: a spec with deploy.batch and a run that promoted. */
+  function batchChoice(): ChoiceState {
+    return {
+      Type: "Choice",
+      Choices: [
+        {
+          And: [
+            { Variable: "$.batchScore.enabled", IsPresent: true },
+            { Variable: "$.batchScore.enabled", IsBoolean: true },
+            { Variable: "$.batchScore.enabled", BooleanEquals: true },
+          ],
+          Next: "ScoreFiles",
+        },
+      ],
+      Default: "Promoted",
+    };
+  }
+
+  /**
+   * Batch scoring fanned out over the prefix with a Distributed Map: Step Functions lists it
+   * (ItemReader, s3:listObjectsV2), ItemBatcher hands each child execution a batch of keys,
+   * and each child invokes the batchScore function on its batch. The children's results go
+   * to `$.batchScore.results`.
+   */
+  function scoreFiles(next: string): MapState {
+    return {
+      Type: "Map",
+      ItemReader: {
+        Resource: "arn:aws:states:::s3:listObjectsV2",
+        Parameters: {
+          "Bucket.$": "$.batchScore.listing.bucket",
+          "Prefix.$": "$.batchScore.listing.prefix",
+        },
+      },
+      // The child needs the key only; the listing's Etag, Size, … would just fill batches.
+      ItemSelector: { "key.$": "$$.Map.Item.Value.Key" },
+      ItemBatcher: {
+        MaxItemsPerBatch: BATCH_FILES_PER_CHILD,
+        BatchInput: {
+          "pipeline.$": "$.run.pipeline",
+          "version.$": "$.batchScore.modelVersion",
+          "bucket.$": "$.batchScore.listing.bucket",
+        },
+      },
+      MaxConcurrency: batchConcurrency,
+      ToleratedFailurePercentage: batchToleratedFailurePercent,
+      Label: "ScoreFiles",
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+        StartAt: SCORE_FILE_BATCH_STATE,
+        States: {
+          [SCORE_FILE_BATCH_STATE]: {
+            Type: "Task",
+            Resource: resources.batchScore,
+            TimeoutSeconds: taskTimeoutSeconds,
+            Retry: retriers(TRANSIENT_RETRY, LAMBDA_SERVICE_RETRY),
+            End: true,
+          },
+        },
+      },
+      ResultPath: "$.batchScore.results",
       Catch: catchAll(),
       Next: next,
     };
@@ -244,7 +386,11 @@ export function buildDefinition(
       [RETRAIN_STATE]: retrainChoice("Preprocess", REPORT_NO_DRIFT_STATE),
       Preprocess: step("preprocess", "Train"),
       Train: train("Select"),
-      Select: step("select", "Evaluate"),
+      Select: step("select", "Sharded"),
+      Sharded: sharded(),
+      FitShards: fitShards("Assemble"),
+      // Joins the shards into the model Select would have stored, in Select's place.
+      Assemble: { ...step("assemble", "Evaluate"), ResultPath: "$.select" },
       Evaluate: step("evaluate", REPORT_STATE),
       [REPORT_STATE]: report("Gate"),
       Gate: gate(),
@@ -253,8 +399,10 @@ export function buildDefinition(
         "Promote",
       ),
       Promote: step("promote", "BatchScore"),
-      // Scores `$.run.batchUri` with the promoted model; without one it returns at once.
-      BatchScore: step("batchScore", "Promoted"),
+      // Whether and with which version `$.run.batchUri` is scored; then the Distributed Map.
+      BatchScore: step("batchScore", "Batch"),
+      Batch: batchChoice(),
+      ScoreFiles: scoreFiles("Promoted"),
       Promoted: { Type: "Succeed" },
       NotPromoted: { Type: "Succeed" },
       [REPORT_NO_DRIFT_STATE]: report(NO_DRIFT_STATE),

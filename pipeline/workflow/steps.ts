@@ -14,6 +14,8 @@ export const STEP_NAMES = [
   "preprocess",
   "train",
   "select",
+  "trainShard",
+  "assemble",
   "evaluate",
   "report",
   "canary",
@@ -37,6 +39,10 @@ export const STATE_NAMES = [
   "Train",
   "TrainCandidate",
   "Select",
+  "Sharded",
+  "FitShards",
+  "TrainShard",
+  "Assemble",
   "Evaluate",
   "Report",
   "Gate",
@@ -47,6 +53,9 @@ export const STATE_NAMES = [
   "CanaryDecision",
   "Promote",
   "BatchScore",
+  "Batch",
+  "ScoreFiles",
+  "ScoreFileBatch",
   "Promoted",
   "NotPromoted",
   "RolledBack",
@@ -61,7 +70,7 @@ export type StateName = (typeof STATE_NAMES)[number];
 
 /**
  * The Task state that invokes each step. `train` runs inside the `Train` Map, once per
- * candidate, as `TrainCandidate`; `report` also runs as `ReportNoDrift` and `ReportFailure`;
+ * candidate, as `TrainCandidate`; `trainShard` inside the `FitShards` Map, once per tree range; `report` also runs as `ReportNoDrift` and `ReportFailure`;
  * `canary` also runs as `CanaryCheck`.
  */
 export const TASK_STATE_OF_STEP = {
@@ -71,6 +80,8 @@ export const TASK_STATE_OF_STEP = {
   preprocess: "Preprocess",
   train: "TrainCandidate",
   select: "Select",
+  trainShard: "TrainShard",
+  assemble: "Assemble",
   evaluate: "Evaluate",
   report: "Report",
   canary: "CanaryStart",

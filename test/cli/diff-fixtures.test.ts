@@ -76,9 +76,9 @@ describe("orchard diff of one edit against HEAD", () => {
   it("shows a state added to the workflow as the state and its edges", async () => {
     const diff = await diffWith({
       file: "pipeline/workflow/definition.ts",
-      find: 'BatchScore: step("batchScore", "Promoted"),',
+      find: 'BatchScore: step("batchScore", "Batch"),',
       replace:
-        'BatchScore: step("batchScore", "Audit"),\n      Audit: { Type: "Pass", Next: "Promoted" },',
+        'BatchScore: step("batchScore", "Audit"),\n      Audit: { Type: "Pass", Next: "Batch" },',
     });
     expect(outline(diff)).toEqual({
       ...NOTHING,
@@ -91,8 +91,8 @@ describe("orchard diff of one edit against HEAD", () => {
           statesAdded: ["Audit"],
           statesRemoved: [],
           statesChanged: [],
-          edgesAdded: ["Audit -> Promoted (next)", "BatchScore -> Audit (next)"],
-          edgesRemoved: ["BatchScore -> Promoted (next)"],
+          edgesAdded: ["Audit -> Batch (next)", "BatchScore -> Audit (next)"],
+          edgesRemoved: ["BatchScore -> Batch (next)"],
         },
       ],
     });

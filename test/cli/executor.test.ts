@@ -7,6 +7,7 @@ import {
   TargetError,
   TransientError,
 } from "../../pipeline/errors.ts";
+import type { JsonValue } from "../../pipeline/workflow/asl.ts";
 import { buildDefinition } from "../../pipeline/workflow/definition.ts";
 import { localResources, type StepName } from "../../pipeline/workflow/steps.ts";
 
@@ -46,6 +47,14 @@ function makeHandlers(
       const trained = (event as RunState).train ?? [];
       return { best: [...trained].sort((a, b) => b.score - a.score)[0]?.candidate };
     },
+    trainShard: async (event) => {
+      const { shard } = event as { shard: { from: number; to: number } };
+      return { ...shard, shardUri: `s3://artifacts/demo/shards/${shard.from}.orchard-shard` };
+    },
+    assemble: async (event) => ({
+      best: (event as { select?: { best?: string } }).select?.best,
+      assembled: true,
+    }),
     evaluate: async () => ({ promote: true }),
     report: async () => ({ reportUri: "s3://artifacts/demo/reports/test-run.html" }),
     canary: async () => ({ enabled: false, waitSeconds: 0 }),
@@ -61,16 +70,21 @@ function makeHandlers(
 
 function run(
   handlers: Record<StepName, StepHandler>,
-  extra: { trainConcurrency?: number; onEvent?: (e: ExecutionEvent) => void } = {},
+  extra: {
+    trainConcurrency?: number;
+    onEvent?: (e: ExecutionEvent) => void;
+    listObjects?: (r: { Bucket: string; Prefix: string }) => Promise<JsonValue[]>;
+  } = {},
 ) {
   return executeLocally({
+    ...(extra.listObjects ? { listObjects: extra.listObjects } : {}),
     definition: buildDefinition(
       { pipeline: "demo", trainConcurrency: extra.trainConcurrency },
       resources,
     ),
     handlers,
     resources,
-    input: { pipeline: "demo", specUri: "s3://specs/demo.yaml" },
+    input: { pipeline: "demo", specUri: "s3://specs/demo.yaml", run: { pipeline: "demo" } },
     onEvent: extra.onEvent,
     retryIntervalOverrides: { Ingest: 0, Preprocess: 0, TrainCandidate: 0, NotifyFailure: 0 },
     executionId: "test-run",
@@ -96,6 +110,7 @@ describe("executeLocally", () => {
       "Preprocess",
       "Train",
       "Select",
+      "Sharded",
       "Evaluate",
       "Report",
       "Gate",
@@ -103,6 +118,7 @@ describe("executeLocally", () => {
       "CanaryChoice",
       "Promote",
       "BatchScore",
+      "Batch",
       "Promoted",
     ]);
     expect(result.output).toMatchObject({
@@ -158,6 +174,60 @@ describe("executeLocally", () => {
       );
     },
   );
+
+  it("grows Select's shard plan in FitShards, one TrainShard per range, then Assemble replaces $.select", async () => {
+    const plan = [
+      { from: 0, to: 34 },
+      { from: 34, to: 67 },
+      { from: 67, to: 100 },
+    ];
+    const handlers = makeHandlers(2, {
+      select: async () => ({ best: "c1", shards: plan }),
+    });
+    const result = await run(handlers);
+    expect(result.status).toBe("SUCCEEDED");
+    expect(topLevel(result.states).slice(6, 11)).toEqual([
+      "Select",
+      "Sharded",
+      "FitShards",
+      "Assemble",
+      "Evaluate",
+    ]);
+    expect(handlers.trainShard.mock.calls.map(([e]) => (e as { shard: unknown }).shard)).toEqual(
+      plan,
+    );
+    const assembled = handlers.assemble.mock.calls[0][0] as RunState & { shards: unknown[] };
+    expect(assembled.shards).toHaveLength(3);
+    expect(result.output).toMatchObject({ select: { best: "c1", assembled: true } });
+    expect(handlers.evaluate.mock.calls[0][0]).toMatchObject({ select: { assembled: true } });
+  });
+
+  it("scores a listed prefix in ScoreFiles child executions when BatchScore enables it", async () => {
+    const keys = Array.from({ length: 23 }, (_, i) => ({ Key: `in/f${i}.csv`, Size: 1 }));
+    const listed: unknown[] = [];
+    const handlers = makeHandlers(1, {
+      batchScore: async (event) =>
+        "Items" in (event as object)
+          ? { fileCount: (event as { Items: unknown[] }).Items.length, rowCount: 1 }
+          : { enabled: true, modelVersion: "v1", listing: { bucket: "landing", prefix: "in/" } },
+    });
+    const result = await run(handlers, {
+      listObjects: async (request) => {
+        listed.push(request);
+        return keys;
+      },
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(listed).toEqual([{ Bucket: "landing", Prefix: "in/" }]);
+    const children = result.states.filter((s) => s.name === "ScoreFileBatch");
+    expect(children).toHaveLength(3);
+    const first = handlers.batchScore.mock.calls[1][0] as { Items: unknown[]; BatchInput: unknown };
+    expect(first.Items[0]).toEqual({ key: "in/f0.csv" });
+    expect(first.BatchInput).toEqual({ pipeline: "demo", version: "v1", bucket: "landing" });
+    expect(result.output).toMatchObject({
+      batchScore: { results: [{ fileCount: 10 }, { fileCount: 10 }, { fileCount: 3 }] },
+    });
+  });
 
   it("runs at most trainConcurrency iterations at once, and does run them concurrently", async () => {
     let running = 0;

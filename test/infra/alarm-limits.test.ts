@@ -73,7 +73,7 @@ describe.each([
       .ofType(FN)
       .filter((f) => !f.name.includes("-serving-"))
       .map((f) => f.state.name);
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(14);
     expect(watched.sort()).toEqual(functions.sort());
     // The canary vetoes on every step-errors alarm the stack declares.
     const canary = String(

@@ -23,7 +23,10 @@ const T = {
 /** A spec with an S3 source; `batch` is its deploy.batch.inputUri, if any. */
 function spec(dir: string, name: string, batch?: string): string {
   const file = path.join(dir, `${name}.yaml`);
-  const deploy = batch === undefined ? "" : `deploy:\n  batch:\n    inputUri: ${batch}\n`;
+  const deploy =
+    batch === undefined
+      ? ""
+      : `deploy:\n  batch:\n    inputUri: ${batch}\n${name === "scored" ? "    toleratedFailurePercent: 5\n" : ""}`;
   writeFileSync(
     file,
     `name: ${name}\nsource:\n  uri: s3://landing-bucket/${name}.csv\ntarget: y\ntask: classification\n${deploy}`,
@@ -47,6 +50,22 @@ describe("batch scoring in a stack", () => {
         ]),
       },
     });
+  });
+
+  it("gives ScoreFiles the spec's tolerated failure share, and its role the Distributed Map grants, only with deploy.batch", () => {
+    const definitionOf = (pipeline: string) =>
+      JSON.parse(run.one(T.sfn, `orchard-${pipeline}-sfn`).inputs.definition);
+    expect(definitionOf("scored").States.ScoreFiles.ToleratedFailurePercentage).toBe(5);
+    expect(definitionOf("landing").States.ScoreFiles.ToleratedFailurePercentage).toBe(0);
+    const mapPolicy = (pipeline: string) =>
+      run.ofType(T.rolePolicy).filter((p) => p.name === `orchard-${pipeline}-sfn-distributed-map`);
+    const listing = JSON.parse(mapPolicy("scored")[0].inputs.policy).Statement[2];
+    expect(listing).toMatchObject({
+      Action: ["s3:ListBucket"],
+      Resource: ["arn:aws:s3:::scoring-bucket"],
+      Condition: { StringLike: { "s3:prefix": ["scored/daily/*"] } },
+    });
+    expect(mapPolicy("plain")).toHaveLength(0);
   });
 
   const statementsOf = (pipeline: string, step: string): PolicyStatement[] =>

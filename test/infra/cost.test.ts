@@ -14,16 +14,29 @@ const lambdaSettings = Object.fromEntries(
 
 describe("runPaths", () => {
   it.each([
-    // Ingest Validate Drift Retrain Preprocess Train, n x TrainCandidate, Select Evaluate
-    // Report Gate, then CanaryStart CanaryChoice Promote BatchScore Promoted (promoted) or
-    // NotPromoted.
-    [1, 16, 12],
-    [4, 19, 15],
-    [12, 27, 23],
+    // Ingest Validate Drift Retrain Preprocess Train, n x TrainCandidate, Select Sharded
+    // Evaluate Report Gate, then CanaryStart CanaryChoice Promote BatchScore Batch Promoted
+    // (promoted) or NotPromoted.
+    [1, 18, 13],
+    [4, 21, 16],
+    [12, 29, 24],
   ])("counts the transitions of a run over %i candidates", (candidates, promoted, notPromoted) => {
     const [a, b] = runPaths(definition, resources, candidates);
     expect([a.outcome, a.transitions]).toEqual(["promoted", promoted]);
     expect([b.outcome, b.transitions]).toEqual(["not promoted", notPromoted]);
+  });
+
+  it("counts FitShards once per shard and ScoreFiles once per child execution", () => {
+    const [promoted, notPromoted] = runPaths(definition, resources, 1, {
+      shards: 4,
+      batchChildren: 3,
+    });
+    // + FitShards, 4 x TrainShard, Assemble; + ScoreFiles, 3 x ScoreFileBatch
+    expect(promoted.transitions).toBe(18 + 6 + 4);
+    expect(notPromoted.transitions).toBe(13 + 6);
+    expect(promoted.invocations).toMatchObject({ select: 1, trainShard: 4, assemble: 1 });
+    expect(promoted.invocations.batchScore).toBe(1 + 3);
+    expect(notPromoted.invocations.batchScore).toBeUndefined();
   });
 
   it("invokes train once per candidate, promote and batchScore only on the promoted path", () => {
@@ -57,8 +70,8 @@ describe("estimateRunCost", () => {
       train.gbSeconds * PRICES.perLambdaGbSecond + 2 * PRICES.perLambdaRequest,
       12,
     );
-    // 16 transitions with one candidate (above), one more for the second.
-    expect(cost.transitionsUsd).toBeCloseTo(17 * PRICES.perTransition, 12);
+    // 18 transitions with one candidate (above), one more for the second.
+    expect(cost.transitionsUsd).toBeCloseTo(19 * PRICES.perTransition, 12);
     const ingest = cost.steps.find((s) => s.step === "ingest")!;
     expect(ingest.seconds).toBe(STEP_DEFAULTS.ingest.timeoutSeconds);
   });

@@ -7,6 +7,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  distributedMapPolicy,
   humanPolicy,
   type PolicyDocument,
   type StepRoleName,
@@ -128,6 +129,16 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["select", "s3:GetObject", features("datasets/9f.bin")],
   ["select", "s3:PutObject", artifacts("models/e3.orchard-model")],
   ["evaluate", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  // A sharded final fit: each shard reads the dataset and stores its trees (content-addressed:
+  // HEAD before PUT); Assemble reads them back and stores the bundle.
+  ["trainShard", "s3:GetObject", features("datasets/9f.bin")],
+  ["trainShard", "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/shards/ab.orchard-shard`)],
+  ["trainShard", "s3:PutObject", artifacts("shards/ab.orchard-shard")],
+  ["trainShard", "kms:GenerateDataKey", KEY, via("s3")],
+  ["assemble", "s3:GetObject", features("datasets/9f.bin")],
+  ["assemble", "s3:GetObject", artifacts("shards/ab.orchard-shard")],
+  ["assemble", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["assemble", "kms:Decrypt", KEY, via("s3")],
   // The step cache (pipeline/steps/cache.ts): read the entry, tell a miss (list), write it.
   ...(["validate", "preprocess", "train", "select"] as const).flatMap(
     (step): [StepRoleName, string, string, Context?][] => [
@@ -186,6 +197,16 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["validate", "s3:PutObject", raw("ab12.csv")],
   ["validate", "s3:PutObject", artifacts("models/e3.orchard-model")],
   ["train", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  // A shard writes trees, never the model; Assemble reads shards, never writes them.
+  ["trainShard", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["trainShard", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  ["trainShard", "dynamodb:PutItem", TABLES.registry, keys(P)],
+  ["assemble", "s3:PutObject", artifacts("shards/ab.orchard-shard")],
+  ["assemble", "dynamodb:PutItem", TABLES.registry, keys(P)],
+  ["assemble", "s3:GetObject", artifacts("cache/select/select-4e5f.json")],
+  // Shards belong to their pipeline.
+  ["assemble", "s3:GetObject", artifacts("shards/ab.orchard-shard", "cars")],
+  ["trainShard", "s3:PutObject", artifacts("shards/ab.orchard-shard", "cars")],
   // Each cached step reaches only its own cache entries.
   ["train", "s3:GetObject", artifacts("cache/select/select-4e5f.json")],
   ["validate", "s3:PutObject", artifacts("cache/train/train-4e5f.json")],
@@ -515,6 +536,53 @@ describe("state machine and scheduler roles", () => {
       expect(await decide(machine, action, resource, ctx)).not.toBe("Allowed");
     },
   );
+
+  // The Distributed Map of batch scoring (ScoreFiles), per the developer guide's "IAM
+  // policies for using Distributed Map states": its own child executions and the listing.
+  const map = distributedMapPolicy(STATE_MACHINE, {
+    bucketArn: BATCH_BUCKET,
+    prefix: `scores/${P}/`,
+  });
+  const executions = STATE_MACHINE.replace(":stateMachine:", ":execution:");
+
+  it.each([
+    ["states:StartExecution", STATE_MACHINE],
+    ["states:DescribeExecution", `${executions}/ScoreFiles:5f7a-child`],
+    ["states:StopExecution", `${executions}/ScoreFiles:5f7a-child`],
+    ["s3:ListBucket", BATCH_BUCKET, listing(`scores/${P}/`)],
+  ] as [string, string, Context?][])(
+    "for its Distributed Map the state machine may %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(map, action, resource, ctx)).toBe("Allowed");
+    },
+  );
+
+  it.each([
+    ["states:StartExecution", `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:cars-9z`],
+    [
+      "states:StopExecution",
+      `arn:aws:states:${REGION}:${ACCOUNT}:execution:cars-9z/ScoreFiles:5f7a-child`,
+    ],
+    ["states:DeleteStateMachine", STATE_MACHINE],
+    ["s3:ListBucket", BATCH_BUCKET, listing("")],
+    ["s3:ListBucket", BATCH_BUCKET, listing(`scores/${P}-old/`)],
+    // the objects are the batchScore function's to read and write, not the state machine's
+    ["s3:GetObject", scoring(`scores/${P}/2026-11-29.csv`)],
+    ["s3:PutObject", scoring(`scores/${P}/2026-11-29.predictions.csv`)],
+  ] as [string, string, Context?][])(
+    "for its Distributed Map the state machine may not %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(map, action, resource, ctx)).not.toBe("Allowed");
+    },
+  );
+
+  it("lists a whole bucket's batch only when the batch prefix is the whole bucket", async () => {
+    const whole = distributedMapPolicy(STATE_MACHINE, { bucketArn: BATCH_BUCKET, prefix: "" });
+    expect(await decide(whole, "s3:ListBucket", BATCH_BUCKET, listing(""))).toBe("Allowed");
+    expect(() =>
+      distributedMapPolicy(STATE_MACHINE, { bucketArn: BATCH_BUCKET, prefix: "scores/*" }),
+    ).toThrow(/may not contain \*/);
+  });
 
   it("the scheduler starts exactly its state machine", async () => {
     expect(await decide(scheduler, "states:StartExecution", STATE_MACHINE)).toBe("Allowed");

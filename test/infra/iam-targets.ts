@@ -5,6 +5,7 @@
 import {
   type AccessTargets,
   type BatchPrefix,
+  distributedMapPolicy,
   type HumanTargets,
   humanPolicy,
   type PolicyDocument,
@@ -106,6 +107,10 @@ export function allPolicies(pipeline = "penguins"): { label: string; doc: Policy
     }),
   });
   out.push({ label: "scheduler", doc: schedulerPolicy(STATE_MACHINE) });
+  out.push({
+    label: "state machine's Distributed Map",
+    doc: distributedMapPolicy(STATE_MACHINE, batchOf(pipeline)),
+  });
   return out;
 }
 

@@ -82,7 +82,7 @@ describe("a stack with two pipelines", () => {
     expect(
       run.ofType("aws:iam/role:Role").filter((r) => r.inputs.tags?.pipeline === "churn"),
     ).toHaveLength(
-      13 + 2, // the step roles (12 steps and predict), the state machine and schedule roles
+      15 + 2, // the step roles (14 steps and predict), the state machine and schedule roles
     );
   });
 });

@@ -229,7 +229,7 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
   describe("logs", () => {
     it("keeps every log group for the stack's retention", () => {
       const groups = run.ofType(T.logGroup);
-      expect(groups).toHaveLength(14); // 12 steps, predict, the state machine
+      expect(groups).toHaveLength(16); // 14 steps, predict, the state machine
       for (const g of groups) expect(g.inputs.retentionInDays, g.name).toBe(expected.retention);
     });
 
@@ -253,7 +253,7 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
 
     it("runs every step and predict on Node.js 22, arm64, X-Ray active, logging into its own group", () => {
       const fns = run.ofType(T.fn);
-      expect(fns).toHaveLength(13); // 12 steps and predict
+      expect(fns).toHaveLength(15); // 14 steps and predict
       const groups = new Map(run.ofType(T.logGroup).map((g) => [g.parent?.name, g.state.name]));
       for (const fn of fns) {
         expect(fn.inputs, fn.name).toMatchObject({
@@ -341,6 +341,8 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       }
       // The canary step also runs as CanaryCheck.
       arnByState.set("CanaryCheck", arnByState.get(TASK_STATE_OF_STEP.canary)!);
+      // The batchScore step also runs in each ScoreFiles child execution.
+      arnByState.set("ScoreFileBatch", arnByState.get(TASK_STATE_OF_STEP.batchScore)!);
       const tasks = taskStates(definition.States);
       expect(tasks.map(([name]) => name).sort()).toEqual([...arnByState.keys()].sort());
       for (const [name, state] of tasks) expect(state.Resource, name).toBe(arnByState.get(name));
@@ -366,6 +368,26 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       );
       const own = STEP_NAMES.map((step) => run.one(T.fn, `-${step}-fn`).state.arn);
       expect([...invoked].sort()).toEqual(own.sort());
+    });
+
+    it("lets its role run its own Distributed Map over the batch landing prefix, and list only that", () => {
+      const role = run.one(T.role, "-sfn-role");
+      const policy = run.one(T.rolePolicy, "-sfn-distributed-map");
+      expect(policy.inputs.role).toBe(role.state.name);
+      const sm = run.ofType(T.sfn)[0].state.arn as string;
+      const raw = run.ofType(T.bucket).find((b) => b.inputs.tags.role === "raw")!;
+      expect(JSON.parse(policy.inputs.policy).Statement).toEqual([
+        expect.objectContaining({ Action: ["states:StartExecution"], Resource: [sm] }),
+        expect.objectContaining({
+          Action: ["states:DescribeExecution", "states:StopExecution"],
+          Resource: [`${sm.replace(":stateMachine:", ":execution:")}/*:*`],
+        }),
+        expect.objectContaining({
+          Action: ["s3:ListBucket"],
+          Resource: [raw.state.arn],
+          Condition: { StringLike: { "s3:prefix": ["penguins/batch/*"] } },
+        }),
+      ]);
     });
 
     it(`starts on ${expected.schedule} in ${expected.timeZone}, with retries`, () => {

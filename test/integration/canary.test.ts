@@ -146,6 +146,7 @@ describe("canary through the local state machine", () => {
       "CanaryDecision",
       "Promote",
       "BatchScore",
+      "Batch",
       "Promoted",
     ]);
     const state = r.state as CanaryRunState;

@@ -50,6 +50,7 @@ describe("orchard run, locally end to end", () => {
       "Preprocess",
       "Train",
       "Select",
+      "Sharded",
       "Evaluate",
       "Report",
       "Gate",
@@ -57,6 +58,8 @@ describe("orchard run, locally end to end", () => {
       "CanaryChoice",
       "Promote",
       "BatchScore",
+      "Batch",
+      "ScoreFiles",
       "Promoted",
     ]);
     expect(run.result.states.every((s) => s.durationMs >= 0)).toBe(true);

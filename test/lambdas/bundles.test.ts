@@ -251,7 +251,7 @@ describe("the bundled handlers", () => {
     expect(result.predictions.map((p) => p.prediction)).toEqual(["Gentoo"]);
   });
 
-  it("batch-score, as the BatchScore state, scores an S3 prefix with the promoted version", async () => {
+  it("batch-score, as the BatchScore state then a ScoreFiles child, scores an S3 prefix with the promoted version", async () => {
     const state = await pipeline();
     const bucket = services.config.buckets.raw;
     const rows = [
@@ -263,15 +263,22 @@ describe("the bundled handlers", () => {
       new PutObjectCommand({ Bucket: bucket, Key: "penguins/batch/day.csv", Body: rows }),
     );
     const batchUri = `s3://${bucket}/penguins/batch/`;
-    const result = await invoke<{ enabled: boolean; modelVersion: string; rowCount: number }>(
-      "batch-score",
-      { ...state, run: { ...state.run, batchUri } },
-    );
-    expect(result).toMatchObject({
+    const plan = await invoke<{
+      enabled: boolean;
+      modelVersion: string;
+      listing: { bucket: string; prefix: string };
+    }>("batch-score", { ...state, run: { ...state.run, batchUri } });
+    expect(plan).toMatchObject({
       enabled: true,
       modelVersion: state.evaluate?.version,
-      rowCount: 2,
+      listing: { bucket, prefix: "penguins/batch/" },
     });
+    // the ScoreFiles child the Distributed Map starts for the listed key
+    const child = await invoke<{ fileCount: number; rowCount: number }>("batch-score", {
+      Items: [{ key: "penguins/batch/day.csv" }],
+      BatchInput: { pipeline: "penguins", version: plan.modelVersion, bucket },
+    });
+    expect(child).toEqual({ fileCount: 1, rowCount: 2 });
     const out = await services.stores.artifacts.get(`${batchUri}day.predictions.csv`);
     const lines = new TextDecoder().decode(out).trim().split("\n");
     expect(lines.map((l) => l.split(",")[6])).toEqual(["prediction", "Gentoo", "Adelie"]);

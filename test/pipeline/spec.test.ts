@@ -42,7 +42,14 @@ describe("parseSpec: valid specs", () => {
     expect(parseSpec(specWith(), { file: FILE })).toEqual({
       name: "p",
       seed: 42,
-      source: { uri: "data.csv", format: "csv", delimiter: ",", missing: [], decimal: "." },
+      source: {
+        uri: "data.csv",
+        format: "csv",
+        delimiter: ",",
+        missing: [],
+        decimal: ".",
+        expectedRows: null,
+      },
       target: "y",
       task: "classification",
       id: null,
@@ -69,6 +76,7 @@ describe("parseSpec: valid specs", () => {
         minSamplesLeaf: 1,
         maxFeatures: "sqrt",
         bootstrap: true,
+        shards: 1,
       },
       search: { strategy: "none", folds: null, metric: "accuracy", iterations: 10, grid: {} },
       gate: { metric: "accuracy", minimum: null, maximum: null, margin: 0 },
@@ -111,7 +119,14 @@ describe("parseSpec: valid specs", () => {
     ["s3://bucket-a/raw/data.parquet", "parquet", ","],
   ])("infers the format of %s from its extension", (uri, format, delimiter) => {
     const spec = parseSpec(specWith("", "classification", uri), { file: FILE });
-    expect(spec.source).toEqual({ uri, format, delimiter, missing: [], decimal: "." });
+    expect(spec.source).toEqual({
+      uri,
+      format,
+      delimiter,
+      missing: [],
+      decimal: ".",
+      expectedRows: null,
+    });
   });
 
   it("lets an explicit format override the extension", () => {
@@ -172,6 +187,14 @@ describe("parseSpec: invalid specs", () => {
       7,
       'found "xgboost"; allowed: one of orchard, ml-random-forest',
     ],
+    [
+      "deploy:\n  batch:\n    inputUri: s3://landing/x/\n    toleratedFailurePercent: 101\n",
+      "deploy.batch.toleratedFailurePercent",
+      9,
+      "a share of files from 0 to 100",
+    ],
+    ["model:\n  shards: 0\n", "model.shards", 7, "found 0; allowed: an integer from 1 to 40"],
+    ["model:\n  shards: 41\n", "model.shards", 7, "an integer from 1 to 40"],
     ["split:\n  testFraction: 0.95\n", "split.testFraction", 7, "a number in (0, 0.9]"],
     ["split:\n  testFraction: 0\n", "split.testFraction", 7, "found 0"],
     ["search:\n  folds: 1\n", "search.folds", 7, "an integer from 2 to 20"],
@@ -258,6 +281,11 @@ describe("parseSpec: invalid specs", () => {
       "source.delimiter",
       "a single character",
     ],
+    [
+      "name: p\nsource: { uri: a.csv, expectedRows: 0 }\ntarget: y\ntask: regression\n",
+      "source.expectedRows",
+      "a whole number of rows from 1 to 1000000000",
+    ],
   ])("rejects top-level problem %j at %s", (text, path, fragment) => {
     const err = specError(text);
     expect(err.location.path).toBe(path);
@@ -269,6 +297,7 @@ describe("parseSpec: invalid specs", () => {
     ["source: { uri: data.parquet, delimiter: ';' }", "source.delimiter", "only applies to csv"],
     ["source: { uri: 'gs://b/data.csv' }", "source.uri", 'unsupported scheme "gs://"'],
     ["source: { uri: 's3://bucket-a/' }", "source.uri", "names no object"],
+    ["model: { engine: ml-random-forest, shards: 4 }", "model.shards", "needs engine: orchard"],
     ["id: y", "id", "is also the target"],
     ["features: { numeric: [y] }", "features.numeric[0]", "is already the target"],
     ["id: k\nfeatures: { drop: [k] }", "features.drop[0]", "is already the id column"],
@@ -405,5 +434,16 @@ describe("parseSpec: invalid specs", () => {
     ["just text\n", "must be a YAML mapping"],
   ])("rejects a document %j that is not a mapping", (text, fragment) => {
     expect(specError(text).message).toContain(fragment);
+  });
+});
+
+describe("deploy.batch", () => {
+  it("tolerates no failed file unless toleratedFailurePercent says so", () => {
+    const at = (extra: string) =>
+      parseSpec(specWith(`deploy:\n  batch:\n    inputUri: s3://landing/x/\n${extra}`), {
+        file: FILE,
+      }).deploy.batch;
+    expect(at("")).toEqual({ inputUri: "s3://landing/x/", toleratedFailurePercent: 0 });
+    expect(at("    toleratedFailurePercent: 5\n")?.toleratedFailurePercent).toBe(5);
   });
 });

@@ -99,6 +99,9 @@ describe("buildDefinition", () => {
       "Preprocess",
       "Train",
       "Select",
+      "Sharded",
+      "FitShards",
+      "Assemble",
       "Evaluate",
       "Report",
       "Gate",
@@ -109,8 +112,12 @@ describe("buildDefinition", () => {
       "CanaryDecision",
       "Promote",
       "BatchScore",
+      "Batch",
+      "ScoreFiles",
       "Promoted",
     ]);
+    expect(definition.States.Sharded).toMatchObject({ Type: "Choice", Default: "Evaluate" });
+    expect(definition.States.Batch).toMatchObject({ Type: "Choice", Default: "Promoted" });
     expect(definition.States.Gate).toMatchObject({ Type: "Choice", Default: "NotPromoted" });
   });
 
@@ -119,25 +126,32 @@ describe("buildDefinition", () => {
     expect(task.Resource).toBe(resources[step]);
   });
 
-  it.each(STEP_NAMES.filter((s) => s !== "train" && s !== "notifyFailure"))(
-    "merges step %s's result under $.<step>",
-    (step) => {
-      expect((definition.States[TASK_STATE_OF_STEP[step]] as TaskState).ResultPath).toBe(
-        `$.${step}`,
-      );
-    },
-  );
+  it.each(
+    STEP_NAMES.filter((s) => !["train", "trainShard", "assemble", "notifyFailure"].includes(s)),
+  )("merges step %s's result under $.<step>", (step) => {
+    expect((definition.States[TASK_STATE_OF_STEP[step]] as TaskState).ResultPath).toBe(`$.${step}`);
+  });
 
   it("catches every error of every step (the Map for its iterations) into NotifyFailure at $.error", () => {
+    const maps = ["Train", "FitShards", "ScoreFiles"] as const;
     const catchers = [
       ...tasks.filter(
-        ([name]) => !["NotifyFailure", "ReportFailure", "TrainCandidate"].includes(name),
+        ([name]) =>
+          ![
+            "NotifyFailure",
+            "ReportFailure",
+            "TrainCandidate",
+            "TrainShard",
+            "ScoreFileBatch",
+          ].includes(name),
       ),
-      ["Train", trainMap] as const,
+      ...maps.map((name) => [name, definition.States[name] as MapState] as const),
     ].map(([name, state]) => [name, state.Catch]);
     // Every step but notifyFailure, plus the second states of report (outside the failure
-    // path) and canary.
-    expect(catchers).toHaveLength(STEP_NAMES.length - 1 + ["ReportNoDrift", "CanaryCheck"].length);
+    // path), canary and batchScore (the ScoreFiles Map).
+    expect(catchers).toHaveLength(
+      STEP_NAMES.length - 1 + ["ReportNoDrift", "CanaryCheck", "ScoreFiles"].length,
+    );
     for (const [, catchers_] of catchers) {
       expect(catchers_).toEqual([
         { ErrorEquals: ["States.ALL"], Next: "NotifyFailure", ResultPath: "$.error" },
@@ -303,5 +317,65 @@ describe("localResources", () => {
         expect(() => buildDefinition({ pipeline }, arns)).not.toThrow();
       }),
     );
+  });
+});
+
+describe("fan-out states", () => {
+  it("grows the sharded fit's tree ranges in an inline Map and assembles in Select's place", () => {
+    expect(definition.States.Sharded).toEqual({
+      Type: "Choice",
+      Choices: [{ Variable: "$.select.shards", IsPresent: true, Next: "FitShards" }],
+      Default: "Evaluate",
+    });
+    const fit = definition.States.FitShards as MapState;
+    expect(fit).toMatchObject({
+      ItemsPath: "$.select.shards",
+      ItemSelector: { "shard.$": "$$.Map.Item.Value", "run.$": "$" },
+      ResultPath: "$.shards",
+      Next: "Assemble",
+    });
+    expect(fit.ItemProcessor.ProcessorConfig).toEqual({ Mode: "INLINE" });
+    expect((fit.ItemProcessor.States.TrainShard as TaskState).Resource).toBe(resources.trainShard);
+    expect(definition.States.Assemble).toMatchObject({ ResultPath: "$.select", Next: "Evaluate" });
+  });
+
+  it("scores the batch prefix with a Distributed Map of the shape AWS documents", () => {
+    const map = definition.States.ScoreFiles as MapState;
+    expect(map.ItemReader).toEqual({
+      Resource: "arn:aws:states:::s3:listObjectsV2",
+      Parameters: {
+        "Bucket.$": "$.batchScore.listing.bucket",
+        "Prefix.$": "$.batchScore.listing.prefix",
+      },
+    });
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({
+      Mode: "DISTRIBUTED",
+      ExecutionType: "STANDARD",
+    });
+    expect(map).toMatchObject({
+      ItemSelector: { "key.$": "$$.Map.Item.Value.Key" },
+      ItemBatcher: { MaxItemsPerBatch: 10 },
+      MaxConcurrency: 20,
+      ToleratedFailurePercentage: 0,
+      ResultPath: "$.batchScore.results",
+      Next: "Promoted",
+    });
+    expect((map.ItemProcessor.States.ScoreFileBatch as TaskState).Resource).toBe(
+      resources.batchScore,
+    );
+  });
+
+  it("takes the batch concurrency and tolerated failure share from the options", () => {
+    const built = buildDefinition(
+      { pipeline: "demo", batchConcurrency: 100, batchToleratedFailurePercent: 5 },
+      resources,
+    );
+    expect(built.States.ScoreFiles).toMatchObject({
+      MaxConcurrency: 100,
+      ToleratedFailurePercentage: 5,
+    });
+    expect(() =>
+      buildDefinition({ pipeline: "demo", batchToleratedFailurePercent: 101 }, resources),
+    ).toThrow(SpecError);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The BatchScore state (`batchScoreStep`) and the batch Lambda's local objects: the run's
- * `batchUri` scored with the version this run promoted, nothing scored without a batch URI or
- * a promotion, an empty prefix as no failure, and a local directory read and written whole.
+ * The BatchScore state (`batchScoreStep`, the plan), the ScoreFiles children (`scoreFiles`)
+ * and the batch Lambda's local objects: the run's `batchUri` scored with the version this run
+ * promoted, nothing scored without a batch URI or a promotion, an empty prefix as no failure,
+ * and a local directory read and written whole.
  * Memory stores and a temporary directory; the S3 path is in batch-score.test.ts.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -9,8 +10,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { localListObjects } from "../../cli/local/list-objects.ts";
 import { batchObjectsFor, fileBatchObjects } from "../../lambdas/batch-score.ts";
-import { batchScore, batchScoreStep } from "../../pipeline/steps/batch-score.ts";
+import {
+  batchScore,
+  batchScoreStep,
+  batchTotals,
+  LOCAL_DIRECTORY_BUCKET,
+  listingOf,
+  scoreFiles,
+  uriOfKey,
+} from "../../pipeline/steps/batch-score.ts";
 import type { EvaluateOutput, RunState } from "../../pipeline/steps/types.ts";
 import { memoryServing, PIPELINE, trainBundle } from "./fixtures.ts";
 
@@ -49,24 +59,53 @@ function evaluated(version: string): EvaluateOutput {
   return { version, promote: true, reasons: [], metric: "rmse", value: 1, champion: null };
 }
 
-describe("the BatchScore state", () => {
+describe("the BatchScore state and the ScoreFiles children", () => {
+  /** The ScoreFiles Map's listing of the plan, batched 10 keys per child, as the engine does. */
+  async function scoreListed(
+    plan: Awaited<ReturnType<typeof batchScoreStep>>,
+    deps: Parameters<typeof scoreFiles>[1],
+  ) {
+    if (!plan.enabled) throw new Error("nothing planned");
+    const listed = await localListObjects(() => {
+      throw new Error("a directory is not listed from S3");
+    }, PIPELINE)({ Bucket: plan.listing.bucket, Prefix: plan.listing.prefix });
+    const keys = listed.map((o) => ({ key: (o as { Key: string }).Key }));
+    const results = [];
+    for (let i = 0; i < keys.length; i += 10) {
+      results.push(
+        await scoreFiles(
+          {
+            Items: keys.slice(i, i + 10),
+            BatchInput: {
+              pipeline: PIPELINE,
+              version: plan.modelVersion,
+              bucket: plan.listing.bucket,
+            },
+          },
+          deps,
+        ),
+      );
+    }
+    return batchTotals(results);
+  }
+
   it("scores every input under batchUri with the version this run promoted, not the champion read later", async () => {
     const { serving, champion, candidate } = await stores();
-    const out = await batchScoreStep(
+    const plan = await batchScoreStep(
       runState({
         evaluate: evaluated(candidate),
         promote: { promoted: true, champion: candidate },
       }),
-      { ...serving, objects: fileBatchObjects() },
     );
     expect(champion).not.toBe(candidate);
-    expect(out).toMatchObject({
+    expect(plan).toEqual({
       enabled: true,
       inputUri: batchUri,
       modelVersion: candidate,
-      fileCount: 2,
-      rowCount: 3,
+      listing: { bucket: LOCAL_DIRECTORY_BUCKET, prefix: `${dir.slice(1)}/` },
     });
+    const totals = await scoreListed(plan, { ...serving, objects: fileBatchObjects() });
+    expect(totals).toEqual({ fileCount: 2, rowCount: 3, failedBatches: 0 });
     const csv = await readFile(join(dir, "2026", "03", "week1.predictions.csv"), "utf8");
     const [header, ...rows] = csv.trim().split("\n");
     // The regression candidate: a numeric prediction and no class probabilities.
@@ -78,6 +117,17 @@ describe("the BatchScore state", () => {
       "day.predictions.jsonl",
       "notes.txt",
     ]);
+  });
+
+  it("plans an S3 prefix as the ItemReader's Bucket and Prefix, and maps listed keys back", () => {
+    expect(listingOf("s3://landing/scores/penguins/")).toEqual({
+      bucket: "landing",
+      prefix: "scores/penguins/",
+    });
+    expect(listingOf("s3://landing")).toEqual({ bucket: "landing", prefix: "" });
+    expect(uriOfKey("landing", "scores/a b.csv")).toBe("s3://landing/scores/a b.csv");
+    expect(uriOfKey(LOCAL_DIRECTORY_BUCKET, "tmp/x y/a.csv")).toBe("file:///tmp/x%20y/a.csv");
+    expect(() => listingOf("https://example.com/x")).toThrow(/not an S3 location/);
   });
 
   it.each([
@@ -94,32 +144,47 @@ describe("the BatchScore state", () => {
       /promoted no model/,
     ],
   ])("scores nothing when %s", async (_why, uri, promote, reason) => {
-    const { serving, candidate } = await stores();
+    const { candidate } = await stores();
     const out = await batchScoreStep(
       runState({ evaluate: evaluated(candidate), promote }, uri ? batchUri : null),
-      { ...serving, objects: fileBatchObjects() },
     );
     expect(out).toEqual({ enabled: false, reason: expect.stringMatching(reason) });
     expect(await readdir(dir)).not.toContain("day.predictions.jsonl");
   });
 
-  it("treats a prefix with nothing to score as done (fileCount 0), where a direct call fails", async () => {
+  it("treats a prefix with nothing to score as done (no child), where a direct call fails", async () => {
     const { serving, candidate } = await stores();
     const missing = `${pathToFileURL(join(dir, "absent")).href}/`;
-    const out = await batchScoreStep(
+    const plan = await batchScoreStep(
       runState(
         { evaluate: evaluated(candidate), promote: { promoted: true, champion: candidate } },
         missing,
       ),
-      { ...serving, objects: fileBatchObjects() },
     );
-    expect(out).toMatchObject({ enabled: true, fileCount: 0, rowCount: 0, files: [] });
+    const totals = await scoreListed(plan, { ...serving, objects: fileBatchObjects() });
+    expect(totals).toEqual({ fileCount: 0, rowCount: 0, failedBatches: 0 });
     await expect(
       batchScore(
         { pipeline: PIPELINE, inputUri: missing },
         { ...serving, objects: fileBatchObjects() },
       ),
     ).rejects.toMatchObject({ name: "SourceNotFoundError" });
+  });
+
+  it("fails a child naming file, row and column; its earlier files keep their outputs", async () => {
+    const { serving, candidate } = await stores();
+    await writeFile(join(dir, "zz.csv"), "x,colour\nforty,red\n");
+    const keys = ["day.jsonl", "zz.csv"].map((f) => ({ key: join(dir, f).slice(1) }));
+    await expect(
+      scoreFiles(
+        {
+          Items: keys,
+          BatchInput: { pipeline: PIPELINE, version: candidate, bucket: LOCAL_DIRECTORY_BUCKET },
+        },
+        { ...serving, objects: fileBatchObjects() },
+      ),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/zz\.csv: row 1, column "x"/) });
+    expect(await readdir(dir)).toContain("day.predictions.jsonl");
   });
 
   it("refuses an input whose column would collide with an output column, writing nothing for it", async () => {

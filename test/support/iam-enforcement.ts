@@ -26,10 +26,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { STATE_MACHINE_ROLE } from "../../cli/local/list-objects.ts";
 import { LOCAL_NAMES } from "../../cli/local/servers.ts";
 import {
   type AccessTargets,
   type BatchPrefix,
+  distributedMapPolicy,
   humanPolicy,
   type PolicyDocument,
   stepPolicy,
@@ -357,8 +359,13 @@ export function deployedPolicy(
       stateMachineArns: [LOCAL_ARNS.stateMachineArn(pipeline)],
     });
   }
+  if (role === STATE_MACHINE_ROLE) {
+    // The state machine's own calls: the Distributed Map's listing (its inline policies for
+    // invoking functions and logging make no S3 or DynamoDB calls).
+    return distributedMapPolicy(LOCAL_ARNS.stateMachineArn(pipeline), shared.batchPrefix);
+  }
   throw new Error(
-    `IAM enforcement: "${role}" is no role of the deployed stack; expected one of ${[...STEP_ROLE_NAMES, ...HUMAN_ROLE_NAMES].join(", ")}`,
+    `IAM enforcement: "${role}" is no role of the deployed stack; expected one of ${[...STEP_ROLE_NAMES, ...HUMAN_ROLE_NAMES, STATE_MACHINE_ROLE].join(", ")}`,
   );
 }
 

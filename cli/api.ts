@@ -1,8 +1,8 @@
 /**
- * `orchard-ml`: the command line as functions, for scripts and tools that drive Orchard
- * without spawning it. Each `main` takes the arguments after the command name and returns
- * the exit code the command would have exited with.
+ * `orchard-ml`: the package's version and the scaffold, for tools that set up platform
+ * repositories without spawning `orchard init` (which calls `scaffold` and prints the files).
+ * The command itself is the `orchard` bin.
  */
 
 export { ORCHARD_VERSION } from "../pipeline/version.ts";
-export { type InitResult, main as init, scaffold } from "./init.ts";
+export { type InitResult, ScaffoldError, scaffold } from "./init.ts";

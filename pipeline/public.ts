@@ -14,4 +14,5 @@ export {
   TypeMismatchError,
 } from "./errors.ts";
 export * from "./spec/index.ts";
+export { type InferredSpec, type InferSpecOptions, inferSpec } from "./spec/infer-spec.ts";
 export { ORCHARD_VERSION } from "./version.ts";

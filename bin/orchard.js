@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// The `orchard` command. Orchard ships TypeScript sources; tsx runs them without a build step.
-import { register } from "tsx/esm/api";
+// The `orchard` command. In an Orchard checkout (the TypeScript sources are beside this file)
+// tsx runs them without a build step; the installed package (orchard-ml) runs the JavaScript
+// that `npm run build` compiled into lib/, so users never need tsx.
+import { existsSync } from "node:fs";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-register();
-await import("../cli/main.ts");
+if (existsSync(new URL("../cli/main.ts", import.meta.url))) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../cli/main.ts");
+} else {
+  await import("../lib/cli/main.js");
+}

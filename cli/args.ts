@@ -11,7 +11,14 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-export function parse<T extends Options>(argv: string[], options: T, usage: string) {
+// The return type is spelled out for the package's .d.ts: node's own names for it are not exported.
+export function parse<T extends Options>(
+  argv: string[],
+  options: T,
+  usage: string,
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -23,11 +23,14 @@ import { stackFilePath } from "../infra/stack-file.ts";
 import { diffManifests, type ManifestDiff } from "../infra/synth/diff.ts";
 import { MANIFEST_FORMAT, type Manifest } from "../infra/synth/manifest.ts";
 import { stableJson } from "../infra/synth/normalize.ts";
+import { findProjectRoot } from "../infra/synth/project.ts";
 import { synthesize } from "../infra/synth/synthesize.ts";
 import { parse, UsageError } from "./args.ts";
 import { DEFAULT_MAX_CHARS, renderDiffMarkdown } from "./infra-review/render-markdown.ts";
 import { repoRoot, resolveCommit, withWorktree } from "./infra-review/worktree.ts";
 import { fail } from "./report-error.ts";
+// The user's Pulumi program is TypeScript: plain Node needs the loader (tsx does it here).
+import "./ts-loader/register.ts";
 import { EXIT_POLICY_VIOLATION } from "./synth.ts";
 
 const USAGE = `Usage: orchard diff --stack <name> [--base GIT_REF] [--format markdown|json]
@@ -42,7 +45,8 @@ Exit 3 when the working tree violates a mandatory policy rule.
   --format FORMAT   markdown (default) or json
   --json-out FILE   also write the full JSON diff to FILE
   --max-chars N     cut the markdown to N characters (default ${DEFAULT_MAX_CHARS})
-  --repo DIR        the Orchard checkout whose working tree is compared (default: this one)`;
+  --repo DIR        the Pulumi project whose working tree is compared (default: the one
+                    around the current directory, else this Orchard checkout)`;
 
 export interface DiffReport extends ManifestDiff {
   base: { ref: string; commit: string };
@@ -113,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`--format ${values.format}: use markdown or json\n\n${USAGE}`);
     }
     const limit = maxChars(values["max-chars"]);
-    const repo = path.resolve(values.repo ?? PROJECT_ROOT);
+    const repo = path.resolve(values.repo ?? findProjectRoot(process.cwd()) ?? PROJECT_ROOT);
     const report = await diffStack(repo, values.stack, values.base);
     const json = stableJson(report);
     if (values["json-out"]) writeFileSync(values["json-out"], json);

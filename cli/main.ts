@@ -20,6 +20,9 @@ Commands:
   promote <pipeline>   copy a model from one stack's registry to another's (--from --to)
   synth --stack S      print a stack's manifest, offline (Pulumi program under mocks)
   diff --stack S       compare a stack at a git ref with the working tree, offline
+  init [dir]           scaffold a platform repository that depends on orchard-ml
+  new pipeline <name>  infer a pipeline spec from a data file and add it to the stacks
+  build                bundle the step Lambdas into dist/lambdas (before pulumi up)
 
 Run "orchard <command> --help" for a command's options.`;
 
@@ -34,6 +37,9 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   promote: () => import("./promote.ts"),
   synth: () => import("./synth.ts"),
   diff: () => import("./diff.ts"),
+  init: () => import("./init.ts"),
+  new: () => import("./new.ts"),
+  build: () => import("./build.ts"),
 };
 
 async function main(argv: string[]): Promise<number> {

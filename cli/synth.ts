@@ -20,23 +20,27 @@ import { loadDeploySpecs } from "../infra/specs.ts";
 import { readStackFile } from "../infra/stack-file.ts";
 import type { Manifest } from "../infra/synth/manifest.ts";
 import { stableJson } from "../infra/synth/normalize.ts";
+import { findProjectRoot } from "../infra/synth/project.ts";
 import { synthesize } from "../infra/synth/synthesize.ts";
 import { sizingWarnings } from "../pipeline/sizing.ts";
 import { parse, UsageError } from "./args.ts";
 import { fail } from "./report-error.ts";
+// The user's Pulumi program is TypeScript: plain Node needs the loader (tsx does it here).
+import "./ts-loader/register.ts";
 
 export const EXIT_POLICY_VIOLATION = 3;
 
 const USAGE = `Usage: orchard synth --stack <name> [--json] [--out FILE] [--repo DIR]
 
-Synthesizes a stack offline (the Pulumi program under mocks, stacks/Pulumi.<name>.yaml) and
+Synthesizes a stack offline (the project's Pulumi program under mocks, Pulumi.<name>.yaml) and
 prints its manifest: resources, IAM statements per role, state machines, schedules, Lambda
 source hashes and policy-rule results. Exit 3 when a mandatory policy rule is violated.
 
   --stack NAME  the stack to synthesize (staging, prod, … a file under stacks/)
   --json        print the manifest as JSON instead of a summary
   --out FILE    also write the JSON manifest to FILE
-  --repo DIR    the Orchard checkout to synthesize (default: this one)`;
+  --repo DIR    the Pulumi project to synthesize (default: the one around the current
+                directory, else this Orchard checkout)`;
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -61,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!values.stack) throw new UsageError(`--stack is required\n\n${USAGE}`);
     const manifest = await synthesize({
       stack: values.stack,
-      root: resolve(values.repo ?? PROJECT_ROOT),
+      root: resolve(values.repo ?? findProjectRoot(process.cwd()) ?? PROJECT_ROOT),
     });
     const json = stableJson(manifest);
     if (values.out) writeFileSync(values.out, json);

@@ -23,18 +23,19 @@ export function stackConfigValues(yamlText: string, file = "stack file"): Config
   return values;
 }
 
-export function stackFilePath(rootDir: string, stack: string): string {
-  return path.join(rootDir, "stacks", `Pulumi.${stack}.yaml`);
+/** `configDir`: Pulumi.yaml's `stackConfigDir`, relative to `rootDir` (Orchard's: stacks). */
+export function stackFilePath(rootDir: string, stack: string, configDir = "stacks"): string {
+  return path.join(path.resolve(rootDir, configDir), `Pulumi.${stack}.yaml`);
 }
 
-export function readStackFile(rootDir: string, stack: string): ConfigValues {
-  const file = stackFilePath(rootDir, stack);
+export function readStackFile(rootDir: string, stack: string, configDir = "stacks"): ConfigValues {
+  const file = stackFilePath(rootDir, stack, configDir);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (cause) {
     throw new DeployInputError(
-      `no stack file ${file}: create it or pick one of the stacks under stacks/`,
+      `no stack file ${file}: create it or pick one of the stacks beside it`,
       { file },
       { cause },
     );

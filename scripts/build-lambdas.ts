@@ -48,12 +48,14 @@ export const LAMBDA_HANDLERS = BUNDLES;
 export type LambdaName = BundleName;
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** `.ts` in a checkout; `.js` when this runs compiled, from the orchard-ml package's lib/. */
+const SOURCE_EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 export const DEFAULT_OUT_DIR = join(REPO_ROOT, "dist", "lambdas");
 export const BUNDLE_FILE = "index.mjs";
 export const MANIFEST_FILE = "manifest.json";
 
-const WORKER_SOURCE = "pipeline/forest/worker.ts";
-const WORKER_POOL_SOURCE = "pipeline/forest/worker-pool.ts";
+const WORKER_SOURCE = `pipeline/forest/worker${SOURCE_EXT}`;
+const WORKER_POOL_SOURCE = `pipeline/forest/worker-pool${SOURCE_EXT}`;
 
 export interface BuildLambdasOptions {
   /** Default `<repo>/dist/lambdas`. Each `<name>/` directory in it is replaced. */
@@ -125,7 +127,10 @@ export async function buildLambdas(options: BuildLambdasOptions = {}): Promise<L
 
   const handlers = await build({
     ...COMMON,
-    entryPoints: names.map((name) => ({ in: `lambdas/${name}.ts`, out: `${name}/index` })),
+    entryPoints: names.map((name) => ({
+      in: `lambdas/${name}${SOURCE_EXT}`,
+      out: `${name}/index`,
+    })),
     outdir: outDir,
     outExtension: { ".js": extname(BUNDLE_FILE) },
   });

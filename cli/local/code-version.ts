@@ -1,6 +1,6 @@
 /**
  * The code version `orchard run` puts in step cache keys: a hash of the sources that compute
- * the steps (`pipeline/` and `lambdas/`, every .ts/.mjs file, by path and content). Editing any
+ * the steps (`pipeline/` and `lambdas/`, every .ts/.mjs/.js file, by path and content). Editing any
  * of them invalidates the local cache, so a changed step never reuses an old output.
  */
 import { createHash } from "node:crypto";
@@ -16,7 +16,8 @@ async function sources(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await sources(path)));
-    else if (/\.(ts|mjs)$/.test(entry.name)) out.push(path);
+    // .js: the installed package runs compiled code (lib/), whose .d.ts alone would not change.
+    else if (/\.(ts|mjs|js)$/.test(entry.name)) out.push(path);
   }
   return out;
 }
@@ -25,17 +26,20 @@ let memo: Promise<string> | undefined;
 
 /** `src-<first 16 hex of the sha256>`; computed once per process. */
 export function localCodeVersion(): Promise<string> {
-  memo ??= (async () => {
-    const hash = createHash("sha256");
-    const files = (await Promise.all(DIRS.map((d) => sources(join(ROOT, d))))).flat().sort();
-    for (const file of files) {
-      hash
-        .update(relative(ROOT, file))
-        .update("\0")
-        .update(await readFile(file))
-        .update("\0");
-    }
-    return `src-${hash.digest("hex").slice(0, 16)}`;
-  })();
+  memo ??= sourcesVersion(ROOT);
   return memo;
+}
+
+/** The version of the step code under `root` (its pipeline/ and lambdas/ directories). */
+export async function sourcesVersion(root: string): Promise<string> {
+  const hash = createHash("sha256");
+  const files = (await Promise.all(DIRS.map((d) => sources(join(root, d))))).flat().sort();
+  for (const file of files) {
+    hash
+      .update(relative(root, file))
+      .update("\0")
+      .update(await readFile(file))
+      .update("\0");
+  }
+  return `src-${hash.digest("hex").slice(0, 16)}`;
 }

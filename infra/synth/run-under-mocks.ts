@@ -42,6 +42,7 @@ import { type ConfigValues, PROJECT_ROOT } from "../config.ts";
 import { readStackFile } from "../stack-file.ts";
 import { SynthError } from "./errors.ts";
 import { fakeCall, fakeOutputs } from "./fake-outputs.ts";
+import { readProject } from "./project.ts";
 
 export { ACCOUNT_ID } from "./fake-outputs.ts";
 
@@ -161,8 +162,9 @@ async function capture(
   options: RunUnderMocksOptions,
 ): Promise<StackRun> {
   const { stack } = options;
+  const project = readProject(root);
   const values: ConfigValues = {
-    ...(options.stackValues ?? readStackFile(root, stack)),
+    ...(options.stackValues ?? readStackFile(root, stack, project.stackConfigDir)),
     "orchard:codeDir": codeDir,
   };
   for (const [key, value] of Object.entries(options.config ?? {})) {
@@ -186,12 +188,12 @@ async function capture(
       },
       call: (args) => fakeCall(args.token, args.inputs),
     },
-    "orchard",
+    project.name,
     stack,
   );
   pulumi.runtime.setAllConfig(values as Record<string, string>);
 
-  const entry = path.join(root, "infra", "index.ts");
+  const entry = project.main;
   const importProgram = options.importProgram ?? freshImport;
   const declared: Declared[] = [];
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {

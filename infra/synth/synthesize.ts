@@ -14,6 +14,7 @@ import { SynthError } from "./errors.ts";
 import { assembleManifest, bundlesIn, type Manifest, type SynthResource } from "./manifest.ts";
 import { type Json, normalizeValue } from "./normalize.ts";
 import { evaluatePolicies } from "./policy-findings.ts";
+import { readProject } from "./project.ts";
 import { type ProgramImporter, runUnderMocks } from "./run-under-mocks.ts";
 
 export interface SynthOptions {
@@ -25,20 +26,18 @@ export interface SynthOptions {
   importProgram?: ProgramImporter;
 }
 
+/** An Orchard checkout's own rules; a platform repository's are those of its orchard-ml. */
 async function rulesOf(root: string): Promise<readonly Rule[]> {
   const file = path.join(root, "infra", "policy", "rules.ts");
-  if (!existsSync(file)) return [];
-  const mod = (await import(pathToFileURL(file).href)) as { allRules?: Rule[] };
+  const mod = (
+    existsSync(file) ? await import(pathToFileURL(file).href) : await import("../policy/rules.ts")
+  ) as { allRules?: Rule[] };
   return mod.allRules ?? [];
 }
 
 export async function synthesize(options: SynthOptions): Promise<Manifest> {
   const root = path.resolve(options.root ?? PROJECT_ROOT);
-  if (!existsSync(path.join(root, "infra", "index.ts"))) {
-    throw new SynthError(`${root} has no infra/index.ts: run synth in an Orchard checkout`, {
-      file: root,
-    });
-  }
+  readProject(root); // fails early, naming the missing program
   const run = await runUnderMocks({ ...options, root });
   const ctx = { root, codeDir: run.codeDir };
   const resources: SynthResource[] = [];

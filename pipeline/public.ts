@@ -1,0 +1,18 @@
+/**
+ * `orchard-ml/pipeline`: the pipeline spec (parse, validate, types) and the errors a spec or
+ * data problem raises. What is not exported here is free to change between versions.
+ */
+export {
+  ArtifactError,
+  DataFormatError,
+  InsufficientDataError,
+  type Location,
+  MissingColumnError,
+  OrchardError,
+  SpecError,
+  TargetError,
+  TypeMismatchError,
+} from "./errors.ts";
+export * from "./spec/index.ts";
+export { type InferredSpec, type InferSpecOptions, inferSpec } from "./spec/infer-spec.ts";
+export { ORCHARD_VERSION } from "./version.ts";

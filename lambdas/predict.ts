@@ -151,12 +151,15 @@ export function captureSettingsOf(env: NodeJS.ProcessEnv = process.env): Capture
   };
 }
 
-/** The capture log lines of one request (one per row), for the Firehose subscription. */
-export function captureLogLines(request: CapturedRequest, settings: CaptureSettings): string {
-  if (!sampled(request.requestId, settings.sampleRate)) return "";
-  return captureRecords(request, settings)
-    .map((r) => `${JSON.stringify({ orchard: "capture", ...r })}\n`)
-    .join("");
+/**
+ * The capture log lines of one request (one per row), for the Firehose subscription; each is
+ * written on its own, so each is one log event the subscription filter can match as JSON.
+ */
+export function captureLogLines(request: CapturedRequest, settings: CaptureSettings): string[] {
+  if (!sampled(request.requestId, settings.sampleRate)) return [];
+  return captureRecords(request, settings).map(
+    (r) => `${JSON.stringify({ orchard: "capture", ...r })}\n`,
+  );
 }
 
 async function serveUrl(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyStructuredResultV2> {
@@ -179,7 +182,9 @@ async function serveUrl(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyS
     }),
   );
   writeMetrics(metrics);
-  if (captured && settings) process.stdout.write(captureLogLines(captured, settings));
+  if (captured && settings) {
+    for (const line of captureLogLines(captured, settings)) process.stdout.write(line);
+  }
   return { statusCode: response.status, headers: response.headers, body: response.body };
 }
 

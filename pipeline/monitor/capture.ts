@@ -143,6 +143,9 @@ export interface CaptureCounters {
   failedFlushes: number;
 }
 
+/** The longest the flush works before it yields to the event loop (requests waiting). */
+const SLICE_MS = 0.2;
+
 export class CaptureBuffer {
   private readonly options: CaptureBufferOptions;
   private pending: CapturedRequest[] = [];
@@ -202,16 +205,26 @@ export class CaptureBuffer {
     if (batch.length === 0) return;
     this.pending = [];
     this.pendingRows = 0;
-    const byHour = new Map<string, CaptureRecord[]>();
+    const byHour = new Map<string, { at: number; lines: string[] }>();
+    let slice = performance.now();
     for (const entry of batch) {
+      // The flush shares the event loop with the requests: it works in slices of at most
+      // SLICE_MS and lets waiting requests run between them, so building thousands of lines
+      // never holds a prediction back for more than a slice.
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
       const prefix = capturePrefix(this.options.pipeline, new Date(entry.at));
-      const lines = byHour.get(prefix) ?? [];
-      lines.push(...captureRecords(entry, this.options));
-      byHour.set(prefix, lines);
+      const group = byHour.get(prefix) ?? { at: entry.at, lines: [] };
+      for (const record of captureRecords(entry, this.options))
+        group.lines.push(JSON.stringify(record));
+      byHour.set(prefix, group);
     }
-    for (const [prefix, records] of byHour) {
-      const key = `${prefix}${records[0] ? Date.parse(records[0].at) : Date.now()}-${randomUUID()}.jsonl`;
-      const bytes = Buffer.from(`${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
+    for (const [prefix, group] of byHour) {
+      const records = group.lines;
+      const key = `${prefix}${group.at}-${randomUUID()}.jsonl`;
+      const bytes = Buffer.from(`${records.join("\n")}\n`);
       try {
         await this.options.sink(key, bytes);
         this.counters.written += records.length;

@@ -5,6 +5,7 @@
  * batches for the next flush within a bound; and POST /feedback takes labels.
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { captureLogLines, captureSettingsOf } from "../../lambdas/predict.ts";
 import type { ModelBundle } from "../../pipeline/model/bundle.ts";
 import {
   CaptureBuffer,
@@ -259,5 +260,41 @@ describe("POST /feedback", () => {
       feedback: async () => {},
     });
     expect(get.response.status).toBe(405);
+  });
+});
+
+describe("the predict Lambda's capture lines", () => {
+  it("reads its settings from the environment the stack sets; none: off", () => {
+    expect(captureSettingsOf({})).toBeNull();
+    expect(
+      captureSettingsOf({
+        ORCHARD_CAPTURE_SAMPLE_RATE: "0.5",
+        ORCHARD_CAPTURE_EXCLUDE: "email, phone",
+        ORCHARD_ID_COLUMN: "customer",
+      }),
+    ).toEqual({
+      sampleRate: 0.5,
+      exclude: ["email", "phone"],
+      idColumn: "customer",
+      source: "lambda",
+    });
+  });
+
+  it("writes one JSON log line per row that the filter matches and the Monitor reads back", () => {
+    const settings = captureSettingsOf({
+      ORCHARD_CAPTURE_SAMPLE_RATE: "1",
+      ORCHARD_CAPTURE_EXCLUDE: "email",
+    });
+    const lines = captureLogLines(entry("req", [{ x: 1, email: "a@b.c" }, { x: 2 }]), settings!);
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0])).toMatchObject({
+      orchard: "capture",
+      requestId: "req#1",
+      source: "lambda",
+    });
+    const back = parseCaptureLines(new TextEncoder().encode(lines.join("")));
+    expect(back.map((r) => r.requestId)).toEqual(["req#1", "req#2"]);
+    expect(back[0]).not.toHaveProperty("orchard");
+    expect(back[0].inputs).toEqual({ x: 1 });
   });
 });

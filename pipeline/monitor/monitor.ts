@@ -105,11 +105,17 @@ export function monitor(input: MonitorInput): MonitorReport {
   const captures = inWindow(input.captures, now, hours);
   const latest = latestLabels(input.labels);
   const used = new Set<LabelRecord>();
+  let replacedAcrossKeys = 0;
   const joined: Joined[] = captures.map((capture) => {
-    const label =
-      latest.byRequestId.get(capture.requestId) ??
-      (capture.id !== undefined ? latest.byId.get(capture.id) : undefined);
-    if (label) used.add(label);
+    const byRequest = latest.byRequestId.get(capture.requestId);
+    const byId = capture.id !== undefined ? latest.byId.get(capture.id) : undefined;
+    // Labelled both by request id and by entity id: the later one wins here too.
+    let label = byRequest ?? byId;
+    if (byRequest && byId && byRequest !== byId) {
+      replacedAcrossKeys++;
+      label = Date.parse(byId.at) > Date.parse(byRequest.at) ? byId : byRequest;
+    }
+    for (const l of [byRequest, byId]) if (l) used.add(l);
     return { capture, label };
   });
   const kept = new Set([...latest.byRequestId.values(), ...latest.byId.values()]);
@@ -147,7 +153,7 @@ export function monitor(input: MonitorInput): MonitorReport {
     captured: captures.length,
     labeled: joined.filter((j) => j.label).length,
     labelsReceived: latest.received,
-    duplicateLabels: latest.duplicates,
+    duplicateLabels: latest.duplicates + replacedAcrossKeys,
     unmatchedLabels: unmatched,
     labelDelaySeconds:
       delays.length === 0 ? null : { median: quantile(delays, 0.5), p90: quantile(delays, 0.9) },

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { runLocally, withLocalStores } from "../../cli/local/run-pipeline.ts";
 import { monitorLocally } from "../../cli/monitor.ts";
 import { serve } from "../../cli/serve.ts";
@@ -163,4 +163,65 @@ describe("serve → capture → feedback → monitor → retrain", () => {
     expect(captured[0].inputs).not.toHaveProperty("email");
     expect(captured[0].inputs).toHaveProperty("island");
   });
+
+  it("orchard feedback stores a CSV of labels by id, and orchard monitor --json reports them", async () => {
+    const labels = join(dir, "late-labels.csv");
+    // p001's outcome again, later: it replaces the label sent before (a duplicate, counted).
+    writeFileSync(labels, "id,label,at\np001,Adelie,2030-01-01T00:00:00Z\n");
+    const out = await cli(
+      () => import("../../cli/feedback.ts"),
+      [specPath, "--input", labels, "--state-dir", stateDir],
+    );
+    expect(out).toMatchObject({ code: 0 });
+    expect(out.stdout).toMatch(
+      /^stored 1 labels for watched at watched\/labels\/\d{4}-\d\d-\d\d\/\d\d\//,
+    );
+
+    const bad = join(dir, "bad-labels.jsonl");
+    writeFileSync(bad, '{"requestId": "r1", "label": "Adelie"}\n{"label": "Gentoo"}\n');
+    const refused = await cli(
+      () => import("../../cli/feedback.ts"),
+      [specPath, "--input", bad, "--state-dir", stateDir],
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("line 2 names no prediction");
+
+    const monitored = await cli(
+      () => import("../../cli/monitor.ts"),
+      [specPath, "--state-dir", stateDir, "--json", "--no-retrain"],
+    );
+    expect(monitored.code).toBe(0);
+    const json = JSON.parse(monitored.stdout);
+    expect(json).toMatchObject({
+      pipeline: "watched",
+      alarm: true,
+      captured: 40,
+      duplicateLabels: 2,
+    });
+    expect(json.gate.value).toBeLessThan(0.8);
+    expect(json.retrain.started).toBe(false);
+  });
 });
+
+async function cli(
+  load: () => Promise<{ main(argv: string[]): Promise<number> }>,
+  argv: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await load();
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await main(argv), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}

@@ -149,6 +149,22 @@ describe("monitor", () => {
     expect(alarm.alarm).toBe(true);
   });
 
+  it("a prediction labelled by request id and by entity id takes the later label (a duplicate)", () => {
+    const report = monitor({
+      spec: spec("monitor: { minLabels: 1 }"),
+      captures: [capture("a", "big", "v1", "2026-12-03T10:00:00.000Z", "c1")],
+      labels: [
+        label("a", "small", "2026-12-03T10:30:00.000Z"),
+        { id: "c1", label: "big", at: "2026-12-03T11:00:00.000Z" },
+      ],
+      champion: { version: "v1", metrics: { accuracy: 1 } },
+      now: NOW,
+    });
+    expect(report.versions[0].metrics.accuracy).toBe(1);
+    expect(report.duplicateLabels).toBe(1);
+    expect(report.unmatchedLabels).toBe(0);
+  });
+
   it("gives no verdict on fewer labels than minLabels", () => {
     const report = monitor({
       spec: spec("gate: { minimum: 0.8 }"),

@@ -13,6 +13,9 @@ export type StepRoleName = StepName | "predict" | "monitor";
 
 export const STEP_ROLE_NAMES: readonly StepRoleName[] = [...STEP_NAMES, "predict", "monitor"];
 
+/** The step roles a stack creates today: the Monitor's is declared (and simulated), not deployed. */
+export const DEPLOYED_STEP_ROLE_NAMES: readonly StepRoleName[] = [...STEP_NAMES, "predict"];
+
 export type HumanRoleName = "data-scientist" | "platform-admin";
 
 export const HUMAN_ROLE_NAMES: readonly HumanRoleName[] = ["data-scientist", "platform-admin"];

@@ -5,7 +5,7 @@
  * fixed request rate with single-row bodies.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,11 +88,29 @@ function startChild(name: string, args: string[]): Promise<ServerProcess> {
   });
 }
 
-export function startOrchardServe(stateDir: string): Promise<ServerProcess> {
-  return startChild("orchard serve", [
+/**
+ * The penguins spec with prediction capture on (`monitor.capture`, every request sampled),
+ * written next to the state directory: the same pipeline name, so it serves the same champion.
+ */
+export function captureSpec(stateDir: string): string {
+  const text = readFileSync(SPEC, "utf8").replace(
+    /uri: penguins\.csv/,
+    `uri: ${join(REPO, "examples/penguins/penguins.csv")}`,
+  );
+  const path = join(stateDir, "penguins-capture.yaml");
+  writeFileSync(path, `${text}\nmonitor:\n  capture: { sampleRate: 1 }\n`);
+  return path;
+}
+
+export function startOrchardServe(
+  stateDir: string,
+  spec = SPEC,
+  name = "orchard serve",
+): Promise<ServerProcess> {
+  return startChild(name, [
     join(REPO, "bin/orchard.js"),
     "serve",
-    SPEC,
+    spec,
     "--port",
     "0",
     "--state-dir",

@@ -6,6 +6,10 @@
  * p99, max, requests/s, errors and the server's RSS at the start and the end of the load.
  * Target: p99 ≤ 5 ms, 0 errors, RSS flat.
  *
+ * `orchard serve` runs twice: without prediction capture and with it (every request captured,
+ * batches written to the local S3 under capture/). The last line prints both p99s (as sent)
+ * and their difference: issue 19 asks capture to add less than 1 ms.
+ *
  * Each server is measured twice: with autocannon's coordinated-omission correction (its
  * default) and without. autocannon's rate limiter sends each connection's per-second quota
  * back to back, and the correction assumes one request per ⌈1/rate⌉ ms (1 ms) per
@@ -17,6 +21,7 @@ import { rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import {
+  captureSpec,
   type LoadResult,
   load,
   rssMb,
@@ -69,6 +74,15 @@ function table(rows: Row[]): string {
   return lines.join("\n");
 }
 
+/** Capture's cost: p99 (as sent) with capture on minus off, both measured in this run. */
+function captureLine(rows: Row[]): string {
+  const p99 = (server: string) =>
+    rows.find((r) => r.server === server && r.latency === "as sent")?.p99Ms ?? Number.NaN;
+  const off = p99("orchard serve");
+  const on = p99("serve + capture");
+  return `capture: p99 ${on.toFixed(2)} ms on vs ${off.toFixed(2)} ms off (as sent): ${(on - off).toFixed(2)} ms added, ratio ${(on / off).toFixed(2)}`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -87,7 +101,12 @@ async function main(): Promise<void> {
   const stateDir = await trainedStateDir();
   const rows: Row[] = [];
   try {
-    for (const start of [() => startOrchardServe(stateDir), startConstantServer]) {
+    const withCapture = captureSpec(stateDir);
+    for (const start of [
+      () => startOrchardServe(stateDir),
+      () => startOrchardServe(stateDir, withCapture, "serve + capture"),
+      startConstantServer,
+    ]) {
       const server = await start();
       try {
         process.stderr.write(
@@ -107,7 +126,7 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(
-    `${options.seconds} s at ${options.rate} req/s over ${options.connections} connections, single-row bodies, loopback, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})\n${table(rows)}\n`,
+    `${options.seconds} s at ${options.rate} req/s over ${options.connections} connections, single-row bodies, loopback, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})\n${table(rows)}\n${captureLine(rows)}\n`,
   );
 }
 

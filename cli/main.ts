@@ -15,6 +15,8 @@ Commands:
   serve <spec.yaml>    serve the champion over HTTP (/predict, /health)
   models <spec.yaml>   list model registry versions
   drift <spec.yaml>    compare a data file with the champion's training data (PSI, KS)
+  monitor <spec.yaml>  live metrics from captured predictions and labels; retrain on alarm
+  feedback <spec.yaml> store true outcomes (labels) of served predictions
   ui                   local web UI: pipelines, executions, registry, run reports
   cloud <subcommand>   start, watch, redrive and list executions in a deployed stack
   promote <pipeline>   copy a model from one stack's registry to another's (--from --to)
@@ -32,6 +34,8 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   serve: () => import("./serve.ts"),
   models: () => import("./models.ts"),
   drift: () => import("./drift.ts"),
+  monitor: () => import("./monitor.ts"),
+  feedback: () => import("./feedback.ts"),
   ui: () => import("./ui.ts"),
   cloud: () => import("./cloud/main.ts"),
   promote: () => import("./promote.ts"),

@@ -14,6 +14,10 @@ import { resolve } from "node:path";
 import { runAs } from "../lambdas/io/caller.ts";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { resetServedModels, servedModels, writeMetrics } from "../lambdas/predict.ts";
+import { stepDeps } from "../lambdas/step-handler.ts";
+import { CaptureBuffer } from "../pipeline/monitor/capture.ts";
+import { captureSink, storeLabels } from "../pipeline/monitor/store.ts";
+import type { CaptureSpec } from "../pipeline/spec/types.ts";
 import { parse, UsageError } from "./args.ts";
 import { DEFAULT_STATE_DIR, loadSpecFile, withLocalStores } from "./local/run-pipeline.ts";
 import { fail } from "./report-error.ts";
@@ -25,6 +29,7 @@ Serves the pipeline's champion model over HTTP:
   POST /predict  {"rows": [{column: value, …}]}  → {"modelVersion", "predictions"}
   GET  /health   liveness: 200 while the process serves requests, 503 while shutting down
   GET  /ready    readiness: 200 once a champion is served, 503 before the first promotion
+  POST /feedback {"requestId"|"id", "label", "at"}  → 202: true outcomes for orchard monitor
 
   --port N         port to listen on (default 8080; 0 picks a free one)
   --host ADDR      address to bind (default 127.0.0.1; 0.0.0.0 in a container)
@@ -34,6 +39,8 @@ Serves the pipeline's champion model over HTTP:
 
 export interface ServeCommand {
   server: RunningServer;
+  /** The prediction capture buffer, when the spec captures. */
+  capture?: CaptureBuffer;
   /** Resolves when the server has stopped (signal or `stop`). */
   stopped: Promise<void>;
   stop(): Promise<void>;
@@ -71,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
         port,
         host: values.host,
         emf: values.metrics === "emf",
+        capture: spec.monitor.capture,
+        idColumn: spec.id,
       });
       process.stderr.write(`orchard serve: ${spec.name} on ${command.server.url}\n`);
       await command.stopped;
@@ -98,6 +107,12 @@ export interface ServeArgs {
   emf?: boolean;
   /** Stop on these signals (default SIGTERM and SIGINT). */
   signals?: NodeJS.Signals[];
+  /** The spec's `monitor.capture`: record predictions under `<pipeline>/capture/`. */
+  capture?: CaptureSpec | null;
+  /** The spec's entity id column, captured as each record's `id`. */
+  idColumn?: string | null;
+  /** Capture flush triggers (defaults: 1,000 rows or 60 s). */
+  captureFlush?: { maxRecords?: number; maxAgeMs?: number };
 }
 
 /**
@@ -114,11 +129,34 @@ async function serveAsPredict(args: ServeArgs): Promise<ServeCommand> {
   // Load the champion before listening, so the first request does not pay for it; a missing
   // champion is not fatal (the server answers 503 until a run promotes one).
   await models.next().catch(() => undefined);
+  const { artifacts } = stepDeps();
+  const asPredict = <T>(fn: () => Promise<T>) =>
+    runAs({ role: "predict", pipeline: args.pipeline }, fn);
+  const capture = args.capture
+    ? new CaptureBuffer({
+        pipeline: args.pipeline,
+        sampleRate: args.capture.sampleRate,
+        exclude: args.capture.exclude,
+        idColumn: args.idColumn ?? null,
+        source: "serve",
+        ...args.captureFlush,
+        // Batches are written as predict: the serving role may write its capture prefix only.
+        sink: (key, bytes) => asPredict(() => captureSink(artifacts)(key, bytes)),
+        onError: (err) =>
+          process.stderr.write(
+            `orchard serve: capture write failed, kept for the next flush: ${(err as Error).message}\n`,
+          ),
+      })
+    : undefined;
   const server = await startHttpServer({
     service: models,
     port: args.port,
     ...(args.host ? { host: args.host } : {}),
     ...(args.emf ? { onRequest: (m) => writeMetrics(m) } : {}),
+    ...(capture ? { capture: (request) => capture.add(request) } : {}),
+    feedback: async (labels) => {
+      await asPredict(() => storeLabels(artifacts, args.pipeline, labels));
+    },
   });
   const signals = args.signals ?? ["SIGTERM", "SIGINT"];
   let resolveStopped: () => void;
@@ -128,6 +166,8 @@ async function serveAsPredict(args: ServeArgs): Promise<ServeCommand> {
   const stop = async () => {
     for (const s of signals) process.off(s, onSignal);
     await server.close();
+    // What waits in the capture buffer is written before the process goes.
+    await capture?.close();
     resolveStopped();
   };
   const onSignal = () => {
@@ -135,5 +175,5 @@ async function serveAsPredict(args: ServeArgs): Promise<ServeCommand> {
     void stop();
   };
   for (const s of signals) process.once(s, onSignal);
-  return { server, stopped, stop };
+  return { server, stopped, stop, ...(capture ? { capture } : {}) };
 }

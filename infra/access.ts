@@ -124,7 +124,11 @@ export class Access extends pulumi.ComponentResource {
     targets: pulumi.Input<AccessTargets>,
     logGroupArn: pulumi.Input<string>,
   ): aws.iam.RolePolicy {
-    const role = this.stepRoles[pipeline]?.[step];
+    // A role the stack does not deploy (the Monitor's, until its function exists) is absent.
+    const roles = this.stepRoles[pipeline] as
+      | Partial<Record<StepRoleName, aws.iam.Role>>
+      | undefined;
+    const role = roles?.[step];
     if (!role) throw new Error(`Access ${this.name}: no role for ${pipeline}/${step}`);
     return new aws.iam.RolePolicy(
       `${this.name}-${pipeline}-${step}-policy`,

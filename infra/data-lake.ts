@@ -40,6 +40,11 @@ export interface DataLakeArgs {
   accessLogDays: number;
   /** Days a replaced or deleted object version is kept. Default 30. */
   noncurrentVersionDays?: number;
+  /**
+   * Key prefixes of the artifacts bucket whose objects expire, e.g. a pipeline's prediction
+   * captures and labels after `monitor.capture.retentionDays` (docs/monitoring.md).
+   */
+  artifactExpirations?: { id: string; prefix: string; days: number }[];
 }
 
 /** A bucket and the configuration resources that make it safe. */
@@ -88,6 +93,14 @@ export class DataLake extends pulumi.ComponentResource {
             noncurrentVersionExpiration: { noncurrentDays: noncurrentDays },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
           },
+          ...(role === "artifacts"
+            ? (args.artifactExpirations ?? []).map((e) => ({
+                id: e.id,
+                status: "Enabled",
+                filter: { prefix: e.prefix },
+                expiration: { days: e.days },
+              }))
+            : []),
         ]),
       ]),
     ) as Record<DataBucketRole, ReturnType<typeof createBucket>>;

@@ -20,6 +20,7 @@ import type { AccessTargets } from "./access/policies.ts";
 import { Access } from "./access.ts";
 import { canaryAlarmNames } from "./alarm-names.ts";
 import { Alerts } from "./alerts.ts";
+import { CaptureDelivery, captureEnvironment } from "./capture-delivery.ts";
 import type { LambdaCode } from "./code.ts";
 import { FUNCTION_KEYS, type FunctionKey, type OrchardConfig } from "./config.ts";
 import { DataLake } from "./data-lake.ts";
@@ -83,6 +84,16 @@ export class Platform extends pulumi.ComponentResource {
         region: config.region,
         protect: config.protect,
         accessLogDays: config.logRetentionDays,
+        // Captured predictions and their labels are kept for monitor.capture.retentionDays.
+        artifactExpirations: specs.flatMap((s) => {
+          const capture = s.spec.monitor.capture;
+          if (!capture) return [];
+          return (["capture", "labels"] as const).map((kind) => ({
+            id: `expire-${s.name}-${kind}`,
+            prefix: `${s.name}/${kind}/`,
+            days: capture.retentionDays,
+          }));
+        }),
       },
       child,
     );
@@ -255,12 +266,31 @@ export class Platform extends pulumi.ComponentResource {
         settings: config.steps.predict,
         role: roles.predict,
         code: code(BUNDLE_OF.predict).archive,
-        environment: storageEnv,
+        environment: {
+          ...storageEnv,
+          ...captureEnvironment(spec.spec.monitor.capture, spec.spec.id),
+        },
         logRetentionDays: config.logRetentionDays,
         logKeyArn: keyArn,
       },
       child,
     );
+
+    if (spec.spec.monitor.capture) {
+      new CaptureDelivery(
+        `${p}-capture`,
+        {
+          pipeline: spec.name,
+          region: config.region,
+          accountId,
+          bucketArn: artifacts.arn,
+          keyArn,
+          logGroupName: serving.step.logGroup.name,
+          logGroupArn: serving.step.logGroup.arn,
+        },
+        child,
+      );
+    }
 
     const anyContainer = STEP_NAMES.some((s) => config.steps[s].compute === "container");
     const cluster = anyContainer ? createStepCluster(`${p}-cluster`, spec.name, child) : undefined;

@@ -9,6 +9,13 @@
  * traffic record) is re-read at most every ORCHARD_CHAMPION_REFRESH_SECONDS (default 5), so a
  * promotion reaches serving without a redeploy.
  *
+ * Prediction capture (docs/monitoring.md): with ORCHARD_CAPTURE_SAMPLE_RATE set, each sampled
+ * row becomes one `{"orchard":"capture",…}` log line, written after the answer is computed; a
+ * CloudWatch Logs subscription filter hands those lines to Kinesis Data Firehose, which buffers
+ * them into `<pipeline>/capture/` objects. So the function never waits on S3 for a prediction.
+ * ORCHARD_CAPTURE_EXCLUDE (comma-separated) and ORCHARD_ID_COLUMN shape the record.
+ * `POST /feedback` labels are written to `<pipeline>/labels/` at once (the 202 means stored).
+ *
  * A direct invocation `{ "rows": [...] }` (the console, `aws lambda invoke`) still returns
  * `{ "modelVersion", "predictions" }` and throws named errors, as before.
  */
@@ -16,6 +23,13 @@ import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from "
 import { TypeMismatchError } from "../pipeline/errors.ts";
 import type { ModelBundle, Prediction } from "../pipeline/model/bundle.ts";
 import type { RawRow } from "../pipeline/model/schema.ts";
+import {
+  type CapturedRequest,
+  type CaptureSettings,
+  captureRecords,
+  sampled,
+} from "../pipeline/monitor/capture.ts";
+import { storeLabels } from "../pipeline/monitor/store.ts";
 import { type HttpRequest, handleRequest } from "../pipeline/serving/handle.ts";
 import { emfRecord, type RequestMetrics } from "../pipeline/serving/metrics.ts";
 import {
@@ -120,12 +134,57 @@ export function requestOf(event: LambdaFunctionURLEvent): HttpRequest {
   };
 }
 
+/** Capture settings from the environment the stack sets; null when capture is off. */
+export function captureSettingsOf(env: NodeJS.ProcessEnv = process.env): CaptureSettings | null {
+  const rate = env.ORCHARD_CAPTURE_SAMPLE_RATE;
+  if (rate === undefined || rate.trim() === "") return null;
+  const sampleRate = Number(rate);
+  if (!Number.isFinite(sampleRate) || sampleRate <= 0) return null;
+  return {
+    sampleRate: Math.min(1, sampleRate),
+    exclude: (env.ORCHARD_CAPTURE_EXCLUDE ?? "")
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c !== ""),
+    idColumn: env.ORCHARD_ID_COLUMN || null,
+    source: "lambda",
+  };
+}
+
+/**
+ * The capture log lines of one request (one per row), for the Firehose subscription; each is
+ * written on its own, so each is one log event the subscription filter can match as JSON.
+ */
+export function captureLogLines(request: CapturedRequest, settings: CaptureSettings): string[] {
+  if (!sampled(request.requestId, settings.sampleRate)) return [];
+  return captureRecords(request, settings).map(
+    (r) => `${JSON.stringify({ orchard: "capture", ...r })}\n`,
+  );
+}
+
 async function serveUrl(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyStructuredResultV2> {
   const pipeline = pipelineOf(undefined);
+  const settings = captureSettingsOf();
+  let captured: CapturedRequest | undefined;
+  const request = { ...requestOf(event), requestId: event.requestContext.requestId };
   const { response, metrics } = await runAs({ role: "predict", pipeline }, () =>
-    handleRequest(requestOf(event), servedModels(pipeline)),
+    handleRequest(request, servedModels(pipeline), {
+      ...(settings
+        ? {
+            capture: (c: CapturedRequest) => {
+              captured = c;
+            },
+          }
+        : {}),
+      feedback: async (labels) => {
+        await storeLabels(stepDeps().artifacts, pipeline, labels);
+      },
+    }),
   );
   writeMetrics(metrics);
+  if (captured && settings) {
+    for (const line of captureLogLines(captured, settings)) process.stdout.write(line);
+  }
   return { statusCode: response.status, headers: response.headers, body: response.body };
 }
 

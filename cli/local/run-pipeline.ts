@@ -54,6 +54,8 @@ export interface LocalRunOptions {
   /** Wraps the handlers (fault injection in tests). */
   wrapHandlers?: (handlers: StepHandlers) => StepHandlers;
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Recorded as the execution's `run.reason` (a retrain the Monitor started). */
+  reason?: string;
 }
 
 export interface LocalRun {
@@ -124,6 +126,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRun> {
         ? pathToFileURL(source.path).href
         : `s3://${source.bucket}/${source.key}`,
     ...(spec.deploy.batch ? { batchUri: batchInputUri(spec.deploy.batch.inputUri, specPath) } : {}),
+    ...(options.reason ? { reason: options.reason } : {}),
   };
 
   // The runner stands for an operator starting a run (`orchard cloud run`): it uploads the

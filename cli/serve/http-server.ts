@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { BodyTooLargeError } from "../../pipeline/serving/errors.ts";
 import {
+  type HandleOptions,
   type HttpRequest,
   handleRequest,
   type PredictService,
@@ -52,6 +53,9 @@ export interface ServeOptions {
   host?: string;
   limits?: ServingLimits;
   timeouts?: Partial<ServerTimeouts>;
+  /** Prediction capture and POST /feedback (pipeline/serving/handle.ts). */
+  capture?: HandleOptions["capture"];
+  feedback?: HandleOptions["feedback"];
   /** Called once per answered request (EMF lines, counters). Must not throw. */
   onRequest?: (metrics: RequestMetrics) => void;
 }
@@ -114,6 +118,8 @@ export async function startHttpServer(options: ServeOptions): Promise<RunningSer
     const { response, metrics } = await handleRequest(request, options.service, {
       limits,
       draining: () => draining,
+      ...(options.capture ? { capture: options.capture } : {}),
+      ...(options.feedback ? { feedback: options.feedback } : {}),
     });
     send(res, response, draining);
     options.onRequest?.(metrics);

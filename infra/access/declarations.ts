@@ -186,6 +186,22 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     // (pipeline/serving/served-models.ts); a missing record is a 404, so listing too.
     { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "read" },
     { table: "features", mode: "read" },
+    // Prediction capture from `orchard serve` (Kubernetes): buffered batches, never an overwrite
+    // of another pod's object (random keys). The Lambda captures through its log group and
+    // Firehose instead, which needs no grant here. Labels of POST /feedback.
+    { bucket: "artifacts", prefix: "<pipeline>/capture/", mode: "write" },
+    { bucket: "artifacts", prefix: "<pipeline>/labels/", mode: "write" },
+  ],
+  monitor: [
+    SPEC,
+    // The window's captures and labels (listed by day), the champion and its bundle (schema
+    // for live drift) and training baseline; its reports and cool-down record.
+    { bucket: "artifacts", prefix: "<pipeline>/capture/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/labels/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/baselines/", mode: "read" },
+    { bucket: "artifacts", prefix: "<pipeline>/monitor/", mode: "readwrite" },
+    { table: "registry", mode: "read" },
   ],
 };
 

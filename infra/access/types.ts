@@ -5,10 +5,16 @@
  */
 import { STEP_NAMES, type StepName } from "../../pipeline/workflow/steps.ts";
 
-/** One role per pipeline step (the Lambda or Fargate task that runs it), plus serving. */
-export type StepRoleName = StepName | "predict";
+/**
+ * One role per pipeline step (the Lambda or Fargate task that runs it), plus serving and the
+ * Monitor (docs/monitoring.md).
+ */
+export type StepRoleName = StepName | "predict" | "monitor";
 
-export const STEP_ROLE_NAMES: readonly StepRoleName[] = [...STEP_NAMES, "predict"];
+export const STEP_ROLE_NAMES: readonly StepRoleName[] = [...STEP_NAMES, "predict", "monitor"];
+
+/** The step roles a stack creates today: the Monitor's is declared (and simulated), not deployed. */
+export const DEPLOYED_STEP_ROLE_NAMES: readonly StepRoleName[] = [...STEP_NAMES, "predict"];
 
 export type HumanRoleName = "data-scientist" | "platform-admin";
 

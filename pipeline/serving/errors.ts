@@ -63,3 +63,10 @@ export class ExplanationUnavailableError extends RequestError {
     super(501, message);
   }
 }
+
+/** 501: POST /feedback on a server that was not given a place to keep labels. */
+export class FeedbackUnavailableError extends RequestError {
+  constructor(message: string) {
+    super(501, message);
+  }
+}

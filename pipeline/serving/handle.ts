@@ -10,14 +10,23 @@
  *                   never routes traffic to a pod that would answer every prediction 503
  *   POST /predict   200 {"modelVersion","predictions":[{"prediction","probabilities"?}]} in row order;
  *                   with "explain": true each prediction also has its "explanation" (TreeSHAP)
+ *   POST /feedback  202 {"accepted"}: true outcomes `{"requestId"|"id","label","at"?}` or
+ *                   `{"labels":[…]}` (pipeline/monitor/labels.ts); 501 where labels are not kept
  *   anything else   404, or 405 with Allow
+ *
+ * With `capture` set, each answered prediction is handed to it (a push onto a buffer; the
+ * writing happens elsewhere, pipeline/monitor/capture.ts) and the response carries its
+ * `x-orchard-request-id`, the key a label names it by.
  *
  * Every answer also yields `RequestMetrics` for the EMF log line.
  */
 import type { Prediction } from "../model/bundle.ts";
 import type { RawRow } from "../model/schema.ts";
+import { type CapturedRequest, requestIdOf } from "../monitor/capture.ts";
+import { type LabelRecord, readFeedbackBody } from "../monitor/labels.ts";
 import {
   ExplanationUnavailableError,
+  FeedbackUnavailableError,
   MethodNotAllowedError,
   RouteNotFoundError,
   ServiceUnavailableError,
@@ -25,7 +34,7 @@ import {
 import type { ExplainedPrediction } from "./explain-served.ts";
 import { DEFAULT_LIMITS, type ServingLimits } from "./limits.ts";
 import type { RequestMetrics } from "./metrics.ts";
-import { checkContentType, parsePredictRequest } from "./parse-request.ts";
+import { checkContentType, parseJsonBody, parsePredictRequest } from "./parse-request.ts";
 import { errorResponse, type HttpResponse, jsonResponse, type PredictBody } from "./respond.ts";
 import type { ServedModel, ServingState } from "./served-models.ts";
 
@@ -36,6 +45,8 @@ export interface HttpRequest {
   /** Lower-case names. */
   headers: Record<string, string | undefined>;
   body: Uint8Array;
+  /** The transport's request id (a function URL's); else `x-request-id` or a fresh UUID. */
+  requestId?: string;
 }
 
 export interface PredictService {
@@ -58,6 +69,10 @@ export interface HandleOptions {
   draining?: () => boolean;
   /** High-resolution clock in ms (latency). */
   clock?: () => number;
+  /** Prediction capture: called once per answered predict request. Must not throw or wait. */
+  capture?: (request: CapturedRequest) => void;
+  /** Keeps the labels of POST /feedback (resolves once stored); absent: 501. */
+  feedback?: (labels: LabelRecord[]) => Promise<void>;
 }
 
 export interface Handled {
@@ -68,6 +83,8 @@ export interface Handled {
 export const PREDICT_PATH = "/predict";
 export const HEALTH_PATH = "/health";
 export const READY_PATH = "/ready";
+export const FEEDBACK_PATH = "/feedback";
+export const REQUEST_ID_HEADER = "x-orchard-request-id";
 
 export async function handleRequest(
   request: HttpRequest,
@@ -138,6 +155,7 @@ async function route(
       );
     }
   }
+  if (path === FEEDBACK_PATH) return feedback(request, options);
   if (path !== PREDICT_PATH) {
     throw new RouteNotFoundError(
       `no such path "${path.slice(0, 100)}"; POST rows to ${PREDICT_PATH}, GET ${HEALTH_PATH}`,
@@ -157,8 +175,13 @@ async function route(
   metrics.rows = rows.length;
   const predictions = model.bundle.predict(rows);
   metrics.predictions = predictions;
+  const headers = captureOf(request, service, options, model.version, rows, predictions);
   if (!explain) {
-    return jsonResponse(200, { modelVersion: model.version, predictions } satisfies PredictBody);
+    return jsonResponse(
+      200,
+      { modelVersion: model.version, predictions } satisfies PredictBody,
+      headers,
+    );
   }
   if (!service.explain) {
     throw new ExplanationUnavailableError(
@@ -166,8 +189,54 @@ async function route(
     );
   }
   const explained = await service.explain(model, rows, predictions);
-  return jsonResponse(200, {
-    modelVersion: model.version,
-    predictions: explained,
-  } satisfies PredictBody);
+  return jsonResponse(
+    200,
+    { modelVersion: model.version, predictions: explained } satisfies PredictBody,
+    headers,
+  );
+}
+
+/** Hands the answered request to capture; its id goes back as a header for feedback. */
+function captureOf(
+  request: HttpRequest,
+  service: PredictService,
+  options: HandleOptions,
+  modelVersion: string,
+  rows: RawRow[],
+  predictions: Prediction[],
+): Record<string, string> {
+  if (!options.capture) return {};
+  const requestId = request.requestId ?? requestIdOf(request.headers["x-request-id"]);
+  try {
+    options.capture({
+      requestId,
+      at: Date.now(),
+      pipeline: service.pipeline,
+      modelVersion,
+      body: request.body,
+      rows,
+      predictions,
+    });
+  } catch {
+    // Capture is best effort: a prediction is never refused because it could not be recorded.
+  }
+  return { [REQUEST_ID_HEADER]: requestId };
+}
+
+async function feedback(request: HttpRequest, options: HandleOptions): Promise<HttpResponse> {
+  if (request.method !== "POST") {
+    throw new MethodNotAllowedError(`${FEEDBACK_PATH} takes POST with a JSON body`, "POST");
+  }
+  if (!options.feedback) {
+    throw new FeedbackUnavailableError(
+      "this server does not keep labels; send them with orchard feedback or as files under <pipeline>/labels/",
+    );
+  }
+  checkContentType(request.headers["content-type"]);
+  const labels = readFeedbackBody(
+    parseJsonBody(request.body, options.limits ?? DEFAULT_LIMITS),
+    new Date(),
+  );
+  await options.feedback(labels);
+  return jsonResponse(202, { accepted: labels.length });
 }

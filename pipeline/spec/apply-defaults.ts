@@ -8,7 +8,14 @@
 import { defaultMetric } from "./metric-names.ts";
 import type { RawSpec } from "./schema.ts";
 import { formatFromUri } from "./source-uri.ts";
-import type { CanarySpec, PipelineSpec, RetrainSpec, SearchGrid, SplitSpec } from "./types.ts";
+import type {
+  CanarySpec,
+  MonitorSpec,
+  PipelineSpec,
+  RetrainSpec,
+  SearchGrid,
+  SplitSpec,
+} from "./types.ts";
 
 export const DEFAULT_SEED = 42;
 
@@ -39,6 +46,24 @@ function canaryOf(raw: RawSpec): CanarySpec | null {
     maxErrorRate: c.maxErrorRate ?? 0.01,
     maxShift: c.maxShift ?? 0.2,
     minRequests: c.minRequests ?? 100,
+  };
+}
+
+function monitorOf(raw: RawSpec): MonitorSpec {
+  const m = raw.monitor ?? {};
+  const c = m.capture;
+  return {
+    capture: c
+      ? {
+          sampleRate: c.sampleRate ?? 1,
+          exclude: [...(c.exclude ?? [])],
+          retentionDays: c.retentionDays ?? 30,
+        }
+      : null,
+    windowHours: m.windowHours ?? 168,
+    minLabels: m.minLabels ?? 30,
+    tolerance: m.tolerance ?? 0.05,
+    coolDownMinutes: m.coolDownMinutes ?? 1440,
   };
 }
 
@@ -130,5 +155,6 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
           }
         : null,
     },
+    monitor: monitorOf(raw),
   };
 }

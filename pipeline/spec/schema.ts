@@ -201,6 +201,23 @@ const deploySchema = z
   })
   .describe("a mapping with canary, batch");
 
+const monitorSchema = z
+  .strictObject({
+    capture: z
+      .strictObject({
+        sampleRate: z.number().gt(0).max(1).optional().describe("a share above 0, at most 1"),
+        exclude: z.array(columnName).optional().describe("a list of column names"),
+        retentionDays: z.int().min(1).max(3650).optional().describe("whole days from 1 to 3650"),
+      })
+      .optional()
+      .describe("a mapping with sampleRate, exclude, retentionDays, e.g. { sampleRate: 0.1 }"),
+    windowHours: z.number().gt(0).max(8760).optional().describe("hours above 0, e.g. 168"),
+    minLabels: z.int().min(1).optional().describe("a whole number >= 1"),
+    tolerance: z.number().min(0).optional().describe("a number >= 0"),
+    coolDownMinutes: z.number().min(0).max(525600).optional().describe("minutes >= 0"),
+  })
+  .describe("a mapping with capture, windowHours, minLabels, tolerance, coolDownMinutes");
+
 const gateSchema = z
   .strictObject({
     metric: metric.optional(),
@@ -231,6 +248,7 @@ export const rawSpecSchema = z
     gate: gateSchema.optional(),
     retrain: retrainSchema.optional(),
     deploy: deploySchema.optional(),
+    monitor: monitorSchema.optional(),
   })
   .describe("a mapping with name, source, target, task and optional sections");
 

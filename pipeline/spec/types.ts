@@ -233,6 +233,35 @@ export interface DeploymentSpec {
   batch: BatchSpec | null;
 }
 
+/**
+ * Prediction capture and the live Monitor (docs/monitoring.md): what serving records, and
+ * when `orchard monitor` (the Monitor state machine in the cloud) raises its alarm.
+ */
+export interface CaptureSpec {
+  /** Share of requests captured, in (0, 1], decided by a hash of the request id. Default `1`. */
+  sampleRate: number;
+  /** Input columns never written to a capture (personal data). Default `[]`. */
+  exclude: string[];
+  /** Days captures and labels are kept in the artifacts bucket. Default `30`. */
+  retentionDays: number;
+}
+
+export interface MonitorSpec {
+  /** Default `null`: serving captures nothing (and `orchard monitor` has nothing to join). */
+  capture: CaptureSpec | null;
+  /** The window the alarm judges: captures of the last `windowHours`. Default `168`. */
+  windowHours: number;
+  /** Fewer labeled predictions of the champion in the window: no verdict. Default `30`. */
+  minLabels: number;
+  /**
+   * Without a gate bound (`gate.minimum`/`maximum`), the alarm fires when the live gate metric
+   * is worse than the champion's held-out value by more than this. Default `0.05`.
+   */
+  tolerance: number;
+  /** No retrain is started within this many minutes of the last one it started. Default `1440`. */
+  coolDownMinutes: number;
+}
+
 export interface PipelineSpec {
   /** Pipeline name: `[a-z0-9-]`, 1..40 characters. Required. Example: `penguins`. */
   name: string;
@@ -257,4 +286,5 @@ export interface PipelineSpec {
   gate: GateSpec;
   retrain: RetrainSpec;
   deploy: DeploymentSpec;
+  monitor: MonitorSpec;
 }

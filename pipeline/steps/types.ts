@@ -26,6 +26,8 @@ export interface RunInput {
    * `s3://bucket/prefix` or, locally, `file:///dir/`. Absent: no batch scoring.
    */
   batchUri?: string;
+  /** Why this execution started when not by the schedule, e.g. the Monitor's alarm. */
+  reason?: string;
 }
 
 export interface IngestOutput {

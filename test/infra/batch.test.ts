@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PolicyStatement } from "../../infra/access/types.ts";
-import { STEP_ROLE_NAMES } from "../../infra/access/types.ts";
+import { DEPLOYED_STEP_ROLE_NAMES } from "../../infra/access/types.ts";
 import { runStack, type StackRun } from "./harness.ts";
 import { expectedBatchGrants } from "./iam-targets.ts";
 
@@ -122,7 +122,7 @@ describe("batch scoring in a stack", () => {
 
   it("grants the batch prefix to no role but batchScore", () => {
     const buckets = ["arn:aws:s3:::scoring-bucket", "arn:aws:s3:::other-scoring"];
-    const others = STEP_ROLE_NAMES.filter((s) => s !== "batchScore");
+    const others = DEPLOYED_STEP_ROLE_NAMES.filter((s) => s !== "batchScore");
     for (const pipeline of ["scored", "local"]) {
       for (const step of others) {
         const resources = statementsOf(pipeline, step).flatMap((s) => s.Resource);

@@ -162,6 +162,20 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["predict", "s3:GetObject", artifacts("serving/traffic.json")],
   ["predict", "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/serving/traffic.json`)],
   ["predict", "kms:Decrypt", KEY, via("s3")],
+  // Prediction capture batches from orchard serve, and POST /feedback labels (issue 19).
+  ["predict", "s3:PutObject", artifacts("capture/2026-12-03/10/1764756000000-ab.jsonl")],
+  ["predict", "s3:PutObject", artifacts("labels/2026-12-03/10/1764756000000-cd.jsonl")],
+  ["predict", "kms:GenerateDataKey", KEY, via("s3")],
+  // The Monitor lists and reads a window's captures and labels, writes its reports and state.
+  ["monitor", "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/capture/2026-12-03/`)],
+  ["monitor", "s3:GetObject", artifacts("capture/2026-12-03/10/1764756000000-ab.jsonl")],
+  ["monitor", "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/labels/2026-12-03/`)],
+  ["monitor", "s3:GetObject", artifacts("labels/2026-12-03/10/1764756000000-cd.jsonl")],
+  ["monitor", "s3:GetObject", artifacts("models/e3.orchard-model")],
+  ["monitor", "s3:GetObject", artifacts(`baselines/${SHA}.json`)],
+  ["monitor", "s3:PutObject", artifacts("monitor/reports/2026-12-03T10-00-00-000Z.html")],
+  ["monitor", "s3:PutObject", artifacts("monitor/state.json")],
+  ["monitor", "dynamodb:GetItem", TABLES.registry, keys(P)],
   // Batch scoring: the promoted bundle, then list the prefix, get an input, put its predictions.
   ["batchScore", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["batchScore", "s3:GetObject", artifacts("models/e3.orchard-model")],
@@ -227,13 +241,20 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["preprocess", "dynamodb:Scan", TABLES.features],
   ["notifyFailure", "s3:GetObject", SPEC],
   ["notifyFailure", "sns:Publish", `arn:aws:sns:${REGION}:${ACCOUNT}:other-topic`],
-  // Predict writes nothing.
+  // Predict writes its captures and labels, nothing else.
   ["predict", "s3:PutObject", artifacts("models/e3.orchard-model")],
   ["predict", "s3:PutObject", artifacts("serving/traffic.json")],
+  ["predict", "s3:PutObject", artifacts("monitor/state.json")],
   ["predict", "dynamodb:PutItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:BatchWriteItem", TABLES.features, keys(`${P}#42`)],
-  ["predict", "kms:GenerateDataKey", KEY, via("s3")],
+  ["predict", "kms:GenerateDataKey", KEY, via("dynamodb")],
+  // The Monitor only reads what serving recorded, and writes no model or registry item.
+  ["monitor", "s3:PutObject", artifacts("capture/2026-12-03/10/1764756000000-ab.jsonl")],
+  ["monitor", "s3:PutObject", artifacts("labels/2026-12-03/10/1764756000000-cd.jsonl")],
+  ["monitor", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  ["monitor", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
+  ["monitor", "dynamodb:PutItem", TABLES.registry, keys(P)],
   // Batch scoring reaches its prefix and nothing else of the bucket, and deletes nothing.
   ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing("")],
   ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing("scores/")],

@@ -161,8 +161,17 @@ describe.each(["staging", "prod"])("%s stack with serving.target kubernetes", (s
     expect(allowed).toContain("dynamodb:GetItem");
     expect(allowed).toContain("s3:GetObject");
     expect(
-      allowed.filter((a: string) => /Put|Delete|Update|Write/.test(a) && !a.startsWith("logs:")),
+      allowed.filter((a: string) => /Delete|Update|Write/.test(a) && !a.startsWith("logs:")),
     ).toEqual([]);
+    // Its only writes: prediction capture batches and POST /feedback labels (issue 19).
+    const writes = policy.Statement.filter(
+      (s: { Effect: string; Action: string | string[] }) =>
+        s.Effect === "Allow" && [s.Action].flat().includes("s3:PutObject"),
+    ).flatMap((s: { Resource: string | string[] }) => [s.Resource].flat());
+    expect(writes.map((r: string) => r.replace(/^.*?:::[^/]+\//, "")).sort()).toEqual([
+      "penguins/capture/*",
+      "penguins/labels/*",
+    ]);
   });
 });
 

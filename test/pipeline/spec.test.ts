@@ -82,7 +82,27 @@ describe("parseSpec: valid specs", () => {
       gate: { metric: "accuracy", minimum: null, maximum: null, margin: 0 },
       retrain: { when: "always", psiThreshold: 0.2 },
       deploy: { canary: null, batch: null },
+      monitor: {
+        capture: null,
+        windowHours: 168,
+        minLabels: 30,
+        tolerance: 0.05,
+        coolDownMinutes: 1440,
+      },
     });
+  });
+
+  it("fills monitor.capture's defaults once capture is asked for", () => {
+    const spec = parseSpec(specWith("monitor: { capture: { exclude: [email] } }\n"), {
+      file: FILE,
+    });
+    expect(spec.monitor.capture).toEqual({ sampleRate: 1, exclude: ["email"], retentionDays: 30 });
+  });
+
+  it("refuses a capture sample rate outside (0, 1], naming the key", () => {
+    expect(() =>
+      parseSpec(specWith("monitor: { capture: { sampleRate: 1.5 } }\n"), { file: FILE }),
+    ).toThrow(/monitor\.capture\.sampleRate/);
   });
 
   it.each([

@@ -74,6 +74,12 @@ function checkTarget(X: FeatureMatrix, y: Target): void {
   }
 }
 
+/** The shape and label checks every tree engine runs before training (boosting too). */
+export function checkFitInputs(X: FeatureMatrix, y: Target): void {
+  checkMatrix(X);
+  checkTarget(X, y);
+}
+
 export async function fitForest(
   X: FeatureMatrix,
   y: Target,

@@ -29,6 +29,10 @@ export function expandCandidates(
     minSamplesLeaf: model.minSamplesLeaf,
     maxFeatures: model.maxFeatures,
     bootstrap: model.bootstrap,
+    // only a non-forest family is recorded, so forest candidates keep their bytes (cache keys)
+    ...(model.type && model.type !== "random-forest" ? { type: model.type } : {}),
+    ...(model.boosting ? { boosting: { ...model.boosting } } : {}),
+    ...(model.linear ? { linear: { ...model.linear } } : {}),
   };
   if (search.strategy === "none") return [{ id: candidateId(0), params: base }];
 

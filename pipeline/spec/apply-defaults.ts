@@ -8,7 +8,14 @@
 import { defaultMetric } from "./metric-names.ts";
 import type { RawSpec } from "./schema.ts";
 import { formatFromUri } from "./source-uri.ts";
-import type { CanarySpec, PipelineSpec, RetrainSpec, SearchGrid, SplitSpec } from "./types.ts";
+import type {
+  BoostingModelParams,
+  CanarySpec,
+  PipelineSpec,
+  RetrainSpec,
+  SearchGrid,
+  SplitSpec,
+} from "./types.ts";
 
 export const DEFAULT_SEED = 42;
 
@@ -53,6 +60,22 @@ function gridOf(raw: RawSpec): SearchGrid {
   return grid;
 }
 
+/** scikit-learn HistGradientBoosting's defaults (pipeline/boosting/params.ts). */
+function boostingOf(model: NonNullable<RawSpec["model"]>): BoostingModelParams {
+  return {
+    learningRate: model.learningRate ?? 0.1,
+    iterations: model.iterations ?? 100,
+    maxLeaves: model.maxLeaves === undefined ? 31 : model.maxLeaves,
+    l2: model.l2 ?? 0,
+    subsample: model.subsample ?? 1,
+    colsample: model.colsample ?? 1,
+    earlyStopping: model.earlyStopping ?? "auto",
+    validationFraction: model.validationFraction ?? 0.1,
+    patience: model.patience ?? 10,
+    loss: model.loss ?? "squared_error",
+  };
+}
+
 export function applyDefaults(raw: RawSpec): PipelineSpec {
   const seed = raw.seed ?? DEFAULT_SEED;
   const fromExt = formatFromUri(raw.source.uri);
@@ -95,13 +118,16 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
     },
     split: splitOf(raw, seed),
     model: {
-      type: "random-forest",
+      type: model.type ?? "random-forest",
       engine: model.engine ?? "orchard",
       trees: model.trees ?? 100,
       maxDepth: model.maxDepth ?? null,
-      minSamplesLeaf: model.minSamplesLeaf ?? 1,
+      minSamplesLeaf: model.minSamplesLeaf ?? (model.type === "gradient-boosting" ? 20 : 1),
       maxFeatures: model.maxFeatures ?? (raw.task === "classification" ? "sqrt" : "all"),
       bootstrap: model.bootstrap ?? true,
+      ...(model.type === "gradient-boosting" ? { boosting: boostingOf(model) } : {}),
+      ...(model.type === "logistic-regression" ? { linear: { C: model.C ?? 1 } } : {}),
+      ...(model.type === "linear-regression" ? { linear: { alpha: model.alpha ?? 1 } } : {}),
     },
     search: {
       strategy: search.strategy ?? "none",

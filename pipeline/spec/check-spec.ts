@@ -168,6 +168,81 @@ function checkSearch(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
   return issues;
 }
 
+const FOREST_ONLY = ["engine", "trees", "maxFeatures", "bootstrap"] as const;
+const BOOSTING_ONLY = [
+  "learningRate",
+  "iterations",
+  "maxLeaves",
+  "l2",
+  "subsample",
+  "colsample",
+  "earlyStopping",
+  "validationFraction",
+  "patience",
+  "loss",
+] as const;
+
+/** The model keys of each family besides the shared maxDepth/minSamplesLeaf (trees only). */
+const FAMILY_KEYS: Record<string, readonly string[]> = {
+  "random-forest": [...FOREST_ONLY, "maxDepth", "minSamplesLeaf"],
+  "gradient-boosting": [...BOOSTING_ONLY, "maxDepth", "minSamplesLeaf"],
+  "logistic-regression": ["C"],
+  "linear-regression": ["alpha"],
+};
+const ALL_MODEL_KEYS = [...new Set(Object.values(FAMILY_KEYS).flat())];
+
+/** A key of another family is a mistake (it would be silently ignored), so it is refused. */
+function checkModelFamily(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
+  const model = (raw.model ?? {}) as Record<string, unknown>;
+  const type = spec.model.type;
+  const boosting = type === "gradient-boosting";
+  const own = FAMILY_KEYS[type];
+  const issues: SpecIssue[] = ALL_MODEL_KEYS.filter(
+    (key) => model[key] !== undefined && !own.includes(key),
+  ).map((key) => ({
+    path: ["model", key],
+    message: `is not a key of model.type ${type} (its keys: ${own.join(", ")}) — remove it, or set the model.type it belongs to.`,
+  }));
+  const needs = {
+    "logistic-regression": "classification",
+    "linear-regression": "regression",
+  } as const;
+  if (
+    (type === "logistic-regression" || type === "linear-regression") &&
+    spec.task !== needs[type]
+  ) {
+    issues.push({
+      path: ["model", "type"],
+      message: `${type} needs task: ${needs[type]}; use ${type === "logistic-regression" ? "linear-regression" : "logistic-regression"} for ${spec.task}.`,
+    });
+  }
+  const treeless = type === "logistic-regression" || type === "linear-regression";
+  if (treeless && Object.keys(spec.search.grid).length > 0) {
+    issues.push({
+      path: ["search", "grid"],
+      message: `varies tree parameters, which a ${type} does not have; remove the grid or change model.type.`,
+    });
+  }
+  if (boosting && spec.task === "classification" && model.loss !== undefined) {
+    issues.push({
+      path: ["model", "loss"],
+      message:
+        "is for regression; a classifier always uses log loss (softmax for more than two classes) — remove it.",
+    });
+  }
+  if (
+    boosting &&
+    Object.keys(spec.search.grid).some((k) => (FOREST_ONLY as readonly string[]).includes(k))
+  ) {
+    issues.push({
+      path: ["search", "grid"],
+      message:
+        "varies a random-forest key but model.type is gradient-boosting; vary maxDepth or minSamplesLeaf.",
+    });
+  }
+  return issues;
+}
+
 function checkGate(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const { metric, minimum, maximum } = spec.gate;
@@ -207,6 +282,7 @@ export function checkSpec(raw: RawSpec, spec: PipelineSpec, file: string): SpecI
     ...checkPreprocessing(raw, spec),
     ...checkSplit(raw, spec),
     ...checkSearch(raw, spec),
+    ...checkModelFamily(raw, spec),
     ...checkGate(raw, spec),
   ];
 }

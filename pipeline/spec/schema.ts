@@ -108,9 +108,35 @@ const maxFeatures = z
   .describe("sqrt, log2, all, a fraction in (0, 1) or an integer count >= 1");
 const bootstrap = z.boolean().describe("true or false");
 
+/** Keys of `model.type: gradient-boosting` (pipeline/boosting/params.ts checks the rest). */
+const boostingKeys = {
+  learningRate: z.number().gt(0).max(1).optional().describe("a number in (0, 1], e.g. 0.1"),
+  iterations: z.int().min(1).max(100_000).optional().describe("an integer from 1 to 100000"),
+  maxLeaves: z
+    .union([z.null(), z.int().min(2).max(100_000)])
+    .optional()
+    .describe("null (no limit) or an integer from 2 to 100000"),
+  l2: z.number().min(0).optional().describe("a number >= 0"),
+  subsample: z.number().gt(0).max(1).optional().describe("a share in (0, 1]"),
+  colsample: z.number().gt(0).max(1).optional().describe("a share in (0, 1]"),
+  earlyStopping: z
+    .union([z.boolean(), z.literal("auto")])
+    .optional()
+    .describe('true, false or "auto"'),
+  validationFraction: z.number().gt(0).lt(1).optional().describe("a share in (0, 1), e.g. 0.1"),
+  patience: z.int().min(1).max(10_000).optional().describe("an integer from 1 to 10000"),
+  loss: z
+    .enum(["squared_error", "absolute_error"])
+    .optional()
+    .describe("squared_error or absolute_error"),
+};
+
 const modelSchema = z
   .strictObject({
-    type: z.literal("random-forest").optional().describe("random-forest (the only model type)"),
+    type: z
+      .enum(["random-forest", "gradient-boosting", "logistic-regression", "linear-regression"])
+      .optional()
+      .describe("random-forest, gradient-boosting, logistic-regression or linear-regression"),
     engine: z
       .enum(["orchard", "ml-random-forest"])
       .optional()
@@ -120,8 +146,13 @@ const modelSchema = z
     minSamplesLeaf: minSamplesLeaf.optional(),
     maxFeatures: maxFeatures.optional(),
     bootstrap: bootstrap.optional(),
+    ...boostingKeys,
+    C: z.number().gt(0).optional().describe("a number > 0, e.g. 1 (logistic-regression)"),
+    alpha: z.number().min(0).optional().describe("a number >= 0, e.g. 1 (linear-regression)"),
   })
-  .describe("a mapping with type, engine, trees, maxDepth, minSamplesLeaf, maxFeatures, bootstrap");
+  .describe(
+    "a mapping with type, engine, trees, maxDepth, minSamplesLeaf, maxFeatures, bootstrap, or the gradient-boosting keys",
+  );
 
 function candidates<T extends z.ZodType>(param: T) {
   return z.array(param).min(1).optional().describe("a non-empty list of candidate values");

@@ -19,6 +19,17 @@ import type {
 
 export const DEFAULT_SEED = 42;
 
+const FAMILY_GRID_KEYS = [
+  "learningRate",
+  "iterations",
+  "maxLeaves",
+  "l2",
+  "subsample",
+  "colsample",
+  "C",
+  "alpha",
+] as const;
+
 function splitOf(raw: RawSpec, seed: number): SplitSpec {
   const s = raw.split ?? {};
   const strategy = s.strategy ?? (raw.task === "classification" ? "stratified" : "random");
@@ -57,11 +68,16 @@ function gridOf(raw: RawSpec): SearchGrid {
   if (g.minSamplesLeaf) grid.minSamplesLeaf = [...g.minSamplesLeaf];
   if (g.maxFeatures) grid.maxFeatures = [...g.maxFeatures];
   if (g.bootstrap) grid.bootstrap = [...g.bootstrap];
+  if (g.type) grid.type = [...g.type];
+  for (const key of FAMILY_GRID_KEYS) {
+    const values = g[key];
+    if (values) (grid as Record<string, unknown[]>)[key] = [...values];
+  }
   return grid;
 }
 
 /** scikit-learn HistGradientBoosting's defaults (pipeline/boosting/params.ts). */
-function boostingOf(model: NonNullable<RawSpec["model"]>): BoostingModelParams {
+export function boostingOf(model: NonNullable<RawSpec["model"]>): BoostingModelParams {
   return {
     learningRate: model.learningRate ?? 0.1,
     iterations: model.iterations ?? 100,

@@ -216,13 +216,6 @@ function checkModelFamily(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
       message: `${type} needs task: ${needs[type]}; use ${type === "logistic-regression" ? "linear-regression" : "logistic-regression"} for ${spec.task}.`,
     });
   }
-  const treeless = type === "logistic-regression" || type === "linear-regression";
-  if (treeless && Object.keys(spec.search.grid).length > 0) {
-    issues.push({
-      path: ["search", "grid"],
-      message: `varies tree parameters, which a ${type} does not have; remove the grid or change model.type.`,
-    });
-  }
   if (boosting && spec.task === "classification" && model.loss !== undefined) {
     issues.push({
       path: ["model", "loss"],
@@ -230,15 +223,38 @@ function checkModelFamily(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
         "is for regression; a classifier always uses log loss (softmax for more than two classes) — remove it.",
     });
   }
-  if (
-    boosting &&
-    Object.keys(spec.search.grid).some((k) => (FOREST_ONLY as readonly string[]).includes(k))
-  ) {
-    issues.push({
-      path: ["search", "grid"],
-      message:
-        "varies a random-forest key but model.type is gradient-boosting; vary maxDepth or minSamplesLeaf.",
-    });
+  issues.push(...checkGridFamilies(spec));
+  return issues;
+}
+
+/**
+ * Every grid key must belong to a family the grid searches (`search.grid.type`, or else
+ * model.type), and every family searched must fit the task.
+ */
+function checkGridFamilies(spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const grid = spec.search.grid as Record<string, unknown>;
+  const families = spec.search.grid.type ?? [spec.model.type];
+  const needs: Record<string, string> = {
+    "logistic-regression": "classification",
+    "linear-regression": "regression",
+  };
+  spec.search.grid.type?.forEach((t, i) => {
+    if (needs[t] && needs[t] !== spec.task) {
+      issues.push({
+        path: ["search", "grid", "type", i],
+        message: `${t} needs task: ${needs[t]}; this pipeline is ${spec.task}.`,
+      });
+    }
+  });
+  for (const key of Object.keys(grid)) {
+    if (key === "type") continue;
+    if (!families.some((t) => FAMILY_KEYS[t].includes(key))) {
+      issues.push({
+        path: ["search", "grid", key],
+        message: `is not a parameter of ${families.join(" or ")}; vary a key of the family (or add its family to search.grid.type).`,
+      });
+    }
   }
   return issues;
 }

@@ -180,8 +180,32 @@ export interface ModelSpec extends ModelParams {
   engine: "orchard" | "ml-random-forest";
 }
 
-/** Candidate values per model parameter; each present key holds a non-empty list. */
-export type SearchGrid = { [K in keyof ModelParams]?: ModelParams[K][] };
+/** The boosting and linear keys a grid may vary (flat, as in the `model:` section). */
+export type FamilyGridKey =
+  | "learningRate"
+  | "iterations"
+  | "maxLeaves"
+  | "l2"
+  | "subsample"
+  | "colsample"
+  | "C"
+  | "alpha";
+
+/**
+ * Candidate values per model parameter; each present key holds a non-empty list. `type`
+ * varies the model family: each family takes the keys it has (forest: trees, maxDepth,
+ * minSamplesLeaf, maxFeatures, bootstrap; boosting: maxDepth, minSamplesLeaf and its own;
+ * logistic regression: C; ridge: alpha) and its defaults for the rest.
+ */
+export type SearchGrid = {
+  [K in "trees" | "maxDepth" | "minSamplesLeaf" | "maxFeatures" | "bootstrap"]?: ModelParams[K][];
+} & { type?: ModelType[] } & {
+  [K in FamilyGridKey]?: (K extends "C" | "alpha"
+    ? number
+    : K extends keyof BoostingModelParams
+      ? BoostingModelParams[K]
+      : never)[];
+};
 
 export interface SearchSpec {
   /**

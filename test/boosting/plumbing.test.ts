@@ -96,6 +96,52 @@ describe("model.type: gradient-boosting in the spec", () => {
     expect(specError(spec(model)).message).toMatch(message);
   });
 
+  it("searches across families: each takes its own keys and defaults, duplicates dropped", () => {
+    const s = parseSpec(
+      `${spec("  trees: 50\n")}search:\n  strategy: grid\n  grid:\n    type: [random-forest, gradient-boosting, logistic-regression]\n    maxDepth: [3, null]\n    learningRate: [0.05, 0.1]\n    C: [0.5, 1]\n`,
+      { file: "p.yaml" },
+    );
+    const cs = expandCandidates(s.model, s.search, s.seed);
+    const summary = cs.map((c) => {
+      const p = c.params;
+      if (p.type === "gradient-boosting") return `gb d${p.maxDepth} lr${p.boosting?.learningRate}`;
+      if (p.type === "logistic-regression") return `lr C${p.linear?.C}`;
+      return `rf d${p.maxDepth} t${p.trees}`;
+    });
+    expect(summary.sort()).toEqual(
+      [
+        "gb d3 lr0.05",
+        "gb d3 lr0.1",
+        "gb dnull lr0.05",
+        "gb dnull lr0.1",
+        "lr C0.5",
+        "lr C1",
+        "rf d3 t50",
+        "rf dnull t50",
+      ].sort(),
+    );
+    expect(cs.map((c) => c.id)).toEqual([
+      "c000",
+      "c001",
+      "c002",
+      "c003",
+      "c004",
+      "c005",
+      "c006",
+      "c007",
+    ]);
+    const gb = cs.find((c) => c.params.type === "gradient-boosting");
+    expect(gb?.params.minSamplesLeaf).toBe(20);
+  });
+
+  it.each([
+    ["    type: [linear-regression]\n", /search\.grid\.type\[0\].*needs task: regression/s],
+    ["    learningRate: [0.1]\n", /search\.grid\.learningRate.*not a parameter of random-forest/s],
+  ])("refuses the grid %j", (grid, message) => {
+    const text = `${spec("  trees: 50\n")}search:\n  strategy: grid\n  grid:\n${grid}`;
+    expect(specError(text).message).toMatch(message);
+  });
+
   it("accepts absolute error for regression", () => {
     const s = parseSpec(spec("  type: gradient-boosting\n  loss: absolute_error\n", "regression"), {
       file: "p.yaml",

@@ -94,4 +94,27 @@ describe("a gradient-boosting run", () => {
       expect(sum).toBeCloseTo(e.output, 9);
     });
   }, 300_000);
+
+  it("ranks candidates of several families together and promotes the best", async () => {
+    const base = readFileSync(join(dir, "pipeline.yaml"), "utf8");
+    const spec = withoutSections(base, "model", "search", "deploy").replace(
+      /^name: .*$/m,
+      "name: penguins-mixed",
+    );
+    const path = join(dir, "mixed.yaml");
+    writeFileSync(
+      path,
+      `${spec}model:\n  trees: 30\nsearch:\n  strategy: grid\n  folds: 3\n  metric: f1_macro\n  grid:\n    type: [random-forest, gradient-boosting, logistic-regression]\n    iterations: [30]\n`,
+    );
+    const run = await runLocally({ specPath: path, stateDir: join(dir, "state-mixed") });
+    expect(run.result.endState).toBe("Promoted");
+    const families = (run.state?.train ?? []).map((c) => c.params.type ?? "random-forest");
+    expect(families.sort()).toEqual(["gradient-boosting", "logistic-regression", "random-forest"]);
+    const ranking = run.state?.select?.ranking ?? [];
+    expect(ranking).toHaveLength(3);
+    for (let i = 1; i < ranking.length; i++) {
+      expect(ranking[i - 1].mean ?? 0).toBeGreaterThanOrEqual(ranking[i].mean ?? 0);
+    }
+    expect(run.state?.select?.best.params).toEqual(ranking[0].params);
+  }, 300_000);
 });

@@ -21,7 +21,7 @@
  * order, so the tree does not depend on the worker count.
  */
 import type { BinnedFeatures } from "../forest/binning.ts";
-import { BINS, type HistogramSource, STRIDE } from "./histogram.ts";
+import { BINS, type HistogramSource, histogramLength } from "./histogram.ts";
 
 export interface GrowSettings {
   /** Infinity when unlimited. */
@@ -102,7 +102,7 @@ export class BoostTreeGrower {
   }
 
   private acquire(): Float64Array {
-    return this.pool.pop() ?? new Float64Array(this.data.nFeatures * BINS * STRIDE);
+    return this.pool.pop() ?? new Float64Array(histogramLength(this.data.nFeatures));
   }
 
   private release(h: Float64Array | null): void {
@@ -225,24 +225,30 @@ export class BoostTreeGrower {
     const msl = s.minSamplesLeaf;
     const constH = s.constantHessian;
     const parent = (n.g * n.g) / (n.h + lambda);
-    let best: Split | null = null;
+    // the best split so far in scalars: no object per improvement (garbage per node)
     let bestGain = 0;
+    let bf = -1;
+    let bb = 0;
+    let bml = false;
+    let bgl = 0;
+    let bhl = 0;
+    let bcl = 0;
+    const HB = this.data.nFeatures * BINS;
+    const CB = 2 * HB;
     for (let k = 0; k < features.length; k++) {
       const f = features[k];
       const nb = nValueBins[f];
-      const o = f * BINS * STRIDE;
-      const mo = o + nb * STRIDE;
-      const gm = hist[mo];
-      const cm = hist[mo + 2];
-      const hm = constH ? cm : hist[mo + 1];
+      const o = f * BINS;
+      const gm = hist[o + nb];
+      const cm = hist[CB + o + nb];
+      const hm = constH ? cm : hist[HB + o + nb];
       let gl = 0;
       let hl = 0;
       let cl = 0;
       for (let b = 0; b < nb; b++) {
-        const bo = o + b * STRIDE;
-        gl += hist[bo];
-        cl += hist[bo + 2];
-        hl += constH ? hist[bo + 2] : hist[bo + 1];
+        gl += hist[o + b];
+        cl += hist[CB + o + b];
+        hl += constH ? hist[CB + o + b] : hist[HB + o + b];
         if (n.c - cl < msl) break;
         if (b === nb - 1 && cm === 0) break;
         // missing rows right (for the last bin: all values left, missing right)
@@ -253,7 +259,12 @@ export class BoostTreeGrower {
             const v = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parent;
             if (v > bestGain) {
               bestGain = v;
-              best = { gain: v, feature: f, bin: b, missingLeft: false, gl, hl, cl };
+              bf = f;
+              bb = b;
+              bml = false;
+              bgl = gl;
+              bhl = hl;
+              bcl = cl;
             }
           }
         }
@@ -267,13 +278,28 @@ export class BoostTreeGrower {
             const v = (gl2 * gl2) / (hl2 + lambda) + (gr * gr) / (hr + lambda) - parent;
             if (v > bestGain) {
               bestGain = v;
-              best = { gain: v, feature: f, bin: b, missingLeft: true, gl: gl2, hl: hl2, cl: cl2 };
+              bf = f;
+              bb = b;
+              bml = true;
+              bgl = gl2;
+              bhl = hl2;
+              bcl = cl2;
             }
           }
         }
       }
     }
-    if (best && hist[best.feature * BINS * STRIDE + nValueBins[best.feature] * STRIDE + 2] === 0) {
+    if (bf < 0) return null;
+    const best: Split = {
+      gain: bestGain,
+      feature: bf,
+      bin: bb,
+      missingLeft: bml,
+      gl: bgl,
+      hl: bhl,
+      cl: bcl,
+    };
+    if (hist[CB + best.feature * BINS + nValueBins[best.feature]] === 0) {
       // no missing value reached this node: send it where most rows went, as scikit-learn does
       best.missingLeft = best.cl > n.c - best.cl;
     }
@@ -307,7 +333,7 @@ export class BoostTreeGrower {
         left.c <= right.c ? [left, right, li, li + 1] : [right, left, li + 1, li];
       const sh = this.acquire();
       this.build(sh, small, g, h, features, s);
-      subtractInPlace(parentHist, sh, features, this.data.nValueBins);
+      subtractInPlace(parentHist, sh, features, this.data.nFeatures, this.data.nValueBins);
       this.prepare(small, g, h, features, s, candidates, si, sh);
       this.prepare(large, g, h, features, s, candidates, lg, parentHist);
     } else {
@@ -405,12 +431,16 @@ function subtractInPlace(
   parent: Float64Array,
   child: Float64Array,
   features: Int32Array,
+  nFeatures: number,
   nValueBins: Int32Array,
 ): void {
+  const FB = nFeatures * BINS;
   for (let k = 0; k < features.length; k++) {
     const f = features[k];
-    const o = f * BINS * STRIDE;
-    const e = o + (nValueBins[f] + 1) * STRIDE;
-    for (let i = o; i < e; i++) parent[i] -= child[i];
+    const w = nValueBins[f] + 1;
+    for (let blk = 0; blk < 3 * FB; blk += FB) {
+      const a = blk + f * BINS;
+      for (let i = a; i < a + w; i++) parent[i] -= child[i];
+    }
   }
 }

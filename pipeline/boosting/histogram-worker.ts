@@ -32,6 +32,7 @@ for (;;) {
     const [k0, k1] = sliceOf(init.index, init.threads, m);
     sumHistograms(
       init.data,
+      init.rowBins,
       init.rows,
       init.gOrd,
       init.hOrd,

@@ -16,7 +16,13 @@
  */
 import { Worker } from "node:worker_threads";
 import type { BinnedFeatures } from "../forest/binning.ts";
-import { BINS, type HistogramSource, STRIDE, sumHistograms } from "./histogram.ts";
+import {
+  forFeatureRanges,
+  type HistogramSource,
+  histogramLength,
+  rowMajorBins,
+  sumHistograms,
+} from "./histogram.ts";
 
 /** Control slots. */
 export const GEN = 0;
@@ -35,6 +41,7 @@ const WAIT_LIMIT_MS = 120_000;
 
 export interface HistogramWorkerInit {
   data: BinnedFeatures;
+  rowBins: Uint8Array;
   rows: Int32Array;
   gOrd: Float64Array;
   hOrd: Float64Array;
@@ -68,16 +75,18 @@ class ParallelHistogramSource implements HistogramSource {
   private readonly features: Int32Array;
   private readonly ctrl: Int32Array;
   private readonly workers: Worker[] = [];
+  private readonly rowBins: Uint8Array;
 
   constructor(
     private readonly data: BinnedFeatures,
     private readonly threads: number,
   ) {
     const n = data.nRows;
+    this.rowBins = rowMajorBins(data, true);
     this.rows = shared.i32(n);
     this.gOrd = shared.f64(n);
     this.hOrd = shared.f64(n);
-    this.result = shared.f64(data.nFeatures * BINS * STRIDE);
+    this.result = shared.f64(histogramLength(data.nFeatures));
     this.features = shared.i32(data.nFeatures);
     this.ctrl = shared.i32(8);
   }
@@ -88,6 +97,7 @@ class ParallelHistogramSource implements HistogramSource {
     for (let j = 1; j < this.threads; j++) {
       const init: HistogramWorkerInit = {
         data: this.data,
+        rowBins: this.rowBins,
         rows: this.rows,
         gOrd: this.gOrd,
         hOrd: this.hOrd,
@@ -114,6 +124,7 @@ class ParallelHistogramSource implements HistogramSource {
     if ((end - start) * m < PARALLEL_MIN_WORK || m < this.threads) {
       sumHistograms(
         this.data,
+        this.rowBins,
         this.rows,
         this.gOrd,
         this.hOrd,
@@ -139,6 +150,7 @@ class ParallelHistogramSource implements HistogramSource {
     const [k0, k1] = sliceOf(0, this.threads, m);
     sumHistograms(
       this.data,
+      this.rowBins,
       this.rows,
       this.gOrd,
       this.hOrd,
@@ -161,8 +173,9 @@ class ParallelHistogramSource implements HistogramSource {
     }
     const { nValueBins } = this.data;
     for (let k = k1; k < m; k++) {
-      const o = features[k] * BINS * STRIDE;
-      hist.set(this.result.subarray(o, o + (nValueBins[features[k]] + 1) * STRIDE), o);
+      forFeatureRanges(this.data.nFeatures, features[k], nValueBins[features[k]], (a, b) => {
+        hist.set(this.result.subarray(a, b), a);
+      });
     }
   }
 

@@ -28,7 +28,7 @@ const PYTHON = "/usr/bin/python3";
 const PEERS = ["xgboost", "sklearn"] as const;
 
 interface Result {
-  engine: "orchard-gbdt" | "xgboost" | "sklearn-hgb";
+  engine: "orchard-gbdt" | "xgboost" | "sklearn-hgb" | "orchard-logistic" | "sklearn-logistic";
   workers: number;
   trainRows: number;
   features: number;
@@ -57,6 +57,32 @@ function runOrchard(
     execFileSync(process.execPath, ["--import", "tsx", source, args], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
+    }),
+  );
+}
+
+/** The linear part: L2 logistic regression (C = 1) on the standardized split, one thread. */
+function runLinear(which: "orchard" | "sklearn", dir: string, shape: SplitShape) {
+  if (which === "orchard") {
+    const source = fileURLToPath(new URL("./linear-run.ts", import.meta.url));
+    return lastJson(
+      execFileSync(
+        process.execPath,
+        ["--import", "tsx", source, JSON.stringify({ dir, ...shape })],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      ),
+    );
+  }
+  const script = fileURLToPath(new URL("./sklearn_linear.py", import.meta.url));
+  const args = [script, dir, shape.trainRows, shape.testRows, shape.features].map(String);
+  return lastJson(
+    execFileSync(PYTHON, args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, OMP_NUM_THREADS: "1" },
     }),
   );
 }
@@ -198,6 +224,13 @@ async function main(): Promise<void> {
         );
       }
     }
+    log("logistic regression (lbfgs, C = 1), orchard and scikit-learn, 1 thread...");
+    const mine = runLinear("orchard", dir, shape);
+    emit("orchard-logistic", 1, mine);
+    const peer = runLinear("sklearn", dir, shape);
+    emit("sklearn-logistic", 1, peer);
+    const worst = Math.max(...(mine.coef as number[]).map((w, i) => Math.abs(w - peer.coef[i])));
+    log(`  logistic regression: largest coefficient difference ${worst.toExponential(2)}`);
     if (!opts.json) printTable(results);
   } finally {
     removeSplit(dir);

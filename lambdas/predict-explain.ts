@@ -6,7 +6,12 @@
  */
 
 import { loadCover } from "../pipeline/explain/cover-artifact.ts";
-import { type Explanation, explainRows, orchardForest } from "../pipeline/explain/explain-rows.ts";
+import {
+  type Explanation,
+  explainRows,
+  needsStoredCover,
+  orchardForest,
+} from "../pipeline/explain/explain-rows.ts";
 import type { ModelBundle, Prediction } from "../pipeline/model/bundle.ts";
 import type { RawRow } from "../pipeline/model/schema.ts";
 import { stepDeps } from "./step-handler.ts";
@@ -24,7 +29,10 @@ export async function withExplanations(
   const deps = stepDeps();
   const model = await deps.registry.getVersion(pipeline, version);
   if (!model) throw new Error(`registry lost version ${version} of ${pipeline} while predicting`);
-  const cover = await loadCover(deps.artifacts, pipeline, model, orchardForest(bundle).flat);
+  // a boosted model carries its cover; only a forest's is stored next to it
+  const cover = needsStoredCover(bundle)
+    ? await loadCover(deps.artifacts, pipeline, model, orchardForest(bundle).flat)
+    : new Float64Array(0);
   const explained = explainRows(bundle, cover, rows);
   return predictions.map((p, i) => ({ ...p, explanation: explained[i] }));
 }

@@ -6,12 +6,17 @@
  *
  * Classification explains the probability of the predicted class; regression the value.
  */
-import type { Frame } from "../data/frame.ts";
+
+import { BoostedModel } from "../boosting/boosted-model.ts";
+import type { FeatureMatrix, Frame } from "../data/frame.ts";
 import { ArtifactError, SpecError } from "../errors.ts";
 import { OrchardForestModel } from "../forest/forest-model.ts";
+import { LinearModel } from "../linear/linear-model.ts";
 import type { ModelBundle } from "../model/bundle.ts";
 import { type RawRow, rowsToFrame } from "../model/schema.ts";
-import { treeShap } from "./tree-shap.ts";
+import { boostingShap } from "./boosting-shap.ts";
+import { linearShap } from "./linear-shap.ts";
+import { type ShapValues, treeShap } from "./tree-shap.ts";
 
 export interface Explanation {
   /** The explained output: the predicted class label, or null for regression. */
@@ -44,6 +49,21 @@ export function rawFeatureOf(
   });
 }
 
+/**
+ * Whether explaining the bundle needs a stored cover (a forest) or not (a boosted model
+ * carries its own, see boosting-shap.ts; a linear model needs none, see linear-shap.ts).
+ */
+export function needsStoredCover(bundle: ModelBundle): boolean {
+  return !(bundle.forest instanceof BoostedModel || bundle.forest instanceof LinearModel);
+}
+
+/** SHAP values of X under the model; `cover` is used for forests only. */
+function shapOf(bundle: ModelBundle, cover: Float64Array, X: FeatureMatrix): ShapValues {
+  if (bundle.forest instanceof BoostedModel) return boostingShap(bundle.forest, X);
+  if (bundle.forest instanceof LinearModel) return linearShap(bundle.forest, X);
+  return treeShap(orchardForest(bundle).flat, cover, X);
+}
+
 export function orchardForest(bundle: ModelBundle): OrchardForestModel {
   if (!(bundle.forest instanceof OrchardForestModel)) {
     throw new SpecError(
@@ -60,14 +80,16 @@ export function explainRows(
   cover: Float64Array,
   rows: RawRow[],
 ): Explanation[] {
-  const forest = orchardForest(bundle);
+  const forest = bundle.forest;
   const { schema } = bundle.header;
   const X = bundle.preprocessor.transform(rowsToFrame(schema, rows));
-  const shap = treeShap(forest.flat, cover, X);
+  const shap = shapOf(bundle, cover, X);
   const owners = rawFeatureOf(X.names, schema.features);
   const features = [...schema.features.numeric, ...schema.features.categorical];
   const proba = schema.task === "classification" ? forest.predictProba(X) : null;
   const V = shap.outputs;
+  // a binary boosted model has one output, the log-odds of class 1: that class is explained
+  const single = proba !== null && V === 1;
   return Array.from({ length: X.rows }, (_, r) => {
     let o = 0;
     if (proba) for (let c = 1; c < V; c++) if (proba[r * V + c] > proba[r * V + o]) o = c;
@@ -79,7 +101,7 @@ export function explainRows(
       sum += v;
     }
     return {
-      class: proba ? (schema.classes?.[o] ?? String(o)) : null,
+      class: proba ? (schema.classes?.[single ? 1 : o] ?? String(o)) : null,
       expectedValue: shap.expected[o],
       output: sum,
       contributions,
@@ -96,10 +118,9 @@ export function meanAbsContributions(
   cover: Float64Array,
   frame: Frame,
 ): { feature: string; meanAbs: number }[] {
-  const forest = orchardForest(bundle);
   const { schema } = bundle.header;
   const X = bundle.preprocessor.transform(frame);
-  const shap = treeShap(forest.flat, cover, X);
+  const shap = shapOf(bundle, cover, X);
   const owners = rawFeatureOf(X.names, schema.features);
   const features = [...schema.features.numeric, ...schema.features.categorical];
   const total = new Map(features.map((f) => [f, 0]));

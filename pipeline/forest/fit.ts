@@ -74,11 +74,16 @@ function checkTarget(X: FeatureMatrix, y: Target): void {
   }
 }
 
-/** The checks every fit runs first (also each shard of a sharded fit, shards.ts). */
-export function checkForestInputs(X: FeatureMatrix, y: Target, params: ForestParams): void {
+/** The shape and label checks every tree engine runs before training (boosting too). */
+export function checkFitInputs(X: FeatureMatrix, y: Target): void {
   checkMatrix(X);
-  validateForestParams(params, X.cols);
   checkTarget(X, y);
+}
+
+/** The checks every forest fit runs first (also each shard of a sharded fit, shards.ts). */
+export function checkForestInputs(X: FeatureMatrix, y: Target, params: ForestParams): void {
+  checkFitInputs(X, y);
+  validateForestParams(params, X.cols);
 }
 
 export async function fitForest(

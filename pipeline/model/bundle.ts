@@ -3,14 +3,23 @@
  *
  * Layout: 8-byte magic `ORCHMODL`, uint32 LE format version, uint32 LE header length, the
  * header as UTF-8 JSON (schema, fitted preprocessor, parameters, metrics, feature importance,
- * lineage), then the forest's own serialization to the end. The forest stays in its compact
+ * lineage), then the model's own serialization to the end: the forest's (version 1), or a
+ * boosted or linear model's (version 2, `modelType` in the header). The forest stays in its compact
  * typed-array form; only the small header is JSON. The same inputs (including
  * `lineage.createdAt`, which the caller passes) give byte-identical bundles.
  */
+import { BoostedModel } from "../boosting/boosted-model.ts";
+import {
+  deserializeBoosting,
+  isBoostingArtifact,
+  serializeBoosting,
+} from "../boosting/serialize.ts";
 import { ArtifactError } from "../errors.ts";
 import { loadPreprocessor, type Preprocessor } from "../features/preprocessor.ts";
 import type { PreprocessorState } from "../features/preprocessor-state.ts";
 import { deserializeForest, type ForestModel, serializeForest } from "../forest/index.ts";
+import { LinearModel } from "../linear/linear-model.ts";
+import { deserializeLinear, isLinearArtifact, serializeLinear } from "../linear/serialize.ts";
 import type { ModelParams } from "../spec/types.ts";
 import type { SplitRecord } from "../split/split-record.ts";
 import type { FittedModel, MetricRecord } from "../train/fit.ts";
@@ -18,7 +27,15 @@ import { predictFrame } from "../train/fit.ts";
 import { type ModelSchema, type RawRow, rowsToFrame } from "./schema.ts";
 
 const MAGIC = "ORCHMODL";
+/** The version forest bundles are written with (unchanged, so their bytes are too). */
 export const BUNDLE_VERSION = 1;
+/**
+ * The version of bundles holding another model family (gradient boosting, linear models): an
+ * Orchard that reads only version 1 says "retrain with this version" instead of misreading
+ * it. This Orchard reads both; the body's magic says which family it is.
+ */
+export const FAMILY_BUNDLE_VERSION = 2;
+const READABLE = [BUNDLE_VERSION, FAMILY_BUNDLE_VERSION];
 
 export interface Lineage {
   pipeline: string;
@@ -46,6 +63,8 @@ export interface BundleHeader {
    * are compared on their recorded metric instead.
    */
   split?: SplitRecord;
+  /** The family when it is not a random forest (bundle version 2); absent means random forest. */
+  modelType?: "gradient-boosting" | "logistic-regression" | "linear-regression";
 }
 
 export interface Prediction {
@@ -75,17 +94,26 @@ export function createBundle(
     preprocessor: model.preprocessor.toJSON(),
     engine: model.forest.engine,
     featureImportance,
+    ...(model.forest instanceof BoostedModel ? { modelType: "gradient-boosting" as const } : {}),
+    ...(model.forest instanceof LinearModel ? { modelType: model.forest.kind } : {}),
   };
   return makeBundle(header, model);
 }
 
 export function serializeBundle(bundle: ModelBundle): Uint8Array {
   const header = new TextEncoder().encode(JSON.stringify(bundle.header));
-  const forest = serializeForest(bundle.forest);
+  const m = bundle.forest;
+  const forest =
+    m instanceof BoostedModel
+      ? serializeBoosting(m)
+      : m instanceof LinearModel
+        ? serializeLinear(m)
+        : serializeForest(m);
   const out = new Uint8Array(16 + header.length + forest.length);
   out.set(new TextEncoder().encode(MAGIC), 0);
   const view = new DataView(out.buffer);
-  view.setUint32(8, BUNDLE_VERSION, true);
+  const family = m instanceof BoostedModel || m instanceof LinearModel;
+  view.setUint32(8, family ? FAMILY_BUNDLE_VERSION : BUNDLE_VERSION, true);
   view.setUint32(12, header.length, true);
   out.set(header, 16);
   out.set(forest, 16 + header.length);
@@ -98,9 +126,9 @@ export function loadBundle(bytes: Uint8Array, source = "model bundle"): ModelBun
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== BUNDLE_VERSION) {
+  if (!READABLE.includes(version)) {
     throw new ArtifactError(
-      `${source} has format version ${version}; this Orchard reads version ${BUNDLE_VERSION} — retrain with this version`,
+      `${source} has format version ${version}; this Orchard reads versions ${READABLE.join(" and ")} — retrain with this version`,
     );
   }
   const headerLength = view.getUint32(12, true);
@@ -113,7 +141,14 @@ export function loadBundle(bytes: Uint8Array, source = "model bundle"): ModelBun
   } catch (cause) {
     throw new ArtifactError(`${source} has a corrupt header; re-copy it`, {}, { cause });
   }
-  const forest = deserializeForest(bytes.subarray(16 + headerLength));
+  const body = bytes.subarray(16 + headerLength);
+  const family = version === FAMILY_BUNDLE_VERSION;
+  const forest: ForestModel =
+    family && isBoostingArtifact(body)
+      ? deserializeBoosting(body)
+      : family && isLinearArtifact(body)
+        ? deserializeLinear(body)
+        : deserializeForest(body);
   return makeBundle(header, { preprocessor: loadPreprocessor(header.preprocessor), forest });
 }
 

@@ -7,6 +7,7 @@
 import { barChart, cvChart, driftChart, heatmapChart, histogramChart } from "./charts.ts";
 import type { ColumnSummary } from "./data-profile.ts";
 import { evaluationSection } from "./evaluation-section.ts";
+import { coefficientsSection, learningCurveSection } from "./family-sections.ts";
 import {
   definitionList,
   escapeHtml,
@@ -56,6 +57,8 @@ export async function buildReportHtml(data: ReportData): Promise<string> {
     data.task === "regression" ? "Residuals" : "Confusion and curves",
     await evaluationSection(data),
   );
+  add("learning", "Learning curve", await learningCurveSection(data));
+  add("coefficients", "Coefficients", coefficientsSection(data));
   add("drivers", "What drove the model", await driversSection(data));
   add("champion", "Champion comparison", comparisonSection(data));
   add("drift", "Drift", await driftSection(data));
@@ -264,10 +267,22 @@ async function driversSection(data: ReportData): Promise<string | null> {
       figure(
         "importance",
         await renderSvg(
-          barChart("Impurity-based feature importance", rows, "importance"),
+          barChart(
+            data.learningCurve
+              ? "Split-gain feature importance"
+              : data.coefficients
+                ? "Linear feature importance"
+                : "Impurity-based feature importance",
+            rows,
+            "importance",
+          ),
           "Feature importance per model column",
         ),
-        "Impurity decrease per model column, summing to 1.",
+        data.learningCurve
+          ? "Total split gain per model column over all trees, summing to 1."
+          : data.coefficients
+            ? "Mean |coefficient × (value − training mean)| per model column, summing to 1."
+            : "Impurity decrease per model column, summing to 1.",
       ),
     );
   }

@@ -61,6 +61,14 @@ export interface ReportData {
     | null;
   importance: { feature: string; importance: number }[] | null;
   shap: { feature: string; meanAbs: number }[] | null;
+  /** Gradient boosting only: mean loss after 0, 1, … rounds (validation empty without early stopping). */
+  learningCurve?: { loss: string; train: number[]; validation: number[] } | null;
+  /** Linear models only: per output (a class, or the value) the intercept and coefficients. */
+  coefficients?: {
+    outputs: string[];
+    intercept: number[];
+    rows: { feature: string; values: number[] }[];
+  } | null;
   comparison: {
     metric: string;
     value: number;

@@ -6,7 +6,12 @@
  */
 import { ArtifactError, SpecError } from "../errors.ts";
 import { loadCover } from "../explain/cover-artifact.ts";
-import { type Explanation, explainRows, orchardForest } from "../explain/explain-rows.ts";
+import {
+  type Explanation,
+  explainRows,
+  needsStoredCover,
+  orchardForest,
+} from "../explain/explain-rows.ts";
 import type { ModelBundle, Prediction } from "../model/bundle.ts";
 import type { RawRow } from "../model/schema.ts";
 import type { ArtifactStore, ModelRegistry } from "../store.ts";
@@ -26,6 +31,8 @@ export async function servedCover(
   version: string,
   bundle: ModelBundle,
 ): Promise<Float64Array> {
+  // a boosted model carries its cover; only a forest's is stored next to it
+  if (!needsStoredCover(bundle)) return new Float64Array(0);
   try {
     const flat = orchardForest(bundle).flat;
     const model = await sources.registry.getVersion(pipeline, version);

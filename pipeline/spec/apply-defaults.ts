@@ -9,6 +9,7 @@ import { defaultMetric } from "./metric-names.ts";
 import type { RawSpec } from "./schema.ts";
 import { formatFromUri } from "./source-uri.ts";
 import type {
+  BoostingModelParams,
   CanarySpec,
   MonitorSpec,
   PipelineSpec,
@@ -18,6 +19,17 @@ import type {
 } from "./types.ts";
 
 export const DEFAULT_SEED = 42;
+
+const FAMILY_GRID_KEYS = [
+  "learningRate",
+  "iterations",
+  "maxLeaves",
+  "l2",
+  "subsample",
+  "colsample",
+  "C",
+  "alpha",
+] as const;
 
 function splitOf(raw: RawSpec, seed: number): SplitSpec {
   const s = raw.split ?? {};
@@ -75,7 +87,28 @@ function gridOf(raw: RawSpec): SearchGrid {
   if (g.minSamplesLeaf) grid.minSamplesLeaf = [...g.minSamplesLeaf];
   if (g.maxFeatures) grid.maxFeatures = [...g.maxFeatures];
   if (g.bootstrap) grid.bootstrap = [...g.bootstrap];
+  if (g.type) grid.type = [...g.type];
+  for (const key of FAMILY_GRID_KEYS) {
+    const values = g[key];
+    if (values) (grid as Record<string, unknown[]>)[key] = [...values];
+  }
   return grid;
+}
+
+/** scikit-learn HistGradientBoosting's defaults (pipeline/boosting/params.ts). */
+export function boostingOf(model: NonNullable<RawSpec["model"]>): BoostingModelParams {
+  return {
+    learningRate: model.learningRate ?? 0.1,
+    iterations: model.iterations ?? 100,
+    maxLeaves: model.maxLeaves === undefined ? 31 : model.maxLeaves,
+    l2: model.l2 ?? 0,
+    subsample: model.subsample ?? 1,
+    colsample: model.colsample ?? 1,
+    earlyStopping: model.earlyStopping ?? "auto",
+    validationFraction: model.validationFraction ?? 0.1,
+    patience: model.patience ?? 10,
+    loss: model.loss ?? "squared_error",
+  };
 }
 
 export function applyDefaults(raw: RawSpec): PipelineSpec {
@@ -121,14 +154,17 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
     },
     split: splitOf(raw, seed),
     model: {
-      type: "random-forest",
+      type: model.type ?? "random-forest",
       engine: model.engine ?? "orchard",
       trees: model.trees ?? 100,
       maxDepth: model.maxDepth ?? null,
-      minSamplesLeaf: model.minSamplesLeaf ?? 1,
+      minSamplesLeaf: model.minSamplesLeaf ?? (model.type === "gradient-boosting" ? 20 : 1),
       maxFeatures: model.maxFeatures ?? (raw.task === "classification" ? "sqrt" : "all"),
       bootstrap: model.bootstrap ?? true,
       shards: model.shards ?? 1,
+      ...(model.type === "gradient-boosting" ? { boosting: boostingOf(model) } : {}),
+      ...(model.type === "logistic-regression" ? { linear: { C: model.C ?? 1 } } : {}),
+      ...(model.type === "linear-regression" ? { linear: { alpha: model.alpha ?? 1 } } : {}),
     },
     search: {
       strategy: search.strategy ?? "none",

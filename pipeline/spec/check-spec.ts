@@ -168,6 +168,97 @@ function checkSearch(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
   return issues;
 }
 
+const FOREST_ONLY = ["engine", "trees", "maxFeatures", "bootstrap", "shards"] as const;
+const BOOSTING_ONLY = [
+  "learningRate",
+  "iterations",
+  "maxLeaves",
+  "l2",
+  "subsample",
+  "colsample",
+  "earlyStopping",
+  "validationFraction",
+  "patience",
+  "loss",
+] as const;
+
+/** The model keys of each family besides the shared maxDepth/minSamplesLeaf (trees only). */
+const FAMILY_KEYS: Record<string, readonly string[]> = {
+  "random-forest": [...FOREST_ONLY, "maxDepth", "minSamplesLeaf"],
+  "gradient-boosting": [...BOOSTING_ONLY, "maxDepth", "minSamplesLeaf"],
+  "logistic-regression": ["C"],
+  "linear-regression": ["alpha"],
+};
+const ALL_MODEL_KEYS = [...new Set(Object.values(FAMILY_KEYS).flat())];
+
+/** A key of another family is a mistake (it would be silently ignored), so it is refused. */
+function checkModelFamily(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
+  const model = (raw.model ?? {}) as Record<string, unknown>;
+  const type = spec.model.type;
+  const boosting = type === "gradient-boosting";
+  const own = FAMILY_KEYS[type];
+  const issues: SpecIssue[] = ALL_MODEL_KEYS.filter(
+    (key) => model[key] !== undefined && !own.includes(key),
+  ).map((key) => ({
+    path: ["model", key],
+    message: `is not a key of model.type ${type} (its keys: ${own.join(", ")}) — remove it, or set the model.type it belongs to.`,
+  }));
+  const needs = {
+    "logistic-regression": "classification",
+    "linear-regression": "regression",
+  } as const;
+  if (
+    (type === "logistic-regression" || type === "linear-regression") &&
+    spec.task !== needs[type]
+  ) {
+    issues.push({
+      path: ["model", "type"],
+      message: `${type} needs task: ${needs[type]}; use ${type === "logistic-regression" ? "linear-regression" : "logistic-regression"} for ${spec.task}.`,
+    });
+  }
+  if (boosting && spec.task === "classification" && model.loss !== undefined) {
+    issues.push({
+      path: ["model", "loss"],
+      message:
+        "is for regression; a classifier always uses log loss (softmax for more than two classes) — remove it.",
+    });
+  }
+  issues.push(...checkGridFamilies(spec));
+  return issues;
+}
+
+/**
+ * Every grid key must belong to a family the grid searches (`search.grid.type`, or else
+ * model.type), and every family searched must fit the task.
+ */
+function checkGridFamilies(spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const grid = spec.search.grid as Record<string, unknown>;
+  const families = spec.search.grid.type ?? [spec.model.type];
+  const needs: Record<string, string> = {
+    "logistic-regression": "classification",
+    "linear-regression": "regression",
+  };
+  spec.search.grid.type?.forEach((t, i) => {
+    if (needs[t] && needs[t] !== spec.task) {
+      issues.push({
+        path: ["search", "grid", "type", i],
+        message: `${t} needs task: ${needs[t]}; this pipeline is ${spec.task}.`,
+      });
+    }
+  });
+  for (const key of Object.keys(grid)) {
+    if (key === "type") continue;
+    if (!families.some((t) => FAMILY_KEYS[t].includes(key))) {
+      issues.push({
+        path: ["search", "grid", key],
+        message: `is not a parameter of ${families.join(" or ")}; vary a key of the family (or add its family to search.grid.type).`,
+      });
+    }
+  }
+  return issues;
+}
+
 function checkGate(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const { metric, minimum, maximum } = spec.gate;
@@ -220,6 +311,7 @@ export function checkSpec(raw: RawSpec, spec: PipelineSpec, file: string): SpecI
     ...checkSplit(raw, spec),
     ...checkModel(spec),
     ...checkSearch(raw, spec),
+    ...checkModelFamily(raw, spec),
     ...checkGate(raw, spec),
   ];
 }

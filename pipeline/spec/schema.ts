@@ -114,9 +114,30 @@ const maxFeatures = z
   .describe("sqrt, log2, all, a fraction in (0, 1) or an integer count >= 1");
 const bootstrap = z.boolean().describe("true or false");
 
+/** Keys of `model.type: gradient-boosting` (pipeline/boosting/params.ts checks the rest). */
+const boostingValues = {
+  learningRate: z.number().gt(0).max(1).describe("a number in (0, 1], e.g. 0.1"),
+  iterations: z.int().min(1).max(100_000).describe("an integer from 1 to 100000"),
+  maxLeaves: z
+    .union([z.null(), z.int().min(2).max(100_000)])
+    .describe("null (no limit) or an integer from 2 to 100000"),
+  l2: z.number().min(0).describe("a number >= 0"),
+  subsample: z.number().gt(0).max(1).describe("a share in (0, 1]"),
+  colsample: z.number().gt(0).max(1).describe("a share in (0, 1]"),
+  earlyStopping: z.union([z.boolean(), z.literal("auto")]).describe('true, false or "auto"'),
+  validationFraction: z.number().gt(0).lt(1).describe("a share in (0, 1), e.g. 0.1"),
+  patience: z.int().min(1).max(10_000).describe("an integer from 1 to 10000"),
+  loss: z.enum(["squared_error", "absolute_error"]).describe("squared_error or absolute_error"),
+};
+const modelType = z
+  .enum(["random-forest", "gradient-boosting", "logistic-regression", "linear-regression"])
+  .describe("random-forest, gradient-boosting, logistic-regression or linear-regression");
+const inverseL2 = z.number().gt(0).describe("a number > 0, e.g. 1 (logistic-regression)");
+const ridgeAlpha = z.number().min(0).describe("a number >= 0, e.g. 1 (linear-regression)");
+
 const modelSchema = z
   .strictObject({
-    type: z.literal("random-forest").optional().describe("random-forest (the only model type)"),
+    type: modelType.optional(),
     engine: z
       .enum(["orchard", "ml-random-forest"])
       .optional()
@@ -127,9 +148,21 @@ const modelSchema = z
     maxFeatures: maxFeatures.optional(),
     bootstrap: bootstrap.optional(),
     shards: z.int().min(1).max(40).optional().describe("an integer from 1 to 40"),
+    learningRate: boostingValues.learningRate.optional(),
+    iterations: boostingValues.iterations.optional(),
+    maxLeaves: boostingValues.maxLeaves.optional(),
+    l2: boostingValues.l2.optional(),
+    subsample: boostingValues.subsample.optional(),
+    colsample: boostingValues.colsample.optional(),
+    earlyStopping: boostingValues.earlyStopping.optional(),
+    validationFraction: boostingValues.validationFraction.optional(),
+    patience: boostingValues.patience.optional(),
+    loss: boostingValues.loss.optional(),
+    C: inverseL2.optional(),
+    alpha: ridgeAlpha.optional(),
   })
   .describe(
-    "a mapping with type, engine, trees, maxDepth, minSamplesLeaf, maxFeatures, bootstrap, shards",
+    "a mapping with type, engine, trees, maxDepth, minSamplesLeaf, maxFeatures, bootstrap, shards, or the gradient-boosting keys",
   );
 
 function candidates<T extends z.ZodType>(param: T) {
@@ -143,6 +176,15 @@ const gridSchema = z
     minSamplesLeaf: candidates(minSamplesLeaf),
     maxFeatures: candidates(maxFeatures),
     bootstrap: candidates(bootstrap),
+    type: candidates(modelType),
+    learningRate: candidates(boostingValues.learningRate),
+    iterations: candidates(boostingValues.iterations),
+    maxLeaves: candidates(boostingValues.maxLeaves),
+    l2: candidates(boostingValues.l2),
+    subsample: candidates(boostingValues.subsample),
+    colsample: candidates(boostingValues.colsample),
+    C: candidates(inverseL2),
+    alpha: candidates(ridgeAlpha),
   })
   .describe("a mapping from model parameter to a list of candidate values");
 

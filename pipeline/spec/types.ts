@@ -124,11 +124,63 @@ export interface ModelParams {
   maxFeatures: MaxFeatures;
   /** Sample rows with replacement for each tree. Default `true`. */
   bootstrap: boolean;
+  /** The family, present only when it is not `random-forest` (forest candidates keep their bytes). */
+  type?: ModelType;
+  /** Set exactly when `type` is `gradient-boosting`. */
+  boosting?: BoostingModelParams;
+  /** Set exactly when `type` is `logistic-regression` or `linear-regression`. */
+  linear?: LinearModelParams;
+}
+
+/** The model families. */
+export type ModelType =
+  | "random-forest"
+  | "gradient-boosting"
+  | "logistic-regression"
+  | "linear-regression";
+
+/**
+ * The key of a linear model: `C` (logistic regression, scikit-learn's inverse L2 strength,
+ * default `1`) or `alpha` (ridge regression, default `1`). Present only on linear models.
+ */
+export interface LinearModelParams {
+  C?: number;
+  alpha?: number;
+}
+
+/**
+ * The keys of `model.type: gradient-boosting`, with scikit-learn HistGradientBoosting's
+ * defaults; present (all of them) only on a gradient-boosting model, absent on a forest, so
+ * forest specs, candidates and bundles keep their bytes. `maxDepth` (default `null`) and
+ * `minSamplesLeaf` (default `20` for boosting) are shared with the forest;
+ * pipeline/boosting/README.md has the details.
+ */
+export interface BoostingModelParams {
+  /** Shrinkage of every tree, in (0, 1]. Default `0.1`. */
+  learningRate: number;
+  /** Boosting rounds, 1..100000. Default `100`. */
+  iterations: number;
+  /** Most leaves per tree (leaf-wise growth), or `null` for no limit. Default `31`. */
+  maxLeaves: number | null;
+  /** L2 regularization of leaf values, >= 0. Default `0`. */
+  l2: number;
+  /** Share of training rows per round, drawn without replacement. Default `1`. */
+  subsample: number;
+  /** Share of features per tree. Default `1`. */
+  colsample: number;
+  /** Early stopping on a seeded validation share; `auto` turns it on above 10,000 rows. Default `auto`. */
+  earlyStopping: boolean | "auto";
+  /** Share of training rows held out for early stopping, in (0, 1). Default `0.1`. */
+  validationFraction: number;
+  /** Rounds without validation improvement before stopping. Default `10`. */
+  patience: number;
+  /** Regression loss: `squared_error` or `absolute_error`. Default `squared_error`. */
+  loss: "squared_error" | "absolute_error";
 }
 
 export interface ModelSpec extends ModelParams {
-  /** The model family; `random-forest` is the only one. Default `random-forest`. */
-  type: "random-forest";
+  /** The model family. Default `random-forest`. */
+  type: ModelType;
   /** `orchard` (the built-in engine) or `ml-random-forest` (reference, slow). Default `orchard`. */
   engine: "orchard" | "ml-random-forest";
   /**
@@ -139,8 +191,32 @@ export interface ModelSpec extends ModelParams {
   shards: number;
 }
 
-/** Candidate values per model parameter; each present key holds a non-empty list. */
-export type SearchGrid = { [K in keyof ModelParams]?: ModelParams[K][] };
+/** The boosting and linear keys a grid may vary (flat, as in the `model:` section). */
+export type FamilyGridKey =
+  | "learningRate"
+  | "iterations"
+  | "maxLeaves"
+  | "l2"
+  | "subsample"
+  | "colsample"
+  | "C"
+  | "alpha";
+
+/**
+ * Candidate values per model parameter; each present key holds a non-empty list. `type`
+ * varies the model family: each family takes the keys it has (forest: trees, maxDepth,
+ * minSamplesLeaf, maxFeatures, bootstrap; boosting: maxDepth, minSamplesLeaf and its own;
+ * logistic regression: C; ridge: alpha) and its defaults for the rest.
+ */
+export type SearchGrid = {
+  [K in "trees" | "maxDepth" | "minSamplesLeaf" | "maxFeatures" | "bootstrap"]?: ModelParams[K][];
+} & { type?: ModelType[] } & {
+  [K in FamilyGridKey]?: (K extends "C" | "alpha"
+    ? number
+    : K extends keyof BoostingModelParams
+      ? BoostingModelParams[K]
+      : never)[];
+};
 
 export interface SearchSpec {
   /**

@@ -8,15 +8,19 @@
  * Reading the raw data for the profile may fail on a failed run (the data may be why); the
  * report then goes without the profile rather than fail too.
  */
+
+import { BoostedModel } from "../boosting/boosted-model.ts";
 import { takeRows } from "../data/frame.ts";
 import type { DriftComparison } from "../drift/compare.ts";
 import { coverKey, coverToBytes } from "../explain/cover-artifact.ts";
-import { meanAbsContributions, orchardForest } from "../explain/explain-rows.ts";
+import { meanAbsContributions, needsStoredCover, orchardForest } from "../explain/explain-rows.ts";
 import { nodeCover } from "../explain/tree-shap.ts";
+import { LinearModel } from "../linear/linear-model.ts";
 import { loadBundle } from "../model/bundle.ts";
 import { buildReportHtml } from "../report/build-report.ts";
 import { type ColumnRole, profileData } from "../report/data-profile.ts";
 import { binaryCurves, confusion, residualSample } from "../report/evaluation.ts";
+import { coefficientsOf, learningCurveOf } from "../report/family-sections.ts";
 import { reportKey } from "../report/location.ts";
 import type { ReportData, RunOutcome } from "../report/report-data.ts";
 import type { PipelineSpec } from "../spec/types.ts";
@@ -238,6 +242,23 @@ async function modelData(
   }
   data.importance = bundle.header.featureImportance;
   if (bundle.forest.engine !== "orchard") return null;
+  const step = Math.max(1, test.rowCount / SHAP_ROWS);
+  const sample = Array.from({ length: Math.min(SHAP_ROWS, test.rowCount) }, (_, k) =>
+    Math.floor(k * step),
+  );
+  if (!needsStoredCover(bundle)) {
+    // boosted models carry their cover, linear models need none: nothing to store
+    if (bundle.forest instanceof BoostedModel) data.learningCurve = learningCurveOf(bundle.forest);
+    if (bundle.forest instanceof LinearModel) {
+      data.coefficients = coefficientsOf(
+        bundle.forest,
+        bundle.preprocessor.outputNames,
+        dataset.target,
+      );
+    }
+    data.shap = meanAbsContributions(bundle, new Float64Array(0), takeRows(test, sample));
+    return null;
+  }
   const flat = orchardForest(bundle).flat;
   // the model was fitted on these rows in this order with the run's seed (steps/select.ts),
   // so each tree's bootstrap sample can be redrawn for an in-bag cover
@@ -250,10 +271,6 @@ async function modelData(
     "artifacts",
     coverKey(spec.name, select.modelUri),
     coverToBytes(cover),
-  );
-  const step = Math.max(1, test.rowCount / SHAP_ROWS);
-  const sample = Array.from({ length: Math.min(SHAP_ROWS, test.rowCount) }, (_, k) =>
-    Math.floor(k * step),
   );
   data.shap = meanAbsContributions(bundle, cover, takeRows(test, sample));
   return stored.uri;

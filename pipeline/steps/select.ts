@@ -31,6 +31,9 @@ export async function selectStep(
   const spec = await loadSpec(deps, state);
   if (spec.model.shards <= 1) return select(state, deps);
   const ranked = rankedCandidates(state);
+  // Only forests are sharded (their trees are independent); a search across families may
+  // pick a boosted or linear model, which Select fits in one piece.
+  if (ranked[0].params.type !== "random-forest") return select(state, deps);
   return {
     best: bestOf(ranked[0]),
     ranking: rankingOf(ranked),

@@ -3,10 +3,13 @@
  * forest on the transformed rows. Shared by cross-validation (fold-train rows), the refit of
  * the best candidate (the whole training split) and the final evaluation.
  */
+import { type BoostingParams, defaultBoostingParams, fitBoosting } from "../boosting/index.ts";
 import type { FeatureMatrix, Frame, Target } from "../data/frame.ts";
+import { SpecError } from "../errors.ts";
 import { type FeatureLists, fitPreprocessor, type Preprocessor } from "../features/preprocessor.ts";
 import type { PreprocessingOptions } from "../features/preprocessor-state.ts";
 import { type Engine, type ForestModel, type ForestParams, fitForest } from "../forest/index.ts";
+import { fitLinear } from "../linear/index.ts";
 import {
   type ClassificationMetrics,
   computeMetrics,
@@ -44,7 +47,7 @@ export function prepareFit(
   return {
     preprocessor,
     X: preprocessor.transform(frame),
-    forestParams: { ...params, seed: setup.seed },
+    forestParams: forestParamsOf(params, setup.seed),
   };
 }
 
@@ -54,12 +57,49 @@ export async function fitModel(
   params: ModelParams,
   setup: TrainingSetup,
 ): Promise<FittedModel> {
-  const { preprocessor, X, forestParams } = prepareFit(frame, params, setup);
-  const forest = await fitForest(X, target, forestParams, {
+  const { preprocessor, X } = prepareFit(frame, params, setup);
+  if (params.type === "logistic-regression" || params.type === "linear-regression") {
+    const model = fitLinear(X, target, {
+      kind: params.type,
+      C: params.linear?.C ?? 1,
+      alpha: params.linear?.alpha ?? 1,
+    });
+    return { preprocessor, forest: model };
+  }
+  if (params.type === "gradient-boosting") {
+    const model = await fitBoosting(X, target, boostingParamsOf(params, setup.seed), {
+      workers: setup.workers ?? 1,
+    });
+    return { preprocessor, forest: model };
+  }
+  const forest = await fitForest(X, target, forestParamsOf(params, setup.seed), {
     engine: setup.engine,
     workers: setup.workers ?? 1,
   });
   return { preprocessor, forest };
+}
+
+/** A forest candidate's parameters (the family keys are not the forest's). */
+function forestParamsOf(params: ModelParams, seed: number): ForestParams {
+  const { type: _type, boosting: _boosting, linear: _linear, ...forest } = params;
+  return { ...forest, seed };
+}
+
+/** The engine's parameters of a gradient-boosting candidate (spec keys → boosting/params.ts). */
+export function boostingParamsOf(params: ModelParams, seed: number): BoostingParams {
+  const b = params.boosting;
+  if (!b) {
+    throw new SpecError(
+      "model.type is gradient-boosting but the candidate has no boosting parameters; parse the spec with parseSpec.",
+      { path: "model" },
+    );
+  }
+  return {
+    ...defaultBoostingParams(seed),
+    ...b,
+    maxDepth: params.maxDepth,
+    minSamplesLeaf: params.minSamplesLeaf,
+  };
 }
 
 export interface Predictions {

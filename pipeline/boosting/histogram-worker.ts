@@ -1,0 +1,53 @@
+/**
+ * A histogram worker (see parallel-histogram.ts): waits for a job in the shared control
+ * array, sums its slice of the node's features into the shared result, counts itself done.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { sumHistograms } from "./histogram.ts";
+import {
+  CONST_H,
+  COUNT,
+  DONE,
+  END,
+  FAILED,
+  GEN,
+  type HistogramWorkerInit,
+  START,
+  STOP,
+  sliceOf,
+} from "./parallel-histogram.ts";
+
+const port = parentPort;
+if (!port) throw new Error("pipeline/boosting/histogram-worker.ts must run in a worker thread");
+const init = workerData as HistogramWorkerInit;
+const { ctrl } = init;
+let seen = Atomics.load(ctrl, GEN);
+port.postMessage("ready");
+for (;;) {
+  Atomics.wait(ctrl, GEN, seen);
+  seen = Atomics.load(ctrl, GEN);
+  if (Atomics.load(ctrl, STOP) !== 0) break;
+  try {
+    const m = ctrl[COUNT];
+    const [k0, k1] = sliceOf(init.index, init.threads, m);
+    sumHistograms(
+      init.data,
+      init.rowBins,
+      init.rows,
+      init.gOrd,
+      init.hOrd,
+      init.result,
+      ctrl[START],
+      ctrl[END],
+      init.features,
+      k0,
+      k1,
+      ctrl[CONST_H] === 1,
+    );
+  } catch (err) {
+    console.error(err);
+    Atomics.store(ctrl, FAILED, 1);
+  }
+  Atomics.add(ctrl, DONE, 1);
+  Atomics.notify(ctrl, DONE);
+}

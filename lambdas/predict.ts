@@ -58,6 +58,7 @@ export function servedModels(pipeline: string): ServedModels {
       pipeline,
       registry: deps.registry,
       artifacts: deps.artifacts,
+      features: deps.features,
       refreshMs: refreshMs(process.env.ORCHARD_CHAMPION_REFRESH_SECONDS),
       onRefreshError: (error) =>
         log.warn("champion refresh failed; serving the cached model", { error }),

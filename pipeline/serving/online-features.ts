@@ -1,0 +1,85 @@
+/**
+ * Online lookup at serving: rows that carry a model's entity keys (and any request-time
+ * values) get the features the model took from feature views (its lineage's `featureViews`)
+ * from the online store, one batched read per view for the whole request. A value the row
+ * already carries is kept (a request-time value wins). An entity the store does not know, or
+ * whose latest record is older than the view's TTL, gets nulls, which the model imputes like
+ * any missing value, and its prediction is flagged with `missingFeatures`.
+ *
+ * The values were computed by the same code as the offline ones (`feature-store/compute.ts`,
+ * written by materialization), and the TTL rule is the point-in-time join's (`withinTtl`).
+ */
+
+import type { CellReading } from "../data/cells.ts";
+import { entityKey, keyReader, parseEventTime } from "../feature-store/keys.ts";
+import { ONLINE_EVENT_TIME, onlineFeatureSet } from "../feature-store/offline.ts";
+import { withinTtl } from "../feature-store/point-in-time.ts";
+import type { FeatureStore, FeatureValue, FeatureViewLineage } from "../store.ts";
+
+export type MissingReason = "unknown-entity" | "expired" | "no-entity-key";
+
+export interface MissingFeatures {
+  view: string;
+  reason: MissingReason;
+}
+
+export interface LookedUp {
+  /** The rows with the looked-up features filled in (new objects; non-objects untouched). */
+  rows: unknown[];
+  /** Per row, the views whose features were imputed; null when none. */
+  missing: (MissingFeatures[] | null)[];
+}
+
+function isRow(row: unknown): row is Record<string, unknown> {
+  return row !== null && typeof row === "object" && !Array.isArray(row);
+}
+
+export async function lookupOnlineFeatures(
+  rows: readonly unknown[],
+  views: readonly FeatureViewLineage[],
+  store: FeatureStore,
+  now: Date,
+  reading: CellReading = {},
+): Promise<LookedUp> {
+  const out = rows.map((row) => (isRow(row) ? { ...row } : row));
+  const missing: (MissingFeatures[] | null)[] = rows.map(() => null);
+  const flag = (i: number, view: string, reason: MissingReason) => {
+    const list = missing[i] ?? [];
+    list.push({ view, reason });
+    missing[i] = list;
+  };
+  const readKey = keyReader(reading);
+  for (const view of views) {
+    // Rows that lack at least one of the view's features, with their entity key.
+    const wanted: { i: number; key: string | null }[] = [];
+    out.forEach((row, i) => {
+      if (!isRow(row)) return;
+      if (view.features.every((f) => row[f] !== undefined)) return;
+      const parts = view.entities.map((k) => readKey(row[k] as never));
+      const key = parts.every((p) => p !== undefined) ? entityKey(parts as string[]) : null;
+      wanted.push({ i, key });
+    });
+    if (wanted.length === 0) continue;
+    const keys = [...new Set(wanted.map((w) => w.key).filter((k): k is string => k !== null))];
+    const found =
+      keys.length > 0
+        ? await store.getLatest(onlineFeatureSet(view.view), keys, { now, includeExpired: true })
+        : new Map();
+    for (const { i, key } of wanted) {
+      const row = out[i] as Record<string, unknown>;
+      const stored = key === null ? undefined : found.get(key);
+      const eventTime = stored
+        ? parseEventTime(stored.values[ONLINE_EVENT_TIME] as string)
+        : undefined;
+      const fresh = eventTime !== undefined && withinTtl(eventTime, now.getTime(), view.ttlMs);
+      for (const f of view.features) {
+        if (row[f] !== undefined) continue;
+        const value: FeatureValue = fresh && stored ? (stored.values[f] ?? null) : null;
+        row[f] = value;
+      }
+      if (!fresh)
+        flag(i, view.view, key === null ? "no-entity-key" : stored ? "expired" : "unknown-entity");
+    }
+  }
+  return { rows: out, missing };
+}

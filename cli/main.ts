@@ -15,6 +15,7 @@ Commands:
   serve <spec.yaml>    serve the champion over HTTP (/predict, /health)
   models <spec.yaml>   list model registry versions
   drift <spec.yaml>    compare a data file with the champion's training data (PSI, KS)
+  features <sub>       feature views: list, show, materialize, get
   ui                   local web UI: pipelines, executions, registry, run reports
   cloud <subcommand>   start, watch, redrive and list executions in a deployed stack
   promote <pipeline>   copy a model from one stack's registry to another's (--from --to)
@@ -29,6 +30,7 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   serve: () => import("./serve.ts"),
   models: () => import("./models.ts"),
   drift: () => import("./drift.ts"),
+  features: () => import("./features.ts"),
   ui: () => import("./ui.ts"),
   cloud: () => import("./cloud/main.ts"),
   promote: () => import("./promote.ts"),

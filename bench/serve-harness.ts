@@ -88,11 +88,15 @@ function startChild(name: string, args: string[]): Promise<ServerProcess> {
   });
 }
 
-export function startOrchardServe(stateDir: string): Promise<ServerProcess> {
-  return startChild("orchard serve", [
+export function startOrchardServe(
+  stateDir: string,
+  spec = SPEC,
+  name = "orchard serve",
+): Promise<ServerProcess> {
+  return startChild(name, [
     join(REPO, "bin/orchard.js"),
     "serve",
-    SPEC,
+    spec,
     "--port",
     "0",
     "--state-dir",

@@ -14,7 +14,13 @@ import type { CellReading } from "../data/cells.ts";
 import { entityKey, keyReader, parseEventTime } from "../feature-store/keys.ts";
 import { ONLINE_EVENT_TIME, onlineFeatureSet } from "../feature-store/offline.ts";
 import { withinTtl } from "../feature-store/point-in-time.ts";
-import type { FeatureStore, FeatureValue, FeatureViewLineage } from "../store.ts";
+import type {
+  FeatureRow,
+  FeatureStore,
+  FeatureValue,
+  FeatureViewLineage,
+  GetLatestOptions,
+} from "../store.ts";
 
 export type MissingReason = "unknown-entity" | "expired" | "no-entity-key";
 
@@ -37,7 +43,7 @@ function isRow(row: unknown): row is Record<string, unknown> {
 export async function lookupOnlineFeatures(
   rows: readonly unknown[],
   views: readonly FeatureViewLineage[],
-  store: FeatureStore,
+  store: Pick<FeatureStore, "getLatest">,
   now: Date,
   reading: CellReading = {},
 ): Promise<LookedUp> {
@@ -82,4 +88,51 @@ export async function lookupOnlineFeatures(
     }
   }
   return { rows: out, missing };
+}
+
+/**
+ * A FeatureStore read through a per-process cache of at most `maxAgeMs` (`0`: no cache): the
+ * rows a serving process looked up in the last moment, absent ones too, so a burst of requests
+ * for the same entities costs one read. Views refresh on a schedule (hourly by default), so a
+ * second of caching changes no answer that matters; the TTL is still judged on every request
+ * from the row's event time. Expired rows are kept (callers ask with `includeExpired`).
+ */
+export class CachedFeatureReads implements Pick<FeatureStore, "getLatest"> {
+  private readonly rows = new Map<string, { at: number; row: FeatureRow | null }>();
+
+  constructor(
+    private readonly store: Pick<FeatureStore, "getLatest">,
+    private readonly maxAgeMs: number,
+    private readonly clock: () => number = () => Date.now(),
+    private readonly maxEntries = 100_000,
+  ) {}
+
+  async getLatest(
+    featureSet: string,
+    ids: string[],
+    options: GetLatestOptions = {},
+  ): Promise<Map<string, FeatureRow>> {
+    if (this.maxAgeMs <= 0) return this.store.getLatest(featureSet, ids, options);
+    const now = this.clock();
+    const out = new Map<string, FeatureRow>();
+    const misses: string[] = [];
+    for (const id of new Set(ids)) {
+      const hit = this.rows.get(`${featureSet}\u0000${id}`);
+      if (hit && now - hit.at < this.maxAgeMs) {
+        if (hit.row) out.set(id, hit.row);
+      } else misses.push(id);
+    }
+    if (misses.length === 0) return out;
+    const read = await this.store.getLatest(featureSet, misses, {
+      ...options,
+      includeExpired: true,
+    });
+    if (this.rows.size + misses.length > this.maxEntries) this.rows.clear();
+    for (const id of misses) {
+      const row = read.get(id) ?? null;
+      this.rows.set(`${featureSet}\u0000${id}`, { at: now, row });
+      if (row) out.set(id, row);
+    }
+    return out;
+  }
 }

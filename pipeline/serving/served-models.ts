@@ -12,7 +12,7 @@ import type { RawRow } from "../model/schema.ts";
 import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import { type ExplainedPrediction, explainPredictions, servedCover } from "./explain-served.ts";
-import { type LookedUp, lookupOnlineFeatures } from "./online-features.ts";
+import { CachedFeatureReads, type LookedUp, lookupOnlineFeatures } from "./online-features.ts";
 import {
   activeCanary,
   decodeTraffic,
@@ -41,7 +41,11 @@ export interface ServedModelsOptions {
   onRefreshError?: (err: unknown) => void;
   /** The online store, for models that take features from feature views. */
   features?: FeatureStore;
+  /** How long looked-up feature rows are reused (`CachedFeatureReads`). Default 1,000 ms; 0: never. */
+  featureCacheMs?: number;
 }
+
+export const DEFAULT_FEATURE_CACHE_MS = 1000;
 
 export const DEFAULT_REFRESH_MS = 5000;
 
@@ -109,7 +113,7 @@ export class ServedModels {
   /** The view features `model` needs, from the online store (`online-features.ts`). */
   async lookup(model: ServedModel, rows: unknown[]): Promise<LookedUp> {
     const views = model.bundle.header.lineage.featureViews ?? [];
-    const store = this.options.features;
+    const store = this.featureReads();
     if (!store) {
       throw new ServiceUnavailableError(
         `model ${model.version} takes features from views (${views.map((v) => v.view).join(", ")}) but this server has no online store`,
@@ -117,6 +121,19 @@ export class ServedModels {
     }
     const now = new Date(this.options.now?.() ?? Date.now());
     return lookupOnlineFeatures(rows, views, store, now, model.bundle.header.schema.reading);
+  }
+
+  private cachedReads: CachedFeatureReads | null = null;
+
+  private featureReads(): CachedFeatureReads | null {
+    const { features, featureCacheMs, now } = this.options;
+    if (!features) return null;
+    this.cachedReads ??= new CachedFeatureReads(
+      features,
+      featureCacheMs ?? DEFAULT_FEATURE_CACHE_MS,
+      now ?? (() => Date.now()),
+    );
+    return this.cachedReads;
   }
 
   /** Reads the routing if due and says what is served; NoChampionError when nothing is. */

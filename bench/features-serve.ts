@@ -89,6 +89,19 @@ async function main(): Promise<void> {
   if (!run.championAfter) throw new Error("bench: the stock-direction run promoted no champion");
   const penguinsState = await trainedStateDir();
   const lookupBody = JSON.stringify({ rows: [{ symbol: "AAPL" }] });
+  const fullBody = JSON.stringify({
+    rows: [
+      {
+        symbol: "AAPL",
+        price: 223.02,
+        price_mean_3m: 200.1,
+        price_mean_12m: 150.3,
+        price_min_6m: 90.2,
+        price_max_6m: 223.02,
+        months_1y: 12,
+      },
+    ],
+  });
   const rows: Row[] = [];
   try {
     const direction = join(dir, "direction.yaml");
@@ -104,6 +117,8 @@ async function main(): Promise<void> {
     const servers: [() => Promise<ServerProcess>, string | undefined][] = [
       [() => startOrchardServe(stocksState, direction, "lookup, 1 s cache"), lookupBody],
       [uncached, lookupBody],
+      // The same model and server, the row carrying every feature: lookup skipped.
+      [() => startOrchardServe(stocksState, direction, "row has features"), fullBody],
       [() => startOrchardServe(penguinsState, undefined, "serve, no lookup"), undefined],
       [startConstantServer, undefined],
     ];

@@ -99,6 +99,8 @@ export async function lookupOnlineFeatures(
  */
 export class CachedFeatureReads implements Pick<FeatureStore, "getLatest"> {
   private readonly rows = new Map<string, { at: number; row: FeatureRow | null }>();
+  /** Reads under way: concurrent requests for an entity share one read (no burst at expiry). */
+  private readonly inFlight = new Map<string, Promise<FeatureRow | null>>();
 
   constructor(
     private readonly store: Pick<FeatureStore, "getLatest">,
@@ -115,22 +117,35 @@ export class CachedFeatureReads implements Pick<FeatureStore, "getLatest"> {
     if (this.maxAgeMs <= 0) return this.store.getLatest(featureSet, ids, options);
     const now = this.clock();
     const out = new Map<string, FeatureRow>();
+    const pending: [string, Promise<FeatureRow | null>][] = [];
     const misses: string[] = [];
     for (const id of new Set(ids)) {
-      const hit = this.rows.get(`${featureSet}\u0000${id}`);
+      const key = `${featureSet}\u0000${id}`;
+      const hit = this.rows.get(key);
+      const flying = this.inFlight.get(key);
       if (hit && now - hit.at < this.maxAgeMs) {
         if (hit.row) out.set(id, hit.row);
-      } else misses.push(id);
+      } else if (flying) pending.push([id, flying]);
+      else misses.push(id);
     }
-    if (misses.length === 0) return out;
-    const read = await this.store.getLatest(featureSet, misses, {
-      ...options,
-      includeExpired: true,
-    });
-    if (this.rows.size + misses.length > this.maxEntries) this.rows.clear();
-    for (const id of misses) {
-      const row = read.get(id) ?? null;
-      this.rows.set(`${featureSet}\u0000${id}`, { at: now, row });
+    if (misses.length > 0) {
+      const read = this.store.getLatest(featureSet, misses, { ...options, includeExpired: true });
+      if (this.rows.size + misses.length > this.maxEntries) this.rows.clear();
+      for (const id of misses) {
+        const key = `${featureSet}\u0000${id}`;
+        const one = read
+          .then((found) => {
+            const row = found.get(id) ?? null;
+            this.rows.set(key, { at: now, row });
+            return row;
+          })
+          .finally(() => this.inFlight.delete(key));
+        this.inFlight.set(key, one);
+        pending.push([id, one]);
+      }
+    }
+    for (const [id, promise] of pending) {
+      const row = await promise;
       if (row) out.set(id, row);
     }
     return out;

@@ -38,3 +38,14 @@ describe("CachedFeatureReads", () => {
     expect(s.reads).toHaveLength(2);
   });
 });
+
+describe("CachedFeatureReads under concurrency", () => {
+  it("shares one read among concurrent requests for the same entity", async () => {
+    const s = await setup(1000);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => s.cached.getLatest("view:v", ["a"])),
+    );
+    expect(results.every((r) => r.get("a")?.values.x === 1)).toBe(true);
+    expect(s.reads).toEqual([["a"]]);
+  });
+});

@@ -67,6 +67,9 @@ describe("the stocks example", () => {
       (r) => r.eventTime > Date.parse("2008-10-01") && r.eventTime <= Date.parse("2009-01-01"),
     );
     expect(last3).toHaveLength(3);
+    // The 365d window holds exactly twelve monthly rows, whatever the month lengths.
+    expect(jan09?.values.months_1y).toBe(12);
+    expect(aapl.find((r) => r.eventTime === Date.parse("2008-03-01"))?.values.months_1y).toBe(12);
     expect(jan09?.values.price_mean_3m).toBeCloseTo(
       last3.reduce((s, r) => s + (r.values.price as number), 0) / 3,
       10,

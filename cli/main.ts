@@ -17,6 +17,7 @@ Commands:
   drift <spec.yaml>    compare a data file with the champion's training data (PSI, KS)
   monitor <spec.yaml>  live metrics from captured predictions and labels; retrain on alarm
   feedback <spec.yaml> store true outcomes (labels) of served predictions
+  features <sub>       feature views: list, show, materialize, get
   ui                   local web UI: pipelines, executions, registry, run reports
   cloud <subcommand>   start, watch, redrive and list executions in a deployed stack
   promote <pipeline>   copy a model from one stack's registry to another's (--from --to)
@@ -36,6 +37,7 @@ const commands: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   drift: () => import("./drift.ts"),
   monitor: () => import("./monitor.ts"),
   feedback: () => import("./feedback.ts"),
+  features: () => import("./features.ts"),
   ui: () => import("./ui.ts"),
   cloud: () => import("./cloud/main.ts"),
   promote: () => import("./promote.ts"),

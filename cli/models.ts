@@ -118,7 +118,10 @@ export function modelsTable(spec: PipelineSpec, listing: ModelListing[], specPat
     return `No model versions for pipeline "${spec.name}" yet; run "orchard run ${specPath}" to train one.\n`;
   }
   const metrics = metricColumns(spec, listing);
+  // Models trained with feature views say which view versions and watermarks fed them.
+  const views = listing.some((v) => (v.lineage.featureViews ?? []).length > 0);
   const header = ["", "version", "status", ...metrics, "data", "seed", "created"];
+  if (views) header.push("feature views");
   const rows = listing.map((v) => [
     v.champion ? "*" : "",
     v.version,
@@ -127,6 +130,13 @@ export function modelsTable(spec: PipelineSpec, listing: ModelListing[], specPat
     v.lineage.dataSha256.slice(0, 12),
     String(v.lineage.seed),
     v.lineage.createdAt.replace(/\.\d+Z$/, "Z"),
+    ...(views
+      ? [
+          (v.lineage.featureViews ?? [])
+            .map((f) => `${f.view}@${f.version.slice(0, 8)} to ${f.watermark ?? "-"}`)
+            .join(", ") || "-",
+        ]
+      : []),
   ]);
   // Metric and seed columns are right-aligned numbers; the rest left-aligned text.
   const right = new Set([...metrics.map((_, i) => 3 + i), 4 + metrics.length]);

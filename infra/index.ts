@@ -5,7 +5,7 @@
  * specs and the bundles, and exports the stack outputs.
  */
 
-import { BUNDLE_OF } from "../lambdas/bundles.ts";
+import { BUNDLE_OF, MATERIALIZE_BUNDLE } from "../lambdas/bundles.ts";
 import { bundleCode } from "./code.ts";
 import { readConfig } from "./config.ts";
 import { Platform } from "./platform.ts";
@@ -13,9 +13,11 @@ import { loadDeploySpecs } from "./specs.ts";
 
 const config = readConfig();
 const specs = loadDeploySpecs(config.pipelines);
-const bundles = Object.entries(BUNDLE_OF)
+const bundles: string[] = Object.entries(BUNDLE_OF)
   .filter(([step]) => config.steps[step as keyof typeof BUNDLE_OF].compute === "lambda")
   .map(([, bundle]) => bundle);
+// Feature views the specs consume are materialized by their own Lambda.
+if (specs.some((s) => s.views.length > 0)) bundles.push(MATERIALIZE_BUNDLE);
 const platform = new Platform("orchard", {
   config,
   specs,

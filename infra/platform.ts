@@ -12,7 +12,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BUNDLE_OF } from "../lambdas/bundles.ts";
+import { BUNDLE_OF, MATERIALIZE_BUNDLE } from "../lambdas/bundles.ts";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { STEP_CACHE_ENV } from "../lambdas/io/step-cache-settings.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
@@ -25,6 +25,7 @@ import type { LambdaCode } from "./code.ts";
 import { FUNCTION_KEYS, type FunctionKey, type OrchardConfig } from "./config.ts";
 import { DataLake } from "./data-lake.ts";
 import { FeatureStore } from "./feature-store.ts";
+import { FeatureViewMaterialization } from "./feature-view.ts";
 import { KubernetesServing } from "./kubernetes.ts";
 import { stateMachineLogGroupRoot, stepLogGroupRoot } from "./log-group-names.ts";
 import { ModelRegistry } from "./model-registry.ts";
@@ -32,7 +33,7 @@ import { gateAlarmBound, Monitoring } from "./monitoring.ts";
 import { Pipeline } from "./pipeline.ts";
 import { createStepCluster, PipelineStep, type StepTarget } from "./pipeline-step.ts";
 import { Serving } from "./serving.ts";
-import type { DeploySpec } from "./specs.ts";
+import type { DeploySpec, DeployView } from "./specs.ts";
 import { componentTags } from "./tags.ts";
 
 export interface PlatformArgs {
@@ -66,6 +67,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly alerts: Alerts;
   readonly access: Access;
   readonly pipelines: Record<string, PipelineOutputs> = {};
+  /** Per feature view the pipelines consume: its materialization (state machine, schedule, role). */
+  readonly views: Record<string, FeatureViewMaterialization> = {};
   /** `orchard serve` in a cluster, with `orchard:serving.target: kubernetes`. */
   readonly kubernetes?: KubernetesServing;
 
@@ -138,6 +141,7 @@ export class Platform extends pulumi.ComponentResource {
       sourceObjectArns.push(...out.sourceObjectArns);
       this.pipelines[spec.name] = out.outputs;
     }
+    this.deployViews(name, specs, args, storageEnv, accountId);
     if (config.serving?.target === "kubernetes") {
       this.kubernetes = new KubernetesServing(
         `${name}-k8s`,
@@ -348,6 +352,8 @@ export class Platform extends pulumi.ComponentResource {
       predictFunctionArn: serving.function.arn,
       sourceObjectArns: [sourceObjectArn],
       batchPrefix: batch?.prefix ?? null,
+      // Read grants on the feature views the spec takes features from (`features.from`).
+      views: spec.spec.features.from.map((f) => f.view),
     });
     for (const step of STEP_NAMES) {
       this.access.grantStep(spec.name, step, targets, steps[step].logGroup.arn);
@@ -448,5 +454,56 @@ export class Platform extends pulumi.ComponentResource {
         logGroups,
       } satisfies PipelineOutputs,
     };
+  }
+
+  /**
+   * One materialization per feature view the specs consume. Two pipelines sharing a view
+   * share its materialization; two different files with one view name are refused.
+   */
+  private deployViews(
+    name: string,
+    specs: DeploySpec[],
+    args: PlatformArgs,
+    storageEnv: Record<string, pulumi.Input<string>>,
+    accountId: pulumi.Input<string>,
+  ): void {
+    const seen = new Map<string, DeployView>();
+    for (const spec of specs) {
+      for (const v of spec.views) {
+        const other = seen.get(v.view.name);
+        if (other && other.yaml !== v.yaml) {
+          throw new Error(
+            `Platform ${name}: feature view "${v.view.name}" is defined twice, differently (${other.file} and ${v.file}); keep one definition`,
+          );
+        }
+        seen.set(v.view.name, v);
+      }
+    }
+    if (seen.size === 0) return;
+    const code = args.code(MATERIALIZE_BUNDLE);
+    for (const v of seen.values()) {
+      this.views[v.view.name] = new FeatureViewMaterialization(
+        `${name}-view-${v.view.name.replaceAll("_", "-")}`,
+        {
+          view: v.view,
+          yaml: v.yaml,
+          source: v.source,
+          accountId,
+          region: args.config.region,
+          keyArn: this.dataLake.key.arn,
+          featuresBucket: {
+            name: this.dataLake.features.bucket.bucket,
+            arn: this.dataLake.features.bucket.arn,
+          },
+          featureTable: { name: this.featureStore.table.name, arn: this.featureStore.table.arn },
+          storageEnv,
+          code: code.archive,
+          codeVersion: code.version,
+          logRetentionDays: args.config.logRetentionDays,
+          alertTopicArn: this.alerts.topic.arn,
+        },
+        { parent: this },
+      );
+    }
   }
 }

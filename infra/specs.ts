@@ -19,6 +19,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { parseView } from "../pipeline/feature-store/parse-view.ts";
+import type { FeatureView } from "../pipeline/feature-store/types.ts";
 import { parseSpec } from "../pipeline/spec/parse-spec.ts";
 import { resolveBatchUri, resolveSourceUri } from "../pipeline/spec/source-uri.ts";
 import type { PipelineSpec } from "../pipeline/spec/types.ts";
@@ -51,6 +53,50 @@ export interface DeploySpec {
   source: DeploySource;
   /** The spec's `deploy.batch` in S3; null when the spec has none. */
   batch: DeployBatch | null;
+  /** The feature views the spec takes features from (`features.from`), read from disk. */
+  views: DeployView[];
+}
+
+/**
+ * A feature view a pipeline consumes, from `features/<view>.yaml` beside the spec file. Its
+ * stack materializes it on a schedule (infra/feature-view.ts): an `s3://` source is read in
+ * place, a local source is uploaded with the deployment.
+ */
+export interface DeployView {
+  view: FeatureView;
+  file: string;
+  yaml: string;
+  source: { uri: string } | { bytes: Uint8Array; ext: string };
+}
+
+/** `<spec dir>/features/<view>.yaml`: where a spec's views live. */
+export function viewFileOf(specFile: string, view: string): string {
+  return path.join(path.dirname(specFile), "features", `${view}.yaml`);
+}
+
+function viewsOf(config: PipelineConfig, spec: PipelineSpec): DeployView[] {
+  return spec.features.from.map((from, i) => {
+    const file = viewFileOf(config.specFile, from.view);
+    const yaml = read(
+      file,
+      `${config.spec}: features.from[${i}].view`,
+      "the feature view",
+    ).toString("utf8");
+    const view = parseView(yaml, { file });
+    if (view.name !== from.view) {
+      throw new InfraConfigError(
+        `${file}: the view is named "${view.name}" but ${config.spec} asks for "${from.view}"; name the file ${view.name}.yaml`,
+        { file, path: "name" },
+      );
+    }
+    const resolved = resolveSourceUri(view.source.uri, file);
+    if (resolved.scheme === "s3") {
+      return { view, file, yaml, source: { uri: `s3://${resolved.bucket}/${resolved.key}` } };
+    }
+    const bytes = read(resolved.path, `${file}: source.uri`, "the view's source");
+    const ext = path.extname(resolved.path).slice(1).toLowerCase() || view.source.format;
+    return { view, file, yaml, source: { bytes: new Uint8Array(bytes), ext } };
+  });
 }
 
 function read(file: string, key: string, what: string): Buffer {
@@ -91,6 +137,7 @@ export function loadDeploySpecs(pipelines: PipelineConfig[]): DeploySpec[] {
       specKey: `${spec.name}/specs/${hash}.yaml`,
       source: sourceOf(config, spec),
       batch: batchOf(config, spec),
+      views: viewsOf(config, spec),
     };
   });
 }

@@ -24,8 +24,11 @@ export const BUNDLE_OF = {
   predict: "predict",
 } as const satisfies Record<StepName | "predict", string>;
 
+/** The handler of every feature view's materialization state machine (infra/feature-view.ts). */
+export const MATERIALIZE_BUNDLE = "materialize";
+
 /** Every deployable handler: `lambdas/<name>.ts`, exporting `handler`. */
-export const BUNDLES = Object.values(BUNDLE_OF);
+export const BUNDLES = [...Object.values(BUNDLE_OF), MATERIALIZE_BUNDLE] as const;
 
 export type BundleName = (typeof BUNDLES)[number];
 

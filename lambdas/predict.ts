@@ -72,6 +72,8 @@ export function servedModels(pipeline: string): ServedModels {
       pipeline,
       registry: deps.registry,
       artifacts: deps.artifacts,
+      features: deps.features,
+      featureCacheMs: cacheMs(process.env.ORCHARD_FEATURE_CACHE_SECONDS),
       refreshMs: refreshMs(process.env.ORCHARD_CHAMPION_REFRESH_SECONDS),
       onRefreshError: (error) =>
         log.warn("champion refresh failed; serving the cached model", { error }),
@@ -91,6 +93,13 @@ export async function championBundle(
   pipeline: string,
 ): Promise<{ version: string; bundle: ModelBundle }> {
   return servedModels(pipeline).champion();
+}
+
+/** ORCHARD_FEATURE_CACHE_SECONDS: how long looked-up feature rows are reused (default 1 s). */
+function cacheMs(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 function refreshMs(value: string | undefined): number {

@@ -106,7 +106,8 @@ export class MemoryFeatureStore implements FeatureStore {
     const out = new Map<string, FeatureRow>();
     for (const id of ids) {
       const row = this.rows.get(`${featureSet}#${id}`);
-      if (row && !isExpired(row, now)) out.set(id, structuredClone(row));
+      if (row && (options.includeExpired || !isExpired(row, now)))
+        out.set(id, structuredClone(row));
     }
     return out;
   }

@@ -124,6 +124,11 @@ export type FeatureValue = number | string | null;
 export interface FeatureRowInput {
   id: string;
   values: Record<string, FeatureValue>;
+  /**
+   * Epoch seconds after which this row reads as absent, when it is known per row (a feature
+   * view's event time plus its TTL); wins over `PutLatestOptions.ttlSeconds`.
+   */
+  expiresAt?: number;
 }
 
 export interface FeatureRow extends FeatureRowInput {
@@ -145,6 +150,11 @@ export interface PutLatestOptions {
 export interface GetLatestOptions {
   /** The time expiry is judged against; defaults to the clock. */
   now?: Date;
+  /**
+   * Return expired rows too (with their `expiresAt`): for readers that judge freshness by a
+   * rule of their own and must tell an expired entity from an unknown one (feature views).
+   */
+  includeExpired?: boolean;
 }
 
 export interface FeatureStore {
@@ -192,12 +202,13 @@ export function prepareFeatureRows(
       }
     }
     byId.delete(row.id);
+    const rowExpiry = row.expiresAt ?? expiresAt;
     byId.set(row.id, {
       id: row.id,
       values: { ...row.values },
       version: options.version,
       updatedAt: now.toISOString(),
-      ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(rowExpiry === undefined ? {} : { expiresAt: rowExpiry }),
     });
   });
   return [...byId.values()];
@@ -235,6 +246,26 @@ export interface ModelLineage {
   orchardVersion: string;
   /** ISO-8601. */
   createdAt: string;
+  /** The feature views the training rows were joined with (`features.from`); absent: none. */
+  featureViews?: FeatureViewLineage[];
+}
+
+/** What a model learned from one feature view: enough for serving to look the same features up. */
+export interface FeatureViewLineage {
+  view: string;
+  /** The view definition's version (`viewVersion`). */
+  version: string;
+  /** ISO-8601: the latest event time the view had materialized when the rows were joined. */
+  watermark: string | null;
+  features: string[];
+  /** Join key columns, in key order. */
+  entities: string[];
+  ttl: string;
+  ttlMs: number;
+  /** The training rows' time column the join used. */
+  timeColumn: string;
+  /** Training rows that found no record within the TTL (their values were missing). */
+  unmatchedRows: number;
 }
 
 export interface ModelVersionInput {

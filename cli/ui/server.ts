@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
+import { listViewRecords, readViewRecord, viewPage, viewsPage } from "./feature-views.ts";
 import { homePage, notFoundPage, pipelinePage, runPage } from "./pages.ts";
 import { listPipelines, listRuns, readRegistry, runsDir, safeName } from "./run-records.ts";
 
@@ -40,6 +41,12 @@ export async function route(stateDir: string, path: string): Promise<UiResponse>
   }
   if (parts[0] === "health" && parts.length === 1)
     return { status: 200, type: "text/plain", body: "ok\n" };
+  if (parts[0] === "features" && parts.length <= 2) {
+    if (parts.length === 1) return html(viewsPage(await listViewRecords(stateDir), new Date()));
+    const record = await readViewRecord(stateDir, parts[1]);
+    if (!record) return html(notFoundPage(`No feature view "${parts[1]}" was materialized.`), 404);
+    return html(viewPage(record, new Date()));
+  }
   if (
     parts[0] !== "pipelines" ||
     parts.length < 2 ||

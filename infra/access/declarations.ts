@@ -55,7 +55,14 @@ export type Access =
   | { stateMachines: true; mode: "run" | "operate" }
   | { logGroups: true; mode: "read" }
   /** Read the serving metrics (Orchard/Serving) and the state of the account's alarms. */
-  | { servingMetrics: true; mode: "read" };
+  | { servingMetrics: true; mode: "read" }
+  /**
+   * The feature views the pipeline consumes (`AccessTargets.views`): their offline files
+   * (`views/<view>/` in the features bucket, manifest and Parquet) or their online items
+   * (`view:<view>#<entity>` in the feature table). Only reads: a view is written by its own
+   * materialization role (`materializePolicy`).
+   */
+  | { views: "offline" | "online"; mode: "read" };
 
 /**
  * The pipeline's batch landing prefix in the raw bucket: where a local `deploy.batch.inputUri`
@@ -82,6 +89,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { sourceObjects: true, mode: "read" },
     // Raw snapshots are immutable: new content-addressed keys only, never an overwrite.
     { bucket: "raw", prefix: "<pipeline>/", mode: "create" },
+    // With features.from, the rows are joined with the views' offline files.
+    { views: "offline", mode: "read" },
   ],
   validate: [
     SPEC,
@@ -191,6 +200,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     // Firehose instead, which needs no grant here. Labels of POST /feedback.
     { bucket: "artifacts", prefix: "<pipeline>/capture/", mode: "write" },
     { bucket: "artifacts", prefix: "<pipeline>/labels/", mode: "write" },
+    // Online lookup of the features the champion takes from views (one BatchGetItem per view).
+    { views: "online", mode: "read" },
   ],
   monitor: [
     SPEC,

@@ -8,6 +8,8 @@
  * an explicit Deny for it), no iam: actions except PassRole of named task roles for
  * container steps.
  */
+
+import { onlineFeatureSet, viewPrefix } from "../../pipeline/feature-store/offline.ts";
 import {
   type ArnParts,
   executionsOf,
@@ -160,6 +162,24 @@ function applyAccess(set: StatementSet, access: readonly Access[], ctx: BuildCon
       grantStateMachines(set, ctx.stateMachineArns, executions, a.mode);
     } else if ("servingMetrics" in a) {
       set.add(readServingMetricsStatement(), readAlarmsStatement(keyParts(t.keyArn)));
+    } else if ("views" in a) {
+      const views = checkViews(t.views ?? []);
+      if (views.length === 0) continue;
+      if (a.views === "offline") {
+        requireArn(t.buckets?.features, "bucket", "buckets.features");
+        grantRead(
+          set,
+          "features",
+          t.buckets.features,
+          views.map((v) => `${viewPrefix(v)}/`),
+        );
+      } else {
+        requireArn(t.tables?.features, "table", "tables.features");
+        grantTable(set, "features", t.tables.features, "Read", TABLE_OPERATIONS.features.read, {
+          operator: "StringLike",
+          values: views.map((v) => `${onlineFeatureSet(v)}#*`),
+        });
+      }
     } else if ("logGroups" in a) {
       const groups = ctx.logGroupArns.map(stripLogGroupSuffix);
       const streams = groups.map((arn, i) => logStreamsOf(arn, `logGroupArns[${i}]`));
@@ -567,4 +587,60 @@ export function schedulerPolicy(stateMachineArn: string): PolicyDocument {
       },
     ],
   };
+}
+
+const VIEW_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** View names as feature views allow them; anything else could widen a grant's pattern. */
+function checkViews(views: readonly string[]): string[] {
+  views.forEach((v, i) => {
+    if (typeof v !== "string" || !VIEW_NAME.test(v)) {
+      throw new AccessPolicyError(
+        `views[${i}] is ${JSON.stringify(v)}; a feature view name is 1 to 40 characters of a-z, 0-9 and _, starting with a letter`,
+        { path: `views[${i}]` },
+      );
+    }
+  });
+  return [...new Set(views)];
+}
+
+/** What one view's materialization role touches, e.g. `{ view: "stock_prices", … }`. */
+export interface MaterializeTargets {
+  view: string;
+  /** The features bucket and feature table: the only data the role reaches. */
+  featuresBucketArn: string;
+  featureTableArn: string;
+  keyArn: string;
+  /** The view's S3 source object(s); [] for a source uploaded under the view's own prefix. */
+  sourceObjectArns: string[];
+}
+
+/**
+ * The policy of one view's materialization (the Lambda its state machine invokes): read the
+ * source, write the view's offline files and manifest under `views/<view>/`, upsert the
+ * view's online items `view:<view>#*`. Nothing of any other view or pipeline.
+ */
+export function materializePolicy(
+  targets: MaterializeTargets,
+  options: StepPolicyOptions = {},
+): PolicyDocument {
+  const [view] = checkViews([targets.view]);
+  const key = keyParts(targets.keyArn);
+  const set = new StatementSet();
+  requireArn(targets.featuresBucketArn, "bucket", "featuresBucketArn");
+  requireArn(targets.featureTableArn, "table", "featureTableArn");
+  grantWrite(set, "features", targets.featuresBucketArn, [`${viewPrefix(view)}/`]);
+  grantTable(set, "features", targets.featureTableArn, "Write", TABLE_OPERATIONS.features.write, {
+    operator: "StringLike",
+    values: [`${onlineFeatureSet(view)}#*`],
+  });
+  requireArns(targets.sourceObjectArns, "object", "sourceObjectArns");
+  grantReadObjects(set, targets.sourceObjectArns);
+  grantKey(set, targets.keyArn, key);
+  const streams = options.logGroupArn
+    ? logStreamsOf(options.logGroupArn, "logGroupArn")
+    : `arn:${key.partition}:logs:${key.region}:${key.account}:log-group:/aws/lambda/*:log-stream:*`;
+  grantWriteLogs(set, [streams]);
+  if (options.tracing ?? true) set.add(tracingStatement());
+  return document(set);
 }

@@ -45,6 +45,11 @@ export interface AccessTargets {
   batchPrefix?: BatchPrefix | null;
   /** State machines, for human roles. */
   stateMachineArns?: string[];
+  /**
+   * The feature views the pipeline's spec takes features from (`features.from`): Ingest may
+   * read their offline files, predict their online items; nothing else of other views.
+   */
+  views?: string[];
 }
 
 /** One key prefix of one bucket; objects under it are `${bucketArn}/${prefix}*`. */

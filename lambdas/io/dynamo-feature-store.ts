@@ -89,7 +89,7 @@ export class DynamoFeatureStore implements FeatureStore {
         updatedAt: item.updatedAt,
         ...(typeof expiresAt === "number" ? { expiresAt } : {}),
       };
-      if (!isExpired(row, now)) out.set(row.id, row);
+      if (options.includeExpired || !isExpired(row, now)) out.set(row.id, row);
     }
     return out;
   }

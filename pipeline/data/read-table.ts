@@ -39,7 +39,8 @@ export interface TableRead extends Frame {
   textInNumbers: TextInNumbers[];
 }
 
-async function decode(bytes: Uint8Array, options: ReadTableOptions): Promise<RawTable> {
+/** The decoded cells before typing: for readers that judge cells themselves (`cells.ts`). */
+export async function decodeTable(bytes: Uint8Array, options: ReadTableOptions): Promise<RawTable> {
   switch (options.format) {
     case "csv":
       return readCsv(bytes, options.file, options.delimiter ?? ",");
@@ -60,7 +61,7 @@ async function decode(bytes: Uint8Array, options: ReadTableOptions): Promise<Raw
  * InsufficientDataError when they hold a header (or schema) but no rows.
  */
 export async function readTable(bytes: Uint8Array, options: ReadTableOptions): Promise<TableRead> {
-  const raw = await decode(bytes, options);
+  const raw = await decodeTable(bytes, options);
   const { frame, mismatches, textInNumbers } = buildFrame(
     raw,
     options.columnTypes,

@@ -22,6 +22,7 @@ import { LinearModel } from "../linear/linear-model.ts";
 import { deserializeLinear, isLinearArtifact, serializeLinear } from "../linear/serialize.ts";
 import type { ModelParams } from "../spec/types.ts";
 import type { SplitRecord } from "../split/split-record.ts";
+import type { FeatureViewLineage } from "../store.ts";
 import type { FittedModel, MetricRecord } from "../train/fit.ts";
 import { predictFrame } from "../train/fit.ts";
 import { type ModelSchema, type RawRow, rowsToFrame } from "./schema.ts";
@@ -45,6 +46,8 @@ export interface Lineage {
   orchardVersion: string;
   /** ISO time the run started; passed in so a rerun can reproduce the bytes. */
   createdAt: string;
+  /** The feature views the rows were joined with; absent without `features.from`. */
+  featureViews?: FeatureViewLineage[];
 }
 
 export interface BundleHeader {

@@ -34,7 +34,15 @@ import {
 import type { ExplainedPrediction } from "./explain-served.ts";
 import { DEFAULT_LIMITS, type ServingLimits } from "./limits.ts";
 import type { RequestMetrics } from "./metrics.ts";
-import { checkContentType, parseJsonBody, parsePredictRequest } from "./parse-request.ts";
+import type { LookedUp } from "./online-features.ts";
+import {
+  checkContentType,
+  explainOfBody,
+  type PredictRequest,
+  parseJsonBody,
+  parsePredictRequest,
+  rowsOfBody,
+} from "./parse-request.ts";
 import { errorResponse, type HttpResponse, jsonResponse, type PredictBody } from "./respond.ts";
 import type { ServedModel, ServingState } from "./served-models.ts";
 
@@ -55,6 +63,11 @@ export interface PredictService {
   describe(): ServingState | null;
   /** Loads the routing if needed; throws (NoChampionError) when nothing can be served. */
   ready?(): Promise<ServingState | null>;
+  /**
+   * Fills the features a model takes from feature views from the online store
+   * (`online-features.ts`); absent: rows must carry every feature.
+   */
+  lookup?(model: ServedModel, rows: unknown[]): Promise<LookedUp>;
   /** Each prediction with its explanation, for `"explain": true`; absent: such requests get 501. */
   explain?(
     model: ServedModel,
@@ -171,9 +184,9 @@ async function route(
   const limits = options.limits ?? DEFAULT_LIMITS;
   const model = await service.next();
   metrics.modelVersion = model.version;
-  const { rows, explain } = parsePredictRequest(request.body, model.bundle.header.schema, limits);
+  const { rows, explain, missing } = await readRows(request.body, model, service, limits);
   metrics.rows = rows.length;
-  const predictions = model.bundle.predict(rows);
+  const predictions = flagMissing(model.bundle.predict(rows), missing);
   metrics.predictions = predictions;
   const headers = captureOf(request, service, options, model.version, rows, predictions);
   if (!explain) {
@@ -239,4 +252,36 @@ async function feedback(request: HttpRequest, options: HandleOptions): Promise<H
   );
   await options.feedback(labels);
   return jsonResponse(202, { accepted: labels.length });
+}
+
+/** The request's rows, with view features looked up online when the model takes any. */
+async function readRows(
+  body: Uint8Array,
+  model: ServedModel,
+  service: PredictService,
+  limits: ServingLimits,
+): Promise<PredictRequest & { missing: LookedUp["missing"] | null }> {
+  const views = model.bundle.header.lineage.featureViews ?? [];
+  if (views.length === 0 || !service.lookup) {
+    return { ...parsePredictRequest(body, model.bundle.header.schema, limits), missing: null };
+  }
+  const value = parseJsonBody(body, limits);
+  const raw = (value as { rows?: unknown } | null)?.rows;
+  // Only a well-formed rows array is looked up; anything else gets its 400 from the checks.
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > limits.maxRows) {
+    return { ...parsePredictRequest(body, model.bundle.header.schema, limits), missing: null };
+  }
+  const looked = await service.lookup(model, raw);
+  const filled = { ...(value as object), rows: looked.rows };
+  const rows = rowsOfBody(filled, model.bundle.header.schema, limits);
+  return { rows, explain: explainOfBody(value), missing: looked.missing };
+}
+
+/** Predictions of rows whose view features were imputed carry `missingFeatures`. */
+function flagMissing(predictions: Prediction[], missing: LookedUp["missing"] | null): Prediction[] {
+  if (!missing) return predictions;
+  return predictions.map((p, i) => {
+    const m = missing[i];
+    return m ? ({ ...p, missingFeatures: m } as Prediction) : p;
+  });
 }

@@ -151,6 +151,11 @@ export function parsePredictRequest(
 ): PredictRequest {
   const value = parseJsonBody(body, limits);
   const rows = rowsOfBody(value, schema, limits);
+  return { rows, explain: explainOfBody(value) };
+}
+
+/** The `explain` flag of a parsed body whose rows were checked (`rowsOfBody`). */
+export function explainOfBody(value: unknown): boolean {
   const explain = (value as { explain?: unknown }).explain;
   if (explain !== undefined && typeof explain !== "boolean") {
     throw new BadRequestError(
@@ -158,7 +163,7 @@ export function parsePredictRequest(
       { path: "explain" },
     );
   }
-  return { rows, explain: explain === true };
+  return explain === true;
 }
 
 function checkRow(row: unknown, n: number, schema: ModelSchema): RawRow {

@@ -9,9 +9,10 @@
 import { ArtifactNotFoundError } from "../errors.ts";
 import { loadBundle, type ModelBundle, type Prediction } from "../model/bundle.ts";
 import type { RawRow } from "../model/schema.ts";
-import type { ArtifactStore, ModelRegistry } from "../store.ts";
+import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import { type ExplainedPrediction, explainPredictions, servedCover } from "./explain-served.ts";
+import { CachedFeatureReads, type LookedUp, lookupOnlineFeatures } from "./online-features.ts";
 import {
   activeCanary,
   decodeTraffic,
@@ -38,7 +39,13 @@ export interface ServedModelsOptions {
   refreshMs?: number;
   now?: () => number;
   onRefreshError?: (err: unknown) => void;
+  /** The online store, for models that take features from feature views. */
+  features?: FeatureStore;
+  /** How long looked-up feature rows are reused (`CachedFeatureReads`). Default 1,000 ms; 0: never. */
+  featureCacheMs?: number;
 }
+
+export const DEFAULT_FEATURE_CACHE_MS = 1000;
 
 export const DEFAULT_REFRESH_MS = 5000;
 
@@ -101,6 +108,32 @@ export class ServedModels {
       cover.catch(() => this.covers.delete(model.version));
     }
     return explainPredictions(model.bundle, await cover, rows, predictions);
+  }
+
+  /** The view features `model` needs, from the online store (`online-features.ts`). */
+  async lookup(model: ServedModel, rows: unknown[]): Promise<LookedUp> {
+    const views = model.bundle.header.lineage.featureViews ?? [];
+    const store = this.featureReads();
+    if (!store) {
+      throw new ServiceUnavailableError(
+        `model ${model.version} takes features from views (${views.map((v) => v.view).join(", ")}) but this server has no online store`,
+      );
+    }
+    const now = new Date(this.options.now?.() ?? Date.now());
+    return lookupOnlineFeatures(rows, views, store, now, model.bundle.header.schema.reading);
+  }
+
+  private cachedReads: CachedFeatureReads | null = null;
+
+  private featureReads(): CachedFeatureReads | null {
+    const { features, featureCacheMs, now } = this.options;
+    if (!features) return null;
+    this.cachedReads ??= new CachedFeatureReads(
+      features,
+      featureCacheMs ?? DEFAULT_FEATURE_CACHE_MS,
+      now ?? (() => Date.now()),
+    );
+    return this.cachedReads;
   }
 
   /** Reads the routing if due and says what is served; NoChampionError when nothing is. */

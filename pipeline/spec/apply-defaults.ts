@@ -137,6 +137,12 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       numeric: [...(raw.features?.numeric ?? [])],
       categorical: [...(raw.features?.categorical ?? [])],
       drop: [...(raw.features?.drop ?? [])],
+      // A missing time column is reported by checkSpec before this spec is returned.
+      from: (raw.features?.from ?? []).map((f) => ({
+        view: f.view,
+        features: [...f.features],
+        timeColumn: f.timeColumn ?? raw.split?.timeColumn ?? "",
+      })),
     },
     preprocessing: {
       impute: {

@@ -74,6 +74,25 @@ function checkFeatures(spec: PipelineSpec): SpecIssue[] {
       }
     });
   }
+  const seenFeature = new Map<string, string>();
+  spec.features.from.forEach((from, i) => {
+    if (from.timeColumn === "") {
+      issues.push({
+        path: ["features", "from", i],
+        message:
+          "needs the row column that holds each row's time: set timeColumn here or split.timeColumn.",
+      });
+    }
+    from.features.forEach((name, j) => {
+      const earlier = seenFeature.get(name) ?? roleOf.get(name);
+      if (earlier !== undefined) {
+        issues.push({
+          path: ["features", "from", i, "features", j],
+          message: `"${name}" is already ${earlier}; a column has exactly one source, list it once.`,
+        });
+      } else seenFeature.set(name, `taken from view ${from.view}`);
+    });
+  });
   return issues;
 }
 

@@ -13,7 +13,7 @@ import { METRICS } from "./metric-names.ts";
 const columnName = z.string().min(1).describe("a column name (non-empty text)");
 const columnList = z.array(columnName).describe("a list of column names, e.g. [age, income]");
 
-const sourceSchema = z
+export const sourceSchema = z
   .strictObject({
     uri: z
       .string()
@@ -35,13 +35,28 @@ const sourceSchema = z
   })
   .describe("a mapping with uri and optionally format, delimiter, missing, decimal, expectedRows");
 
+const featuresFromSchema = z
+  .strictObject({
+    view: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,39}$/)
+      .describe("a feature view name (features/<view>.yaml), e.g. stock_stats"),
+    features: z.array(columnName).min(1).describe("a non-empty list of the view's feature names"),
+    timeColumn: columnName.optional(),
+  })
+  .describe("a mapping with view, features and optionally timeColumn");
+
 const featuresSchema = z
   .strictObject({
     numeric: columnList.optional(),
     categorical: columnList.optional(),
     drop: columnList.optional(),
+    from: z
+      .array(featuresFromSchema)
+      .optional()
+      .describe("a list of { view, features } joined onto the rows by entity key and time"),
   })
-  .describe("a mapping with numeric, categorical and drop column lists");
+  .describe("a mapping with numeric, categorical, drop and from");
 
 const imputeSchema = z
   .strictObject({

@@ -185,6 +185,7 @@ export function specErrorFrom(
   issues: SpecIssue[],
   doc: Document,
   lineCounter: LineCounter,
+  what = "pipeline spec",
 ): SpecError {
   const located = issues
     .map((issue) => ({ issue, line: lineOf(doc, lineCounter, issue) }))
@@ -199,8 +200,7 @@ export function specErrorFrom(
     return `${where} ${formatPath(issue.path)}: ${issue.message}`;
   });
   const first = located[0];
-  const header =
-    lines.length === 1 ? "" : `${file}: ${lines.length} problems in the pipeline spec:\n  `;
+  const header = lines.length === 1 ? "" : `${file}: ${lines.length} problems in the ${what}:\n  `;
   return new SpecError(header + lines.join("\n  "), {
     file,
     path: formatPath(first.issue.path),

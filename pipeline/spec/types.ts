@@ -46,6 +46,21 @@ export interface FeaturesSpec {
   categorical: string[];
   /** Columns excluded from the features. Default `[]`. */
   drop: string[];
+  /**
+   * Features taken from feature views, joined onto each row point-in-time: the latest values
+   * of the row's entity with event time at or before the row's time and within the view's
+   * TTL. Default `[]`.
+   */
+  from: FeaturesFromSpec[];
+}
+
+export interface FeaturesFromSpec {
+  /** The view's name. Example: `stock_stats`. */
+  view: string;
+  /** Which of its features. Example: `[price_mean_90d]`. */
+  features: string[];
+  /** The row column holding the row's time. Default: `split.timeColumn`. */
+  timeColumn: string;
 }
 
 export type NumericImpute = "mean" | "median" | "constant" | "none";

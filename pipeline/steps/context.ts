@@ -43,7 +43,7 @@ export async function readRaw(
   const ingest = need(state, "ingest");
   return readTable(await deps.artifacts.get(ingest.rawUri), {
     file: displayName(ingest.sourceUri),
-    format: spec.source.format,
+    format: ingest.format ?? spec.source.format,
     delimiter: spec.source.delimiter,
     columnTypes: columnTypesForSpec(spec),
     reading: cellReadingOf(spec),

@@ -2,8 +2,12 @@
  * Ingest: copies the source bytes to `raw/<pipeline>/<sha256>.<ext>`. The key is the content
  * hash, so ingesting the same bytes again reuses the snapshot and never rewrites raw data.
  */
+import { cellReadingOf } from "../data/infer-schema.ts";
+import { decodeTable } from "../data/read-table.ts";
 import { SpecError } from "../errors.ts";
-import { loadSpec } from "./context.ts";
+import { joinFeatureViews, tableToJsonl } from "../feature-store/training-set.ts";
+import type { PipelineSpec } from "../spec/types.ts";
+import { displayName, loadSpec } from "./context.ts";
 import type { IngestOutput, RunState, StepDeps } from "./types.ts";
 
 export async function ingest(state: RunState, deps: StepDeps): Promise<IngestOutput> {
@@ -16,6 +20,7 @@ export async function ingest(state: RunState, deps: StepDeps): Promise<IngestOut
     );
   }
   const bytes = await deps.readSource(sourceUri);
+  if (spec.features.from.length > 0) return ingestWithViews(spec, sourceUri, bytes, deps);
   const stored = await deps.artifacts.putContent("raw", spec.name, bytes, spec.source.format);
   return {
     rawUri: stored.uri,
@@ -24,5 +29,48 @@ export async function ingest(state: RunState, deps: StepDeps): Promise<IngestOut
     created: stored.created,
     sourceUri,
     startedAt: deps.now().toISOString(),
+  };
+}
+
+/**
+ * With `features.from`, the snapshot is the source's rows with the views' features joined on
+ * point-in-time, as JSON Lines (cells as the source had them, so they read as training would
+ * read the source): every later step, the drift check and the data hash see what the model
+ * learns from, and the same source with the same view watermarks gives the same snapshot.
+ */
+async function ingestWithViews(
+  spec: PipelineSpec,
+  sourceUri: string,
+  bytes: Uint8Array,
+  deps: StepDeps,
+): Promise<IngestOutput> {
+  const file = displayName(sourceUri);
+  const table = await decodeTable(bytes, {
+    file,
+    format: spec.source.format,
+    delimiter: spec.source.delimiter,
+  });
+  const joined = await joinFeatureViews(
+    deps.artifacts,
+    spec.features.from,
+    table,
+    file,
+    cellReadingOf(spec),
+  );
+  const stored = await deps.artifacts.putContent(
+    "raw",
+    spec.name,
+    tableToJsonl(joined.table),
+    "jsonl",
+  );
+  return {
+    rawUri: stored.uri,
+    sha256: stored.sha256,
+    size: stored.size,
+    created: stored.created,
+    sourceUri,
+    startedAt: deps.now().toISOString(),
+    format: "jsonl",
+    featureViews: joined.lineage,
   };
 }

@@ -68,6 +68,15 @@ function baseData(spec: PipelineSpec, state: RunState, execution: string): Repor
   push("Source", state.ingest?.sourceUri ?? state.run.sourceUri);
   push("Raw snapshot", state.ingest?.rawUri);
   push("Data SHA-256", state.ingest?.sha256);
+  for (const v of state.ingest?.featureViews ?? []) {
+    push(
+      `Feature view ${v.view}`,
+      `version ${v.version}, watermark ${v.watermark ?? "none"}, features ${v.features.join(", ")}` +
+        (v.unmatchedRows > 0
+          ? `; ${v.unmatchedRows} rows without values within the ${v.ttl} TTL`
+          : ""),
+    );
+  }
   push("Validation report", v?.reportUri);
   push("Drift comparison", state.drift?.reportUri);
   push("Prepared dataset", state.preprocess?.datasetUri);

@@ -104,6 +104,8 @@ export async function storeModel(
     seed: spec.seed,
     orchardVersion: ORCHARD_VERSION,
     createdAt: ingest.startedAt,
+    // Only with views: bundles of pipelines without them keep their bytes.
+    ...(ingest.featureViews ? { featureViews: ingest.featureViews } : {}),
   };
   const bundle = createBundle(model, {
     schema: {

@@ -4,6 +4,7 @@
  * Payloads carry references (URIs, hashes, metric summaries), never data.
  */
 
+import type { ViewLineage } from "../feature-store/training-set.ts";
 import type { TreeRange } from "../forest/shards.ts";
 import type { Lineage } from "../model/bundle.ts";
 import type { Candidate } from "../search/candidates.ts";
@@ -39,6 +40,10 @@ export interface IngestOutput {
   sourceUri: string;
   /** ISO time of this run, recorded in the model's lineage. */
   startedAt: string;
+  /** The snapshot's format when it is not the source's: `jsonl` for rows joined with views. */
+  format?: "jsonl";
+  /** With `features.from`: each view's version and watermark the rows were joined with. */
+  featureViews?: ViewLineage[];
 }
 
 export interface ValidateOutput {

@@ -103,7 +103,7 @@ export const LAMBDA_SERVICE_ERROR_NAMES = [
  * should fail and notify. Safe to repeat: every step writes content-addressed keys or
  * conditional items.
  */
-const TRANSIENT_RETRY: Retrier = {
+export const TRANSIENT_RETRY: Retrier = {
   ErrorEquals: [...TRANSIENT_ERROR_NAMES],
   IntervalSeconds: 5,
   BackoffRate: 2,
@@ -119,7 +119,7 @@ const TRANSIENT_RETRY: Retrier = {
  * concurrency and synchronized retries would re-create it. `Lambda.Unknown` (out of memory,
  * function timeout) is NOT here: it would fail the same way again.
  */
-const LAMBDA_SERVICE_RETRY: Retrier = {
+export const LAMBDA_SERVICE_RETRY: Retrier = {
   ErrorEquals: [...LAMBDA_SERVICE_ERROR_NAMES],
   IntervalSeconds: 2,
   BackoffRate: 2,
@@ -129,7 +129,7 @@ const LAMBDA_SERVICE_RETRY: Retrier = {
 };
 
 /** Fresh copies per state, so a caller mutating one state cannot change another. */
-function retriers(...policies: Retrier[]): Retrier[] {
+export function retriers(...policies: Retrier[]): Retrier[] {
   return policies.map((policy) => ({ ...policy, ErrorEquals: [...policy.ErrorEquals] }));
 }
 

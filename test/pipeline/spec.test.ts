@@ -32,6 +32,7 @@ describe("parseSpec: valid specs", () => {
       numeric: ["bill_length_mm"],
       categorical: ["island", "sex"],
       drop: ["year"],
+      from: [],
     });
     expect(spec.preprocessing.clipOutliers).toEqual({ iqrMultiplier: 1.5 });
     expect(spec.search.grid).toEqual({ maxDepth: [4, 8, null], trees: [50, 100] });
@@ -53,7 +54,7 @@ describe("parseSpec: valid specs", () => {
       target: "y",
       task: "classification",
       id: null,
-      features: { numeric: [], categorical: [], drop: [] },
+      features: { numeric: [], categorical: [], drop: [], from: [] },
       preprocessing: {
         impute: {
           numeric: "median",
@@ -327,6 +328,26 @@ describe("parseSpec: invalid specs", () => {
       "already listed in features.numeric",
     ],
     ["features: { drop: [a, a] }", "features.drop[1]", "already listed in features.drop"],
+    [
+      "features: { from: [{ view: v, features: [a] }] }",
+      "features.from[0]",
+      "needs the row column",
+    ],
+    [
+      "features: { from: [{ view: v, features: [y], timeColumn: t }] }",
+      "features.from[0].features[0]",
+      "is already the target",
+    ],
+    [
+      "features: { from: [{ view: v, features: [a], timeColumn: t }, { view: w, features: [a], timeColumn: t }] }",
+      "features.from[1].features[0]",
+      "is already taken from view v",
+    ],
+    [
+      "features: { from: [{ veiw: v, features: [a] }] }",
+      "features.from[0].veiw",
+      'Did you mean "view"?',
+    ],
     [
       "preprocessing: { impute: { numericFillValue: 1 } }",
       "preprocessing.impute.numericFillValue",

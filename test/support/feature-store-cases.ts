@@ -112,6 +112,23 @@ export const featureStoreCases: StoreCase<FeatureStore>[] = [
     },
   },
   {
+    name: "a per-row expiresAt wins over ttlSeconds, and includeExpired returns expired rows",
+    async run(store) {
+      const expiresAt = T0.getTime() / 1000 + 5;
+      await store.putLatest("per-row", [{ id: "e", values: { v: 1 }, expiresAt }], {
+        version: "f1",
+        ttlSeconds: 3600,
+        now: T0,
+      });
+      expect((await store.getLatest("per-row", ["e"], { now: at(4) })).get("e")?.expiresAt).toBe(
+        expiresAt,
+      );
+      expect((await store.getLatest("per-row", ["e"], { now: at(5) })).has("e")).toBe(false);
+      const expired = await store.getLatest("per-row", ["e"], { now: at(5), includeExpired: true });
+      expect(expired.get("e")?.values).toEqual({ v: 1 });
+    },
+  },
+  {
     name: "numbers, strings (empty too) and nulls round-trip exactly",
     async run(store) {
       const values = { int: 42, neg: -3.25, tiny: 1e-12, zero: 0, s: "x y", empty: "", nil: null };

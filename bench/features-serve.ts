@@ -1,0 +1,159 @@
+/**
+ * `npx tsx bench/features-serve.ts [--seconds 30 --rate 500 --connections 10 --json]`:
+ * `orchard serve` with online lookup (the stocks example's stock-direction model: each
+ * request carries only `{"symbol": …}` and the six stock_prices features come from the online
+ * store), with the default 1 s reuse of looked-up rows and without it (one BatchGetItem to
+ * the embedded DynamoDB per request), against `orchard serve`
+ * of the penguins model (rows carry every feature: no lookup) and a node:http server that
+ * answers a constant, measured in the same run at the same rate. Target: p99 ≤ 10 ms at
+ * 500 requests/s through `orchard serve` with lookup, 0 errors.
+ *
+ * The example's prices end in 2010; the bench shifts every date so the last month is this
+ * month, so lookups find fresh rows (not expired ones) as a live deployment would.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { materializeLocal } from "../cli/features.ts";
+import { runLocally } from "../cli/local/run-pipeline.ts";
+import {
+  type LoadResult,
+  load,
+  REPO,
+  type ServerProcess,
+  sleep,
+  startConstantServer,
+  startOrchardServe,
+  trainedStateDir,
+} from "./serve-harness.ts";
+
+const DAY = 86_400_000;
+
+/** The stocks example in a temp directory, every date moved forward by whole days to now. */
+function freshExample(): string {
+  const dir = mkdtempSync(join(tmpdir(), "orchard-bench-features-"));
+  cpSync(join(REPO, "examples/stocks"), dir, { recursive: true });
+  const last = Date.parse("2010-03-01");
+  const shift = Math.floor((Date.now() - last) / DAY) * DAY - DAY;
+  for (const file of ["prices.csv", "direction.csv", "next-return.csv"]) {
+    const text = readFileSync(join(dir, file), "utf8");
+    writeFileSync(
+      join(dir, file),
+      text.replace(/\b(\d{4}-\d{2}-\d{2})\b/g, (d) =>
+        new Date(Date.parse(d) + shift).toISOString().slice(0, 10),
+      ),
+    );
+  }
+  return dir;
+}
+
+interface Row extends LoadResult {
+  server: string;
+}
+
+async function measure(
+  server: ServerProcess,
+  body: string | undefined,
+  options: { seconds: number; rate: number; connections: number },
+): Promise<Row> {
+  await load(server.url, { ...options, seconds: 2, ...(body ? { body } : {}) });
+  await sleep(500);
+  const result = await load(server.url, {
+    ...options,
+    ignoreCoordinatedOmission: true,
+    ...(body ? { body } : {}),
+  });
+  return { server: server.name, ...result };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "30" },
+      rate: { type: "string", default: "500" },
+      connections: { type: "string", default: "10" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const options = {
+    seconds: Number(values.seconds),
+    rate: Number(values.rate),
+    connections: Number(values.connections),
+  };
+  process.stderr.write("bench:features-serve: materializing stock_prices, training models…\n");
+  const dir = freshExample();
+  const stocksState = join(dir, ".orchard");
+  await materializeLocal(join(dir, "features"), "stock_prices", stocksState);
+  const run = await runLocally({ specPath: join(dir, "direction.yaml"), stateDir: stocksState });
+  if (!run.championAfter) throw new Error("bench: the stock-direction run promoted no champion");
+  const penguinsState = await trainedStateDir();
+  const lookupBody = JSON.stringify({ rows: [{ symbol: "AAPL" }] });
+  const fullBody = JSON.stringify({
+    rows: [
+      {
+        symbol: "AAPL",
+        price: 223.02,
+        price_mean_3m: 200.1,
+        price_mean_12m: 150.3,
+        price_min_6m: 90.2,
+        price_max_6m: 223.02,
+        months_1y: 12,
+      },
+    ],
+  });
+  const rows: Row[] = [];
+  try {
+    const direction = join(dir, "direction.yaml");
+    const uncached = async () => {
+      // The child inherits the environment: no reuse of looked-up rows, one read per request.
+      process.env.ORCHARD_FEATURE_CACHE_SECONDS = "0";
+      try {
+        return await startOrchardServe(stocksState, direction, "lookup, no cache");
+      } finally {
+        delete process.env.ORCHARD_FEATURE_CACHE_SECONDS;
+      }
+    };
+    const servers: [() => Promise<ServerProcess>, string | undefined][] = [
+      [() => startOrchardServe(stocksState, direction, "lookup, 1 s cache"), lookupBody],
+      [uncached, lookupBody],
+      // The same model and server, the row carrying every feature: lookup skipped.
+      [() => startOrchardServe(stocksState, direction, "row has features"), fullBody],
+      [() => startOrchardServe(penguinsState, undefined, "serve, no lookup"), undefined],
+      [startConstantServer, undefined],
+    ];
+    for (const [start, body] of servers) {
+      const server = await start();
+      try {
+        process.stderr.write(
+          `bench:features-serve: ${server.name}, ${options.seconds} s at ${options.rate} req/s…\n`,
+        );
+        rows.push(await measure(server, body, options));
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(penguinsState, { recursive: true, force: true });
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ...options, rows })}\n`);
+    return;
+  }
+  const base = rows.find((r) => r.server === "serve, no lookup");
+  const f = (n: number) => n.toFixed(2);
+  process.stdout.write(
+    `${options.seconds} s at ${options.rate} req/s, ${options.connections} connections, latency as sent\n` +
+      "server             p50 ms  p99 ms  max ms   req/s  errors  non-2xx  p99 / no-lookup p99\n" +
+      rows
+        .map(
+          (r) =>
+            `${r.server.padEnd(18)} ${f(r.p50Ms).padStart(6)}  ${f(r.p99Ms).padStart(6)}  ${f(r.maxMs).padStart(6)}  ${r.requestsPerSecond.toFixed(0).padStart(6)}  ${String(r.errors + r.timeouts).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${base ? (r.p99Ms / base.p99Ms).toFixed(2) : "-"}`,
+        )
+        .join("\n") +
+      "\n",
+  );
+}
+
+await main();

@@ -3,6 +3,7 @@
  * are JSON-safe: statistics that do not exist (no values, or one value for `std`) are null.
  */
 
+import { firstEqualRows } from "./equal-rows.ts";
 import { type Column, type Frame, MISSING_CODE } from "./frame.ts";
 import type { ColumnRole } from "./infer-schema.ts";
 
@@ -71,10 +72,6 @@ export function profileColumn(col: Column, role: ColumnRole, rows: number): Colu
   return { ...base, missing, missingShare: rows === 0 ? 0 : missing / rows, distinct: used.size };
 }
 
-function cellKey(col: Column, row: number): string {
-  return col.kind === "numeric" ? String(col.values[row]) : String(col.codes[row]);
-}
-
 /**
  * Rows equal in every column to an earlier row. `first` names the first such row and the
  * earlier row it repeats (1-based data rows).
@@ -83,18 +80,13 @@ export function duplicateRows(frame: Frame): {
   count: number;
   first?: { row: number; of: number };
 } {
-  const seen = new Map<string, number>();
+  const earlier = firstEqualRows(frame.columns, frame.rowCount);
   let count = 0;
   let first: { row: number; of: number } | undefined;
   for (let r = 0; r < frame.rowCount; r++) {
-    const key = frame.columns.map((col) => cellKey(col, r)).join("\u001f");
-    const earlier = seen.get(key);
-    if (earlier === undefined) {
-      seen.set(key, r);
-      continue;
-    }
+    if (earlier[r] < 0) continue;
     count++;
-    first ??= { row: r + 1, of: earlier + 1 };
+    first ??= { row: r + 1, of: earlier[r] + 1 };
   }
   return { count, first };
 }

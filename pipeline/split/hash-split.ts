@@ -34,11 +34,14 @@ export const HASH_SPLIT_SCHEME = 1;
  */
 export function keyDigests(keys: readonly string[]): Uint32Array {
   const out = new Uint32Array(keys.length * 2);
-  for (let r = 0; r < keys.length; r++) {
-    out[2 * r] = murmur3(keys[r], 0x5eed0001);
-    out[2 * r + 1] = murmur3(keys[r], 0x5eed0002);
-  }
+  for (let r = 0; r < keys.length; r++) keyDigestInto(out, r, keys[r]);
   return out;
+}
+
+/** Row `r`'s digest of `key` into `out` (as `keyDigests` does), for keys made one at a time. */
+export function keyDigestInto(out: Uint32Array, r: number, key: string): void {
+  out[2 * r] = murmur3(key, 0x5eed0001);
+  out[2 * r + 1] = murmur3(key, 0x5eed0002);
 }
 
 function murmur3(key: string, seed: number): number {

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Column, Frame } from "../data/frame.ts";
 import { canonicalNumber } from "../features/values.ts";
+import { keyDigestInto } from "./hash-split.ts";
 
 /** What a row's split key is: the entity id, or the row's content (every column but the target). */
 export type SplitKey =
@@ -72,6 +73,55 @@ export function rowKeys(
       columnsSha256: createHash("sha256").update(names).digest("hex"),
       columnCount: cols.length,
     },
+  };
+}
+
+/**
+ * Every row's key digest (`keyDigests(rowKeys(…).keys)`), making each key text only while it
+ * is hashed: the texts of a million wide rows would take gigabytes.
+ */
+export function rowKeyDigests(
+  frame: Frame,
+  options: { idColumn: string | null; target: string },
+): { digests: Uint32Array; key: SplitKey } {
+  const digests = new Uint32Array(frame.rowCount * 2);
+  const id =
+    options.idColumn === null ? undefined : frame.columns.find((c) => c.name === options.idColumn);
+  if (id) {
+    for (let r = 0; r < frame.rowCount; r++)
+      keyDigestInto(digests, r, `id\u0000${cellText(id, r) ?? ""}`);
+    return { digests, key: { kind: "id", column: options.idColumn as string } };
+  }
+  const cols = contentColumns(frame, options.target);
+  const cells = new Array<string | null>(cols.length);
+  for (let r = 0; r < frame.rowCount; r++) {
+    for (let c = 0; c < cols.length; c++) cells[c] = cellText(cols[c], r);
+    keyDigestInto(digests, r, JSON.stringify(cells));
+  }
+  return { digests, key: contentKey(cols) };
+}
+
+function cellText(col: Column, r: number): string | null {
+  if (col.kind === "numeric") {
+    const v = col.values[r];
+    return Number.isNaN(v) ? null : canonicalNumber(v);
+  }
+  const c = col.codes[r];
+  return c < 0 ? null : col.levels[c];
+}
+
+function contentColumns(frame: Frame, target: string): Column[] {
+  return frame.columns
+    .filter((c) => c.name !== target)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function contentKey(cols: Column[]): SplitKey {
+  const names = JSON.stringify(cols.map((c) => c.name));
+  return {
+    kind: "content",
+    columnsSha256: createHash("sha256").update(names).digest("hex"),
+    columnCount: cols.length,
   };
 }
 

@@ -38,7 +38,6 @@ function numericStats(values: Float64Array): {
   let m2 = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  const seen = new Set<number>();
   for (const v of values) {
     if (Number.isNaN(v)) continue;
     n++;
@@ -48,13 +47,23 @@ function numericStats(values: Float64Array): {
     m2 += delta * (v - mean);
     if (v < min) min = v;
     if (v > max) max = v;
-    seen.add(v);
   }
   const stats: NumericStats =
     n === 0
       ? { min: null, max: null, mean: null, std: null }
       : { min, max, mean, std: n > 1 ? Math.sqrt(m2 / (n - 1)) : null };
-  return { stats, missing: values.length - n, distinct: seen.size };
+  return { stats, missing: values.length - n, distinct: distinctCount(values, n) };
+}
+
+/** Distinct present values (0 and -0 alike), by sorting a copy: a Set of a million numbers is slower. */
+function distinctCount(values: Float64Array, present: number): number {
+  const sorted = new Float64Array(present);
+  let j = 0;
+  for (const v of values) if (!Number.isNaN(v)) sorted[j++] = v;
+  sorted.sort();
+  let distinct = 0;
+  for (let i = 0; i < present; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  return distinct;
 }
 
 export function profileColumn(col: Column, role: ColumnRole, rows: number): ColumnProfile {

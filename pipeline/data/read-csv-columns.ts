@@ -34,10 +34,15 @@ type EndRecord = (fields: number, row: number) => boolean;
  * false when the bytes are outside what this scanner reads exactly (see the file comment).
  */
 function scan(bytes: Uint8Array, delimiter: number, visit: Visit, endRecord: EndRecord): boolean {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Buffer's latin1Slice/utf8Slice (what toString calls after checking its arguments) are
+  // public at run time but not in @types/node.
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as Buffer & {
+    latin1Slice(from: number, to: number): string;
+    utf8Slice(from: number, to: number): string;
+  };
   const n = bytes.length;
   const text = (from: number, to: number, ascii: boolean) =>
-    buf.toString(ascii ? "latin1" : "utf8", from, to);
+    ascii ? buf.latin1Slice(from, to) : buf.utf8Slice(from, to);
   let i = n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   /** 0: not seen yet, 1: LF, 2: CRLF. */
   let eol = 0;
@@ -56,11 +61,11 @@ function scan(bytes: Uint8Array, delimiter: number, visit: Visit, endRecord: End
           const q = bytes.indexOf(QUOTE, from);
           if (q < 0) return false;
           if (bytes[q + 1] === QUOTE) {
-            value += buf.toString("utf8", from, q + 1);
+            value += buf.utf8Slice(from, q + 1);
             from = q + 2;
             continue;
           }
-          value += buf.toString("utf8", from, q);
+          value += buf.utf8Slice(from, q);
           i = q + 1;
           break;
         }

@@ -11,7 +11,7 @@
  */
 import { type Frame, MISSING_CODE } from "../data/frame.ts";
 import { createRng, deriveSeed, shuffle } from "../random.ts";
-import { decileEdges, numericBinCounts, presentSorted } from "./psi.ts";
+import { decileEdgesSorted, numericBinCounts, presentSorted } from "./psi.ts";
 
 export const BASELINE_FORMAT = "orchard-drift-baseline";
 export const BASELINE_VERSION = 1;
@@ -68,15 +68,15 @@ export function buildBaseline(frame: Frame, options: BaselineOptions): DriftBase
   frame.columns.forEach((col, index) => {
     if (exclude.has(col.name)) return;
     if (col.kind === "numeric") {
-      const edges = decileEdges(col.values);
+      // Sorted once for both the edges and the KS sample.
+      const sorted = presentSorted(col.values);
+      const edges = decileEdgesSorted(sorted);
       columns[col.name] = {
         kind: "numeric",
         rows: frame.rowCount,
         edges,
         counts: numericBinCounts(edges, col.values),
-        sample: Array.from(
-          ksSample(presentSorted(col.values), size, deriveSeed(options.seed, index)),
-        ),
+        sample: Array.from(ksSample(sorted, size, deriveSeed(options.seed, index))),
       };
       return;
     }

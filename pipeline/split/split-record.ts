@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Column, Frame } from "../data/frame.ts";
 import { canonicalNumber } from "../features/values.ts";
-import { keyDigestInto } from "./hash-split.ts";
+import { KeyDigester, keyDigestInto } from "./hash-split.ts";
 
 /** What a row's split key is: the entity id, or the row's content (every column but the target). */
 export type SplitKey =
@@ -93,10 +93,32 @@ export function rowKeyDigests(
     return { digests, key: { kind: "id", column: options.idColumn as string } };
   }
   const cols = contentColumns(frame, options.target);
-  const cells = new Array<string | null>(cols.length);
+  // The key is JSON.stringify of the row's cell texts; fed to the hash piece by piece. Number
+  // texts need no JSON escaping; level texts are escaped once per level.
+  const levelJson = cols.map((c) =>
+    c.kind === "categorical" ? c.levels.map((l) => JSON.stringify(l)) : [],
+  );
+  const digester = new KeyDigester();
   for (let r = 0; r < frame.rowCount; r++) {
-    for (let c = 0; c < cols.length; c++) cells[c] = cellText(cols[c], r);
-    keyDigestInto(digests, r, JSON.stringify(cells));
+    digester.add("[");
+    for (let c = 0; c < cols.length; c++) {
+      if (c > 0) digester.add(",");
+      const col = cols[c];
+      if (col.kind === "numeric") {
+        const v = col.values[r];
+        if (Number.isNaN(v)) digester.add("null");
+        else {
+          digester.add('"');
+          digester.add(canonicalNumber(v));
+          digester.add('"');
+        }
+      } else {
+        const code = col.codes[r];
+        digester.add(code < 0 ? "null" : levelJson[c][code]);
+      }
+    }
+    digester.add("]");
+    digester.digestInto(digests, r);
   }
   return { digests, key: contentKey(cols) };
 }

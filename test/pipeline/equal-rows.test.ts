@@ -14,7 +14,7 @@ const frames = fc
   })
   .map(({ rows, kinds, cells }): Frame => {
     const NUMBERS = [0, -0, Number.NaN, 1.5];
-    const LEVELS = ["a", "b", "c"];
+    const LEVELS = ["a", 'q"uote', "\u0001\\x"];
     const columns = kinds.map((numeric, c): Column => {
       const pick = (r: number) => cells[(r * kinds.length + c) % cells.length];
       return numeric

@@ -18,7 +18,7 @@
  * the table go to stderr.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,14 +131,25 @@ try {
 
 function writeCsv(path: string, X: Float64Array, y: Int32Array, names: string[]): void {
   const cols = names.length;
-  const lines: string[] = [`${names.join(",")},label`];
-  for (let i = 0; i < y.length; i++) {
-    const cells: string[] = new Array(cols + 1);
-    for (let j = 0; j < cols; j++) cells[j] = String(X[i * cols + j]);
-    cells[cols] = String(y[i]);
-    lines.push(cells.join(","));
+  // Written a block of rows at a time: a million wide rows are more text than one JS string
+  // may hold.
+  const fd = openSync(path, "w");
+  try {
+    writeSync(fd, `${names.join(",")},label\n`);
+    const BLOCK = 10_000;
+    for (let from = 0; from < y.length; from += BLOCK) {
+      const lines: string[] = [];
+      for (let i = from; i < Math.min(y.length, from + BLOCK); i++) {
+        const cells: string[] = new Array(cols + 1);
+        for (let j = 0; j < cols; j++) cells[j] = String(X[i * cols + j]);
+        cells[cols] = String(y[i]);
+        lines.push(cells.join(","));
+      }
+      writeSync(fd, `${lines.join("\n")}\n`);
+    }
+  } finally {
+    closeSync(fd);
   }
-  writeFileSync(path, `${lines.join("\n")}\n`);
 }
 
 function writeParquet(path: string, X: Float64Array, y: Int32Array, names: string[]): void {

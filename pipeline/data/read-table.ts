@@ -11,8 +11,9 @@ import { buildFrame, type RawTable } from "./build-frame.ts";
 import type { CellReading } from "./cells.ts";
 import type { Frame } from "./frame.ts";
 import { readCsv } from "./read-csv.ts";
+import { readCsvColumns } from "./read-csv-columns.ts";
 import { readJsonl } from "./read-jsonl.ts";
-import { readParquet } from "./read-parquet.ts";
+import { readParquet, readParquetColumns } from "./read-parquet.ts";
 
 export type TableFormat = "csv" | "parquet" | "jsonl";
 
@@ -61,6 +62,16 @@ export async function decodeTable(bytes: Uint8Array, options: ReadTableOptions):
  * InsufficientDataError when they hold a header (or schema) but no rows.
  */
 export async function readTable(bytes: Uint8Array, options: ReadTableOptions): Promise<TableRead> {
+  const columnTypes = options.columnTypes ?? {};
+  const reading = options.reading ?? {};
+  if (options.format === "csv") {
+    const delimiter = options.delimiter ?? ",";
+    const typed = readCsvColumns(bytes, { file: options.file, delimiter, columnTypes, reading });
+    if (typed) return typed;
+  }
+  if (options.format === "parquet") {
+    return readParquetColumns(bytes, { file: options.file, columnTypes, reading });
+  }
   const raw = await decodeTable(bytes, options);
   const { frame, mismatches, textInNumbers } = buildFrame(
     raw,

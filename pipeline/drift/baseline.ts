@@ -10,8 +10,8 @@
  * statistic stays within about 1/√size of the full-data value.
  */
 import { type Frame, MISSING_CODE } from "../data/frame.ts";
-import { createRng, deriveSeed, shuffle } from "../random.ts";
-import { decileEdges, numericBinCounts, presentSorted } from "./psi.ts";
+import { createRng, deriveSeed, randInt } from "../random.ts";
+import { decileEdgesSorted, numericBinCounts, presentSorted } from "./psi.ts";
 
 export const BASELINE_FORMAT = "orchard-drift-baseline";
 export const BASELINE_VERSION = 1;
@@ -68,15 +68,15 @@ export function buildBaseline(frame: Frame, options: BaselineOptions): DriftBase
   frame.columns.forEach((col, index) => {
     if (exclude.has(col.name)) return;
     if (col.kind === "numeric") {
-      const edges = decileEdges(col.values);
+      // Sorted once for both the edges and the KS sample.
+      const sorted = presentSorted(col.values);
+      const edges = decileEdgesSorted(sorted);
       columns[col.name] = {
         kind: "numeric",
         rows: frame.rowCount,
         edges,
         counts: numericBinCounts(edges, col.values),
-        sample: Array.from(
-          ksSample(presentSorted(col.values), size, deriveSeed(options.seed, index)),
-        ),
+        sample: Array.from(ksSample(sorted, size, deriveSeed(options.seed, index))),
       };
       return;
     }
@@ -103,10 +103,24 @@ export function levelCounts(col: { codes: Int32Array; levels: string[] }): {
   return { levels, missing };
 }
 
+/**
+ * The first `size` indices of a seeded Fisher–Yates shuffle (`shuffle` in random.ts), sorted.
+ * The loop stops once positions `size`… are fixed: the shuffle's remaining steps only reorder
+ * the first `size` positions, which the sort undoes, so the sample is the same.
+ */
 function ksSample(sorted: Float64Array, size: number, seed: number): Float64Array {
   if (sorted.length <= size) return sorted;
-  const picked = shuffle(Uint32Array.from(sorted.keys()), createRng(seed)).subarray(0, size);
-  return Float64Array.from(picked.sort(), (i) => sorted[i]);
+  const rng = createRng(seed);
+  const order = new Uint32Array(sorted.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  for (let i = order.length - 1; i >= size; i--) {
+    const j = randInt(rng, i + 1);
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+  const picked = order.subarray(0, size).sort();
+  return Float64Array.from(picked, (i) => sorted[i]);
 }
 
 /**

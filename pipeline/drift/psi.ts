@@ -30,14 +30,21 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 
 /** Sorted copy of the present (non-NaN) values. */
 export function presentSorted(values: ArrayLike<number>): Float64Array {
-  const out: number[] = [];
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) out.push(values[i]);
-  return Float64Array.from(out).sort();
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) count++;
+  const out = new Float64Array(count);
+  let j = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) out[j++] = values[i];
+  return out.sort();
 }
 
 /** The baseline's decile edges (distinct, ascending); empty when there are no values. */
 export function decileEdges(values: ArrayLike<number>): number[] {
-  const sorted = presentSorted(values);
+  return decileEdgesSorted(presentSorted(values));
+}
+
+/** `decileEdges` of values already sorted with the missing left out (`presentSorted`). */
+export function decileEdgesSorted(sorted: Float64Array): number[] {
   if (sorted.length === 0) return [];
   const edges: number[] = [];
   for (let k = 1; k <= 9; k++) {

@@ -1,13 +1,13 @@
 /**
  * Exact duplicate rows, judged on all columns or the given ones: the first occurrence is kept.
- * Two missing cells are equal; `0` and `-0` are equal. Categorical cells compare by level
- * text, so the result does not depend on how levels are coded.
+ * Two missing cells are equal; `0` and `-0` are equal. Categorical cells compare by code,
+ * which within one frame is comparing level text (see data/equal-rows.ts).
  */
 
+import { firstEqualRows } from "../data/equal-rows.ts";
 import type { Frame } from "../data/frame.ts";
 import { getColumn, takeRows } from "../data/frame.ts";
 import { MissingColumnError } from "../errors.ts";
-import { columnStrings } from "./values.ts";
 
 export interface DedupeResult {
   frame: Frame;
@@ -30,20 +30,9 @@ export function dedupeRows(frame: Frame, columns?: readonly string[]): DedupeRes
           }
           return col;
         });
-  const cells = cols.map((col) => {
-    if (col.kind === "categorical")
-      return columnStrings(col).map((s) => (s === null ? "" : `s${s}`));
-    return Array.from(col.values, (v) => (Number.isNaN(v) ? "" : `n${v === 0 ? 0 : v}`));
-  });
-  const seen = new Set<string>();
+  const earlier = firstEqualRows(cols, frame.rowCount);
   const kept: number[] = [];
-  for (let r = 0; r < frame.rowCount; r++) {
-    // JSON of the cell list is an injective key: level text may contain any separator.
-    const key = JSON.stringify(cells.map((c) => c[r]));
-    if (seen.has(key)) continue;
-    seen.add(key);
-    kept.push(r);
-  }
+  for (let r = 0; r < frame.rowCount; r++) if (earlier[r] < 0) kept.push(r);
   const keptIndices = Int32Array.from(kept);
   return {
     frame: takeRows(frame, keptIndices),

@@ -9,7 +9,7 @@
  */
 
 import { SpecError } from "../errors.ts";
-import { compareCodePoints, medianSorted, sortedPresent } from "./values.ts";
+import { compareCodePoints, medianPresent } from "./values.ts";
 
 export type NumericImputeStrategy = "mean" | "median" | "constant" | "none";
 export type CategoricalImputeStrategy = "most_frequent" | "constant" | "none";
@@ -56,8 +56,8 @@ export function fitNumericImputer(
       return { fill: count === 0 ? 0 : sum / count };
     }
     case "median": {
-      const sorted = sortedPresent(values);
-      return { fill: sorted.length === 0 ? 0 : medianSorted(sorted) };
+      const median = medianPresent(values);
+      return { fill: Number.isNaN(median) ? 0 : median };
     }
   }
 }

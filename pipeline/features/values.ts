@@ -89,6 +89,54 @@ export function quantileSorted(sorted: Float64Array, q: number): number {
 }
 
 /** The median of ascending `sorted` values: the mean of the middle two for even counts. */
+/**
+ * `medianSorted(sortedPresent(values))` without sorting: the middle order statistics by
+ * selection (expected linear time), the same number a sort would give.
+ */
+export function medianPresent(values: ArrayLike<number>): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) count++;
+  if (count === 0) return Number.NaN;
+  const a = new Float64Array(count);
+  let j = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) a[j++] = values[i];
+  const mid = count >> 1;
+  const upper = select(a, mid);
+  if (count % 2 === 1) return upper;
+  // The lower middle is the largest value left of `mid` after selection.
+  let lower = a[0];
+  for (let i = 1; i < mid; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2;
+}
+
+/** Rearranges `a` so that a[k] is its k-th smallest value, smaller ones before it; returns a[k]. */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    // Median of three as pivot: sorted or reversed input stays linear.
+    const m = (lo + hi) >>> 1;
+    const p = Math.max(Math.min(a[lo], a[m]), Math.min(Math.max(a[lo], a[m]), a[hi]));
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < p) i++;
+      while (a[j] > p) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
 export function medianSorted(sorted: Float64Array): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;

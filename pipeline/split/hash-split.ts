@@ -34,11 +34,49 @@ export const HASH_SPLIT_SCHEME = 1;
  */
 export function keyDigests(keys: readonly string[]): Uint32Array {
   const out = new Uint32Array(keys.length * 2);
-  for (let r = 0; r < keys.length; r++) {
-    out[2 * r] = murmur3(keys[r], 0x5eed0001);
-    out[2 * r + 1] = murmur3(keys[r], 0x5eed0002);
-  }
+  for (let r = 0; r < keys.length; r++) keyDigestInto(out, r, keys[r]);
   return out;
+}
+
+/**
+ * `keyDigests` of a key text given in pieces, without joining them: the two hash states take
+ * each code unit in turn, and `digestInto` finalizes with the total length, as `murmur3` does.
+ */
+export class KeyDigester {
+  private h1 = 0x5eed0001;
+  private h2 = 0x5eed0002;
+  private length = 0;
+
+  add(text: string): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < text.length; i++) {
+      let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+      h1 ^= k;
+      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
+      h2 ^= k;
+      h2 = (Math.imul((h2 << 13) | (h2 >>> 19), 5) + 0xe6546b64) | 0;
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+    this.length += text.length;
+  }
+
+  /** Writes row `r`'s two words and starts over for the next key. */
+  digestInto(out: Uint32Array, r: number): void {
+    out[2 * r] = fmix32(this.h1 ^ this.length);
+    out[2 * r + 1] = fmix32(this.h2 ^ this.length);
+    this.h1 = 0x5eed0001;
+    this.h2 = 0x5eed0002;
+    this.length = 0;
+  }
+}
+
+/** Row `r`'s digest of `key` into `out` (as `keyDigests` does), for keys made one at a time. */
+export function keyDigestInto(out: Uint32Array, r: number, key: string): void {
+  out[2 * r] = murmur3(key, 0x5eed0001);
+  out[2 * r + 1] = murmur3(key, 0x5eed0002);
 }
 
 function murmur3(key: string, seed: number): number {

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Column, Frame } from "../data/frame.ts";
 import { canonicalNumber } from "../features/values.ts";
+import { KeyDigester, keyDigestInto } from "./hash-split.ts";
 
 /** What a row's split key is: the entity id, or the row's content (every column but the target). */
 export type SplitKey =
@@ -72,6 +73,77 @@ export function rowKeys(
       columnsSha256: createHash("sha256").update(names).digest("hex"),
       columnCount: cols.length,
     },
+  };
+}
+
+/**
+ * Every row's key digest (`keyDigests(rowKeys(…).keys)`), making each key text only while it
+ * is hashed: the texts of a million wide rows would take gigabytes.
+ */
+export function rowKeyDigests(
+  frame: Frame,
+  options: { idColumn: string | null; target: string },
+): { digests: Uint32Array; key: SplitKey } {
+  const digests = new Uint32Array(frame.rowCount * 2);
+  const id =
+    options.idColumn === null ? undefined : frame.columns.find((c) => c.name === options.idColumn);
+  if (id) {
+    for (let r = 0; r < frame.rowCount; r++)
+      keyDigestInto(digests, r, `id\u0000${cellText(id, r) ?? ""}`);
+    return { digests, key: { kind: "id", column: options.idColumn as string } };
+  }
+  const cols = contentColumns(frame, options.target);
+  // The key is JSON.stringify of the row's cell texts; fed to the hash piece by piece. Number
+  // texts need no JSON escaping; level texts are escaped once per level.
+  const levelJson = cols.map((c) =>
+    c.kind === "categorical" ? c.levels.map((l) => JSON.stringify(l)) : [],
+  );
+  const digester = new KeyDigester();
+  for (let r = 0; r < frame.rowCount; r++) {
+    digester.add("[");
+    for (let c = 0; c < cols.length; c++) {
+      if (c > 0) digester.add(",");
+      const col = cols[c];
+      if (col.kind === "numeric") {
+        const v = col.values[r];
+        if (Number.isNaN(v)) digester.add("null");
+        else {
+          digester.add('"');
+          digester.add(canonicalNumber(v));
+          digester.add('"');
+        }
+      } else {
+        const code = col.codes[r];
+        digester.add(code < 0 ? "null" : levelJson[c][code]);
+      }
+    }
+    digester.add("]");
+    digester.digestInto(digests, r);
+  }
+  return { digests, key: contentKey(cols) };
+}
+
+function cellText(col: Column, r: number): string | null {
+  if (col.kind === "numeric") {
+    const v = col.values[r];
+    return Number.isNaN(v) ? null : canonicalNumber(v);
+  }
+  const c = col.codes[r];
+  return c < 0 ? null : col.levels[c];
+}
+
+function contentColumns(frame: Frame, target: string): Column[] {
+  return frame.columns
+    .filter((c) => c.name !== target)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function contentKey(cols: Column[]): SplitKey {
+  const names = JSON.stringify(cols.map((c) => c.name));
+  return {
+    kind: "content",
+    columnsSha256: createHash("sha256").update(names).digest("hex"),
+    columnCount: cols.length,
   };
 }
 

@@ -1,10 +1,10 @@
 /** Shared plumbing of the steps: the spec of a run, the raw table, required earlier outputs. */
 
-import { cellReadingOf, columnTypesForSpec } from "../data/infer-schema.ts";
-import { readTable, type TableRead } from "../data/read-table.ts";
+import type { TableRead } from "../data/read-table.ts";
 import { OrchardError } from "../errors.ts";
 import { parseSpec } from "../spec/parse-spec.ts";
 import type { PipelineSpec } from "../spec/types.ts";
+import { loadTable, parseSource } from "./load-table.ts";
 import type { RunState, StepDeps } from "./types.ts";
 
 /** A state is missing an earlier step's output: the definition and the steps disagree. */
@@ -34,20 +34,29 @@ export function need<K extends keyof RunState>(state: RunState, key: K): NonNull
   return value as NonNullable<RunState[K]>;
 }
 
-/** Reads the ingested raw snapshot as a typed table, with the spec's declared column kinds. */
+/**
+ * The ingested raw snapshot as a typed table, with the spec's declared column kinds: the table
+ * Ingest parsed and stored, or (when it stored none: the source did not parse, which Validate
+ * then reports) the snapshot parsed here.
+ */
 export async function readRaw(
   deps: StepDeps,
   spec: PipelineSpec,
   state: RunState,
 ): Promise<TableRead> {
   const ingest = need(state, "ingest");
-  return readTable(await deps.artifacts.get(ingest.rawUri), {
-    file: displayName(ingest.sourceUri),
-    format: ingest.format ?? spec.source.format,
-    delimiter: spec.source.delimiter,
-    columnTypes: columnTypesForSpec(spec),
-    reading: cellReadingOf(spec),
-  });
+  if (ingest.tableUri) {
+    const table = await loadTable(deps, ingest.tableUri, spec);
+    if (table) return table;
+  }
+  // A snapshot with view features joined is JSON Lines whatever the source was (ingest.ts).
+  const format = ingest.format ?? spec.source.format;
+  return parseSource(
+    await deps.artifacts.get(ingest.rawUri),
+    spec,
+    displayName(ingest.sourceUri),
+    format,
+  );
 }
 
 /** `file:///x/y.csv` → `/x/y.csv` for messages; other URIs as they are. */

@@ -4,10 +4,12 @@
  */
 import { cellReadingOf } from "../data/infer-schema.ts";
 import { decodeTable } from "../data/read-table.ts";
-import { SpecError } from "../errors.ts";
+import { encodeTable } from "../data/table-file.ts";
+import { OrchardError, SpecError } from "../errors.ts";
 import { joinFeatureViews, tableToJsonl } from "../feature-store/training-set.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import { displayName, loadSpec } from "./context.ts";
+import { parseSource, rememberStoredTable, tableReadingKey } from "./load-table.ts";
 import type { IngestOutput, RunState, StepDeps } from "./types.ts";
 
 export async function ingest(state: RunState, deps: StepDeps): Promise<IngestOutput> {
@@ -28,6 +30,7 @@ export async function ingest(state: RunState, deps: StepDeps): Promise<IngestOut
     size: stored.size,
     created: stored.created,
     sourceUri,
+    tableUri: await storeTable(deps, spec, bytes, sourceUri),
     startedAt: deps.now().toISOString(),
   };
 }
@@ -73,4 +76,32 @@ async function ingestWithViews(
     format: "jsonl",
     featureViews: joined.lineage,
   };
+}
+
+/**
+ * Parses the snapshot once and stores its typed columns beside it, content-addressed. A source
+ * that does not parse stores nothing: judging data is Validate's job, which parses it again
+ * and fails with the same error, its report stored first.
+ */
+async function storeTable(
+  deps: StepDeps,
+  spec: PipelineSpec,
+  bytes: Uint8Array,
+  sourceUri: string,
+): Promise<string | null> {
+  let table: Awaited<ReturnType<typeof parseSource>>;
+  try {
+    table = await parseSource(bytes, spec, displayName(sourceUri));
+  } catch (err) {
+    if (err instanceof OrchardError) return null;
+    throw err;
+  }
+  const stored = await deps.artifacts.putContent(
+    "raw",
+    spec.name,
+    encodeTable(table, tableReadingKey(spec)),
+    "table",
+  );
+  rememberStoredTable(stored.uri, spec, table);
+  return stored.uri;
 }

@@ -14,9 +14,9 @@ import { fitPreprocessor } from "../features/preprocessor.ts";
 import { encodeTarget } from "../features/target.ts";
 import { expandCandidates } from "../search/candidates.ts";
 import type { PipelineSpec } from "../spec/types.ts";
-import { HASH_SPLIT_SCHEME, hashSplit, keyDigests } from "../split/hash-split.ts";
+import { HASH_SPLIT_SCHEME, hashSplit } from "../split/hash-split.ts";
 import type { Split } from "../split/indices.ts";
-import { rowKeys, type SplitRecord } from "../split/split-record.ts";
+import { rowKeyDigests, type SplitRecord } from "../split/split-record.ts";
 import { timeSplit } from "../split/time-split.ts";
 import type { FeatureRowInput } from "../store.ts";
 import { displayName, loadSpec, need, readRaw } from "./context.ts";
@@ -195,8 +195,10 @@ function splitRows(
   time: Column | null,
 ): { split: Split; record: SplitRecord; splitKeys: Uint32Array; times: Float64Array | null } {
   const { split } = spec;
-  const { keys, key } = rowKeys(frame, { idColumn: spec.id, target: spec.target });
-  const splitKeys = keyDigests(keys);
+  const { digests: splitKeys, key } = rowKeyDigests(frame, {
+    idColumn: spec.id,
+    target: spec.target,
+  });
   if (split.strategy === "time" && time) {
     const times =
       time.kind === "numeric"
@@ -244,16 +246,32 @@ function offlineCsv(
   split: Split,
   target: Column,
 ): Uint8Array {
-  const side = new Array<string>(X.rows).fill("train");
-  for (const r of split.test) side[r] = "test";
+  const test = new Uint8Array(X.rows);
+  for (const r of split.test) test[r] = 1;
   const header = [...(ids ? ["id"] : []), "split", target.name, ...X.names];
-  const lines = [header.map(csvField).join(",")];
-  for (let r = 0; r < X.rows; r++) {
-    const cells = [...(ids ? [ids[r]] : []), side[r], String(cellValue(target, r) ?? "")];
-    for (let c = 0; c < X.cols; c++) cells.push(String(X.values[r * X.cols + c]));
-    lines.push(cells.map(csvField).join(","));
+  const encoder = new TextEncoder();
+  // Encoded a block of rows at a time: one string of a million wide rows would pass V8's
+  // string length limit (about 512 M characters).
+  const chunks: Uint8Array[] = [encoder.encode(`${header.map(csvField).join(",")}\n`)];
+  const BLOCK = 4096;
+  for (let from = 0; from < X.rows; from += BLOCK) {
+    let text = "";
+    for (let r = from; r < Math.min(X.rows, from + BLOCK); r++) {
+      const lead = [...(ids ? [ids[r]] : []), test[r] ? "test" : "train"];
+      text += [...lead, String(cellValue(target, r) ?? "")].map(csvField).join(",");
+      // A number's text never holds a quote, comma or line break: no quoting to check.
+      for (let c = 0; c < X.cols; c++) text += `,${X.values[r * X.cols + c]}`;
+      text += "\n";
+    }
+    chunks.push(encoder.encode(text));
   }
-  return new TextEncoder().encode(`${lines.join("\n")}\n`);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 function csvField(text: string): string {

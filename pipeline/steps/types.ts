@@ -38,6 +38,12 @@ export interface IngestOutput {
   /** False when the same bytes were already ingested (the snapshot is reused). */
   created: boolean;
   sourceUri: string;
+  /**
+   * The snapshot parsed once into typed columns (pipeline/data/table-file.ts), which the steps
+   * after Ingest read; null when it did not parse (Validate reports why). Absent in states
+   * from before it existed.
+   */
+  tableUri?: string | null;
   /** ISO time of this run, recorded in the model's lineage. */
   startedAt: string;
   /** The snapshot's format when it is not the source's: `jsonl` for rows joined with views. */

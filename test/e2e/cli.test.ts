@@ -200,9 +200,11 @@ describe("orchard in a user's project", () => {
       ["v1", true, "approved"],
     ]);
     expect(listed[0].lineage.dataSha256).toBe(listed[1].lineage.dataSha256);
-    // Content-addressed raw key: the same bytes were stored once, not twice.
+    // Content-addressed raw key: the same bytes were stored once, not twice (and so was the
+    // table Ingest parsed them into).
     const raw = await readdir(join(work, STATE, "s3", LOCAL_NAMES.rawBucket, "penguins"));
-    expect(raw.filter((f) => f.endsWith("._S3rver_object"))).toHaveLength(1);
+    expect(raw.filter((f) => f.endsWith(".csv._S3rver_object"))).toHaveLength(1);
+    expect(raw.filter((f) => f.endsWith(".table._S3rver_object"))).toHaveLength(1);
   });
 
   it("models (human): newest first with the champion starred", async () => {

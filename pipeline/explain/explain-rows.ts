@@ -11,6 +11,7 @@ import { ArtifactError, SpecError } from "../errors.ts";
 import { OrchardForestModel } from "../forest/forest-model.ts";
 import type { ModelBundle } from "../model/bundle.ts";
 import { type RawRow, rowsToFrame } from "../model/schema.ts";
+import { treeShapParallel } from "./shap-parallel.ts";
 import { treeShap } from "./tree-shap.ts";
 
 export interface Explanation {
@@ -89,17 +90,19 @@ export function explainRows(
 
 /**
  * Mean absolute contribution per raw feature over the rows (every output of a classifier
- * averaged), highest first: the report's global view of what drove the model.
+ * averaged), highest first: the report's global view of what drove the model. Computed on up
+ * to `threads` threads, with the same values for any number.
  */
-export function meanAbsContributions(
+export async function meanAbsContributions(
   bundle: ModelBundle,
   cover: Float64Array,
   frame: Frame,
-): { feature: string; meanAbs: number }[] {
+  threads = 1,
+): Promise<{ feature: string; meanAbs: number }[]> {
   const forest = orchardForest(bundle);
   const { schema } = bundle.header;
   const X = bundle.preprocessor.transform(frame);
-  const shap = treeShap(forest.flat, cover, X);
+  const shap = await treeShapParallel(forest.flat, cover, X, threads);
   const owners = rawFeatureOf(X.names, schema.features);
   const features = [...schema.features.numeric, ...schema.features.categorical];
   const total = new Map(features.map((f) => [f, 0]));

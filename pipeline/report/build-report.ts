@@ -252,7 +252,7 @@ async function driversSection(data: ReportData): Promise<string | null> {
           barChart("Mean absolute TreeSHAP contribution per feature", rows, "mean |contribution|"),
           "Mean absolute SHAP contribution per feature",
         ),
-        "Exact TreeSHAP on the test rows, one-hot columns summed back to their feature.",
+        `Exact TreeSHAP ${explainedRows(data)}, one-hot columns summed back to their feature.`,
       ),
     );
   }
@@ -272,6 +272,14 @@ async function driversSection(data: ReportData): Promise<string | null> {
     );
   }
   return parts.length > 0 ? `<div class="charts">${parts.join("\n")}</div>` : null;
+}
+
+/** Which test rows the TreeSHAP chart explains, in words. */
+function explainedRows(data: ReportData): string {
+  const r = data.shapRows;
+  if (!r) return "on the test rows";
+  if (r.explained >= r.of) return `on all ${r.of} test rows`;
+  return `explanations on ${r.explained} of ${r.of} test rows (seeded sample, seed ${r.seed}; report.explainRows)`;
 }
 
 function comparisonSection(data: ReportData): string | null {

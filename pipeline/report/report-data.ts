@@ -61,6 +61,8 @@ export interface ReportData {
     | null;
   importance: { feature: string; importance: number }[] | null;
   shap: { feature: string; meanAbs: number }[] | null;
+  /** Which test rows `shap` explains: `explained` of `of`, a sample drawn with `seed` when fewer. */
+  shapRows?: { explained: number; of: number; seed: number } | null;
   comparison: {
     metric: string;
     value: number;

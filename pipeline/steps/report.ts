@@ -19,6 +19,7 @@ import { type ColumnRole, profileData } from "../report/data-profile.ts";
 import { binaryCurves, confusion, residualSample } from "../report/evaluation.ts";
 import { reportKey } from "../report/location.ts";
 import type { ReportData, RunOutcome } from "../report/report-data.ts";
+import { EXPLAIN_SAMPLE_STREAM, seededSample } from "../report/sample.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import { describeSplit } from "../split/split-record.ts";
 import { rankCandidates } from "../train/cross-validate.ts";
@@ -26,9 +27,6 @@ import { predictFrame } from "../train/fit.ts";
 import { loadSpec, readRaw } from "./context.ts";
 import { loadDataset } from "./load-dataset.ts";
 import type { ReportEvent, ReportOutput, RunState, StepDeps } from "./types.ts";
-
-/** Test rows explained for the report's mean |SHAP| chart (evenly spaced when more). */
-export const SHAP_ROWS = 300;
 
 export async function report(event: ReportEvent, deps: StepDeps): Promise<ReportOutput> {
   const state = event.run;
@@ -249,11 +247,16 @@ async function modelData(
     coverKey(spec.name, select.modelUri),
     coverToBytes(cover),
   );
-  const step = Math.max(1, test.rowCount / SHAP_ROWS);
-  const sample = Array.from({ length: Math.min(SHAP_ROWS, test.rowCount) }, (_, k) =>
-    Math.floor(k * step),
+  // TreeSHAP costs every node of every tree per row: a seeded sample of the test rows keeps
+  // the report's time flat as the data grows (report.explainRows)
+  const sample = seededSample(
+    test.rowCount,
+    spec.report.explainRows,
+    spec.seed,
+    EXPLAIN_SAMPLE_STREAM,
   );
-  data.shap = meanAbsContributions(bundle, cover, takeRows(test, sample));
+  data.shap = await meanAbsContributions(bundle, cover, takeRows(test, sample), deps.workers ?? 1);
+  data.shapRows = { explained: sample.length, of: test.rowCount, seed: spec.seed };
   return stored.uri;
 }
 

@@ -74,6 +74,7 @@ describe("parseSpec: valid specs", () => {
       gate: { metric: "accuracy", minimum: null, maximum: null, margin: 0 },
       retrain: { when: "always", psiThreshold: 0.2 },
       deploy: { canary: null, batch: null },
+      report: { explainRows: 200 },
     });
   });
 

@@ -166,6 +166,17 @@ describe("buildReportHtml", () => {
     expect(html).toContain(`<a href="#${id}">${title}</a>`);
   });
 
+  it("says which test rows the TreeSHAP chart explains: a seeded sample, or all of them", async () => {
+    const sampled = await buildReportHtml(
+      data({ shapRows: { explained: 200, of: 16000, seed: 7 } }),
+    );
+    expect(sampled).toContain(
+      "Exact TreeSHAP explanations on 200 of 16000 test rows (seeded sample, seed 7; report.explainRows)",
+    );
+    const all = await buildReportHtml(data({ shapRows: { explained: 69, of: 69, seed: 7 } }));
+    expect(all).toContain("Exact TreeSHAP on all 69 test rows");
+  });
+
   it("reports a failure with only what the run produced", async () => {
     const html = await buildReportHtml(
       data({

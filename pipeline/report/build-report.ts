@@ -97,6 +97,13 @@ async function dataSection(data: ReportData): Promise<string | null> {
     }
   }
   if (!profile) return parts.join("\n");
+  if (profile.sample) {
+    parts.push(
+      note(
+        `The table, charts and correlations below are computed on a seeded sample of ${profile.rows} of the ${profile.sample.of} rows (seed ${profile.sample.seed}); the validation report covers every row.`,
+      ),
+    );
+  }
   parts.push(
     table(
       "Columns",
@@ -158,7 +165,11 @@ async function dataSection(data: ReportData): Promise<string | null> {
     );
     parts.push(
       "<h3>Correlations</h3>",
-      figure("correlations", svg, "Pearson's r over the rows where both values are present."),
+      figure(
+        "correlations",
+        svg,
+        `Pearson's r over the ${profile.sample ? "sampled " : ""}rows where both values are present.`,
+      ),
     );
   }
   return parts.join("\n");

@@ -180,7 +180,7 @@ async function profile(
             : drop.has(name)
               ? "dropped"
               : "feature";
-    return profileData(table, role);
+    return profileData(table, role, { seed: spec.seed });
   } catch (err) {
     if (state.error) return null;
     throw err;

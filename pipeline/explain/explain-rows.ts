@@ -11,8 +11,7 @@ import { ArtifactError, SpecError } from "../errors.ts";
 import { OrchardForestModel } from "../forest/forest-model.ts";
 import type { ModelBundle } from "../model/bundle.ts";
 import { type RawRow, rowsToFrame } from "../model/schema.ts";
-import { treeShapParallel } from "./shap-parallel.ts";
-import { treeShap } from "./tree-shap.ts";
+import { type ShapValues, treeShap } from "./tree-shap.ts";
 
 export interface Explanation {
   /** The explained output: the predicted class label, or null for regression. */
@@ -90,24 +89,33 @@ export function explainRows(
 
 /**
  * Mean absolute contribution per raw feature over the rows (every output of a classifier
- * averaged), highest first: the report's global view of what drove the model. Computed on up
- * to `threads` threads, with the same values for any number.
+ * averaged), highest first: the report's global view of what drove the model.
  */
-export async function meanAbsContributions(
+export function meanAbsContributions(
   bundle: ModelBundle,
   cover: Float64Array,
   frame: Frame,
-  threads = 1,
-): Promise<{ feature: string; meanAbs: number }[]> {
-  const forest = orchardForest(bundle);
-  const { schema } = bundle.header;
+): { feature: string; meanAbs: number }[] {
   const X = bundle.preprocessor.transform(frame);
-  const shap = await treeShapParallel(forest.flat, cover, X, threads);
-  const owners = rawFeatureOf(X.names, schema.features);
+  return meanAbsOf(bundle, X.names, treeShap(orchardForest(bundle).flat, cover, X));
+}
+
+/**
+ * `meanAbsContributions` from SHAP values computed elsewhere (the report computes them on
+ * worker threads, pipeline/explain/shap-parallel.ts; kept apart so that code that only explains
+ * in-thread, like the predict handler, does not bundle the worker).
+ */
+export function meanAbsOf(
+  bundle: ModelBundle,
+  columns: readonly string[],
+  shap: ShapValues,
+): { feature: string; meanAbs: number }[] {
+  const { schema } = bundle.header;
+  const owners = rawFeatureOf(columns, schema.features);
   const features = [...schema.features.numeric, ...schema.features.categorical];
   const total = new Map(features.map((f) => [f, 0]));
   const V = shap.outputs;
-  for (let r = 0; r < X.rows; r++) {
+  for (let r = 0; r < shap.rows; r++) {
     for (let o = 0; o < V; o++) {
       // Per output, a raw feature's value is the sum over its columns, then its magnitude.
       const perRaw = new Map<string, number>();
@@ -118,7 +126,7 @@ export async function meanAbsContributions(
       for (const [name, v] of perRaw) total.set(name, (total.get(name) ?? 0) + Math.abs(v));
     }
   }
-  const n = Math.max(1, X.rows * V);
+  const n = Math.max(1, shap.rows * V);
   return [...total]
     .map(([feature, t]) => ({ feature, meanAbs: t / n }))
     .sort((a, b) => b.meanAbs - a.meanAbs || (a.feature < b.feature ? -1 : 1));

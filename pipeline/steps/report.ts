@@ -11,7 +11,8 @@
 import { takeRows } from "../data/frame.ts";
 import type { DriftComparison } from "../drift/compare.ts";
 import { coverKey, coverToBytes } from "../explain/cover-artifact.ts";
-import { meanAbsContributions, orchardForest } from "../explain/explain-rows.ts";
+import { meanAbsOf, orchardForest } from "../explain/explain-rows.ts";
+import { treeShapParallel } from "../explain/shap-parallel.ts";
 import { nodeCover } from "../explain/tree-shap.ts";
 import { loadBundle } from "../model/bundle.ts";
 import { buildReportHtml } from "../report/build-report.ts";
@@ -255,7 +256,8 @@ async function modelData(
     spec.seed,
     EXPLAIN_SAMPLE_STREAM,
   );
-  data.shap = await meanAbsContributions(bundle, cover, takeRows(test, sample), deps.workers ?? 1);
+  const X = bundle.preprocessor.transform(takeRows(test, sample));
+  data.shap = meanAbsOf(bundle, X.names, await treeShapParallel(flat, cover, X, deps.workers ?? 1));
   data.shapRows = { explained: sample.length, of: test.rowCount, seed: spec.seed };
   return stored.uri;
 }

@@ -131,7 +131,7 @@ describe("explanations per raw feature", () => {
 
   it("ranks the feature the target was built from first", async () => {
     const { bundle, cover } = await bundleFor(valueTarget);
-    const ranked = await meanAbsContributions(bundle, cover, frame);
+    const ranked = meanAbsContributions(bundle, cover, frame);
     expect(ranked[0].feature).toBe("size");
     expect(ranked.map((r) => r.feature).sort()).toEqual(["island", "noise", "size"]);
   });

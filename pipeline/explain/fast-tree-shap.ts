@@ -27,10 +27,11 @@
  * ends with the combined (z, o) of all its splits, as in Algorithm 2's unwinding. Quadrature is
  * linear, so adding per-edge terms before integrating changes nothing.
  *
- * Per tree, everything that does not depend on x is computed once: each edge's combined z,
- * the previous split on its feature, and at the quadrature points the multipliers f/f_prev and
- * W·(g − g_prev) for o = 0 and o = 1. Per row, one pass down sets R at every node and one pass
- * up sums S and adds the edge terms.
+ * Per tree, what does not depend on x is computed once: each edge's combined z and the
+ * previous split on its feature. Per row, one pass down sets R at every node and one pass up
+ * sums S and adds the edge terms; the factors f/f_prev and W·(g − g_prev) are recomputed at
+ * each edge rather than tabled, because on trees of thousands of nodes the tables outgrow the
+ * cache and loading them cost more than the divisions (measured: 1.6x slower at 64,000 rows).
  *
  * Deterministic: each tree's values go into a buffer of their own, added to the total in tree
  * order, so splitting the trees across threads (shap-parallel.ts) gives the same bits.
@@ -117,10 +118,10 @@ export class TreeShapKernel {
   private slot = new Uint8Array(0);
   private stack = new Int32Array(0);
   // per node × quadrature point
-  private mult = new Float64Array(0); // [node][o][q]: f / f_prev
-  private diff = new Float64Array(0); // [node][o][q]: W_q · (g − g_prev)
   private R = new Float64Array(0);
   private leafR = new Float64Array(0);
+  private ratio = new Float64Array(0);
+  private coef = new Float64Array(0);
   private S = new Float64Array(0); // [node][q][output]
   private Q = 1;
 
@@ -169,11 +170,13 @@ export class TreeShapKernel {
 
   private growPoints(n: number): void {
     const Q = this.Q;
-    if (this.leafR.length < Q) this.leafR = new Float64Array(Q);
+    if (this.leafR.length < Q) {
+      this.leafR = new Float64Array(Q);
+      this.ratio = new Float64Array(Q);
+      this.coef = new Float64Array(Q);
+    }
     if (this.R.length < n * Q) {
       this.R = new Float64Array(n * Q);
-      this.mult = new Float64Array(n * 2 * Q);
-      this.diff = new Float64Array(n * 2 * Q);
     }
     if (this.S.length < n * Q * this.computed) this.S = new Float64Array(n * Q * this.computed);
   }
@@ -227,25 +230,6 @@ export class TreeShapKernel {
     }
     this.Q = Math.max(1, Math.ceil(deepest / 2));
     this.growPoints(n);
-    const Q = this.Q;
-    const { u, w } = gaussLegendre(Q);
-    const { mult, diff } = this;
-    for (let c = 1; c < n; c++) {
-      const prev = prevSplit[c];
-      const z = zero[c];
-      const zp = prev < 0 ? 1 : zero[prev];
-      for (let o = 0; o <= 1; o++) {
-        const at = (c * 2 + o) * Q;
-        for (let q = 0; q < Q; q++) {
-          const f = z + u[q] * (o - z);
-          // with a previous split on the feature, these apply when it was hot (o_prev = 1)
-          const fp = prev < 0 ? 1 : zp + u[q] * (1 - zp);
-          const gp = prev < 0 ? 0 : (1 - zp) / fp;
-          mult[at + q] = f / fp;
-          diff[at + q] = f > 0 ? w[q] * ((o - z) / f - gp) : 0;
-        }
-      }
-    }
   }
 
   private explainRow(
@@ -258,7 +242,8 @@ export class TreeShapKernel {
     oo: number,
   ): void {
     const { feature, left, right, threshold, missingLeft, values } = this.flat;
-    const { prevSplit, zero, coldRatio, reached, one, slot, mult, diff, R, S, Q, leafR } = this;
+    const { prevSplit, zero, coldRatio, reached, one, slot, R, S, Q, leafR, ratio, coef } = this;
+    const { u, w } = gaussLegendre(Q);
     const V = this.outputs;
     const E = this.computed;
     const QE = Q * E;
@@ -308,8 +293,15 @@ export class TreeShapKernel {
         one[c] = o;
         slot[c] = o;
         if (feature[nb + c] < 0) continue;
-        const at = (c * 2 + o) * Q;
-        for (let q = 0; q < Q; q++) R[rc + q] = R[rp + q] * mult[at + q];
+        const z = zero[c];
+        const dz = o - z;
+        if (prev < 0) {
+          for (let q = 0; q < Q; q++) R[rc + q] = R[rp + q] * (z + u[q] * dz);
+        } else {
+          const zp = zero[prev];
+          const dp = 1 - zp;
+          for (let q = 0; q < Q; q++) R[rc + q] = (R[rp + q] * (z + u[q] * dz)) / (zp + u[q] * dp);
+        }
       }
     }
     // Up: each internal node pulls S from its children (a leaf's is v·R) and adds each child
@@ -323,8 +315,29 @@ export class TreeShapKernel {
       for (let side = 0; side < 2; side++) {
         const c = side === 0 ? left[node] : right[node];
         if (reached[c] === 0) continue;
-        const at = (c * 2 + slot[c]) * Q;
         const edge = slot[c] !== 2;
+        if (edge) {
+          // W_q (g − g_prev) at each point, g = (o − z)/f, for this row's o
+          const z = zero[c];
+          const dz = slot[c] - z;
+          const prev = prevSplit[c];
+          if (prev < 0) {
+            for (let q = 0; q < Q; q++) {
+              const f = z + u[q] * dz;
+              ratio[q] = f;
+              coef[q] = f > 0 ? (w[q] * dz) / f : 0;
+            }
+          } else {
+            const zp = zero[prev];
+            const dp = 1 - zp;
+            for (let q = 0; q < Q; q++) {
+              const f = z + u[q] * dz;
+              const fp = zp + u[q] * dp;
+              ratio[q] = f / fp;
+              coef[q] = f > 0 ? w[q] * (dz / f - dp / fp) : 0;
+            }
+          }
+        }
         if (feature[nb + c] < 0) {
           const vo = (lb + left[nb + c]) * V;
           // the leaf's R, from its parent's (leaves skip the down pass's store)
@@ -332,9 +345,9 @@ export class TreeShapKernel {
           if (edge) {
             let e = 0;
             for (let q = 0; q < Q; q++) {
-              const rq = R[rk + q] * mult[at + q];
+              const rq = R[rk + q] * ratio[q];
               leafR[q] = rq;
-              e += diff[at + q] * rq;
+              e += coef[q] * rq;
             }
             for (let o = 0; o < E; o++) out[fo + o] += e * values[vo + o];
           } else {
@@ -353,7 +366,7 @@ export class TreeShapKernel {
           if (edge) {
             for (let o = 0; o < E; o++) {
               let e = 0;
-              for (let q = 0; q < Q; q++) e += diff[at + q] * S[sc + q * E + o];
+              for (let q = 0; q < Q; q++) e += coef[q] * S[sc + q * E + o];
               out[fo + o] += e;
             }
           }

@@ -118,14 +118,26 @@ export function meanAbsContributions(
   cover: Float64Array,
   frame: Frame,
 ): { feature: string; meanAbs: number }[] {
-  const { schema } = bundle.header;
   const X = bundle.preprocessor.transform(frame);
-  const shap = shapOf(bundle, cover, X);
-  const owners = rawFeatureOf(X.names, schema.features);
+  return meanAbsOf(bundle, X.names, shapOf(bundle, cover, X));
+}
+
+/**
+ * `meanAbsContributions` from SHAP values computed elsewhere (the report computes them on
+ * worker threads, pipeline/explain/shap-parallel.ts; kept apart so that code that only explains
+ * in-thread, like the predict handler, does not bundle the worker).
+ */
+export function meanAbsOf(
+  bundle: ModelBundle,
+  columns: readonly string[],
+  shap: ShapValues,
+): { feature: string; meanAbs: number }[] {
+  const { schema } = bundle.header;
+  const owners = rawFeatureOf(columns, schema.features);
   const features = [...schema.features.numeric, ...schema.features.categorical];
   const total = new Map(features.map((f) => [f, 0]));
   const V = shap.outputs;
-  for (let r = 0; r < X.rows; r++) {
+  for (let r = 0; r < shap.rows; r++) {
     for (let o = 0; o < V; o++) {
       // Per output, a raw feature's value is the sum over its columns, then its magnitude.
       const perRaw = new Map<string, number>();
@@ -136,7 +148,7 @@ export function meanAbsContributions(
       for (const [name, v] of perRaw) total.set(name, (total.get(name) ?? 0) + Math.abs(v));
     }
   }
-  const n = Math.max(1, X.rows * V);
+  const n = Math.max(1, shap.rows * V);
   return [...total]
     .map(([feature, t]) => ({ feature, meanAbs: t / n }))
     .sort((a, b) => b.meanAbs - a.meanAbs || (a.feature < b.feature ? -1 : 1));

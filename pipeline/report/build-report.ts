@@ -100,6 +100,13 @@ async function dataSection(data: ReportData): Promise<string | null> {
     }
   }
   if (!profile) return parts.join("\n");
+  if (profile.sample) {
+    parts.push(
+      note(
+        `The table, charts and correlations below are computed on a seeded sample of ${profile.rows} of the ${profile.sample.of} rows (seed ${profile.sample.seed}); the validation report covers every row.`,
+      ),
+    );
+  }
   parts.push(
     table(
       "Columns",
@@ -161,7 +168,11 @@ async function dataSection(data: ReportData): Promise<string | null> {
     );
     parts.push(
       "<h3>Correlations</h3>",
-      figure("correlations", svg, "Pearson's r over the rows where both values are present."),
+      figure(
+        "correlations",
+        svg,
+        `Pearson's r over the ${profile.sample ? "sampled " : ""}rows where both values are present.`,
+      ),
     );
   }
   return parts.join("\n");
@@ -255,7 +266,7 @@ async function driversSection(data: ReportData): Promise<string | null> {
           barChart("Mean absolute TreeSHAP contribution per feature", rows, "mean |contribution|"),
           "Mean absolute SHAP contribution per feature",
         ),
-        "Exact TreeSHAP on the test rows, one-hot columns summed back to their feature.",
+        `Exact TreeSHAP ${explainedRows(data)}, one-hot columns summed back to their feature.`,
       ),
     );
   }
@@ -287,6 +298,14 @@ async function driversSection(data: ReportData): Promise<string | null> {
     );
   }
   return parts.length > 0 ? `<div class="charts">${parts.join("\n")}</div>` : null;
+}
+
+/** Which test rows the TreeSHAP chart explains, in words. */
+function explainedRows(data: ReportData): string {
+  const r = data.shapRows;
+  if (!r) return "on the test rows";
+  if (r.explained >= r.of) return `on all ${r.of} test rows`;
+  return `explanations on ${r.explained} of ${r.of} test rows (seeded sample, seed ${r.seed}; report.explainRows)`;
 }
 
 function comparisonSection(data: ReportData): string | null {

@@ -3,14 +3,20 @@
  * role, missing share and statistics, with a histogram (numeric: equal-width bins between
  * min and max) or level counts (categorical: the most frequent levels, the rest as one bar);
  * the target's distribution; Pearson correlations between numeric features over the rows
- * where both are present.
+ * where both are present. Above `PROFILE_SAMPLE_ROWS` rows all of it is computed on a seeded
+ * sample of that many rows (the profile's `sample` says so): its cost and memory stay flat as
+ * the data grows, and the shapes it shows do not need every row. Exact counts are elsewhere:
+ * the validation report covers every row.
  */
-import { type Column, type Frame, MISSING_CODE } from "../data/frame.ts";
+import { type Column, type Frame, MISSING_CODE, takeRows } from "../data/frame.ts";
 import type { Bin } from "./charts.ts";
+import { PROFILE_SAMPLE_STREAM, seededSample } from "./sample.ts";
 
 export const HISTOGRAM_BINS = 20;
 export const LEVELS_SHOWN = 15;
 export const CORRELATION_COLUMNS = 12;
+/** Rows above which the profile is computed on a seeded sample of this many. */
+export const PROFILE_SAMPLE_ROWS = 50_000;
 
 export type ColumnRole = "feature" | "target" | "id" | "time" | "dropped";
 
@@ -27,13 +33,29 @@ export interface ColumnSummary {
 }
 
 export interface DataProfile {
+  /** Rows profiled: all of them, or the sample's. */
   rows: number;
+  /** Set when the profile was computed on a seeded sample of `rows` of the `of` rows. */
+  sample?: { of: number; seed: number } | null;
   columns: ColumnSummary[];
   /** Pairs (a, b) and (b, a) both present, diagonal 1; at most CORRELATION_COLUMNS columns. */
   correlations: { names: string[]; matrix: (number | null)[][] };
 }
 
-export function profileData(frame: Frame, roles: (name: string) => ColumnRole): DataProfile {
+/**
+ * The profile of `frame`; with `sampling`, of a sample of `maxRows` rows (default
+ * PROFILE_SAMPLE_ROWS) drawn with `seed` when the frame has more.
+ */
+export function profileData(
+  all: Frame,
+  roles: (name: string) => ColumnRole,
+  sampling?: { seed: number; maxRows?: number },
+): DataProfile {
+  const maxRows = sampling?.maxRows ?? PROFILE_SAMPLE_ROWS;
+  const sampled = sampling !== undefined && all.rowCount > maxRows;
+  const frame = sampled
+    ? takeRows(all, seededSample(all.rowCount, maxRows, sampling.seed, PROFILE_SAMPLE_STREAM))
+    : all;
   const columns = frame.columns.map((col) => summarise(col, roles(col.name), frame.rowCount));
   const numeric = frame.columns
     .filter(
@@ -46,6 +68,7 @@ export function profileData(frame: Frame, roles: (name: string) => ColumnRole): 
   );
   return {
     rows: frame.rowCount,
+    ...(sampled ? { sample: { of: all.rowCount, seed: sampling.seed } } : {}),
     columns,
     correlations: { names: numeric.map((c) => c.name), matrix },
   };

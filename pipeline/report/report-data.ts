@@ -69,6 +69,8 @@ export interface ReportData {
     intercept: number[];
     rows: { feature: string; values: number[] }[];
   } | null;
+  /** Which test rows `shap` explains: `explained` of `of`, a sample drawn with `seed` when fewer. */
+  shapRows?: { explained: number; of: number; seed: number } | null;
   comparison: {
     metric: string;
     value: number;

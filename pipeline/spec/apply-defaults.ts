@@ -40,6 +40,9 @@ function splitOf(raw: RawSpec, seed: number): SplitSpec {
   return { ...common, strategy };
 }
 
+/** Test rows the report explains when the spec does not say (`report.explainRows`). */
+export const DEFAULT_EXPLAIN_ROWS = 200;
+
 /** The PSI threshold drift is judged by when the spec does not set one. */
 export const DEFAULT_PSI_THRESHOLD = 0.2;
 
@@ -198,5 +201,6 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
         : null,
     },
     monitor: monitorOf(raw),
+    report: { explainRows: raw.report?.explainRows ?? DEFAULT_EXPLAIN_ROWS },
   };
 }

@@ -284,6 +284,17 @@ const gateSchema = z
   })
   .describe("a mapping with metric, minimum or maximum, margin");
 
+const reportSchema = z
+  .strictObject({
+    explainRows: z
+      .int()
+      .min(1)
+      .max(100000)
+      .optional()
+      .describe("a whole number from 1 to 100000, e.g. 200"),
+  })
+  .describe("a mapping with explainRows");
+
 export const rawSpecSchema = z
   .strictObject({
     name: z
@@ -306,6 +317,7 @@ export const rawSpecSchema = z
     retrain: retrainSchema.optional(),
     deploy: deploySchema.optional(),
     monitor: monitorSchema.optional(),
+    report: reportSchema.optional(),
   })
   .describe("a mapping with name, source, target, task and optional sections");
 

@@ -353,6 +353,15 @@ export interface MonitorSpec {
   coolDownMinutes: number;
 }
 
+/** The run report (pipeline/report). */
+export interface ReportSpec {
+  /**
+   * Test rows the report explains with TreeSHAP (mean |contribution| per feature): a sample
+   * drawn with the spec's seed when the test split has more, 1..100000. Default `200`.
+   */
+  explainRows: number;
+}
+
 export interface PipelineSpec {
   /** Pipeline name: `[a-z0-9-]`, 1..40 characters. Required. Example: `penguins`. */
   name: string;
@@ -378,4 +387,5 @@ export interface PipelineSpec {
   retrain: RetrainSpec;
   deploy: DeploymentSpec;
   monitor: MonitorSpec;
+  report: ReportSpec;
 }

@@ -13,7 +13,13 @@ import { BoostedModel } from "../boosting/boosted-model.ts";
 import { takeRows } from "../data/frame.ts";
 import type { DriftComparison } from "../drift/compare.ts";
 import { coverKey, coverToBytes } from "../explain/cover-artifact.ts";
-import { meanAbsContributions, needsStoredCover, orchardForest } from "../explain/explain-rows.ts";
+import {
+  meanAbsContributions,
+  meanAbsOf,
+  needsStoredCover,
+  orchardForest,
+} from "../explain/explain-rows.ts";
+import { treeShapParallel } from "../explain/shap-parallel.ts";
 import { nodeCover } from "../explain/tree-shap.ts";
 import { LinearModel } from "../linear/linear-model.ts";
 import { loadBundle } from "../model/bundle.ts";
@@ -23,6 +29,7 @@ import { binaryCurves, confusion, residualSample } from "../report/evaluation.ts
 import { coefficientsOf, learningCurveOf } from "../report/family-sections.ts";
 import { reportKey } from "../report/location.ts";
 import type { ReportData, RunOutcome } from "../report/report-data.ts";
+import { EXPLAIN_SAMPLE_STREAM, seededSample } from "../report/sample.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import { describeSplit } from "../split/split-record.ts";
 import { rankCandidates } from "../train/cross-validate.ts";
@@ -30,9 +37,6 @@ import { predictFrame } from "../train/fit.ts";
 import { loadSpec, readRaw } from "./context.ts";
 import { loadDataset } from "./load-dataset.ts";
 import type { ReportEvent, ReportOutput, RunState, StepDeps } from "./types.ts";
-
-/** Test rows explained for the report's mean |SHAP| chart (evenly spaced when more). */
-export const SHAP_ROWS = 300;
 
 export async function report(event: ReportEvent, deps: StepDeps): Promise<ReportOutput> {
   const state = event.run;
@@ -197,7 +201,7 @@ async function profile(
             : drop.has(name)
               ? "dropped"
               : "feature";
-    return profileData(table, role);
+    return profileData(table, role, { seed: spec.seed });
   } catch (err) {
     if (state.error) return null;
     throw err;
@@ -251,10 +255,15 @@ async function modelData(
   }
   data.importance = bundle.header.featureImportance;
   if (bundle.forest.engine !== "orchard") return null;
-  const step = Math.max(1, test.rowCount / SHAP_ROWS);
-  const sample = Array.from({ length: Math.min(SHAP_ROWS, test.rowCount) }, (_, k) =>
-    Math.floor(k * step),
+  // SHAP costs every node of every tree per row: a seeded sample of the test rows keeps the
+  // report's time flat as the data grows (report.explainRows)
+  const sample = seededSample(
+    test.rowCount,
+    spec.report.explainRows,
+    spec.seed,
+    EXPLAIN_SAMPLE_STREAM,
   );
+  data.shapRows = { explained: sample.length, of: test.rowCount, seed: spec.seed };
   if (!needsStoredCover(bundle)) {
     // boosted models carry their cover, linear models need none: nothing to store
     if (bundle.forest instanceof BoostedModel) data.learningCurve = learningCurveOf(bundle.forest);
@@ -281,7 +290,8 @@ async function modelData(
     coverKey(spec.name, select.modelUri),
     coverToBytes(cover),
   );
-  data.shap = meanAbsContributions(bundle, cover, takeRows(test, sample));
+  const X = bundle.preprocessor.transform(takeRows(test, sample));
+  data.shap = meanAbsOf(bundle, X.names, await treeShapParallel(flat, cover, X, deps.workers ?? 1));
   return stored.uri;
 }
 

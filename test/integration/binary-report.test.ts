@@ -32,7 +32,7 @@ function binaryCopy(): string {
     "search",
     "deploy",
   ).replace(/^name: .*$/m, "name: adelie");
-  writeFileSync(join(dir, "pipeline.yaml"), spec);
+  writeFileSync(join(dir, "pipeline.yaml"), `${spec}\nreport:\n  explainRows: 25\n`);
   return join(dir, "pipeline.yaml");
 }
 
@@ -59,5 +59,9 @@ describe("a binary classification run", () => {
       expect(figures.get(chart), chart).toMatch(/^<svg[^>]*>.*<\/svg><figcaption>/s);
     }
     expect(html).toMatch(/ROC curve \(positive class (Adelie|other)\)/);
+    // report.explainRows: the TreeSHAP chart explains a seeded sample of the test rows
+    expect(html).toMatch(
+      /Exact TreeSHAP explanations on 25 of \d+ test rows \(seeded sample, seed \d+; report\.explainRows\)/,
+    );
   });
 });

@@ -174,11 +174,12 @@ describe("buildLambdas", () => {
     }
   });
 
-  it("ships the forest worker, as ESM, with exactly the bundles that can train", async () => {
+  it("ships the forest worker, as ESM, with exactly the bundles that can train or explain on threads", async () => {
     const withWorker = Object.entries(manifest.bundles)
       .filter(([, b]) => "forest-worker.js" in b.files)
       .map(([name]) => name);
-    expect(withWorker.sort()).toEqual(["select", "train"]);
+    // report: TreeSHAP on worker threads runs in the same worker entry
+    expect(withWorker.sort()).toEqual(["report", "select", "train"]);
     for (const name of LAMBDA_HANDLERS) {
       const pkg = JSON.parse(await readFile(join(outDir, name, "package.json"), "utf8"));
       expect(pkg).toEqual({ type: "module" });
@@ -200,7 +201,7 @@ function workerOutcome(
 describe("the bundled forest worker", () => {
   // Training on one thread never loads it, and the trainer's own thread may grow every tree
   // before a worker starts, so the pipeline run alone cannot show that the file loads.
-  it.each(["select", "train"] as const)(
+  it.each(["report", "select", "train"] as const)(
     "%s: forest-worker.js loads as an ES module worker and runs its own code",
     async (name) => {
       // Without workerData it fails in its own code, after every import has resolved; a file
@@ -211,6 +212,58 @@ describe("the bundled forest worker", () => {
       expect(error?.name).not.toBe("SyntaxError");
     },
   );
+});
+
+describe("the bundled report worker", () => {
+  it("runs a TreeSHAP job and returns the values the calling thread computes", async () => {
+    // a stump on x0 and a two-level tree on x1 then x0, shared as the report shares them
+    const share = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => {
+      const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(
+        new SharedArrayBuffer(a.byteLength),
+      );
+      out.set(a as never);
+      return out;
+    };
+    const flat = {
+      task: "regression" as const,
+      nFeatures: 2,
+      nClasses: 0,
+      treeNodeOffset: share(Int32Array.from([0, 3, 8])),
+      treeLeafOffset: share(Int32Array.from([0, 2, 5])),
+      feature: share(Int32Array.from([0, -1, -1, 1, 0, -1, -1, -1])),
+      threshold: share(Float64Array.from([0.5, 0, 0, 0, 1, 0, 0, 0])),
+      left: share(Int32Array.from([1, 0, 1, 1, 2, 0, 1, 2])),
+      right: share(Int32Array.from([2, 0, 0, 4, 3, 0, 0, 0])),
+      missingLeft: share(new Uint8Array(8)),
+      values: share(Float64Array.from([1, 5, 2, 4, 9])),
+      featureImportance: new Float64Array(0),
+      oobScore: null,
+    };
+    const cover = share(Float64Array.from([4, 3, 1, 10, 6, 4, 2, 4]));
+    const x = share(Float64Array.from([0, 0, 1, 2, 0.7, -1]));
+    const init = { kind: "tree-shap", flat, cover, x, cols: 2, rows: 3, nTrees: 2 };
+    const nextTree = new Int32Array(new SharedArrayBuffer(4));
+    const { TreeShapKernel } = await import("../../pipeline/explain/fast-tree-shap.ts");
+    const kernel = new TreeShapKernel(flat, cover);
+    const want = [0, 1].map((t) => {
+      const out = new Float64Array(6);
+      kernel.explainTree(t, x, 2, 3, out);
+      return Array.from(out);
+    });
+    const got = await new Promise<number[][]>((resolve, reject) => {
+      const trees: number[][] = [];
+      const worker = new Worker(pathToFileURL(join(outDir, "report", "forest-worker.js")), {
+        workerData: { ...init, nextTree },
+      });
+      worker.on("message", (m: { kind: string; treeIndex: number; values: Float64Array }) => {
+        if (m.kind === "shap-tree") trees[m.treeIndex] = Array.from(m.values);
+        else if (m.kind === "done") resolve(trees);
+        else reject(new Error(JSON.stringify(m)));
+      });
+      worker.on("error", reject);
+    });
+    expect(got).toEqual(want);
+  });
 });
 
 describe("the bundled handlers", () => {

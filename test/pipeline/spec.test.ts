@@ -90,6 +90,7 @@ describe("parseSpec: valid specs", () => {
         tolerance: 0.05,
         coolDownMinutes: 1440,
       },
+      report: { explainRows: 200 },
     });
   });
 

@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { Frame } from "../../pipeline/data/frame.ts";
+import { type Frame, takeRows } from "../../pipeline/data/frame.ts";
 import { buildReportHtml } from "../../pipeline/report/build-report.ts";
-import { histogram, pearson, profileData } from "../../pipeline/report/data-profile.ts";
+import {
+  histogram,
+  PROFILE_SAMPLE_ROWS,
+  pearson,
+  profileData,
+} from "../../pipeline/report/data-profile.ts";
 import { binaryCurves, confusion, residualSample } from "../../pipeline/report/evaluation.ts";
 import { escapeHtml } from "../../pipeline/report/html.ts";
 import { reportKey } from "../../pipeline/report/location.ts";
 import type { ReportData } from "../../pipeline/report/report-data.ts";
+import { PROFILE_SAMPLE_STREAM, seededSample } from "../../pipeline/report/sample.ts";
 
 const frame: Frame = {
   rowCount: 6,
@@ -166,6 +172,17 @@ describe("buildReportHtml", () => {
     expect(html).toContain(`<a href="#${id}">${title}</a>`);
   });
 
+  it("says which test rows the TreeSHAP chart explains: a seeded sample, or all of them", async () => {
+    const sampled = await buildReportHtml(
+      data({ shapRows: { explained: 200, of: 16000, seed: 7 } }),
+    );
+    expect(sampled).toContain(
+      "Exact TreeSHAP explanations on 200 of 16000 test rows (seeded sample, seed 7; report.explainRows)",
+    );
+    const all = await buildReportHtml(data({ shapRows: { explained: 69, of: 69, seed: 7 } }));
+    expect(all).toContain("Exact TreeSHAP on all 69 test rows");
+  });
+
   it("reports a failure with only what the run produced", async () => {
     const html = await buildReportHtml(
       data({
@@ -296,5 +313,55 @@ describe("report numbers", () => {
 
   it("keys reports by execution, with unsafe characters replaced", () => {
     expect(reportKey("p", "arn:aws:states:x/1")).toBe("p/reports/arn_aws_states_x_1.html");
+  });
+});
+
+describe("the data profile of large data", () => {
+  const rows = 120;
+  const big: Frame = {
+    rowCount: rows,
+    columns: [
+      { kind: "numeric", name: "a", values: Float64Array.from({ length: rows }, (_, i) => i) },
+      {
+        kind: "numeric",
+        name: "b",
+        values: Float64Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? Number.NaN : i * i)),
+      },
+      {
+        kind: "categorical",
+        name: "c",
+        levels: ["p", "q", "r"],
+        codes: Int32Array.from({ length: rows }, (_, i) => i % 3),
+      },
+    ],
+  };
+  const roles = () => "feature" as const;
+
+  it("is computed on a seeded sample above the limit, and says so", () => {
+    const profile = profileData(big, roles, { seed: 7, maxRows: 50 });
+    expect(profile.rows).toBe(50);
+    expect(profile.sample).toEqual({ of: 120, seed: 7 });
+    const sample = takeRows(big, seededSample(120, 50, 7, PROFILE_SAMPLE_STREAM));
+    const { sample: _, ...expected } = profile;
+    expect(expected).toEqual(profileData(sample, roles));
+    expect(profileData(big, roles, { seed: 7, maxRows: 50 })).toEqual(profile);
+  });
+
+  it("covers every row up to the limit (50,000 by default)", () => {
+    expect(PROFILE_SAMPLE_ROWS).toBe(50_000);
+    const profile = profileData(big, roles, { seed: 7 });
+    expect(profile.rows).toBe(120);
+    expect(profile.sample).toBeUndefined();
+    expect(profile).toEqual(profileData(big, roles));
+  });
+
+  it("tells the reader the profile was sampled", async () => {
+    const html = await buildReportHtml(
+      data({ profile: profileData(big, roles, { seed: 7, maxRows: 50 }) }),
+    );
+    expect(html).toContain(
+      "computed on a seeded sample of 50 of the 120 rows (seed 7); the validation report covers every row.",
+    );
+    expect(html).toContain("Pearson&#39;s r over the sampled rows");
   });
 });

@@ -20,7 +20,7 @@ import { loadDeploySpecs } from "../infra/specs.ts";
 import { readStackFile } from "../infra/stack-file.ts";
 import type { Manifest } from "../infra/synth/manifest.ts";
 import { stableJson } from "../infra/synth/normalize.ts";
-import { findProjectRoot } from "../infra/synth/project.ts";
+import { findProjectRoot, readProject } from "../infra/synth/project.ts";
 import { synthesize } from "../infra/synth/synthesize.ts";
 import { sizingWarnings } from "../pipeline/sizing.ts";
 import { parse, UsageError } from "./args.ts";
@@ -63,13 +63,11 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
     }
     if (!values.stack) throw new UsageError(`--stack is required\n\n${USAGE}`);
-    const manifest = await synthesize({
-      stack: values.stack,
-      root: resolve(values.repo ?? findProjectRoot(process.cwd()) ?? PROJECT_ROOT),
-    });
+    const root = resolve(values.repo ?? findProjectRoot(process.cwd()) ?? PROJECT_ROOT);
+    const manifest = await synthesize({ stack: values.stack, root });
     const json = stableJson(manifest);
     if (values.out) writeFileSync(values.out, json);
-    const sizing = stackSizingWarnings(resolve(values.repo ?? PROJECT_ROOT), values.stack);
+    const sizing = stackSizingWarnings(root, values.stack, readProject(root).stackConfigDir);
     // On stderr: the JSON manifest on stdout stays exactly the manifest.
     for (const w of sizing) process.stderr.write(`warning: sizing ${w}\n`);
     process.stdout.write(values.json ? json : manifestSummary(manifest));
@@ -84,8 +82,8 @@ export async function main(argv: string[]): Promise<number> {
  * `<pipeline>: <message>`: the specs with `source.expectedRows` whose steps would run out of
  * memory or time.
  */
-export function stackSizingWarnings(root: string, stack: string): string[] {
-  const config = parseConfig(readStackFile(root, stack), {
+export function stackSizingWarnings(root: string, stack: string, configDir = "stacks"): string[] {
+  const config = parseConfig(readStackFile(root, stack, configDir), {
     project: "orchard",
     stack,
     rootDir: root,

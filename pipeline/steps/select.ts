@@ -33,7 +33,7 @@ export async function selectStep(
   const ranked = rankedCandidates(state);
   // Only forests are sharded (their trees are independent); a search across families may
   // pick a boosted or linear model, which Select fits in one piece.
-  if (ranked[0].params.type !== "random-forest") return select(state, deps);
+  if ((ranked[0].params.type ?? "random-forest") !== "random-forest") return select(state, deps);
   return {
     best: bestOf(ranked[0]),
     ranking: rankingOf(ranked),

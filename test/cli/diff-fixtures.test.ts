@@ -54,8 +54,8 @@ describe("orchard diff of one edit against HEAD", () => {
     const arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:fixture";
     const diff = await diffWith({
       file: "infra/access/policies.ts",
-      find: "  grantKey(set, targets.keyArn, key);\n",
-      replace: `  if (step === "train") set.add({ Sid: "FixtureDescribe", Effect: "Allow", Action: ["states:DescribeStateMachine"], Resource: ["${arn}"] });\n  grantKey(set, targets.keyArn, key);\n`,
+      find: "  });\n  grantKey(set, targets.keyArn, key);\n",
+      replace: `  });\n  if (step === "train") set.add({ Sid: "FixtureDescribe", Effect: "Allow", Action: ["states:DescribeStateMachine"], Resource: ["${arn}"] });\n  grantKey(set, targets.keyArn, key);\n`,
     });
     expect(outline(diff)).toEqual({
       ...NOTHING,

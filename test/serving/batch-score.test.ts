@@ -139,8 +139,8 @@ describe("batch scoring", () => {
     expect(out).toMatchObject({ modelVersion: "v1", fileCount: 2, rowCount: 6 });
   });
 
-  it("runs as the BatchScore state: the run state in, the run's batchUri scored with its version", async () => {
-    const out = await handler({
+  it("runs as the BatchScore state (the run's batchUri listed, its version chosen) and as a ScoreFiles child scoring listed keys", async () => {
+    const plan = await handler({
       run: {
         pipeline: PIPELINE,
         specUri: "s3://unused/spec.yaml",
@@ -156,7 +156,21 @@ describe("batch scoring", () => {
       },
       promote: { promoted: true, champion: "v1" },
     });
-    expect(out).toMatchObject({ enabled: true, modelVersion: "v1", fileCount: 2, rowCount: 6 });
+    expect(plan).toEqual({
+      enabled: true,
+      inputUri: `s3://${bucket}/${LANDING}a/`,
+      modelVersion: "v1",
+      listing: { bucket, prefix: `${LANDING}a/` },
+    });
+    // What the Distributed Map hands one child: a batch of the listing's keys (inputs and not).
+    const child = await handler({
+      Items: ["day.jsonl", "march.csv", "readme.txt", "old.predictions.csv"].map((f) => ({
+        key: `${LANDING}a/${f}`,
+      })),
+      BatchInput: { pipeline: PIPELINE, version: "v1", bucket },
+    });
+    expect(child).toEqual({ fileCount: 2, rowCount: 6 });
+    expect(await read(`${LANDING}a/march.predictions.csv`)).toMatch(/^id,x,colour,prediction,/);
   });
 
   it("runs from orchard predict --input s3://… (storage from the ORCHARD_* variables)", async () => {

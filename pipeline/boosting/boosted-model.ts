@@ -11,7 +11,7 @@ import type { FeatureMatrix } from "../data/frame.ts";
 import { SpecError } from "../errors.ts";
 import { argmax, checkMatrixWidth, type FlatForest } from "../forest/forest-model.ts";
 import type { ForestTask } from "../forest/types.ts";
-import { type LossName, sigmoid, softmaxRow } from "./losses.ts";
+import { type LossName, probabilitiesOf } from "./losses.ts";
 
 export interface FlatBoosting {
   task: ForestTask;
@@ -119,23 +119,7 @@ export class BoostedModel {
         "predictProba needs a classification model; this model is a regressor. Use predict.",
       );
     }
-    const raw = this.rawScore(X);
-    const C = this.nClasses;
-    const out = new Float64Array(X.rows * C);
-    if (this.nOutputs === 1) {
-      for (let r = 0; r < X.rows; r++) {
-        const p = sigmoid(raw[r]);
-        out[r * 2] = 1 - p;
-        out[r * 2 + 1] = p;
-      }
-      return out;
-    }
-    const p = new Float64Array(C);
-    for (let r = 0; r < X.rows; r++) {
-      softmaxRow(raw, r * C, C, p);
-      out.set(p, r * C);
-    }
-    return out;
+    return probabilitiesOf(this.rawScore(X), X.rows, this.nOutputs, this.nClasses);
   }
 
   /**

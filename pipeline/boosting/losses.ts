@@ -151,3 +151,32 @@ export function softmaxRow(raw: Float64Array, off: number, K: number, out: Float
 
 /** The median of `values` (absolute-error leaves). */
 export { median };
+
+/**
+ * Class probabilities (rows x classes, row-major) from raw scores: the sigmoid of one score
+ * per row for two classes, else the softmax of one score per class. Boosted and linear
+ * classifiers share it, so both read their scores the same way.
+ */
+export function probabilitiesOf(
+  raw: Float64Array,
+  rows: number,
+  nOutputs: number,
+  nClasses: number,
+): Float64Array {
+  const C = nClasses;
+  const out = new Float64Array(rows * C);
+  if (nOutputs === 1) {
+    for (let r = 0; r < rows; r++) {
+      const p = sigmoid(raw[r]);
+      out[r * 2] = 1 - p;
+      out[r * 2 + 1] = p;
+    }
+    return out;
+  }
+  const p = new Float64Array(C);
+  for (let r = 0; r < rows; r++) {
+    softmaxRow(raw, r * C, C, p);
+    out.set(p, r * C);
+  }
+  return out;
+}

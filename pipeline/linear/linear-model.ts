@@ -5,7 +5,7 @@
  * logistic regression (softmax over K linear scores, scikit-learn's `multi_class="multinomial"`).
  */
 
-import { sigmoid, softmaxRow } from "../boosting/losses.ts";
+import { probabilitiesOf } from "../boosting/losses.ts";
 import type { FeatureMatrix } from "../data/frame.ts";
 import { SpecError } from "../errors.ts";
 import { argmax, checkMatrixWidth } from "../forest/forest-model.ts";
@@ -86,22 +86,6 @@ export class LinearModel {
         "predictProba needs a classification model; this model is a regressor. Use predict.",
       );
     }
-    const raw = this.rawScore(X);
-    const C = this.nClasses;
-    const out = new Float64Array(X.rows * C);
-    if (this.nOutputs === 1) {
-      for (let r = 0; r < X.rows; r++) {
-        const p = sigmoid(raw[r]);
-        out[r * 2] = 1 - p;
-        out[r * 2 + 1] = p;
-      }
-      return out;
-    }
-    const p = new Float64Array(C);
-    for (let r = 0; r < X.rows; r++) {
-      softmaxRow(raw, r * C, C, p);
-      out.set(p, r * C);
-    }
-    return out;
+    return probabilitiesOf(this.rawScore(X), X.rows, this.nOutputs, this.nClasses);
   }
 }

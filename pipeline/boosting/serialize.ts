@@ -17,7 +17,7 @@
  * their parent and inside the tree, features and leaves in range) and throws ArtifactError.
  */
 import { ArtifactError } from "../errors.ts";
-import { crc32 } from "../forest/serialize.ts";
+import { checkTreeNodes, crc32 } from "../forest/serialize.ts";
 import type { ForestTask } from "../forest/types.ts";
 import { BoostedModel, type FlatBoosting } from "./boosted-model.ts";
 import type { LossName } from "./losses.ts";
@@ -176,27 +176,5 @@ function checkStructure(f: FlatBoosting): void {
   if (f.treeNodeOffset[T] !== f.feature.length || f.treeLeafOffset[T] !== f.values.length) {
     corrupt("bad tree table");
   }
-  for (let t = 0; t < T; t++) {
-    const nb = f.treeNodeOffset[t];
-    const size = f.treeNodeOffset[t + 1] - nb;
-    const leaves = f.treeLeafOffset[t + 1] - f.treeLeafOffset[t];
-    if (size < 1 || leaves < 1) corrupt(`tree ${t} is empty`);
-    for (let k = 0; k < size; k++) {
-      const i = nb + k;
-      const feat = f.feature[i];
-      if (feat === -1) {
-        if (f.left[i] < 0 || f.left[i] >= leaves) corrupt(`tree ${t} node ${k} has a bad leaf`);
-      } else if (feat < 0 || feat >= f.nFeatures) {
-        corrupt(`tree ${t} node ${k} splits on feature ${feat}`);
-      } else if (
-        f.left[i] <= k ||
-        f.right[i] <= k ||
-        f.left[i] >= size ||
-        f.right[i] >= size ||
-        f.missingLeft[i] > 1
-      ) {
-        corrupt(`tree ${t} node ${k} has bad children`);
-      }
-    }
-  }
+  checkTreeNodes(f, corrupt);
 }

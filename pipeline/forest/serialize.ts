@@ -245,6 +245,22 @@ function checkStructure(f: FlatForest): void {
   if (T < 1 || f.treeNodeOffset[0] !== 0 || f.treeLeafOffset[0] !== 0) corrupt("bad tree table");
   if (f.treeNodeOffset[T] !== f.feature.length) corrupt("bad tree table");
   if (f.treeLeafOffset[T] * (f.nClasses || 1) !== f.values.length) corrupt("bad tree table");
+  checkTreeNodes(f, corrupt);
+}
+
+/** The node arrays of a flat tree ensemble: what checkTreeNodes walks. */
+export type TreeNodeArrays = Pick<
+  FlatForest,
+  "treeNodeOffset" | "treeLeafOffset" | "feature" | "left" | "right" | "missingLeft" | "nFeatures"
+>;
+
+/**
+ * Per tree, every walk ends at a leaf: children come after their parent and stay in the tree,
+ * split features exist, leaf indices stay in the tree's leaves. Shared by the forest and the
+ * boosting artifacts (pipeline/boosting/serialize.ts), each with its own `corrupt` message.
+ */
+export function checkTreeNodes(f: TreeNodeArrays, corrupt: (what: string) => never): void {
+  const T = f.treeNodeOffset.length - 1;
   for (let t = 0; t < T; t++) {
     const nb = f.treeNodeOffset[t];
     const ne = f.treeNodeOffset[t + 1];

@@ -1,7 +1,8 @@
 /**
  * Access: the IAM roles of the platform. One execution role per step of every pipeline
- * (Lambda, or the task role of a Fargate step), the shared ECS execution role when any step
- * runs in a container, and the human roles `data-scientist` and `platform-admin`.
+ * (Lambda, or the task role of a Fargate step), the Monitor's of a pipeline that has one, the
+ * shared ECS execution role when any step runs in a container, and the human roles
+ * `data-scientist` and `platform-admin`.
  *
  * What each role may do is NOT decided here: `infra/access/policies.ts` builds every policy
  * from the access each step declares. Roles are created first (functions need their ARNs) and
@@ -41,13 +42,18 @@ const ECS_EXECUTION_POLICY_ARN =
 
 export interface AccessArgs {
   accountId: pulumi.Input<string>;
-  /** Each pipeline and how each of its steps runs. */
-  pipelines: { name: string; compute: Record<FunctionKey, Compute> }[];
+  /**
+   * Each pipeline and how each of its steps runs; `monitor`: it has a Monitor (its spec has
+   * `monitor.capture`), whose Lambda gets a role too (infra/monitor.ts).
+   */
+  pipelines: { name: string; compute: Record<FunctionKey, Compute>; monitor?: boolean }[];
 }
 
 export class Access extends pulumi.ComponentResource {
   /** `stepRoles[pipeline][step]`. */
   readonly stepRoles: Record<string, Record<FunctionKey, aws.iam.Role>> = {};
+  /** `monitorRoles[pipeline]`, for the pipelines with a Monitor. */
+  readonly monitorRoles: Record<string, aws.iam.Role> = {};
   readonly humanRoles: Record<HumanRoleName, aws.iam.Role>;
   /** The ECS task execution role, when any step runs in a container. */
   readonly executionRole?: aws.iam.Role;
@@ -75,6 +81,17 @@ export class Access extends pulumi.ComponentResource {
         );
       }
       this.stepRoles[pipeline.name] = roles;
+      if (pipeline.monitor) {
+        this.monitorRoles[pipeline.name] = new aws.iam.Role(
+          `${name}-${pipeline.name}-monitor`,
+          {
+            description: `Orchard ${pipeline.name}: the Monitor`,
+            assumeRolePolicy: JSON.stringify(LAMBDA_TRUST_POLICY),
+            tags: { ...tags, pipeline: pipeline.name, step: "monitor" },
+          },
+          child,
+        );
+      }
     }
 
     const anyContainer = args.pipelines.some((p) => Object.values(p.compute).includes("container"));
@@ -124,11 +141,11 @@ export class Access extends pulumi.ComponentResource {
     targets: pulumi.Input<AccessTargets>,
     logGroupArn: pulumi.Input<string>,
   ): aws.iam.RolePolicy {
-    // A role the stack does not deploy (the Monitor's, until its function exists) is absent.
+    // A role the stack does not deploy (the Monitor's of a pipeline without one) is absent.
     const roles = this.stepRoles[pipeline] as
       | Partial<Record<StepRoleName, aws.iam.Role>>
       | undefined;
-    const role = roles?.[step];
+    const role = step === "monitor" ? this.monitorRoles[pipeline] : roles?.[step];
     if (!role) throw new Error(`Access ${this.name}: no role for ${pipeline}/${step}`);
     return new aws.iam.RolePolicy(
       `${this.name}-${pipeline}-${step}-policy`,

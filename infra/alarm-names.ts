@@ -12,7 +12,10 @@ export type AlarmKind =
   | "step-errors"
   | `step-errors-${number}`
   | "gate"
-  | "drift";
+  | "drift"
+  /** The Monitor's live gate metric past its bound (infra/monitor.ts): starts a retrain. */
+  | "live-gate"
+  | "monitor-failed";
 
 /**
  * CloudWatch allows at most 10 metrics (MetricStat entries) in one metric-math alarm

@@ -12,7 +12,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BUNDLE_OF, MATERIALIZE_BUNDLE } from "../lambdas/bundles.ts";
+import { BUNDLE_OF, MATERIALIZE_BUNDLE, MONITOR_BUNDLE } from "../lambdas/bundles.ts";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { STEP_CACHE_ENV } from "../lambdas/io/step-cache-settings.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
@@ -29,6 +29,7 @@ import { FeatureViewMaterialization } from "./feature-view.ts";
 import { KubernetesServing } from "./kubernetes.ts";
 import { stateMachineLogGroupRoot, stepLogGroupRoot } from "./log-group-names.ts";
 import { ModelRegistry } from "./model-registry.ts";
+import { Monitor } from "./monitor.ts";
 import { gateAlarmBound, Monitoring } from "./monitoring.ts";
 import { Pipeline } from "./pipeline.ts";
 import { createStepCluster, PipelineStep, type StepTarget } from "./pipeline-step.ts";
@@ -58,6 +59,8 @@ export interface PipelineOutputs {
   roleArns: Record<string, pulumi.Output<string>>;
   /** Log group names per step (`predict` included) and of the state machine (`stateMachine`). */
   logGroups: Record<string, pulumi.Output<string>>;
+  /** The Monitor's state machine, when the spec has `monitor.capture` (infra/monitor.ts). */
+  monitorStateMachineArn?: pulumi.Output<string>;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -121,7 +124,14 @@ export class Platform extends pulumi.ComponentResource {
     ) as Record<FunctionKey, "lambda" | "container">;
     this.access = new Access(
       `${name}-access`,
-      { accountId, pipelines: specs.map((s) => ({ name: s.name, compute })) },
+      {
+        accountId,
+        pipelines: specs.map((s) => ({
+          name: s.name,
+          compute,
+          monitor: s.spec.monitor.capture !== null,
+        })),
+      },
       child,
     );
 
@@ -427,6 +437,42 @@ export class Platform extends pulumi.ComponentResource {
       child,
     );
 
+    // The Monitor, with capture: nothing to join without captured predictions.
+    let monitor: Monitor | undefined;
+    if (spec.spec.monitor.capture) {
+      const monitorCode = code(MONITOR_BUNDLE);
+      monitor = new Monitor(
+        `${p}-monitor`,
+        {
+          pipeline: spec.name,
+          accountId,
+          region: config.region,
+          role: this.access.monitorRoles[spec.name],
+          code: monitorCode.archive,
+          codeVersion: monitorCode.version,
+          storageEnv,
+          gateMetric: spec.spec.gate.metric,
+          minLabels: spec.spec.monitor.minLabels,
+          logRetentionDays: config.logRetentionDays,
+          keyArn,
+          specUri,
+          pipelineStateMachineArn: pipeline.stateMachine.arn,
+          retrainInput: pulumi.output({
+            run: {
+              pipeline: spec.name,
+              specUri,
+              sourceUri,
+              ...(batch ? { batchUri: batch.uri } : {}),
+            },
+          }),
+          retrainEnabled: spec.config.enabled,
+          alertTopicArn: this.alerts.topic.arn,
+        },
+        child,
+      );
+      this.access.grantStep(spec.name, "monitor", targets, monitor.logGroup.arn);
+    }
+
     const roleArns: Record<string, pulumi.Output<string>> = Object.fromEntries(
       FUNCTION_KEYS.map((k) => [k, roles[k].arn]),
     );
@@ -436,6 +482,10 @@ export class Platform extends pulumi.ComponentResource {
     );
     logGroups.predict = serving.step.logGroup.name;
     logGroups.stateMachine = pipeline.logGroup.name;
+    if (monitor) {
+      roleArns.monitor = this.access.monitorRoles[spec.name].arn;
+      logGroups.monitor = monitor.logGroup.name;
+    }
     return {
       stateMachineArn: pipeline.stateMachine.arn,
       sourceObjectArns: [sourceObjectArn],
@@ -452,6 +502,7 @@ export class Platform extends pulumi.ComponentResource {
         predictFunctionArn: serving.function.arn,
         roleArns,
         logGroups,
+        ...(monitor ? { monitorStateMachineArn: monitor.stateMachine.arn } : {}),
       } satisfies PipelineOutputs,
     };
   }

@@ -27,8 +27,11 @@ export const BUNDLE_OF = {
 /** The handler of every feature view's materialization state machine (infra/feature-view.ts). */
 export const MATERIALIZE_BUNDLE = "materialize";
 
+/** The handler of every pipeline's Monitor state machine (infra/monitor.ts). */
+export const MONITOR_BUNDLE = "monitor";
+
 /** Every deployable handler: `lambdas/<name>.ts`, exporting `handler`. */
-export const BUNDLES = [...Object.values(BUNDLE_OF), MATERIALIZE_BUNDLE] as const;
+export const BUNDLES = [...Object.values(BUNDLE_OF), MATERIALIZE_BUNDLE, MONITOR_BUNDLE] as const;
 
 export type BundleName = (typeof BUNDLES)[number];
 

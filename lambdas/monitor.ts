@@ -2,9 +2,11 @@
  * The Monitor as a Lambda handler (docs/monitoring.md): the same `runMonitor` `orchard monitor`
  * runs, over the deployed storage, for the execution input `{ "run": { pipeline, specUri } }`
  * a schedule would send. It stores the report, writes the Monitor's EMF metrics (the
- * `MonitorAlarm` metric a CloudWatch alarm and the retrain rule listen to) and returns the
- * verdict and the retrain decision (with the cool-down already recorded when it starts one),
- * so a state machine can start the training pipeline with the reason in its input.
+ * live gate metric and its bound, `MonitorAlarm`, `RetrainStarted`) and returns the
+ * verdict and the retrain decision (with the cool-down already recorded when it starts one).
+ * In the stack (infra/monitor.ts) the retrain is started by an EventBridge rule on the
+ * live-gate alarm, which reads this run's `RetrainStarted` metric: 1 only when the decision
+ * was to start (outside the cool-down).
  */
 
 import { monitorEmfRecord } from "../pipeline/monitor/metrics.ts";
@@ -33,7 +35,7 @@ export const handler = stepHandler(
     );
     if (process.env.ORCHARD_LOG_LEVEL?.trim().toLowerCase() !== "silent") {
       process.stderr.write(
-        `${JSON.stringify(monitorEmfRecord(run.report, deps.now().getTime()))}\n`,
+        `${JSON.stringify(monitorEmfRecord(run.report, deps.now().getTime(), run.retrain))}\n`,
       );
     }
     return {

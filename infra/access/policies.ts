@@ -65,6 +65,7 @@ import {
 
 export {
   ECS_TASKS_TRUST_POLICY,
+  eventsTrustPolicy,
   humanTrustPolicy,
   LAMBDA_TRUST_POLICY,
   schedulerTrustPolicy,
@@ -581,6 +582,25 @@ export function schedulerPolicy(stateMachineArn: string): PolicyDocument {
     Statement: [
       {
         Sid: "StartScheduledExecutions",
+        Effect: "Allow",
+        Action: ["states:StartExecution"],
+        Resource: [stateMachineArn],
+      },
+    ],
+  };
+}
+
+/**
+ * The Monitor's retrain trigger (infra/monitor.ts): the EventBridge rule on the live-gate
+ * alarm starts executions of its pipeline's state machine, and nothing else.
+ */
+export function retrainTriggerPolicy(stateMachineArn: string): PolicyDocument {
+  requireArn(stateMachineArn, "stateMachine", "stateMachineArn");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "StartRetrainExecutions",
         Effect: "Allow",
         Action: ["states:StartExecution"],
         Resource: [stateMachineArn],

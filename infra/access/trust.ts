@@ -86,6 +86,21 @@ export function schedulerTrustPolicy(
 }
 
 /**
+ * The role an EventBridge rule's target uses (the Monitor's retrain trigger starts the
+ * pipeline's state machine): EventBridge, for a rule of this account and region (EventBridge
+ * User Guide, "Cross-service confused deputy prevention"). The rule is auto-named and needs the
+ * role first, hence the pattern rather than the one ARN.
+ */
+export function eventsTrustPolicy(account: string, region: string): TrustPolicyDocument {
+  return serviceTrustFor(
+    "EventBridgeAssumesRole",
+    "events.amazonaws.com",
+    account,
+    `arn:aws:events:${region}:${account}:rule/*`,
+  );
+}
+
+/**
  * The roles IAM Identity Center creates in an account for its permission sets
  * (`AWSReservedSSO_<set>_<id>`, under this path; some carry a region after it).
  */

@@ -13,8 +13,15 @@ export type StepRoleName = StepName | "predict" | "monitor";
 
 export const STEP_ROLE_NAMES: readonly StepRoleName[] = [...STEP_NAMES, "predict", "monitor"];
 
-/** The step roles a stack creates today: the Monitor's is declared (and simulated), not deployed. */
-export const DEPLOYED_STEP_ROLE_NAMES: readonly StepRoleName[] = [...STEP_NAMES, "predict"];
+/**
+ * The step roles a stack creates: the Monitor's only for pipelines whose spec has
+ * `monitor.capture` (infra/monitor.ts creates it beside its function).
+ */
+export const DEPLOYED_STEP_ROLE_NAMES: readonly StepRoleName[] = [
+  ...STEP_NAMES,
+  "predict",
+  "monitor",
+];
 
 export type HumanRoleName = "data-scientist" | "platform-admin";
 

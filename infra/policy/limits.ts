@@ -404,6 +404,8 @@ export const fargateTaskSize: ResourceRule = {
  *   length of 80); Developer Guide, "Step Functions service quotas".
  * - EventBridge Scheduler schedule name 64: EventBridge Scheduler API Reference,
  *   "CreateSchedule" (Name: maximum length of 64).
+ * - EventBridge rule name 64: EventBridge API Reference, "PutRule" (Name: maximum length of
+ *   64); the Monitor's retrain trigger (infra/monitor.ts).
  */
 const NAME_LIMITS: { types: string[]; field: string; prefixField: string; max: number }[] = [
   { types: FUNCTION, field: "name", prefixField: "namePrefix", max: 64 },
@@ -416,6 +418,12 @@ const NAME_LIMITS: { types: string[]; field: string; prefixField: string; max: n
   },
   { types: STATE_MACHINE, field: "name", prefixField: "namePrefix", max: 80 },
   { types: ["aws:scheduler/schedule:Schedule"], field: "name", prefixField: "namePrefix", max: 64 },
+  {
+    types: ["aws:cloudwatch/eventRule:EventRule"],
+    field: "name",
+    prefixField: "namePrefix",
+    max: 64,
+  },
 ];
 
 /** The physical name's length, and how it comes about, or undefined when not known. */

@@ -4,7 +4,9 @@
  * - the BatchScore state after Promote: the whole run state in, `batchScoreStep` (whether and
  *   with which version the run input's `batchUri` is scored, and the listing to score);
  * - a child execution of the ScoreFiles Distributed Map: `{ Items, BatchInput }` in,
- *   `scoreFiles` (a batch of listed keys scored, `{ fileCount, rowCount }` out);
+ *   `scoreFiles` (a batch of listed keys scored, `{ fileCount, rowCount }` out; with the
+ *   spec's `monitor.capture`, its predictions captured as one object under
+ *   `<pipeline>/capture/<date>/<hour>/`);
  * - invoked by hand: `{ "inputUri": "s3://bucket/prefix/", "pipeline"?, "version"? }` → the
  *   predictions files next to the inputs and `{ modelVersion, files, fileCount, rowCount }`.
  *
@@ -28,11 +30,13 @@ import {
   type BatchObjects,
   type BatchScoreOutput,
   type BatchScoreStepOutput,
+  batchCaptureOf,
   batchScore,
   batchScoreStep,
   scoreFiles,
   uriOfKey,
 } from "../pipeline/steps/batch-score.ts";
+import { loadSpec } from "../pipeline/steps/context.ts";
 import type { RunState } from "../pipeline/steps/types.ts";
 import { formatS3Uri } from "../pipeline/store.ts";
 import { storageClients } from "./io/clients.ts";
@@ -141,7 +145,9 @@ export const handler = stepHandler(
     event: BatchScoreEvent | RunState | BatchFilesEvent,
     deps,
   ): Promise<BatchScoreOutput | BatchScoreStepOutput | BatchFilesOutput> => {
-    if ("run" in event) return batchScoreStep(event);
+    // The plan carries the spec's capture settings to the ScoreFiles children.
+    if ("run" in event)
+      return batchScoreStep(event, async () => batchCaptureOf(await loadSpec(deps, event)));
     if ("Items" in event) {
       const { bucket } = event.BatchInput;
       const objects = batchObjectsFor(uriOfKey(bucket, ""));

@@ -176,6 +176,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { table: "registry", mode: "readwrite" },
   ],
   batchScore: [
+    // The BatchScore state reads the spec's monitor.capture for the ScoreFiles children.
+    SPEC,
     // The promoted version's bundle (registry item, then the bundle object).
     { table: "registry", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
@@ -184,6 +186,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "read" },
     // Every input under the prefix in, a `*.predictions.*` file next to each out (grantBatch).
     { batchPrefix: true, mode: "readwrite" },
+    // With monitor.capture, each ScoreFiles child's captured predictions (random keys).
+    { bucket: "artifacts", prefix: "<pipeline>/capture/", mode: "write" },
   ],
   notifyFailure: [{ topic: "alert", mode: "publish" }],
   predict: [

@@ -25,6 +25,7 @@
  * `scoreFiles` on a batch of keys. They run after the promotion: if scoring fails, the
  * execution fails (and notifies) but the new champion stays; an empty prefix is no failure.
  */
+import { randomUUID } from "node:crypto";
 import { readCsv } from "../data/read-csv.ts";
 import { csvTableRows, jsonlRows } from "../data/read-rows.ts";
 import {
@@ -35,8 +36,16 @@ import {
 } from "../errors.ts";
 import { loadBundle, type ModelBundle, type Prediction } from "../model/bundle.ts";
 import type { RawRow } from "../model/schema.ts";
+import {
+  type CaptureRecord,
+  capturePrefix,
+  captureRecords,
+  rowRequestId,
+  sampled,
+} from "../monitor/capture.ts";
 import { type CsvCell, toCsv } from "../serving/csv-output.ts";
 import { ServedModels } from "../serving/served-models.ts";
+import type { PipelineSpec } from "../spec/types.ts";
 import type { ArtifactStore, ModelRegistry } from "../store.ts";
 import type { RunState } from "./types.ts";
 
@@ -51,6 +60,24 @@ export interface BatchScoreDeps {
   registry: ModelRegistry;
   artifacts: ArtifactStore;
   objects: BatchObjects;
+  /** The captures' time. Default: the clock. */
+  now?: () => Date;
+}
+
+/**
+ * What ScoreFiles captures of its predictions (the spec's `monitor.capture` and `id`), as
+ * serving does (docs/monitoring.md); null: nothing.
+ */
+export interface BatchCapture {
+  sampleRate: number;
+  exclude: string[];
+  idColumn: string | null;
+}
+
+export function batchCaptureOf(spec: Pick<PipelineSpec, "monitor" | "id">): BatchCapture | null {
+  const capture = spec.monitor.capture;
+  if (!capture) return null;
+  return { sampleRate: capture.sampleRate, exclude: [...capture.exclude], idColumn: spec.id };
 }
 
 export interface BatchScoreEvent {
@@ -90,7 +117,13 @@ export const LOCAL_DIRECTORY_BUCKET = "file:";
 /** One ScoreFiles child's event: a batch of listed keys (ItemBatcher) and where they are. */
 export interface BatchFilesEvent {
   Items: { key: string }[];
-  BatchInput: { pipeline: string; version: string; bucket: string };
+  BatchInput: {
+    pipeline: string;
+    version: string;
+    bucket: string;
+    /** The plan's capture settings (absent: nothing captured). */
+    capture?: BatchCapture | null;
+  };
 }
 
 /**
@@ -113,6 +146,8 @@ export type BatchScoreStepOutput =
       inputUri: string;
       modelVersion: string;
       listing: BatchListing;
+      /** What the children capture of their predictions; null: nothing. */
+      capture: BatchCapture | null;
       results?: (BatchFilesOutput | { Error: string; Cause: string })[];
     }
   | { enabled: false; reason: string };
@@ -189,7 +224,10 @@ export function uriOfKey(bucket: string, key: string): string {
  * conditional write to another run (that run's model is not this run's to publish). An empty
  * prefix is no failure: the Map then has no items.
  */
-export async function batchScoreStep(state: RunState): Promise<BatchScoreStepOutput> {
+export async function batchScoreStep(
+  state: RunState,
+  loadCapture: () => Promise<BatchCapture | null> = async () => null,
+): Promise<BatchScoreStepOutput> {
   const inputUri = state.run.batchUri;
   if (!inputUri) return { enabled: false, reason: "the spec has no deploy.batch.inputUri" };
   if (state.promote?.promoted !== true || !state.evaluate) {
@@ -200,6 +238,7 @@ export async function batchScoreStep(state: RunState): Promise<BatchScoreStepOut
     inputUri,
     modelVersion: state.evaluate.version,
     listing: listingOf(inputUri),
+    capture: await loadCapture(),
   };
 }
 
@@ -219,14 +258,70 @@ export async function scoreFiles(
   );
   if (inputs.length === 0) return { fileCount: 0, rowCount: 0 };
   const { bundle } = await versionBundle(deps, pipeline, version);
+  const capture = event.BatchInput.capture ?? null;
+  const captured: CaptureRecord[] = [];
   let rowCount = 0;
-  for (const input of inputs) {
-    const format = FORMATS[input.split(".").pop()!.toLowerCase()];
-    const scored = scoreFile(bundle, await deps.objects.get(input), format, input);
-    await deps.objects.put(outputUriOf(input)!, scored.bytes, scored.contentType);
-    rowCount += scored.rows;
+  try {
+    for (const input of inputs) {
+      const format = FORMATS[input.split(".").pop()!.toLowerCase()];
+      const scored = scoreFile(bundle, await deps.objects.get(input), format, input);
+      await deps.objects.put(outputUriOf(input)!, scored.bytes, scored.contentType);
+      rowCount += scored.rows;
+      if (capture) captured.push(...captureScored(pipeline, version, scored, capture, deps));
+    }
+  } finally {
+    // One object for the child's files (also those scored before a failing one).
+    if (captured.length > 0) await writeCaptures(pipeline, captured, deps);
   }
   return { fileCount: inputs.length, rowCount };
+}
+
+/**
+ * The capture records of one scored file: each row is its own request, `<file id>#<n>`, so
+ * `sampleRate` samples rows (as serve samples requests) and labels can name any row by its
+ * request id or by the spec's `id` column.
+ */
+function captureScored(
+  pipeline: string,
+  modelVersion: string,
+  scored: { inputs: RawRow[]; predictions: Prediction[] },
+  capture: BatchCapture,
+  deps: Pick<BatchScoreDeps, "now">,
+): CaptureRecord[] {
+  const fileId = randomUUID();
+  const at = (deps.now?.() ?? new Date()).getTime();
+  const settings = { ...capture, source: "batch" as const };
+  const out: CaptureRecord[] = [];
+  const count = scored.predictions.length;
+  for (let i = 0; i < count; i++) {
+    const requestId = rowRequestId(fileId, i + 1, Math.max(count, 2));
+    if (!sampled(requestId, capture.sampleRate)) continue;
+    out.push(
+      ...captureRecords(
+        {
+          requestId,
+          at,
+          pipeline,
+          modelVersion,
+          rows: [scored.inputs[i]],
+          predictions: [scored.predictions[i]],
+        },
+        settings,
+      ),
+    );
+  }
+  return out;
+}
+
+async function writeCaptures(
+  pipeline: string,
+  records: CaptureRecord[],
+  deps: Pick<BatchScoreDeps, "artifacts" | "now">,
+): Promise<void> {
+  const now = deps.now?.() ?? new Date();
+  const key = `${capturePrefix(pipeline, now)}${now.getTime()}-${randomUUID()}.jsonl`;
+  const text = `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
+  await deps.artifacts.put("artifacts", key, new TextEncoder().encode(text));
 }
 
 /** The scored files and rows of a finished ScoreFiles Map, and its tolerated failures. */
@@ -274,15 +369,18 @@ export function scoreFile(
   bytes: Uint8Array,
   format: "csv" | "jsonl",
   file: string,
-): { bytes: Uint8Array; contentType: string; rows: number } {
+): ScoredBytes {
   const encode = (text: string) => new TextEncoder().encode(text);
   if (format === "jsonl") {
-    const predictions = predictIn(bundle, jsonlRows(bytes, file), file);
+    const inputs = jsonlRows(bytes, file);
+    const predictions = predictIn(bundle, inputs, file);
     const text = predictions.map((p) => JSON.stringify(p)).join("\n");
     return {
       bytes: encode(`${text}\n`),
       contentType: "application/x-ndjson",
       rows: predictions.length,
+      inputs,
+      predictions,
     };
   }
   const table = readCsv(bytes, file);
@@ -295,14 +393,30 @@ export function scoreFile(
       { file, column: clash },
     );
   }
-  const predictions = predictIn(bundle, csvTableRows(table), file);
+  const inputs = csvTableRows(table);
+  const predictions = predictIn(bundle, inputs, file);
   const header = [...table.names, ...added];
   const out: CsvCell[][] = predictions.map((p, r) => [
     ...table.names.map((_, c) => table.columns[c][r] as CsvCell),
     p.prediction,
     ...classes.map((label) => p.probabilities?.[label] ?? null),
   ]);
-  return { bytes: encode(toCsv(header, out)), contentType: "text/csv", rows: predictions.length };
+  return {
+    bytes: encode(toCsv(header, out)),
+    contentType: "text/csv",
+    rows: predictions.length,
+    inputs,
+    predictions,
+  };
+}
+
+/** A predictions file, and the rows and predictions it was made of (for capture). */
+export interface ScoredBytes {
+  bytes: Uint8Array;
+  contentType: string;
+  rows: number;
+  inputs: RawRow[];
+  predictions: Prediction[];
 }
 
 /** The bundle's predictions; its row/column errors are re-raised naming the input file too. */

@@ -294,6 +294,8 @@ export function buildDefinition(
           "pipeline.$": "$.run.pipeline",
           "version.$": "$.batchScore.modelVersion",
           "bucket.$": "$.batchScore.listing.bucket",
+          // The spec's monitor.capture: each child captures its predictions (one object).
+          "capture.$": "$.batchScore.capture",
         },
       },
       MaxConcurrency: batchConcurrency,

@@ -209,7 +209,12 @@ describe("executeLocally", () => {
       batchScore: async (event) =>
         "Items" in (event as object)
           ? { fileCount: (event as { Items: unknown[] }).Items.length, rowCount: 1 }
-          : { enabled: true, modelVersion: "v1", listing: { bucket: "landing", prefix: "in/" } },
+          : {
+              enabled: true,
+              modelVersion: "v1",
+              listing: { bucket: "landing", prefix: "in/" },
+              capture: null,
+            },
     });
     const result = await run(handlers, {
       listObjects: async (request) => {
@@ -223,7 +228,12 @@ describe("executeLocally", () => {
     expect(children).toHaveLength(3);
     const first = handlers.batchScore.mock.calls[1][0] as { Items: unknown[]; BatchInput: unknown };
     expect(first.Items[0]).toEqual({ key: "in/f0.csv" });
-    expect(first.BatchInput).toEqual({ pipeline: "demo", version: "v1", bucket: "landing" });
+    expect(first.BatchInput).toEqual({
+      pipeline: "demo",
+      version: "v1",
+      bucket: "landing",
+      capture: null,
+    });
     expect(result.output).toMatchObject({
       batchScore: { results: [{ fileCount: 10 }, { fileCount: 10 }, { fileCount: 3 }] },
     });

@@ -185,6 +185,10 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["batchScore", "s3:GetObject", scoring(`scores/${P}/2026-11-29.csv`)],
   ["batchScore", "s3:GetObject", scoring(`scores/${P}/eu/visits.ndjson`)],
   ["batchScore", "s3:PutObject", scoring(`scores/${P}/2026-11-29.predictions.csv`)],
+  // The BatchScore state reads the spec's monitor.capture; each ScoreFiles child writes one
+  // capture object.
+  ["batchScore", "s3:GetObject", SPEC],
+  ["batchScore", "s3:PutObject", artifacts("capture/2026-12-03/10/1764756000000-ef.jsonl")],
   ...STEP_ROLE_NAMES.flatMap((step): [StepRoleName, string, string][] => [
     [step, "logs:PutLogEvents", STREAM],
     [step, "xray:PutTraceSegments", "*"],
@@ -267,6 +271,9 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["batchScore", "s3:AbortMultipartUpload", scoring(`scores/${P}/2026-11-29.predictions.csv`)],
   ["batchScore", "s3:PutObjectAcl", scoring(`scores/${P}/2026-11-29.predictions.csv`)],
   ["batchScore", "s3:PutObject", artifacts("models/e3.orchard-model")],
+  // Capture is all batch scoring writes of the Monitor's data.
+  ["batchScore", "s3:PutObject", artifacts("labels/2026-12-03/10/1764756000000-cd.jsonl")],
+  ["batchScore", "s3:PutObject", artifacts("monitor/state.json")],
   ["batchScore", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   // Only batchScore touches the batch prefix.
   ...STEP_ROLE_NAMES.filter((s) => s !== "batchScore").flatMap(

@@ -2,17 +2,21 @@
  * The BatchScore state (`batchScoreStep`, the plan), the ScoreFiles children (`scoreFiles`)
  * and the batch Lambda's local objects: the run's `batchUri` scored with the version this run
  * promoted, nothing scored without a batch URI or a promotion, an empty prefix as no failure,
- * and a local directory read and written whole.
+ * a local directory read and written whole, and the children's prediction capture (the
+ * spec's `monitor.capture`: one object per child, serve's record shape, sampling and exclude).
  * Memory stores and a temporary directory; the S3 path is in batch-score.test.ts.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { localListObjects } from "../../cli/local/list-objects.ts";
 import { batchObjectsFor, fileBatchObjects } from "../../lambdas/batch-score.ts";
+import { type CaptureRecord, parseCaptureLines, sampled } from "../../pipeline/monitor/capture.ts";
+import { parseSpec } from "../../pipeline/spec/parse-spec.ts";
 import {
+  batchCaptureOf,
   batchScore,
   batchScoreStep,
   batchTotals,
@@ -103,6 +107,7 @@ describe("the BatchScore state and the ScoreFiles children", () => {
       inputUri: batchUri,
       modelVersion: candidate,
       listing: { bucket: LOCAL_DIRECTORY_BUCKET, prefix: `${dir.slice(1)}/` },
+      capture: null,
     });
     const totals = await scoreListed(plan, { ...serving, objects: fileBatchObjects() });
     expect(totals).toEqual({ fileCount: 2, rowCount: 3, failedBatches: 0 });
@@ -211,6 +216,118 @@ describe("the BatchScore state and the ScoreFiles children", () => {
         { ...serving, objects: fileBatchObjects() },
       ),
     ).rejects.toMatchObject({ name: "ModelVersionNotFoundError", message: /no model version v9/ });
+  });
+});
+
+describe("batch scoring's prediction capture", () => {
+  const NOW = new Date("2026-12-03T10:15:00Z");
+
+  /** The ScoreFiles child over every input of the directory, and what it stored. */
+  async function scoreAll(capture: Parameters<typeof scoreFiles>[0]["BatchInput"]["capture"]) {
+    const { serving, champion } = await stores();
+    const put = vi.spyOn(serving.artifacts, "put");
+    const keys = [join(dir, "2026", "03", "week1.csv"), join(dir, "day.jsonl")].map((f) => ({
+      key: f.slice(1),
+    }));
+    const out = await scoreFiles(
+      {
+        Items: keys,
+        BatchInput: {
+          pipeline: PIPELINE,
+          version: champion,
+          bucket: LOCAL_DIRECTORY_BUCKET,
+          capture,
+        },
+      },
+      { ...serving, objects: fileBatchObjects(), now: () => NOW },
+    );
+    const stored = put.mock.calls.filter(([, key]) => key.includes("/capture/"));
+    return { out, champion, stored };
+  }
+
+  it("captures a child's predictions as one object under <pipeline>/capture/<date>/<hour>/", async () => {
+    const { out, champion, stored } = await scoreAll({
+      sampleRate: 1,
+      exclude: ["colour"],
+      idColumn: "x",
+    });
+    expect(out).toEqual({ fileCount: 2, rowCount: 3 });
+    expect(stored).toHaveLength(1);
+    const [area, key, bytes] = stored[0];
+    expect(area).toBe("artifacts");
+    expect(key).toMatch(
+      new RegExp(`^${PIPELINE}/capture/2026-12-03/10/${NOW.getTime()}-[0-9a-f-]{36}\\.jsonl$`),
+    );
+    const records = parseCaptureLines(bytes);
+    // The rows as scored, in file order: week1.csv's two, then day.jsonl's one.
+    const predictions = [
+      ...(await readFile(join(dir, "2026", "03", "week1.predictions.csv"), "utf8"))
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => line.split(",")[2]),
+      JSON.parse(await readFile(join(dir, "day.predictions.jsonl"), "utf8")).prediction,
+    ];
+    expect(records.map((r) => r.prediction)).toEqual(predictions);
+    expect(records.map((r) => r.id)).toEqual(["9", "1", "2"]);
+    for (const r of records) {
+      expect(r).toMatchObject<Partial<CaptureRecord>>({
+        pipeline: PIPELINE,
+        modelVersion: champion,
+        source: "batch",
+        at: NOW.toISOString(),
+      });
+      expect(Object.keys(r.inputs)).toEqual(["x"]);
+      expect(r.probabilities).toBeDefined();
+    }
+    // Each row is its own request: labels can name any one of them.
+    expect(new Set(records.map((r) => r.requestId)).size).toBe(3);
+    expect(records[0].requestId).toMatch(/#1$/);
+  });
+
+  it("samples rows by their request id at capture.sampleRate", async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => `${i % 10},${i % 2 ? "red" : "blue"}`);
+    await writeFile(join(dir, "2026", "03", "week1.csv"), `x,colour\n${rows.join("\n")}\n`);
+    const { out, stored } = await scoreAll({ sampleRate: 0.25, exclude: [], idColumn: null });
+    expect(out.rowCount).toBe(401);
+    const records = parseCaptureLines(stored[0][2]);
+    expect(records.length).toBeGreaterThan(60);
+    expect(records.length).toBeLessThan(140);
+    for (const r of records) {
+      expect(sampled(r.requestId, 0.25)).toBe(true);
+      expect(r).not.toHaveProperty("id");
+    }
+  });
+
+  it("captures nothing without monitor.capture", async () => {
+    const { out, stored } = await scoreAll(null);
+    expect(out.fileCount).toBe(2);
+    expect(stored).toEqual([]);
+  });
+
+  it("takes its settings from the spec's monitor.capture and id", async () => {
+    const base = "name: p\nsource: { uri: d.csv }\ntarget: y\ntask: classification\nid: customer\n";
+    const watched = parseSpec(
+      `${base}monitor: { capture: { sampleRate: 0.5, exclude: [email] } }\n`,
+      {
+        file: "s.yaml",
+      },
+    );
+    expect(batchCaptureOf(watched)).toEqual({
+      sampleRate: 0.5,
+      exclude: ["email"],
+      idColumn: "customer",
+    });
+    expect(batchCaptureOf(parseSpec(base, { file: "s.yaml" }))).toBeNull();
+    const { candidate } = await stores();
+    const plan = await batchScoreStep(
+      runState({
+        evaluate: evaluated(candidate),
+        promote: { promoted: true, champion: candidate },
+      }),
+      async () => batchCaptureOf(watched),
+    );
+    expect(plan).toMatchObject({ enabled: true, capture: batchCaptureOf(watched) });
   });
 });
 

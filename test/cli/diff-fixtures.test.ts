@@ -127,6 +127,54 @@ describe("orchard diff of one edit against HEAD", () => {
     expect(diff.policy.new[0].message).toMatch(/has 5[3-9] tags; AWS allows 50 per resource/);
   });
 
+  it("shows monitor.capture added to a spec as the Monitor's new resources, role and schedule", async () => {
+    const diff = await diffWith({
+      file: "examples/penguins/pipeline.yaml",
+      find: "deploy:\n",
+      replace: "monitor:\n  capture: { sampleRate: 0.5 }\ndeploy:\n",
+    });
+    const o = outline(diff);
+    expect(o.added).toEqual(
+      expect.arrayContaining([
+        "orchard-penguins-monitor",
+        "orchard-penguins-monitor-fn",
+        "orchard-penguins-monitor-sfn",
+        "orchard-penguins-monitor-schedule",
+        "orchard-penguins-monitor-live-gate",
+        "orchard-penguins-monitor-failed",
+        "orchard-penguins-monitor-retrain",
+        "orchard-penguins-monitor-retrain-target",
+        "orchard-penguins-monitor-retrain-policy",
+        "orchard-access-penguins-monitor",
+        "orchard-access-penguins-monitor-policy",
+      ]),
+    );
+    expect(o.iam.map((r) => r.role)).toEqual(
+      expect.arrayContaining([
+        "orchard-access-penguins-monitor",
+        "orchard-penguins-monitor-retrain-role",
+      ]),
+    );
+    const retrain = o.iam.find((r) => r.role === "orchard-penguins-monitor-retrain-role");
+    expect(retrain?.added).toEqual([
+      expect.stringMatching(/^Allow states:StartExecution arn:aws:states:.*:orchard-penguins-sfn-/),
+      'Allow sts:AssumeRole {"Service":"events.amazonaws.com"}',
+    ]);
+    expect(o.stateMachines).toEqual([
+      {
+        name: "orchard-penguins-monitor-sfn",
+        statesAdded: ["Monitor"],
+        statesRemoved: [],
+        statesChanged: [],
+        edgesAdded: ["Monitor -> (end)"],
+        edgesRemoved: [],
+      },
+    ]);
+    expect(o.schedules.map((x) => x.name)).toContain("orchard-penguins-monitor-schedule");
+    expect(o.policyNew).toEqual([]);
+    expect(mandatoryFindings(diff.policy.mandatory)).toEqual([]);
+  });
+
   it("shows a handler source change as one code line for that function", async () => {
     const diff = await diffWith({
       file: "lambdas/ingest.ts",

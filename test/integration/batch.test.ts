@@ -3,7 +3,9 @@
  * (a directory next to the spec) is scored by the BatchScore state after a promotion, with the
  * promoted model, and left alone by a run that promotes nothing. A bad batch file fails the
  * run in ScoreFiles, naming file, row and column, after the promotion (which stands). The
- * ScoreFiles Distributed Map fans a directory of 55 files out over child executions.
+ * ScoreFiles Distributed Map fans a directory of 55 files out over child executions. With
+ * `monitor.capture`, the ScoreFiles child captures its predictions into one object under
+ * `<pipeline>/capture/<date>/<hour>/`, as the batchScore role (IAM-enforced).
  */
 import {
   cpSync,
@@ -22,10 +24,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runLocally, withLocalStores } from "../../cli/local/run-pipeline.ts";
 import { LOCAL_NAMES } from "../../cli/local/servers.ts";
 import { storageClients } from "../../lambdas/io/clients.ts";
+import { artifactKeyLister } from "../../lambdas/io/list-keys.ts";
 import { stepDeps } from "../../lambdas/step-handler.ts";
 import { readCsv } from "../../pipeline/data/read-csv.ts";
 import { csvTableRows } from "../../pipeline/data/read-rows.ts";
 import { loadBundle } from "../../pipeline/model/bundle.ts";
+import { parseCaptureLines } from "../../pipeline/monitor/capture.ts";
 import { batchTotals } from "../../pipeline/steps/batch-score.ts";
 
 const example = fileURLToPath(new URL("../../examples/penguins/", import.meta.url));
@@ -113,6 +117,46 @@ describe("batch scoring in a local run", () => {
     expect(run.result.states.map((s) => s.name)).not.toContain("BatchScore");
     expect(statSync(predictions).mtimeMs).toBe(before);
     expect(readFileSync(predictions).equals(bytes)).toBe(true);
+  });
+
+  it("captures the scored rows, minus capture.exclude, in one object for the child", async () => {
+    const copy = exampleCopy();
+    const text = readFileSync(copy.spec, "utf8");
+    writeFileSync(
+      copy.spec,
+      text.replace(
+        "deploy:\n",
+        "monitor:\n  capture: { sampleRate: 1, exclude: [sex] }\ndeploy:\n",
+      ),
+    );
+    const dir = tempDir();
+    const started = new Date();
+    const run = await runLocally({ specPath: copy.spec, stateDir: dir });
+    expect(run.result.endState).toBe("Promoted");
+    const version = run.state?.evaluate?.version;
+    const captured = await withLocalStores(dir, async () => {
+      const { artifacts } = stepDeps();
+      const keys = await artifactKeyLister(artifacts)("penguins/capture/");
+      return Promise.all(
+        keys.map(async (key) => ({
+          key,
+          records: parseCaptureLines(await artifacts.get(artifacts.uriFor("artifacts", key))),
+        })),
+      );
+    });
+    // The two inputs are one child: one object, under the day of the run (UTC).
+    expect(captured).toHaveLength(1);
+    const day = started.toISOString().slice(0, 10);
+    expect(captured[0].key.startsWith(`penguins/capture/${day}/`)).toBe(true);
+    const { records } = captured[0];
+    expect(records).toHaveLength(13);
+    for (const r of records) {
+      expect(r).toMatchObject({ pipeline: "penguins", modelVersion: version, source: "batch" });
+      expect(r.inputs).not.toHaveProperty("sex");
+      expect(r.inputs).toHaveProperty("island");
+    }
+    // penguin_id is the spec's id: labels can name a scored row by it.
+    expect(records.filter((r) => r.id !== undefined)).toHaveLength(12);
   });
 
   it("fails in ScoreFiles naming the file, row and column of a bad value; the promotion stands", async () => {

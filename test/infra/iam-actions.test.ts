@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { AccessPolicyError } from "../../infra/access/errors.ts";
 import {
   ECS_TASKS_TRUST_POLICY,
+  eventsTrustPolicy,
   humanPolicy,
   humanTrustPolicy,
   LAMBDA_TRUST_POLICY,
@@ -98,6 +99,7 @@ describe("action names", () => {
     LAMBDA_TRUST_POLICY,
     statesTrustPolicy("123456789012", "eu-west-1"),
     schedulerTrustPolicy("123456789012", "eu-west-1"),
+    eventsTrustPolicy("123456789012", "eu-west-1"),
     ECS_TASKS_TRUST_POLICY,
     humanTrustPolicy(["arn:aws:iam::123456789012:root"]),
   ])("trust policy %# assumes with an existing sts action", async (doc) => {
@@ -275,9 +277,10 @@ describe("the batch prefix", () => {
     expect(encrypt?.Condition?.StringEquals?.["kms:ViaService"]).toContain(
       "s3.eu-west-1.amazonaws.com",
     );
-    // A user's bucket is not under the data-lake key: no data-key generation for it.
+    // A user's bucket is not under the data-lake key; the data key is still generated, for
+    // the captures written to the artifacts bucket (monitor.capture), and it is that key only.
     const user = stepPolicy("batchScore", targets("penguins", [], batchOf("penguins")));
-    expect(user.Statement.find((s) => s.Sid === "EncryptWithDataKey")).toBeUndefined();
+    expect(user.Statement.find((s) => s.Sid === "EncryptWithDataKey")?.Resource).toEqual([KEY]);
   });
 
   it.each([

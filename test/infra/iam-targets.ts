@@ -9,6 +9,7 @@ import {
   type HumanTargets,
   humanPolicy,
   type PolicyDocument,
+  retrainTriggerPolicy,
   schedulerPolicy,
   stateMachinePolicy,
   stepPolicy,
@@ -107,6 +108,7 @@ export function allPolicies(pipeline = "penguins"): { label: string; doc: Policy
     }),
   });
   out.push({ label: "scheduler", doc: schedulerPolicy(STATE_MACHINE) });
+  out.push({ label: "the Monitor's retrain trigger", doc: retrainTriggerPolicy(STATE_MACHINE) });
   out.push({
     label: "state machine's Distributed Map",
     doc: distributedMapPolicy(STATE_MACHINE, batchOf(pipeline)),

@@ -1,7 +1,8 @@
 /**
  * Batch scoring against the embedded S3 (s3rver) and DynamoDB: every input under a prefix is
  * scored into a predictions file next to it, through the step, the Lambda handler and
- * `orchard predict --input s3://…`; CSV outputs neutralize formula injection.
+ * `orchard predict --input s3://…`; CSV outputs neutralize formula injection. With the spec's
+ * `monitor.capture`, the ScoreFiles child's captures land in the artifacts bucket.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatBatch, predictBatch } from "../../cli/predict-batch.ts";
 import { lakeBatchKey } from "../../infra/access/declarations.ts";
 import { handler, s3BatchObjects } from "../../lambdas/batch-score.ts";
+import { artifactKeyLister } from "../../lambdas/io/list-keys.ts";
 import { resetStepDeps } from "../../lambdas/step-handler.ts";
+import { parseCaptureLines } from "../../pipeline/monitor/capture.ts";
 import { csvCell, neutralizeFormula } from "../../pipeline/serving/csv-output.ts";
 import { batchScore, outputUriOf } from "../../pipeline/steps/batch-score.ts";
 import { startTestServices, type TestServices } from "../support/local-services.ts";
@@ -140,10 +143,21 @@ describe("batch scoring", () => {
   });
 
   it("runs as the BatchScore state (the run's batchUri listed, its version chosen) and as a ScoreFiles child scoring listed keys", async () => {
+    const { artifacts } = services.stores;
+    const specUri = (
+      await artifacts.putContent(
+        "artifacts",
+        `${PIPELINE}/specs`,
+        new TextEncoder().encode(
+          `name: ${PIPELINE}\nsource: { uri: s.csv }\ntarget: size\ntask: classification\nid: id\nmonitor: { capture: { exclude: [colour] } }\n`,
+        ),
+        "yaml",
+      )
+    ).uri;
     const plan = await handler({
       run: {
         pipeline: PIPELINE,
-        specUri: "s3://unused/spec.yaml",
+        specUri,
         batchUri: `s3://${bucket}/${LANDING}a/`,
       },
       evaluate: {
@@ -161,16 +175,24 @@ describe("batch scoring", () => {
       inputUri: `s3://${bucket}/${LANDING}a/`,
       modelVersion: "v1",
       listing: { bucket, prefix: `${LANDING}a/` },
+      capture: { sampleRate: 1, exclude: ["colour"], idColumn: "id" },
     });
+    if (!plan.enabled) throw new Error("nothing planned");
     // What the Distributed Map hands one child: a batch of the listing's keys (inputs and not).
     const child = await handler({
       Items: ["day.jsonl", "march.csv", "readme.txt", "old.predictions.csv"].map((f) => ({
         key: `${LANDING}a/${f}`,
       })),
-      BatchInput: { pipeline: PIPELINE, version: "v1", bucket },
+      BatchInput: { pipeline: PIPELINE, version: "v1", bucket, capture: plan.capture },
     });
     expect(child).toEqual({ fileCount: 2, rowCount: 6 });
     expect(await read(`${LANDING}a/march.predictions.csv`)).toMatch(/^id,x,colour,prediction,/);
+    // One capture object for the child, in the artifacts bucket, as the batchScore role.
+    const keys = await artifactKeyLister(artifacts)(`${PIPELINE}/capture/`);
+    expect(keys).toHaveLength(1);
+    const records = parseCaptureLines(await artifacts.get(artifacts.uriFor("artifacts", keys[0])));
+    expect(records).toHaveLength(6);
+    expect(records.every((r) => r.source === "batch" && !("colour" in r.inputs))).toBe(true);
   });
 
   it("runs from orchard predict --input s3://… (storage from the ORCHARD_* variables)", async () => {

@@ -176,6 +176,13 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["monitor", "s3:PutObject", artifacts("monitor/reports/2026-12-03T10-00-00-000Z.html")],
   ["monitor", "s3:PutObject", artifacts("monitor/state.json")],
   ["monitor", "dynamodb:GetItem", TABLES.registry, keys(P)],
+  // The deployed Monitor Lambda also loads the run's spec, and reads its cool-down record (a
+  // first run's missing record must be a 404, so the listing of that key too).
+  ["monitor", "s3:GetObject", SPEC],
+  ["monitor", "s3:GetObject", artifacts("monitor/state.json")],
+  ["monitor", "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/monitor/state.json`)],
+  ["monitor", "kms:Decrypt", KEY, via("s3")],
+  ["monitor", "kms:GenerateDataKey", KEY, via("s3")],
   // Batch scoring: the promoted bundle, then list the prefix, get an input, put its predictions.
   ["batchScore", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["batchScore", "s3:GetObject", artifacts("models/e3.orchard-model")],

@@ -16,7 +16,11 @@ import { artifactKeyLister } from "../../lambdas/io/list-keys.ts";
 import { resetStepDeps } from "../../lambdas/step-handler.ts";
 import { parseCaptureLines } from "../../pipeline/monitor/capture.ts";
 import { csvCell, neutralizeFormula } from "../../pipeline/serving/csv-output.ts";
-import { batchScore, outputUriOf } from "../../pipeline/steps/batch-score.ts";
+import {
+  type BatchScoreStepOutput,
+  batchScore,
+  outputUriOf,
+} from "../../pipeline/steps/batch-score.ts";
 import { startTestServices, type TestServices } from "../support/local-services.ts";
 import { PIPELINE, promoteBundle, trainBundle } from "./fixtures.ts";
 
@@ -177,13 +181,14 @@ describe("batch scoring", () => {
       listing: { bucket, prefix: `${LANDING}a/` },
       capture: { sampleRate: 1, exclude: ["colour"], idColumn: "id" },
     });
-    if (!plan.enabled) throw new Error("nothing planned");
+    const planned = plan as BatchScoreStepOutput;
+    if (!planned.enabled) throw new Error("nothing planned");
     // What the Distributed Map hands one child: a batch of the listing's keys (inputs and not).
     const child = await handler({
       Items: ["day.jsonl", "march.csv", "readme.txt", "old.predictions.csv"].map((f) => ({
         key: `${LANDING}a/${f}`,
       })),
-      BatchInput: { pipeline: PIPELINE, version: "v1", bucket, capture: plan.capture },
+      BatchInput: { pipeline: PIPELINE, version: "v1", bucket, capture: planned.capture },
     });
     expect(child).toEqual({ fileCount: 2, rowCount: 6 });
     expect(await read(`${LANDING}a/march.predictions.csv`)).toMatch(/^id,x,colour,prediction,/);

@@ -36,8 +36,15 @@ import {
 import { loadBundle, type ModelBundle, type Prediction } from "../model/bundle.ts";
 import type { RawRow } from "../model/schema.ts";
 import { type CsvCell, toCsv } from "../serving/csv-output.ts";
+import {
+  type FlaggedPrediction,
+  flagMissing,
+  lookupForModel,
+  MISSING_FEATURES_COLUMN,
+  missingFeaturesCell,
+} from "../serving/online-features.ts";
 import { ServedModels } from "../serving/served-models.ts";
-import type { ArtifactStore, ModelRegistry } from "../store.ts";
+import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import type { RunState } from "./types.ts";
 
 export interface BatchObjects {
@@ -51,6 +58,10 @@ export interface BatchScoreDeps {
   registry: ModelRegistry;
   artifacts: ArtifactStore;
   objects: BatchObjects;
+  /** The online store, for a model that takes features from views (looked up as predict does). */
+  features?: Pick<FeatureStore, "getLatest">;
+  /** The time a view's TTL is judged at. Default: now. */
+  now?: () => Date;
 }
 
 export interface BatchScoreEvent {
@@ -155,7 +166,13 @@ export async function batchScore(
   for (const input of inputs) {
     const output = outputUriOf(input)!;
     const format = FORMATS[input.split(".").pop()!.toLowerCase()];
-    const scored = scoreFile(bundle, await deps.objects.get(input), format, input);
+    const scored = await scoreFile(
+      bundle,
+      await deps.objects.get(input),
+      format,
+      input,
+      lookupIn(deps),
+    );
     await deps.objects.put(output, scored.bytes, scored.contentType);
     rowCount += scored.rows;
     if (files.length < MAX_LISTED) files.push({ input, output, rows: scored.rows });
@@ -222,7 +239,13 @@ export async function scoreFiles(
   let rowCount = 0;
   for (const input of inputs) {
     const format = FORMATS[input.split(".").pop()!.toLowerCase()];
-    const scored = scoreFile(bundle, await deps.objects.get(input), format, input);
+    const scored = await scoreFile(
+      bundle,
+      await deps.objects.get(input),
+      format,
+      input,
+      lookupIn(deps),
+    );
     await deps.objects.put(outputUriOf(input)!, scored.bytes, scored.contentType);
     rowCount += scored.rows;
   }
@@ -268,16 +291,46 @@ export async function versionBundle(
   };
 }
 
-/** One file's predictions file. */
-export function scoreFile(
+/** Where a file's rows get their view features: the online store at the deps' time. */
+export interface FileLookup {
+  store?: Pick<FeatureStore, "getLatest">;
+  now: Date;
+}
+
+function lookupIn(deps: Pick<BatchScoreDeps, "features" | "now">): FileLookup {
+  return { store: deps.features, now: deps.now?.() ?? new Date() };
+}
+
+/**
+ * The predictions of a file's rows, their view features looked up online first as
+ * `POST /predict` does (one batched read per view for the file); rows whose features were
+ * imputed are flagged (`missingFeatures`).
+ */
+async function predictRows(
+  bundle: ModelBundle,
+  rows: RawRow[],
+  file: string,
+  lookup: FileLookup | undefined,
+): Promise<FlaggedPrediction[]> {
+  const looked = lookup ? await lookupForModel(bundle, rows, lookup.store, lookup.now) : null;
+  const filled = (looked?.rows ?? rows) as RawRow[];
+  return flagMissing(predictIn(bundle, filled, file), looked?.missing ?? null);
+}
+
+/**
+ * One file's predictions file. A CSV for a model that takes view features has a
+ * `_missing_features` column (`view:reason;…`, empty when every feature was found).
+ */
+export async function scoreFile(
   bundle: ModelBundle,
   bytes: Uint8Array,
   format: "csv" | "jsonl",
   file: string,
-): { bytes: Uint8Array; contentType: string; rows: number } {
+  lookup?: FileLookup,
+): Promise<{ bytes: Uint8Array; contentType: string; rows: number }> {
   const encode = (text: string) => new TextEncoder().encode(text);
   if (format === "jsonl") {
-    const predictions = predictIn(bundle, jsonlRows(bytes, file), file);
+    const predictions = await predictRows(bundle, jsonlRows(bytes, file), file, lookup);
     const text = predictions.map((p) => JSON.stringify(p)).join("\n");
     return {
       bytes: encode(`${text}\n`),
@@ -287,7 +340,12 @@ export function scoreFile(
   }
   const table = readCsv(bytes, file);
   const classes = bundle.header.schema.classes ?? [];
-  const added = ["prediction", ...classes.map((label) => `probability_${label}`)];
+  const views = (bundle.header.lineage.featureViews ?? []).length > 0;
+  const added = [
+    "prediction",
+    ...classes.map((label) => `probability_${label}`),
+    ...(views ? [MISSING_FEATURES_COLUMN] : []),
+  ];
   const clash = added.find((name) => table.names.includes(name));
   if (clash) {
     throw new DataFormatError(
@@ -295,12 +353,13 @@ export function scoreFile(
       { file, column: clash },
     );
   }
-  const predictions = predictIn(bundle, csvTableRows(table), file);
+  const predictions = await predictRows(bundle, csvTableRows(table), file, lookup);
   const header = [...table.names, ...added];
   const out: CsvCell[][] = predictions.map((p, r) => [
     ...table.names.map((_, c) => table.columns[c][r] as CsvCell),
     p.prediction,
     ...classes.map((label) => p.probabilities?.[label] ?? null),
+    ...(views ? [missingFeaturesCell(p.missingFeatures ?? null)] : []),
   ]);
   return { bytes: encode(toCsv(header, out)), contentType: "text/csv", rows: predictions.length };
 }

@@ -12,15 +12,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { getFeatures, materializeLocal } from "../../cli/features.ts";
+import { getFeatures, MATERIALIZE_ROLE, materializeLocal } from "../../cli/features.ts";
 import { runLocally, withLocalStores } from "../../cli/local/run-pipeline.ts";
 import { predictFile } from "../../cli/predict.ts";
 import { predictBatch } from "../../cli/predict-batch.ts";
 import { startHttpServer } from "../../cli/serve/http-server.ts";
 import { STEP_ACCESS } from "../../infra/access/declarations.ts";
 import { runAs } from "../../lambdas/io/caller.ts";
+import { StorageAccessDeniedError } from "../../lambdas/io/errors.ts";
 import { stepDeps } from "../../lambdas/step-handler.ts";
 import { readCsv } from "../../pipeline/data/read-csv.ts";
+import { onlineFeatureSet } from "../../pipeline/feature-store/offline.ts";
 import { loadViewRecords } from "../../pipeline/feature-store/training-set.ts";
 import { ServedModels } from "../../pipeline/serving/served-models.ts";
 import { activeEnforcement, type Enforcement } from "../support/iam-enforcement.ts";
@@ -117,6 +119,25 @@ describe("the stocks example", () => {
       last3.reduce((s, r) => s + (r.values.price as number), 0) / 3,
       10,
     );
+  });
+
+  it("a view's materialization role may not write another view's items", async () => {
+    const iam = enforcement();
+    iam.reset();
+    const write = withLocalStores(stateDir, () =>
+      runAs({ role: MATERIALIZE_ROLE, view: "other_view" }, () =>
+        stepDeps().features.putLatest(
+          onlineFeatureSet("stock_prices"),
+          [{ id: "AAPL", values: { price: 0 } }],
+          { version: "x", now: new Date() },
+        ),
+      ),
+    );
+    await expect(write).rejects.toBeInstanceOf(StorageAccessDeniedError);
+    expect(iam.denied.map((d) => [d.role, d.pipeline, d.action])).toEqual([
+      ["materialize", "view:other_view", "dynamodb:BatchWriteItem"],
+    ]);
+    iam.reset();
   });
 
   it("gets an entity online, and as of a time from the offline store", async () => {

@@ -42,6 +42,27 @@ function isRow(row: unknown): row is Record<string, unknown> {
   return row !== null && typeof row === "object" && !Array.isArray(row);
 }
 
+// Per served model (its reading) and per cached row: made once, not on every request.
+const keyReaders = new WeakMap<CellReading, ReturnType<typeof keyReader>>();
+const eventTimes = new WeakMap<FeatureRow, number | undefined>();
+
+function keyReaderOf(reading: CellReading): ReturnType<typeof keyReader> {
+  let read = keyReaders.get(reading);
+  if (!read) {
+    read = keyReader(reading);
+    keyReaders.set(reading, read);
+  }
+  return read;
+}
+
+/** The row's event time; the same row object (a cached one) is parsed once. */
+function eventTimeOf(row: FeatureRow): number | undefined {
+  if (eventTimes.has(row)) return eventTimes.get(row);
+  const time = parseEventTime(row.values[ONLINE_EVENT_TIME] as string);
+  eventTimes.set(row, time);
+  return time;
+}
+
 export async function lookupOnlineFeatures(
   rows: readonly unknown[],
   views: readonly FeatureViewLineage[],
@@ -56,7 +77,7 @@ export async function lookupOnlineFeatures(
     list.push({ view, reason });
     missing[i] = list;
   };
-  const readKey = keyReader(reading);
+  const readKey = keyReaderOf(reading);
   for (const view of views) {
     // Rows that lack at least one of the view's features, with their entity key.
     const wanted: { i: number; key: string | null }[] = [];
@@ -76,9 +97,7 @@ export async function lookupOnlineFeatures(
     for (const { i, key } of wanted) {
       const row = out[i] as Record<string, unknown>;
       const stored = key === null ? undefined : found.get(key);
-      const eventTime = stored
-        ? parseEventTime(stored.values[ONLINE_EVENT_TIME] as string)
-        : undefined;
+      const eventTime = stored ? eventTimeOf(stored) : undefined;
       const fresh = eventTime !== undefined && withinTtl(eventTime, now.getTime(), view.ttlMs);
       for (const f of view.features) {
         if (row[f] !== undefined) continue;

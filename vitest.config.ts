@@ -11,6 +11,7 @@ const IAM_ENFORCED = [
   "test/reliability/**/*.test.ts",
   "test/serving/**/*.test.ts",
   "test/drift/**/*.test.ts",
+  "test/feature-store/stocks-example.test.ts",
 ];
 
 export default defineConfig({

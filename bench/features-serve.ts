@@ -10,6 +10,11 @@
  *
  * The example's prices end in 2010; the bench shifts every date so the last month is this
  * month, so lookups find fresh rows (not expired ones) as a live deployment would.
+ *
+ * Each server is warmed up for 2 s, then loaded at the fixed rate by autocannon in a process
+ * of its own (serve-harness.ts). The last line is the one the README quotes: the lookup
+ * server's p50/p99 and the constant server's p99 from the same run. `ORCHARD_BENCH_PROFILE=DIR`
+ * writes each server's CPU profile to DIR.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -137,8 +142,9 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     rmSync(penguinsState, { recursive: true, force: true });
   }
+  const summary = summaryLine(rows, options);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ ...options, rows })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...options, rows, summary })}\n`);
     return;
   }
   const base = rows.find((r) => r.server === "serve, no lookup");
@@ -152,8 +158,18 @@ async function main(): Promise<void> {
             `${r.server.padEnd(18)} ${f(r.p50Ms).padStart(6)}  ${f(r.p99Ms).padStart(6)}  ${f(r.maxMs).padStart(6)}  ${r.requestsPerSecond.toFixed(0).padStart(6)}  ${String(r.errors + r.timeouts).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${base ? (r.p99Ms / base.p99Ms).toFixed(2) : "-"}`,
         )
         .join("\n") +
-      "\n",
+      `\n${summary}\n`,
   );
+}
+
+/** The README's line: the target server's figures and the constant server's, same run. */
+function summaryLine(rows: Row[], options: { seconds: number; rate: number }): string {
+  const target = rows.find((r) => r.server === "lookup, 1 s cache");
+  const constant = rows.find((r) => r.server === "node:http constant");
+  if (!target || !constant) return "features-serve: incomplete run";
+  const f = (n: number) => n.toFixed(1);
+  const verdict = target.p99Ms <= 10 && target.errors + target.timeouts + target.non2xx === 0;
+  return `features-serve: orchard serve with online lookup at ${options.rate} req/s for ${options.seconds} s: p50 ${f(target.p50Ms)} ms, p99 ${f(target.p99Ms)} ms, ${target.requestsPerSecond.toFixed(0)} req/s served, ${target.errors + target.timeouts + target.non2xx} errors (target p99 ≤ 10 ms: ${verdict ? "met" : "not met"}); node:http constant in the same run p50 ${f(constant.p50Ms)} ms, p99 ${f(constant.p99Ms)} ms (lookup p99 / constant p99 ${(target.p99Ms / constant.p99Ms).toFixed(1)})`;
 }
 
 await main();

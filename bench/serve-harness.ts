@@ -2,7 +2,9 @@
  * What bench:serve and the soak share: a trained champion in a temp state directory, server
  * child processes (`orchard serve`, and a plain node:http server answering a constant as the
  * ceiling), their RSS and open file descriptors read from /proc, and an autocannon run at a
- * fixed request rate with single-row bodies.
+ * fixed request rate with single-row bodies. The load generator runs in a process of its own
+ * (`runLoadChild`): in the bench's process it shared an event loop with the harness, and its
+ * own pauses showed up as server latency.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +12,6 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import { runLocally } from "../cli/local/run-pipeline.ts";
 
 export const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -54,9 +55,18 @@ server.listen(0, "127.0.0.1", () => process.stderr.write("constant on http://127
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
 `;
 
+/**
+ * Node flags for the server children: `ORCHARD_BENCH_PROFILE=DIR` writes a V8 CPU profile of
+ * each server to DIR when it stops (open it in Chrome DevTools or speedscope).
+ */
+function serverFlags(): string[] {
+  const dir = process.env.ORCHARD_BENCH_PROFILE;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Starts a server child and waits for the "on http://…" line it prints. */
 function startChild(name: string, args: string[]): Promise<ServerProcess> {
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...serverFlags(), ...args], {
     cwd: REPO,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, ORCHARD_LOG_LEVEL: "silent" },
@@ -159,8 +169,49 @@ export interface LoadOptions {
   body?: string;
 }
 
+/** The load generator's program: autocannon with the options in argv[1], its summary out. */
+const LOAD_CHILD = `
+const autocannon = require("autocannon");
+const options = JSON.parse(process.argv[1]);
+autocannon(options).then(
+  (r) => process.stdout.write(JSON.stringify({
+    requests: r.requests.total,
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    maxMs: r.latency.max,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    timeouts: r.timeouts,
+  })),
+  (err) => { process.stderr.write(String(err && err.stack || err)); process.exit(1); },
+);
+`;
+
+/** Runs autocannon in a child process (its own event loop and core time) and returns its summary. */
+function runLoadChild(options: Record<string, unknown>): Promise<LoadResult> {
+  const child = spawn(process.execPath, ["-e", LOAD_CHILD, JSON.stringify(options)], {
+    cwd: REPO,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => {
+      if (code === 0) resolve(JSON.parse(out) as LoadResult);
+      else reject(new Error(`the load generator exited with ${code}:\n${err}`));
+    });
+  });
+}
+
 export async function load(url: string, options: LoadOptions): Promise<LoadResult> {
-  const result = await autocannon({
+  return runLoadChild({
     url: `${url}/predict`,
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -170,16 +221,6 @@ export async function load(url: string, options: LoadOptions): Promise<LoadResul
     connections: options.connections ?? 10,
     ignoreCoordinatedOmission: options.ignoreCoordinatedOmission ?? false,
   });
-  return {
-    requests: result.requests.total,
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    maxMs: result.latency.max,
-    errors: result.errors,
-    non2xx: result.non2xx,
-    timeouts: result.timeouts,
-  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -211,13 +211,16 @@ async function manifests(
   const out = new Map<string, ViewManifest | null>(names.map((n) => [n, null]));
   // No state directory: nothing was materialized; do not create one to say so.
   if (!existsSync(stateDir) || names.length === 0) return out;
-  return withLocalStores(stateDir, () =>
-    runAs({ role: "data-scientist" }, async () => {
-      const { artifacts } = stepDeps();
-      for (const n of names) out.set(n, await readManifest(artifacts, n));
-      return out;
-    }),
-  );
+  return withLocalStores(stateDir, async () => {
+    const { artifacts } = stepDeps();
+    for (const n of names) {
+      out.set(
+        n,
+        await runAs({ role: "data-scientist", view: n }, () => readManifest(artifacts, n)),
+      );
+    }
+    return out;
+  });
 }
 
 export async function listViews(dir: string, stateDir: string): Promise<ViewListing[]> {
@@ -307,17 +310,17 @@ export async function materializeLocal(dir: string, name: string, stateDir: stri
       : pathToFileURL(source.path).href;
   const sourceName = source.scheme === "s3" ? sourceUri : source.path;
   return withLocalStores(stateDir, async () => {
-    const result = await runAs({ role: MATERIALIZE_ROLE }, () =>
-      materializeView(stepDeps(), { view, sourceUri, sourceName }),
-    );
-    // The UI's record of the view (freshness, distributions); it reads no store itself.
-    if (result.changed) {
-      await runAs({ role: "data-scientist" }, async () => {
+    // As the view's own role in the stack: its source, its offline prefix, its online items.
+    return runAs({ role: MATERIALIZE_ROLE, view: name }, async () => {
+      const result = await materializeView(stepDeps(), { view, sourceUri, sourceName });
+      // The UI's record of the view (freshness, distributions), from what was just written;
+      // the UI reads no store itself.
+      if (result.changed) {
         const { manifest, records } = await loadViewRecords(stepDeps().artifacts, name);
         await writeViewRecord(stateDir, manifest, records, new Date());
-      });
-    }
-    return result;
+      }
+      return result;
+    });
   });
 }
 
@@ -367,7 +370,7 @@ export async function getFeatures(
     };
   }
   return withLocalStores(stateDir, () =>
-    runAs({ role: "data-scientist" }, async () => {
+    runAs({ role: "data-scientist", view: name }, async () => {
       const deps = stepDeps();
       if (at !== undefined) {
         const { manifest, records } = await loadViewRecords(deps.artifacts, name);

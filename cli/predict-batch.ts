@@ -22,6 +22,8 @@ export interface PredictBatchOptions {
   stateDir?: string;
   /** A registered version to score with instead of the champion. */
   version?: string;
+  /** The time view features' TTL is judged at (online lookup). Default: now. */
+  now?: () => Date;
 }
 
 export async function predictBatch(options: PredictBatchOptions): Promise<BatchScoreOutput> {
@@ -32,13 +34,16 @@ export async function predictBatch(options: PredictBatchOptions): Promise<BatchS
     runAs({ role: "batchScore", pipeline: spec.name }, () => {
       const deps = stepDeps();
       const event = { pipeline: spec.name, inputUri: options.inputUri, version: options.version };
-      return batchScore(event, { ...deps, objects: batchObjectsFor(options.inputUri) }).catch(
-        async (err) => {
-          if (!(err instanceof NoChampionError) || !stateDir) throw err;
-          const [newest] = await deps.registry.listVersions(spec.name);
-          throw noChampionError(spec, stateDir, newest ?? null, runCommand);
-        },
-      );
+      const now = options.now ?? deps.now;
+      return batchScore(event, {
+        ...deps,
+        now,
+        objects: batchObjectsFor(options.inputUri),
+      }).catch(async (err) => {
+        if (!(err instanceof NoChampionError) || !stateDir) throw err;
+        const [newest] = await deps.registry.listVersions(spec.name);
+        throw noChampionError(spec, stateDir, newest ?? null, runCommand);
+      });
     });
   if (process.env[STORAGE_ENV.registryTable] && options.stateDir === undefined) return score();
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);

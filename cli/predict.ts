@@ -10,7 +10,9 @@
  *   {"prediction": 412.5}                       (regression: no probabilities)
  *
  * Columns the model does not use (the target, ids) are ignored. A missing feature column or a
- * value of the wrong type stops before anything is printed, naming the row and column.
+ * value of the wrong type stops before anything is printed, naming the row and column. A model
+ * trained with features from views looks them up in the online store by the rows' entity
+ * keys, as POST /predict does; a row whose features were imputed carries `missingFeatures`.
  * Exit 0 success, 1 bad input or no champion yet (run the pipeline first), 2 usage error.
  */
 import { existsSync, statSync } from "node:fs";
@@ -22,8 +24,14 @@ import { championBundle, NoChampionError } from "../lambdas/predict.ts";
 import { withExplanations } from "../lambdas/predict-explain.ts";
 import { stepDeps } from "../lambdas/step-handler.ts";
 import { DataFormatError } from "../pipeline/errors.ts";
-import type { ModelBundle, Prediction } from "../pipeline/model/bundle.ts";
+import type { ModelBundle } from "../pipeline/model/bundle.ts";
 import { whyNoChampion } from "../pipeline/model/gate.ts";
+import type { RawRow } from "../pipeline/model/schema.ts";
+import {
+  type FlaggedPrediction,
+  flagMissing,
+  lookupForModel,
+} from "../pipeline/serving/online-features.ts";
 import type { PipelineSpec } from "../pipeline/spec/types.ts";
 import { predictIn, versionBundle } from "../pipeline/steps/batch-score.ts";
 import { type ModelVersion, parseVersionId } from "../pipeline/store.ts";
@@ -54,12 +62,14 @@ export interface PredictFileOptions {
   explain?: boolean;
   /** A registered version (`v3`) to predict with instead of the champion. */
   version?: string;
+  /** The time view features' TTL is judged at (online lookup). Default: now. */
+  now?: () => Date;
 }
 
 export interface PredictFileResult {
   pipeline: string;
   modelVersion: string;
-  predictions: Prediction[];
+  predictions: FlaggedPrediction[];
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -150,12 +160,24 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
         const [newest] = await deps.registry.listVersions(spec.name);
         throw noChampionError(spec, stateDir, newest ?? null, runCommand);
       }
-      const predictions = predictIn(model.bundle, rows, options.inputPath);
+      // A model that takes view features gets them from the online store, as POST /predict.
+      const looked = await lookupForModel(
+        model.bundle,
+        rows,
+        deps.features,
+        options.now?.() ?? new Date(),
+        `model ${model.version}`,
+      );
+      const filled = (looked?.rows ?? rows) as RawRow[];
+      const predictions = flagMissing(
+        predictIn(model.bundle, filled, options.inputPath),
+        looked?.missing ?? null,
+      );
       return {
         pipeline: spec.name,
         modelVersion: model.version,
         predictions: options.explain
-          ? await withExplanations(spec.name, model.version, model.bundle, rows, predictions)
+          ? await withExplanations(spec.name, model.version, model.bundle, filled, predictions)
           : predictions,
       };
     }),

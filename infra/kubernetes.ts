@@ -46,6 +46,8 @@ export interface KubernetesPipeline {
   specYaml: string;
   /** What the predict role may reach (the same targets as the predict Lambda's). */
   targets: pulumi.Input<AccessTargets>;
+  /** Whether the model takes features from views (`features.from`): online lookup per request. */
+  views?: boolean;
 }
 
 export interface KubernetesServingArgs {
@@ -131,6 +133,8 @@ export class KubernetesServing extends pulumi.ComponentResource {
       ORCHARD_CHAMPION_REFRESH_SECONDS: "5",
       ORCHARD_LOG_LEVEL: "info",
       TMPDIR: "/tmp",
+      // Looked-up view rows are reused this long per pod (the predict Lambda's default).
+      ...(pipeline.views ? { ORCHARD_FEATURE_CACHE_SECONDS: "1" } : {}),
     };
     const configMap = new k8s.core.v1.ConfigMap(
       `${n}-config`,

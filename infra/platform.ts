@@ -167,7 +167,10 @@ export class Platform extends pulumi.ComponentResource {
               ...this.sharedTargets(),
               predictFunctionArn: this.pipelines[s.name].predictFunctionArn,
               sourceObjectArns: [],
+              // The pods look up the views' online items, as the predict Lambda does.
+              views: s.spec.features.from.map((f) => f.view),
             }),
+            views: s.spec.features.from.length > 0,
           })),
         },
         child,
@@ -183,6 +186,8 @@ export class Platform extends pulumi.ComponentResource {
         sourceObjectArns,
         predictFunctionArns: Object.values(this.pipelines).map((p) => p.predictFunctionArn),
         stateMachineArns,
+        // Every feature view of the stack: people read them with `orchard features`.
+        views: [...new Set(specs.flatMap((s) => s.views.map((v) => v.view.name)))],
         // Every log group of the stack (steps, serving, state machines), by name prefix.
         logGroupNamePrefixes: [
           stepLogGroupRoot(pulumi.getStack()),

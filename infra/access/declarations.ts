@@ -188,6 +188,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { batchPrefix: true, mode: "readwrite" },
     // With monitor.capture, each ScoreFiles child's captured predictions (random keys).
     { bucket: "artifacts", prefix: "<pipeline>/capture/", mode: "write" },
+    // Online lookup of the features the model takes from views, as predict does.
+    { views: "online", mode: "read" },
   ],
   notifyFailure: [{ topic: "alert", mode: "publish" }],
   predict: [
@@ -224,7 +226,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
  * Human roles, for every pipeline of the stack.
  *
  * data-scientist: reads what runs produce (specs, validation reports, models) and the
- * registry, runs the pipelines and watches their executions, calls predict.
+ * registry, runs the pipelines and watches their executions, calls predict, reads the
+ * stack's feature views (`HumanTargets.views`: offline files and online items).
  *
  * platform-admin: operates the platform without being able to destroy data or widen access:
  * everything the data scientist may, plus reading every data prefix (raw snapshots, prepared
@@ -240,6 +243,9 @@ export const HUMAN_ACCESS: Record<HumanRoleName, readonly Access[]> = {
     { table: "registry", mode: "read" },
     { stateMachines: true, mode: "run" },
     { function: "predict", mode: "invoke" },
+    // `orchard features list | show | get`: every view of the stack, offline and online.
+    { views: "offline", mode: "read" },
+    { views: "online", mode: "read" },
   ],
   "platform-admin": [
     { bucket: "raw", prefix: "<pipeline>/", mode: "read" },
@@ -253,6 +259,8 @@ export const HUMAN_ACCESS: Record<HumanRoleName, readonly Access[]> = {
     { function: "predict", mode: "alias" },
     { topic: "alert", mode: "publish" },
     { logGroups: true, mode: "read" },
+    { views: "offline", mode: "read" },
+    { views: "online", mode: "read" },
   ],
 };
 

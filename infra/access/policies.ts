@@ -334,7 +334,9 @@ export function humanPolicyPartCount(pipelineCount: number): number {
 export const MAX_PIPELINES_PER_STACK =
   (MAX_MANAGED_POLICIES_PER_ROLE - 1) * PIPELINES_PER_HUMAN_POLICY;
 
-const STACK_WIDE = (a: Access) => "topic" in a || "logGroups" in a || "servingMetrics" in a;
+// Views belong to the stack, not to one pipeline: their reads go with the stack-wide grants.
+const STACK_WIDE = (a: Access) =>
+  "topic" in a || "logGroups" in a || "servingMetrics" in a || "views" in a;
 
 /**
  * A human role's policy (`humanPolicy`) cut into managed policies that each stay within IAM's

@@ -54,7 +54,9 @@ export interface AccessTargets {
   stateMachineArns?: string[];
   /**
    * The feature views the pipeline's spec takes features from (`features.from`): Ingest may
-   * read their offline files, predict their online items; nothing else of other views.
+   * read their offline files, predict their online items; nothing else of other views. For
+   * the human roles (`HumanTargets`): every view of the stack, which people read with
+   * `orchard features`.
    */
   views?: string[];
 }

@@ -17,6 +17,11 @@ export interface Caller {
   role: string;
   /** The pipeline the role acts for, when one is known. */
   pipeline?: string;
+  /**
+   * The feature view the role acts for: a view's materialization role (one per view in the
+   * stack), or a person reading a view (`orchard features get`).
+   */
+  view?: string;
 }
 
 const callers = new AsyncLocalStorage<Caller>();

@@ -34,7 +34,7 @@ import {
 import type { ExplainedPrediction } from "./explain-served.ts";
 import { DEFAULT_LIMITS, type ServingLimits } from "./limits.ts";
 import type { RequestMetrics } from "./metrics.ts";
-import type { LookedUp } from "./online-features.ts";
+import { flagMissing, type LookedUp } from "./online-features.ts";
 import {
   checkContentType,
   explainOfBody,
@@ -275,13 +275,4 @@ async function readRows(
   const filled = { ...(value as object), rows: looked.rows };
   const rows = rowsOfBody(filled, model.bundle.header.schema, limits);
   return { rows, explain: explainOfBody(value), missing: looked.missing };
-}
-
-/** Predictions of rows whose view features were imputed carry `missingFeatures`. */
-function flagMissing(predictions: Prediction[], missing: LookedUp["missing"] | null): Prediction[] {
-  if (!missing) return predictions;
-  return predictions.map((p, i) => {
-    const m = missing[i];
-    return m ? ({ ...p, missingFeatures: m } as Prediction) : p;
-  });
 }

@@ -12,7 +12,7 @@ import type { RawRow } from "../model/schema.ts";
 import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import { type ExplainedPrediction, explainPredictions, servedCover } from "./explain-served.ts";
-import { CachedFeatureReads, type LookedUp, lookupOnlineFeatures } from "./online-features.ts";
+import { CachedFeatureReads, type LookedUp, lookupForModel } from "./online-features.ts";
 import {
   activeCanary,
   decodeTraffic,
@@ -112,15 +112,15 @@ export class ServedModels {
 
   /** The view features `model` needs, from the online store (`online-features.ts`). */
   async lookup(model: ServedModel, rows: unknown[]): Promise<LookedUp> {
-    const views = model.bundle.header.lineage.featureViews ?? [];
-    const store = this.featureReads();
-    if (!store) {
-      throw new ServiceUnavailableError(
-        `model ${model.version} takes features from views (${views.map((v) => v.view).join(", ")}) but this server has no online store`,
-      );
-    }
     const now = new Date(this.options.now?.() ?? Date.now());
-    return lookupOnlineFeatures(rows, views, store, now, model.bundle.header.schema.reading);
+    const looked = await lookupForModel(
+      model.bundle,
+      rows,
+      this.featureReads(),
+      now,
+      `model ${model.version}`,
+    );
+    return looked ?? { rows, missing: rows.map(() => null) };
   }
 
   private cachedReads: CachedFeatureReads | null = null;

@@ -44,9 +44,16 @@ import {
   sampled,
 } from "../monitor/capture.ts";
 import { type CsvCell, toCsv } from "../serving/csv-output.ts";
+import {
+  type FlaggedPrediction,
+  flagMissing,
+  lookupForModel,
+  MISSING_FEATURES_COLUMN,
+  missingFeaturesCell,
+} from "../serving/online-features.ts";
 import { ServedModels } from "../serving/served-models.ts";
 import type { PipelineSpec } from "../spec/types.ts";
-import type { ArtifactStore, ModelRegistry } from "../store.ts";
+import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import type { RunState } from "./types.ts";
 
 export interface BatchObjects {
@@ -60,7 +67,9 @@ export interface BatchScoreDeps {
   registry: ModelRegistry;
   artifacts: ArtifactStore;
   objects: BatchObjects;
-  /** The captures' time. Default: the clock. */
+  /** The online store, for a model that takes features from views (looked up as predict does). */
+  features?: Pick<FeatureStore, "getLatest">;
+  /** The time a view's TTL is judged at, and the captures' time. Default: the clock. */
   now?: () => Date;
 }
 
@@ -190,7 +199,13 @@ export async function batchScore(
   for (const input of inputs) {
     const output = outputUriOf(input)!;
     const format = FORMATS[input.split(".").pop()!.toLowerCase()];
-    const scored = scoreFile(bundle, await deps.objects.get(input), format, input);
+    const scored = await scoreFile(
+      bundle,
+      await deps.objects.get(input),
+      format,
+      input,
+      lookupIn(deps),
+    );
     await deps.objects.put(output, scored.bytes, scored.contentType);
     rowCount += scored.rows;
     if (files.length < MAX_LISTED) files.push({ input, output, rows: scored.rows });
@@ -264,7 +279,13 @@ export async function scoreFiles(
   try {
     for (const input of inputs) {
       const format = FORMATS[input.split(".").pop()!.toLowerCase()];
-      const scored = scoreFile(bundle, await deps.objects.get(input), format, input);
+      const scored = await scoreFile(
+        bundle,
+        await deps.objects.get(input),
+        format,
+        input,
+        lookupIn(deps),
+      );
       await deps.objects.put(outputUriOf(input)!, scored.bytes, scored.contentType);
       rowCount += scored.rows;
       if (capture) captured.push(...captureScored(pipeline, version, scored, capture, deps));
@@ -363,17 +384,49 @@ export async function versionBundle(
   };
 }
 
-/** One file's predictions file. */
-export function scoreFile(
+/** Where a file's rows get their view features: the online store at the deps' time. */
+export interface FileLookup {
+  store?: Pick<FeatureStore, "getLatest">;
+  now: Date;
+}
+
+function lookupIn(deps: Pick<BatchScoreDeps, "features" | "now">): FileLookup {
+  return { store: deps.features, now: deps.now?.() ?? new Date() };
+}
+
+/**
+ * The predictions of a file's rows, their view features looked up online first as
+ * `POST /predict` does (one batched read per view for the file); rows whose features were
+ * imputed are flagged (`missingFeatures`).
+ */
+async function predictRows(
+  bundle: ModelBundle,
+  rows: RawRow[],
+  file: string,
+  lookup: FileLookup | undefined,
+): Promise<{ inputs: RawRow[]; predictions: FlaggedPrediction[] }> {
+  const looked = lookup ? await lookupForModel(bundle, rows, lookup.store, lookup.now) : null;
+  const inputs = (looked?.rows ?? rows) as RawRow[];
+  return {
+    inputs,
+    predictions: flagMissing(predictIn(bundle, inputs, file), looked?.missing ?? null),
+  };
+}
+
+/**
+ * One file's predictions file. A CSV for a model that takes view features has a
+ * `_missing_features` column (`view:reason;…`, empty when every feature was found).
+ */
+export async function scoreFile(
   bundle: ModelBundle,
   bytes: Uint8Array,
   format: "csv" | "jsonl",
   file: string,
-): ScoredBytes {
+  lookup?: FileLookup,
+): Promise<ScoredBytes> {
   const encode = (text: string) => new TextEncoder().encode(text);
   if (format === "jsonl") {
-    const inputs = jsonlRows(bytes, file);
-    const predictions = predictIn(bundle, inputs, file);
+    const { inputs, predictions } = await predictRows(bundle, jsonlRows(bytes, file), file, lookup);
     const text = predictions.map((p) => JSON.stringify(p)).join("\n");
     return {
       bytes: encode(`${text}\n`),
@@ -385,7 +438,12 @@ export function scoreFile(
   }
   const table = readCsv(bytes, file);
   const classes = bundle.header.schema.classes ?? [];
-  const added = ["prediction", ...classes.map((label) => `probability_${label}`)];
+  const views = (bundle.header.lineage.featureViews ?? []).length > 0;
+  const added = [
+    "prediction",
+    ...classes.map((label) => `probability_${label}`),
+    ...(views ? [MISSING_FEATURES_COLUMN] : []),
+  ];
   const clash = added.find((name) => table.names.includes(name));
   if (clash) {
     throw new DataFormatError(
@@ -393,13 +451,13 @@ export function scoreFile(
       { file, column: clash },
     );
   }
-  const inputs = csvTableRows(table);
-  const predictions = predictIn(bundle, inputs, file);
+  const { inputs, predictions } = await predictRows(bundle, csvTableRows(table), file, lookup);
   const header = [...table.names, ...added];
   const out: CsvCell[][] = predictions.map((p, r) => [
     ...table.names.map((_, c) => table.columns[c][r] as CsvCell),
     p.prediction,
     ...classes.map((label) => p.probabilities?.[label] ?? null),
+    ...(views ? [missingFeaturesCell(p.missingFeatures ?? null)] : []),
   ]);
   return {
     bytes: encode(toCsv(header, out)),

@@ -45,12 +45,12 @@ export async function readRaw(
   state: RunState,
 ): Promise<TableRead> {
   const ingest = need(state, "ingest");
-  if (ingest.tableUri) {
-    const table = await loadTable(deps, ingest.tableUri, spec);
-    if (table) return table;
-  }
   // A snapshot with view features joined is JSON Lines whatever the source was (ingest.ts).
   const format = ingest.format ?? spec.source.format;
+  if (ingest.tableUri) {
+    const table = await loadTable(deps, ingest.tableUri, spec, format);
+    if (table) return table;
+  }
   return parseSource(
     await deps.artifacts.get(ingest.rawUri),
     spec,

@@ -3,7 +3,7 @@
  * hash, so ingesting the same bytes again reuses the snapshot and never rewrites raw data.
  */
 import { cellReadingOf } from "../data/infer-schema.ts";
-import { decodeTable } from "../data/read-table.ts";
+import { decodeTable, type TableFormat } from "../data/read-table.ts";
 import { encodeTable } from "../data/table-file.ts";
 import { OrchardError, SpecError } from "../errors.ts";
 import { joinFeatureViews, tableToJsonl } from "../feature-store/training-set.ts";
@@ -60,12 +60,8 @@ async function ingestWithViews(
     file,
     cellReadingOf(spec),
   );
-  const stored = await deps.artifacts.putContent(
-    "raw",
-    spec.name,
-    tableToJsonl(joined.table),
-    "jsonl",
-  );
+  const snapshot = tableToJsonl(joined.table);
+  const stored = await deps.artifacts.putContent("raw", spec.name, snapshot, "jsonl");
   return {
     rawUri: stored.uri,
     sha256: stored.sha256,
@@ -74,6 +70,8 @@ async function ingestWithViews(
     sourceUri,
     startedAt: deps.now().toISOString(),
     format: "jsonl",
+    // Typed, as for a plain source: the later steps read it instead of the JSON Lines.
+    tableUri: await storeTable(deps, spec, snapshot, sourceUri, "jsonl"),
     featureViews: joined.lineage,
   };
 }
@@ -88,10 +86,11 @@ async function storeTable(
   spec: PipelineSpec,
   bytes: Uint8Array,
   sourceUri: string,
+  format: TableFormat = spec.source.format,
 ): Promise<string | null> {
   let table: Awaited<ReturnType<typeof parseSource>>;
   try {
-    table = await parseSource(bytes, spec, displayName(sourceUri));
+    table = await parseSource(bytes, spec, displayName(sourceUri), format);
   } catch (err) {
     if (err instanceof OrchardError) return null;
     throw err;
@@ -99,9 +98,9 @@ async function storeTable(
   const stored = await deps.artifacts.putContent(
     "raw",
     spec.name,
-    encodeTable(table, tableReadingKey(spec)),
+    encodeTable(table, tableReadingKey(spec, format)),
     "table",
   );
-  rememberStoredTable(stored.uri, spec, table);
+  rememberStoredTable(stored.uri, spec, table, format);
   return stored.uri;
 }

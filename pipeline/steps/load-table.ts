@@ -15,13 +15,19 @@ import type { StepDeps } from "./types.ts";
 const cache = new Map<string, TableRead>();
 const MAX_CACHED = 2;
 
-/** How the spec has a table read: format, delimiter, declared kinds and cell reading. */
-export function tableReadingKey(spec: PipelineSpec): string {
+/**
+ * How the spec has a table read: format, delimiter, declared kinds and cell reading. The
+ * format is the snapshot's: JSON Lines for one with view features joined (ingest.ts).
+ */
+export function tableReadingKey(
+  spec: PipelineSpec,
+  format: TableFormat = spec.source.format,
+): string {
   const types = columnTypesForSpec(spec);
   const sorted: Record<string, ColumnKind> = {};
   for (const name of Object.keys(types).sort()) sorted[name] = types[name];
   return JSON.stringify({
-    format: spec.source.format,
+    format,
     delimiter: spec.source.delimiter ?? ",",
     columnTypes: sorted,
     reading: cellReadingOf(spec),
@@ -59,16 +65,23 @@ export async function loadTable(
   deps: StepDeps,
   uri: string,
   spec: PipelineSpec,
+  format: TableFormat = spec.source.format,
 ): Promise<TableRead | null> {
-  const key = `${uri}\n${tableReadingKey(spec)}`;
+  const reading = tableReadingKey(spec, format);
+  const key = `${uri}\n${reading}`;
   const known = cache.get(key);
   if (known) return known;
-  const table = decodeTable(await deps.artifacts.get(uri), tableReadingKey(spec), uri);
+  const table = decodeTable(await deps.artifacts.get(uri), reading, uri);
   if (table) rememberTable(key, table);
   return table;
 }
 
 /** Remembers a table Ingest just parsed and stored, under the key `loadTable` looks for. */
-export function rememberStoredTable(uri: string, spec: PipelineSpec, table: TableRead): void {
-  rememberTable(`${uri}\n${tableReadingKey(spec)}`, table);
+export function rememberStoredTable(
+  uri: string,
+  spec: PipelineSpec,
+  table: TableRead,
+  format: TableFormat = spec.source.format,
+): void {
+  rememberTable(`${uri}\n${tableReadingKey(spec, format)}`, table);
 }

@@ -42,9 +42,9 @@ function asCsv(rows: Record<string, Raw>[]): Uint8Array {
 const asJsonl = (rows: Record<string, Raw>[]) =>
   bytes(`${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
 
-function outcome(run: () => Prediction[]): Outcome {
+async function outcome(run: () => Prediction[] | Promise<Prediction[]>): Promise<Outcome> {
   try {
-    return { predictions: JSON.parse(JSON.stringify(run())) };
+    return { predictions: JSON.parse(JSON.stringify(await run())) };
   } catch (err) {
     if (!(err instanceof OrchardError)) throw err;
     return { refused: { row: err.location.row, column: err.location.column } };
@@ -52,8 +52,8 @@ function outcome(run: () => Prediction[]): Outcome {
 }
 
 /** The predictions columns of a batch-scored CSV, back as Prediction objects. */
-function batchCsv(rows: Record<string, Raw>[]): Prediction[] {
-  const out = readCsv(scoreFile(bundle, asCsv(rows), "csv", "in.csv").bytes, "out.csv");
+async function batchCsv(rows: Record<string, Raw>[]): Promise<Prediction[]> {
+  const out = readCsv((await scoreFile(bundle, asCsv(rows), "csv", "in.csv")).bytes, "out.csv");
   const col = (name: string) => out.columns[out.names.indexOf(name)];
   return Array.from({ length: out.rowCount }, (_, r) => ({
     prediction: col("prediction")[r] as string,
@@ -74,16 +74,16 @@ async function http(rows: Record<string, Raw>[]): Promise<Outcome> {
 
 async function doors(rows: Record<string, Raw>[]): Promise<Record<string, Outcome>> {
   return {
-    "orchard predict, CSV": outcome(() =>
+    "orchard predict, CSV": await outcome(() =>
       predictIn(bundle, parseRows(asCsv(rows), "csv", "in.csv"), "in.csv"),
     ),
-    "orchard predict, JSON Lines": outcome(() =>
+    "orchard predict, JSON Lines": await outcome(() =>
       predictIn(bundle, parseRows(asJsonl(rows), "jsonl", "in.jsonl"), "in.jsonl"),
     ),
-    "batch scoring, CSV": outcome(() => batchCsv(rows)),
-    "batch scoring, JSON Lines": outcome(() =>
+    "batch scoring, CSV": await outcome(() => batchCsv(rows)),
+    "batch scoring, JSON Lines": await outcome(async () =>
       new TextDecoder()
-        .decode(scoreFile(bundle, asJsonl(rows), "jsonl", "in.jsonl").bytes)
+        .decode((await scoreFile(bundle, asJsonl(rows), "jsonl", "in.jsonl")).bytes)
         .trim()
         .split("\n")
         .map((line) => JSON.parse(line)),

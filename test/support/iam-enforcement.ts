@@ -14,8 +14,14 @@
  *
  * Who calls: the role named by `runAs` (lambdas/io/caller.ts) — the executor and
  * `stepHandler` name each step's role, the predict entry points predict's, the local runner
- * and the operator commands the human role they stand for. A call with no caller (a test's
- * own setup or inspection) is let through and listed in `unattributed`.
+ * and the operator commands the human role they stand for, `orchard features materialize`
+ * the view's materialization role (`materializePolicy`, one role per view). A call with no
+ * caller (a test's own setup or inspection) is let through and listed in `unattributed`.
+ *
+ * Feature views: the stack grants a pipeline read access to the views its spec takes features
+ * from (infra/platform.ts, `features.from`), and the human roles every view of the stack. Here
+ * a test declares them (`grantViews`), as the stack would from the spec; a pipeline declared
+ * with none may read no view.
  *
  * A denied call is answered here, before the server sees it, with the response AWS sends: S3
  * 403 `AccessDenied`, DynamoDB 400 `AccessDeniedException`, with AWS's message naming the
@@ -26,6 +32,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { MATERIALIZE_ROLE } from "../../cli/features.ts";
 import { STATE_MACHINE_ROLE } from "../../cli/local/list-objects.ts";
 import { LOCAL_NAMES } from "../../cli/local/servers.ts";
 import {
@@ -33,6 +40,8 @@ import {
   type BatchPrefix,
   distributedMapPolicy,
   humanPolicy,
+  humanPolicyParts,
+  materializePolicy,
   type PolicyDocument,
   stepPolicy,
 } from "../../infra/access/policies.ts";
@@ -91,6 +100,16 @@ export interface EnforcementOptions {
   batchPrefix?: (pipeline: string) => BatchPrefix | null;
   /** The `s3://` source objects Ingest may read (`AccessTargets.sourceObjectArns`). */
   sourceObjectArns?: (pipeline: string) => string[];
+  /** The `s3://` source objects of a view (`MaterializeTargets.sourceObjectArns`). */
+  viewSourceObjectArns?: (view: string) => string[];
+}
+
+/** Whose policy decides: a pipeline's role, or a view's (materialization, a person reading it). */
+export interface PolicyScope {
+  pipeline?: string;
+  view?: string;
+  /** The views the stack grants: the pipeline's (`features.from`), or, for people, every view. */
+  views?: string[];
 }
 
 /** One IAM request the call needs; all must be allowed. */
@@ -102,6 +121,7 @@ export interface IamRequest {
 
 export interface Decision extends IamRequest {
   role: string;
+  /** The pipeline the role acted for, or `view:<view>` for a view's. */
   pipeline: string;
   command: string;
   allowed: boolean;
@@ -118,6 +138,12 @@ export interface Enforcement {
   reset(): void;
   /** Stops enforcing on clients created from now on. */
   stop(): void;
+  /**
+   * Declares the views `pipeline` takes features from, as the stack grants them from its
+   * spec's `features.from` (infra/platform.ts); people may read every view declared here.
+   * Kept across `reset()`.
+   */
+  grantViews(pipeline: string, views: string[]): void;
 }
 
 type Input = Record<string, unknown>;
@@ -327,13 +353,15 @@ function isHumanRole(role: string): role is HumanRoleName {
   return (HUMAN_ROLE_NAMES as readonly string[]).includes(role);
 }
 
-/** The policy `pulumi up` attaches to `role` of `pipeline`, over the local ARNs. */
-export function deployedPolicy(
-  role: string,
-  pipeline: string,
-  options: EnforcementOptions = {},
-): PolicyDocument {
-  const shared = {
+/**
+ * A pipeline name that passes `humanPolicy`'s checks when a person acts for a view and no
+ * pipeline: only the stack-wide part of the policy is used then, which names no pipeline.
+ */
+const NO_PIPELINE = "no-pipeline";
+
+/** The targets every role of `pipeline` shares, over the local ARNs. */
+function sharedTargets(pipeline: string, options: EnforcementOptions) {
+  return {
     buckets: LOCAL_ARNS.buckets,
     tables: LOCAL_ARNS.tables,
     keyArn: LOCAL_ARNS.keyArn,
@@ -343,6 +371,43 @@ export function deployedPolicy(
       options.batchPrefix?.(pipeline) ??
       ({ bucketArn: LOCAL_ARNS.buckets.raw, prefix: `${pipeline}/batch/` } as BatchPrefix),
   };
+}
+
+/** The policy `pulumi up` attaches to `role` of `scope`'s pipeline or view, over the local ARNs. */
+export function deployedPolicy(
+  role: string,
+  scope: PolicyScope,
+  options: EnforcementOptions = {},
+): PolicyDocument {
+  const views = scope.views ?? [];
+  if (role === MATERIALIZE_ROLE) {
+    if (!scope.view) {
+      throw new Error(
+        `IAM enforcement: ${role} acts for one feature view; name it with runAs({ role, view })`,
+      );
+    }
+    return materializePolicy({
+      view: scope.view,
+      featuresBucketArn: LOCAL_ARNS.buckets.features,
+      featureTableArn: LOCAL_ARNS.tables.features,
+      keyArn: LOCAL_ARNS.keyArn,
+      sourceObjectArns: options.viewSourceObjectArns?.(scope.view) ?? [],
+    });
+  }
+  if (isHumanRole(role) && !scope.pipeline) {
+    // A person reading a view (`orchard features`): the stack-wide part of the role's policy,
+    // where the view grants are (humanPolicyParts), and nothing of any pipeline.
+    const [stackWide] = humanPolicyParts(role, {
+      ...sharedTargets(NO_PIPELINE, options),
+      pipelines: [NO_PIPELINE],
+      predictFunctionArns: [LOCAL_ARNS.predictFunctionArn(NO_PIPELINE)],
+      stateMachineArns: [LOCAL_ARNS.stateMachineArn(NO_PIPELINE)],
+      views,
+    });
+    return stackWide;
+  }
+  const pipeline = scope.pipeline as string;
+  const shared = { ...sharedTargets(pipeline, options), views };
   if (isStepRole(role)) {
     const targets: AccessTargets = {
       ...shared,
@@ -365,7 +430,7 @@ export function deployedPolicy(
     return distributedMapPolicy(LOCAL_ARNS.stateMachineArn(pipeline), shared.batchPrefix);
   }
   throw new Error(
-    `IAM enforcement: "${role}" is no role of the deployed stack; expected one of ${[...STEP_ROLE_NAMES, ...HUMAN_ROLE_NAMES, STATE_MACHINE_ROLE].join(", ")}`,
+    `IAM enforcement: "${role}" is no role of the deployed stack; expected one of ${[...STEP_ROLE_NAMES, ...HUMAN_ROLE_NAMES, STATE_MACHINE_ROLE, MATERIALIZE_ROLE].join(", ")}`,
   );
 }
 
@@ -399,12 +464,21 @@ async function simulate(
   return result.overallResult as Outcome;
 }
 
-function roleArn(caller: Required<Caller>): string {
-  return `arn:aws:sts::${ENFORCED_ACCOUNT}:assumed-role/orchard-${caller.pipeline}-${caller.role}/local`;
+/** A caller with what it acts for: its pipeline, or (materialization, `orchard features`) a view. */
+type Who = Caller & { role: string };
+
+/** What the caller acts for, as it appears in role names and records: `penguins`, `view:prices`. */
+function scopeOf(caller: Who): string {
+  return caller.pipeline ?? `view:${caller.view}`;
+}
+
+function roleArn(caller: Who): string {
+  const scope = caller.pipeline ?? `view-${caller.view}`;
+  return `arn:aws:sts::${ENFORCED_ACCOUNT}:assumed-role/orchard-${scope}-${caller.role}/local`;
 }
 
 /** AWS's wording of a refusal. */
-function deniedMessage(caller: Required<Caller>, request: IamRequest, outcome: Outcome): string {
+function deniedMessage(caller: Who, request: IamRequest, outcome: Outcome): string {
   const why =
     outcome === "ExplicitlyDenied"
       ? "with an explicit deny in an identity-based policy"
@@ -463,22 +537,33 @@ export function enforceDeployedIam(options: EnforcementOptions = {}): Enforcemen
   const decisions: Decision[] = [];
   const denied: Decision[] = [];
   const unattributed: string[] = [];
+  const viewsOf = new Map<string, string[]>();
 
-  const policyOf = (role: string, pipeline: string) => {
-    const id = `${role} ${pipeline}`;
+  const policyOf = (caller: Who) => {
+    const id = `${caller.role} ${scopeOf(caller)}`;
     let policy = policies.get(id);
     if (!policy) {
-      policy = deployedPolicy(role, pipeline, options);
+      // People read every view of the stack; a pipeline's roles the views of its spec.
+      const views = caller.pipeline
+        ? isHumanRole(caller.role)
+          ? [...new Set([...viewsOf.values()].flat())]
+          : (viewsOf.get(caller.pipeline) ?? [])
+        : [...new Set([...[...viewsOf.values()].flat(), caller.view as string])];
+      policy = deployedPolicy(
+        caller.role,
+        { pipeline: caller.pipeline, view: caller.view, views },
+        options,
+      );
       policies.set(id, policy);
     }
     return policy;
   };
 
-  const decide = (caller: Required<Caller>, request: IamRequest): Promise<Outcome> => {
-    const id = JSON.stringify([caller.role, caller.pipeline, request]);
+  const decide = (caller: Who, request: IamRequest): Promise<Outcome> => {
+    const id = JSON.stringify([caller.role, scopeOf(caller), request]);
     let outcome = outcomes.get(id);
     if (!outcome) {
-      outcome = simulate(roleArn(caller), policyOf(caller.role, caller.pipeline), request);
+      outcome = simulate(roleArn(caller), policyOf(caller), request);
       outcomes.set(id, outcome);
     }
     return outcome;
@@ -494,12 +579,12 @@ export function enforceDeployedIam(options: EnforcementOptions = {}): Enforcemen
         unattributed.push(`${service}:${command}`);
         return next(args);
       }
-      if (!caller.pipeline) {
+      if (!caller.pipeline && !caller.view) {
         throw new Error(
-          `IAM enforcement: ${caller.role} sent ${service} ${command} without a pipeline; name it with runAs({ role, pipeline })`,
+          `IAM enforcement: ${caller.role} sent ${service} ${command} without a pipeline or view; name it with runAs({ role, pipeline }) or runAs({ role, view })`,
         );
       }
-      const who = caller as Required<Caller>;
+      const who = caller;
       const headers = ((args.request as { headers?: Record<string, string> } | undefined)
         ?.headers ?? {}) as Record<string, string>;
       const requests =
@@ -511,7 +596,7 @@ export function enforceDeployedIam(options: EnforcementOptions = {}): Enforcemen
         const decision = {
           ...request,
           role: who.role,
-          pipeline: who.pipeline,
+          pipeline: scopeOf(who),
           command,
           allowed: outcome === "Allowed",
         };
@@ -538,7 +623,7 @@ export function enforceDeployedIam(options: EnforcementOptions = {}): Enforcemen
         const decision = {
           ...list,
           role: who.role,
-          pipeline: who.pipeline,
+          pipeline: scopeOf(who),
           command,
           allowed: outcome === "Allowed",
         };
@@ -582,6 +667,12 @@ export function enforceDeployedIam(options: EnforcementOptions = {}): Enforcemen
     stop() {
       setStorageClientHook(undefined);
       if (active === enforcement) active = undefined;
+    },
+    grantViews(pipeline, views) {
+      viewsOf.set(pipeline, [...views]);
+      // Policies built before the declaration would not show it.
+      policies.clear();
+      outcomes.clear();
     },
   };
   active = enforcement;

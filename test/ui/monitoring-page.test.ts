@@ -1,16 +1,21 @@
 /**
  * `orchard ui`'s monitoring page (cli/ui/monitoring.ts) over the reports `orchard monitor`
  * keeps under `<stateDir>/monitor/<pipeline>/`: live metrics over time per version, label
- * delay and coverage, capture volume, and the A/B test or bandit state.
+ * delay and coverage, capture volume, and the A/B test or bandit state; and the same page in
+ * headless Chromium (charts as SVG, no console error, no outside request, contrast).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pipelinePage } from "../../cli/ui/pages.ts";
-import { route } from "../../cli/ui/server.ts";
+import { createUiServer, route } from "../../cli/ui/server.ts";
 import type { ExperimentReport } from "../../pipeline/monitor/experiment.ts";
 import type { MonitorReport } from "../../pipeline/monitor/monitor.ts";
+import { CONTRAST_SCRIPT, launch, screenshot, visit } from "./browser.ts";
 
 const stateDir = mkdtempSync(join(tmpdir(), "orchard-ui-monitoring-"));
 const reports = join(stateDir, "monitor", "live");
@@ -118,5 +123,38 @@ describe("orchard ui monitoring page", () => {
     expect(text).toContain("No Monitor run is recorded");
     expect(text).toContain("orchard monitor &lt;spec.yaml&gt;");
     expect(pipelinePage("live", [], null)).toContain('<a href="/pipelines/live/monitoring">');
+  });
+});
+
+describe("orchard ui monitoring page in Chromium", () => {
+  let browser: Browser;
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    browser = await launch();
+    server = createUiServer(stateDir);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+  });
+
+  it("draws both charts, loads nothing from outside, logs no error and keeps AA contrast", async () => {
+    const v = await visit(browser, `${base}/pipelines/live/monitoring`);
+    expect(await v.page.locator("figure.chart svg").count()).toBe(2);
+    expect(await v.page.locator("main h2").allTextContents()).toEqual([
+      "Live accuracy over time",
+      "Capture volume, label coverage and delay",
+      "Bandit",
+    ]);
+    const worst = (await v.page.evaluate(CONTRAST_SCRIPT)) as { min: number; where: string };
+    expect(worst.min, worst.where).toBeGreaterThanOrEqual(4.5);
+    await screenshot(v.page, "ui-monitoring.png");
+    expect(v.consoleErrors).toEqual([]);
+    expect(v.failedRequests).toEqual([]);
+    expect(v.requests.every((u) => u.startsWith(base))).toBe(true);
+    await v.page.close();
   });
 });

@@ -106,7 +106,8 @@ export class ServedModels {
       const point = requestId === undefined ? (n * GOLDEN) % 1 : armPoint(requestId);
       const i = armAt(routing.arms, point);
       const routed = routing.arms[i];
-      return { version: routed.version, bundle: await routed.bundle, canary: i > 0 };
+      const canary = routed.version !== routing.champion.version;
+      return { version: routed.version, bundle: await routed.bundle, canary };
     }
     const canary =
       routing.canary !== null &&

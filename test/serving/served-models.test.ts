@@ -160,3 +160,49 @@ describe("canary routing", () => {
     expect(activeCanary(null, "v1")).toBeNull();
   });
 });
+
+describe("A/B and bandit arms", () => {
+  const arms = (weights: number[]) =>
+    traffic({
+      strategy: "bandit",
+      arms: weights.map((weight, i) => ({ version: `v${i + 1}`, weight })),
+    });
+
+  it("routes a request by its id: the same id always gets the same version, shares hold", async () => {
+    const stores = memoryServing();
+    await stores.promote(a);
+    await stores.register(b);
+    await stores.register(await trainBundle("classification", 3));
+    await stores.artifacts.put("artifacts", trafficKey(PIPELINE), arms([0.2, 0.3, 0.5]));
+    const served = new ServedModels({ pipeline: PIPELINE, ...stores, refreshMs: 60_000 });
+    const first: string[] = [];
+    for (let i = 0; i < 3000; i++) first.push((await served.next(`r-${i}`)).version);
+    for (let i = 0; i < 300; i++) expect((await served.next(`r-${i}`)).version).toBe(first[i]);
+    const share = (v: string) => first.filter((x) => x === v).length / first.length;
+    expect(share("v1")).toBeCloseTo(0.2, 1);
+    expect(share("v2")).toBeCloseTo(0.3, 1);
+    expect(share("v3")).toBeCloseTo(0.5, 1);
+    expect(served.describe()).toEqual({
+      champion: "v1",
+      canary: null,
+      strategy: "bandit",
+      arms: [
+        { version: "v1", weight: 0.2 },
+        { version: "v2", weight: 0.3 },
+        { version: "v3", weight: 0.5 },
+      ],
+    });
+    const model = await served.next("r-0");
+    expect(model.canary).toBe(model.version !== "v1");
+  });
+
+  it("gives an arm missing from the registry's share to the champion", async () => {
+    const stores = memoryServing();
+    await stores.promote(a);
+    await stores.artifacts.put("artifacts", trafficKey(PIPELINE), arms([0.5, 0.5]));
+    const served = new ServedModels({ pipeline: PIPELINE, ...stores, refreshMs: 0 });
+    for (let i = 0; i < 20; i++) {
+      expect(await served.next(`r-${i}`)).toMatchObject({ version: "v1", canary: false });
+    }
+  });
+});

@@ -5,6 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelBundle } from "../../pipeline/model/bundle.ts";
+import type { CapturedRequest } from "../../pipeline/monitor/capture.ts";
+import { handleRequest } from "../../pipeline/serving/handle.ts";
 import { ServedModels } from "../../pipeline/serving/served-models.ts";
 import {
   activeCanary,
@@ -13,7 +15,7 @@ import {
   type TrafficRecord,
   trafficKey,
 } from "../../pipeline/serving/traffic.ts";
-import { memoryServing, PIPELINE, trainBundle } from "./fixtures.ts";
+import { memoryServing, PIPELINE, post, trainBundle } from "./fixtures.ts";
 
 let a: ModelBundle;
 let b: ModelBundle;
@@ -194,6 +196,41 @@ describe("A/B and bandit arms", () => {
     });
     const model = await served.next("r-0");
     expect(model.canary).toBe(model.version !== "v1");
+  });
+
+  it("over HTTP: a retry with the same x-request-id is answered by the same arm, and captured so", async () => {
+    const stores = memoryServing();
+    await stores.promote(a);
+    await stores.register(b);
+    await stores.artifacts.put("artifacts", trafficKey(PIPELINE), arms([0.5, 0.5]));
+    const served = new ServedModels({ pipeline: PIPELINE, ...stores, refreshMs: 60_000 });
+    const captured: CapturedRequest[] = [];
+    const options = { capture: (c: CapturedRequest) => captured.push(c) };
+    const versions = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const send = () =>
+        handleRequest(
+          post({ rows: [{ x: 1, colour: "red" }] }, { "x-request-id": `id-${i}` }),
+          served,
+          options,
+        );
+      const [first, retry] = [await send(), await send()];
+      const version = (r: typeof first) => JSON.parse(String(r.response.body)).modelVersion;
+      expect(version(retry)).toBe(version(first));
+      versions.add(version(first));
+    }
+    expect(versions).toEqual(new Set(["v1", "v2"]));
+    expect(captured.filter((c) => c.requestId === "id-7").map((c) => c.modelVersion)).toHaveLength(
+      2,
+    );
+    const health = await handleRequest(
+      { method: "GET", path: "/health", headers: {}, body: new Uint8Array() },
+      served,
+    );
+    expect(JSON.parse(String(health.response.body))).toMatchObject({
+      strategy: "bandit",
+      arms: [{ version: "v1" }, { version: "v2" }],
+    });
   });
 
   it("gives an arm missing from the registry's share to the champion", async () => {

@@ -35,7 +35,9 @@ Joins the captured predictions of the spec's monitor window with the labels sent
 (POST /feedback, orchard feedback, files under <pipeline>/labels/), computes the live
 metrics per model version and the drift of live inputs, writes the monitor report, and
 starts a retrain run when the champion's live gate metric passes the alarm's bound
-(outside monitor.coolDownMinutes of the last one).
+(outside monitor.coolDownMinutes of the last one). An A/B test or bandit that serving
+runs (deploy.strategy) is judged too: the challenger promoted or rolled back, or new
+bandit weights written, with or without --no-retrain.
 
   --state-dir DIR  the local storage "orchard run" wrote (default .orchard)
   --json           print one JSON object: the report's figures and the retrain

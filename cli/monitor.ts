@@ -3,7 +3,8 @@
  * Monitor, locally (docs/monitoring.md). Joins the window's captured predictions with their
  * labels, computes the live metrics per model version and the drift of live inputs, stores the
  * report (`artifacts/<pipeline>/monitor/reports/`, HTML and JSON; the HTML is copied to
- * `<state-dir>/monitor/<pipeline>/`), and when the champion's live gate metric passes the
+ * `<state-dir>/monitor/<pipeline>/` with its JSON, which `orchard ui` reads), judges a running
+ * A/B test or bandit (deploy.strategy), and when the champion's live gate metric passes the
  * alarm's bound and the cool-down allows, starts a retrain run (what the cloud's EventBridge
  * rule does on the alarm), with the alarm's reason recorded as the run's `reason`.
  *
@@ -34,7 +35,9 @@ Joins the captured predictions of the spec's monitor window with the labels sent
 (POST /feedback, orchard feedback, files under <pipeline>/labels/), computes the live
 metrics per model version and the drift of live inputs, writes the monitor report, and
 starts a retrain run when the champion's live gate metric passes the alarm's bound
-(outside monitor.coolDownMinutes of the last one).
+(outside monitor.coolDownMinutes of the last one). An A/B test or bandit that serving
+runs (deploy.strategy) is judged too: the challenger promoted or rolled back, or new
+bandit weights written, with or without --no-retrain.
 
   --state-dir DIR  the local storage "orchard run" wrote (default .orchard)
   --json           print one JSON object: the report's figures and the retrain
@@ -76,6 +79,8 @@ export async function monitorLocally(options: {
   await mkdir(dir, { recursive: true });
   const htmlPath = join(dir, `${now.toISOString().replace(/[:.]/g, "-")}.html`);
   await writeFile(htmlPath, await monitorReportHtml(monitor.report));
+  // The figures too, as a plain file: `orchard ui` charts them over time without the stores.
+  await writeFile(htmlPath.replace(/\.html$/, ".json"), JSON.stringify(monitor.report));
   // The retrain starts after the Monitor let go of the state directory (one process at a time).
   const retrainRun = monitor.retrain.start
     ? await runLocally({ specPath: options.specPath, stateDir, reason: monitor.retrain.reason })
@@ -130,6 +135,7 @@ export async function main(argv: string[]): Promise<number> {
           drift: report.drift
             ? { drifted: report.drift.drifted, maxPsi: report.drift.maxPsi }
             : null,
+          experiment: report.experiment ?? null,
           report: result.htmlPath,
           retrain: {
             started: run !== null,
@@ -149,6 +155,9 @@ export async function main(argv: string[]): Promise<number> {
             `  ${v.version}: ${v.captured} captured, ${v.labeled} labeled${v.metrics[g.metric] !== undefined ? `, live ${g.metric} ${v.metrics[g.metric].toFixed(4)}` : ""}`,
         ),
         `${report.alarm ? "ALARM" : g.verdict}: ${g.reason}`,
+        report.experiment
+          ? `${report.experiment.strategy === "ab" ? "A/B test" : "bandit"} ${report.experiment.action}: ${report.experiment.reason}`
+          : "",
         run
           ? `retrain started: execution ${run.result.executionId} ${run.result.status} (${run.result.endState ?? ""}), reason: ${retrain.reason}`
           : report.alarm

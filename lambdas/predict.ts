@@ -27,6 +27,7 @@ import {
   type CapturedRequest,
   type CaptureSettings,
   captureRecords,
+  clientRequestId,
   sampled,
 } from "../pipeline/monitor/capture.ts";
 import { storeLabels } from "../pipeline/monitor/store.ts";
@@ -175,7 +176,11 @@ async function serveUrl(event: LambdaFunctionURLEvent): Promise<APIGatewayProxyS
   const pipeline = pipelineOf(undefined);
   const settings = captureSettingsOf();
   let captured: CapturedRequest | undefined;
-  const request = { ...requestOf(event), requestId: event.requestContext.requestId };
+  const request = {
+    ...requestOf(event),
+    // The caller's own id first: a retry carrying it is routed to the same A/B or bandit arm.
+    requestId: clientRequestId(event.headers?.["x-request-id"]) ?? event.requestContext.requestId,
+  };
   const { response, metrics } = await runAs({ role: "predict", pipeline }, () =>
     handleRequest(request, servedModels(pipeline), {
       ...(settings

@@ -231,6 +231,8 @@ export type CanaryOutcome = "promoted" | "rolled-back" | "inconclusive";
 
 export interface CanaryRecord {
   outcome: CanaryOutcome;
+  /** What decided: a canary (absent) or an A/B test judged by the Monitor. */
+  strategy?: "canary" | "ab";
   /** ISO-8601: when the check decided. */
   at: string;
   /** Why (the reasons joined), or "all checks passed". */

@@ -123,7 +123,8 @@ export function pipelinePage(
   return layout(
     `Pipeline ${name}`,
     [{ href: "/", label: "Pipelines" }, { label: name }],
-    `<section aria-labelledby="runs-h"><h2 id="runs-h">Executions</h2>
+    `<p><a href="/pipelines/${enc(name)}/monitoring">Monitoring</a>: live metrics, labels, capture volume, A/B test or bandit.</p>
+<section aria-labelledby="runs-h"><h2 id="runs-h">Executions</h2>
 <div class="table-wrap"><table><caption>Executions, newest first</caption>
 <thead><tr><th scope="col">started (UTC)</th><th scope="col">status</th><th scope="col" class="num">duration</th><th scope="col">model</th>${metricNames.map((m) => `<th scope="col" class="num">${escapeHtml(m)}</th>`).join("")}<th scope="col">report</th></tr></thead>
 <tbody>${runRows}</tbody></table></div></section>

@@ -1,12 +1,14 @@
 /**
  * The `orchard ui` web server: GET-only, server-rendered pages over the run records in the
- * state directory, bound to loopback by default. Path segments are checked against the names
- * `orchard run` writes, so no request reaches a file outside `<stateDir>/runs/`.
+ * state directory and the Monitor's reports (`/pipelines/<name>/monitoring`), bound to loopback
+ * by default. Path segments are checked against the names `orchard run` writes, so no request
+ * reaches a file outside `<stateDir>/runs/` and `<stateDir>/monitor/`.
  */
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { listViewRecords, readViewRecord, viewPage, viewsPage } from "./feature-views.ts";
+import { monitoringPage, readMonitorReports } from "./monitoring.ts";
 import { homePage, notFoundPage, pipelinePage, runPage } from "./pages.ts";
 import { listPipelines, listRuns, readRegistry, runsDir, safeName } from "./run-records.ts";
 
@@ -55,6 +57,9 @@ export async function route(stateDir: string, path: string): Promise<UiResponse>
     return html(notFoundPage(`There is no page at ${path}.`), 404);
   }
   const name = parts[1];
+  if (parts.length === 3 && parts[2] === "monitoring") {
+    return html(await monitoringPage(name, await readMonitorReports(stateDir, name)));
+  }
   const runs = await listRuns(stateDir, name);
   if (parts.length === 2) {
     if (runs.length === 0)

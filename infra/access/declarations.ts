@@ -160,7 +160,8 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   ],
   canary: [
     SPEC,
-    // The candidate's bundle (its class labels), the traffic record predict reads, the outcome
+    // The candidate's bundle (its class labels), the traffic record predict reads (and an
+    // experiment's start reads back, to add an arm to a running bandit), the outcome
     // (a file, and on the version in the registry: recordCanary's conditional UpdateItem).
     { table: "registry", mode: "readwrite" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
@@ -218,7 +219,11 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/baselines/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/monitor/", mode: "readwrite" },
-    { table: "registry", mode: "read" },
+    // An A/B test or bandit (pipeline/monitor/experiment.ts): the traffic record it rewrites
+    // (bandit weights, a cleared test), and the promotion or rollback it records on the
+    // challenger's version (promote's conditional write, recordCanary's UpdateItem).
+    { bucket: "artifacts", prefix: "<pipeline>/serving/", mode: "readwrite" },
+    { table: "registry", mode: "readwrite" },
   ],
 };
 

@@ -72,7 +72,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's `x-request-id` when it is a plain token, else a fresh UUID. */
 export function requestIdOf(header: string | undefined): string {
-  return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
+  return clientRequestId(header) ?? randomUUID();
+}
+
+/** The caller's `x-request-id` when it is a plain token, else undefined. */
+export function clientRequestId(header: string | undefined): string | undefined {
+  return header !== undefined && REQUEST_ID.test(header) ? header : undefined;
 }
 
 const utf8 = new TextDecoder();

@@ -14,7 +14,8 @@ import type { DriftComparison } from "../drift/compare.ts";
 import { computeMetrics, metricDirection } from "../metrics/compute.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import type { CaptureRecord } from "./capture.ts";
-import { type LabelRecord, latestLabels } from "./labels.ts";
+import type { ExperimentReport } from "./experiment.ts";
+import { type LabelRecord, type LatestLabels, latestLabels } from "./labels.ts";
 
 export interface VersionLive {
   version: string;
@@ -69,6 +70,8 @@ export interface MonitorReport {
   gate: GateCheck;
   drift: DriftComparison | null;
   alarm: boolean;
+  /** The A/B test or bandit that ran, and what this Monitor run did about it (experiment.ts). */
+  experiment?: ExperimentReport | null;
 }
 
 export interface MonitorInput {
@@ -81,7 +84,7 @@ export interface MonitorInput {
   now: Date;
 }
 
-interface Joined {
+export interface Joined {
   capture: CaptureRecord;
   label: LabelRecord | undefined;
 }
@@ -104,20 +107,7 @@ export function monitor(input: MonitorInput): MonitorReport {
   const hours = spec.monitor.windowHours;
   const captures = inWindow(input.captures, now, hours);
   const latest = latestLabels(input.labels);
-  const used = new Set<LabelRecord>();
-  let replacedAcrossKeys = 0;
-  const joined: Joined[] = captures.map((capture) => {
-    const byRequest = latest.byRequestId.get(capture.requestId);
-    const byId = capture.id !== undefined ? latest.byId.get(capture.id) : undefined;
-    // Labelled both by request id and by entity id: the later one wins here too.
-    let label = byRequest ?? byId;
-    if (byRequest && byId && byRequest !== byId) {
-      replacedAcrossKeys++;
-      label = Date.parse(byId.at) > Date.parse(byRequest.at) ? byId : byRequest;
-    }
-    for (const l of [byRequest, byId]) if (l) used.add(l);
-    return { capture, label };
-  });
+  const { joined, used, replacedAcrossKeys } = joinLabels(captures, latest);
   const kept = new Set([...latest.byRequestId.values(), ...latest.byId.values()]);
   const unmatched = [...kept].filter((l) => !used.has(l)).length;
 
@@ -163,6 +153,28 @@ export function monitor(input: MonitorInput): MonitorReport {
     drift: input.drift ?? null,
     alarm: gate.verdict === "alarm",
   };
+}
+
+/** Each capture with its label (last wins; by request id, else by entity id, the later of both). */
+export function joinLabels(
+  captures: readonly CaptureRecord[],
+  latest: LatestLabels,
+): { joined: Joined[]; used: Set<LabelRecord>; replacedAcrossKeys: number } {
+  const used = new Set<LabelRecord>();
+  let replacedAcrossKeys = 0;
+  const joined: Joined[] = captures.map((capture) => {
+    const byRequest = latest.byRequestId.get(capture.requestId);
+    const byId = capture.id !== undefined ? latest.byId.get(capture.id) : undefined;
+    // Labelled both by request id and by entity id: the later one wins here too.
+    let label = byRequest ?? byId;
+    if (byRequest && byId && byRequest !== byId) {
+      replacedAcrossKeys++;
+      label = Date.parse(byId.at) > Date.parse(byRequest.at) ? byId : byRequest;
+    }
+    for (const l of [byRequest, byId]) if (l) used.add(l);
+    return { capture, label };
+  });
+  return { joined, used, replacedAcrossKeys };
 }
 
 function live(spec: PipelineSpec, version: string, rows: Joined[]): VersionLive {

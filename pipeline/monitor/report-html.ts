@@ -2,7 +2,8 @@
  * The Monitor's report: one static page like the run report (inline SVG from Vega-Lite, no
  * script, no network): the verdict, live metrics per version, the gate metric per day per
  * version against its bound, capture volume and label coverage per day, label delay, and the
- * drift of live inputs against the champion's training data.
+ * drift of live inputs against the champion's training data; and the A/B test or bandit the
+ * Monitor judged, when one runs.
  */
 import type { TopLevelSpec } from "vega-lite";
 import { driftChart } from "../report/charts.ts";
@@ -18,6 +19,7 @@ import {
   table,
 } from "../report/html.ts";
 import { renderSvg } from "../report/vega-svg.ts";
+import type { ExperimentReport } from "./experiment.ts";
 import type { MonitorReport } from "./monitor.ts";
 
 function gateOverTime(report: MonitorReport): TopLevelSpec {
@@ -69,6 +71,59 @@ function volumeOverTime(report: MonitorReport): TopLevelSpec {
       color: { field: "kind", type: "nominal", title: null },
     },
   } as TopLevelSpec;
+}
+
+/** The A/B test or bandit the Monitor judged: arms, weights, counts and the decision. */
+export function experimentSection(experiment: ExperimentReport | null | undefined): string {
+  if (!experiment) {
+    return section(
+      "experiment",
+      "A/B test or bandit",
+      note("None runs: the champion answers every request (deploy.strategy canary)."),
+    );
+  }
+  const e = experiment;
+  const d = e.decision;
+  const title = e.strategy === "ab" ? "A/B test" : "Bandit";
+  const rows = e.arms.map((a, i) => [
+    `${a.version}${i === 0 ? " (champion)" : ""}`,
+    pct(a.weight),
+    ...(e.weights ? [pct(e.weights[i])] : []),
+    a.captured,
+    a.labeled,
+    ...(e.strategy === "ab" ? [a.value ?? null] : [a.successes ?? null, a.failures ?? null]),
+  ]);
+  const headers = [
+    "arm",
+    "share served",
+    ...(e.weights ? ["new share"] : []),
+    "captured",
+    "labeled",
+    ...(e.strategy === "ab" ? [d?.metric ?? "metric"] : ["successes", "failures"]),
+  ];
+  const numbers: [string, string | number | null][] = d
+    ? [
+        ["difference (challenger − champion, better > 0)", fmt(d.difference)],
+        ["confidence", d.confidence],
+        ...(d.z !== undefined ? ([["z", fmt(d.z)]] as [string, string][]) : []),
+        ...(d.pValue !== undefined ? ([["p-value", fmt(d.pValue)]] as [string, string][]) : []),
+        ...(d.lowerBound !== undefined
+          ? ([["lower bound", fmt(d.lowerBound)]] as [string, string][])
+          : []),
+      ]
+    : [];
+  return section(
+    "experiment",
+    title,
+    `<p data-experiment-action="${escapeHtml(e.action)}"><strong>${escapeHtml(e.action)}</strong>: ${escapeHtml(e.reason)}</p>${definitionList(
+      [
+        ["started", e.startedAt],
+        ["champion", e.champion],
+        ...(e.challenger ? ([["challenger", e.challenger]] as [string, string][]) : []),
+        ...numbers,
+      ],
+    )}${table(`${title} arms since ${e.startedAt}`, headers, rows)}`,
+  );
 }
 
 export async function monitorReportHtml(report: MonitorReport): Promise<string> {
@@ -158,8 +213,14 @@ export async function monitorReportHtml(report: MonitorReport): Promise<string> 
       { id: "verdict", title: "Verdict" },
       { id: "versions", title: "Versions" },
       { id: "over-time", title: "Over time" },
+      ...(report.experiment ? [{ id: "experiment", title: "Experiment" }] : []),
       { id: "drift", title: "Drift" },
     ],
-    body: overview + versions + charts + driftSection,
+    body:
+      overview +
+      versions +
+      charts +
+      (report.experiment ? experimentSection(report.experiment) : "") +
+      driftSection,
   });
 }

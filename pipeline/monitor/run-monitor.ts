@@ -12,10 +12,18 @@ import { compareWithBaseline, type DriftComparison } from "../drift/compare.ts";
 import { ArtifactNotFoundError } from "../errors.ts";
 import { loadBundle } from "../model/bundle.ts";
 import { type RawRow, rowsToFrame } from "../model/schema.ts";
+import {
+  activeArms,
+  decodeTraffic,
+  encodeTraffic,
+  type TrafficRecord,
+  trafficKey,
+} from "../serving/traffic.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import { featureColumns } from "../steps/drift.ts";
 import type { ArtifactStore, ModelRegistry } from "../store.ts";
 import { type CaptureRecord, parseCaptureLines } from "./capture.ts";
+import { type ExperimentReport, judgeExperiment } from "./experiment.ts";
 import { type LabelRecord, parseLabelLines } from "./labels.ts";
 import { coolDownLeft, inWindow, type MonitorReport, monitor } from "./monitor.ts";
 import { monitorReportHtml } from "./report-html.ts";
@@ -82,6 +90,9 @@ export async function runMonitor(
     drift,
     now,
   });
+  report.experiment = champion
+    ? await runExperiment(spec, deps, champion.version, { since, captures, labels, now })
+    : null;
   const json = await deps.artifacts.put(
     "artifacts",
     monitorReportKey(spec.name, now, "json"),
@@ -94,6 +105,96 @@ export async function runMonitor(
   );
   const retrain = await decideRetrain(spec, deps, report, options);
   return { report, reportUri: json.uri, htmlUri: html.uri, retrain };
+}
+
+/**
+ * The A/B test or bandit serving runs against `champion`, judged on its labeled captures
+ * since it started (experiment.ts), and acted on: an A/B's promotion (a conditional write
+ * against the champion it was tested against) or rollback, recorded on the challenger's
+ * version in the registry with its numbers, or a bandit's new weights.
+ */
+async function runExperiment(
+  spec: PipelineSpec,
+  deps: MonitorDeps,
+  champion: string,
+  seen: { since: Date; captures: CaptureRecord[]; labels: LabelRecord[]; now: Date },
+): Promise<ExperimentReport | null> {
+  const uri = deps.artifacts.uriFor("artifacts", trafficKey(spec.name));
+  let record: TrafficRecord;
+  try {
+    record = decodeTraffic(await deps.artifacts.get(uri), uri);
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) return null;
+    throw err;
+  }
+  const arms = activeArms(record, champion);
+  if (!arms || (record.strategy !== "ab" && record.strategy !== "bandit")) return null;
+  const { now } = seen;
+  const started = new Date(record.startedAt);
+  // An experiment older than the window needs its earlier days too.
+  const earlier =
+    started < seen.since
+      ? await readLines(
+          deps,
+          dayPrefixes(spec.name, "capture", started, seen.since).filter(
+            (p) => !dayPrefixes(spec.name, "capture", seen.since, now).includes(p),
+          ),
+          parseCaptureLines,
+        )
+      : [];
+  const step = judgeExperiment(
+    spec,
+    { ...record, arms },
+    [...earlier, ...seen.captures],
+    seen.labels,
+    now,
+  );
+  if (!step) return null;
+  const { report } = step;
+  const decided = report.decision;
+  const numbers: Record<string, number | null> = decided
+    ? {
+        championLabeled: decided.champion.n,
+        challengerLabeled: decided.challenger.n,
+        championValue: finite(decided.champion.value),
+        challengerValue: finite(decided.challenger.value),
+        difference: finite(decided.difference),
+        confidence: decided.confidence,
+        z: decided.z ?? null,
+        pValue: decided.pValue ?? null,
+        lowerBound: decided.lowerBound ?? null,
+      }
+    : {};
+  if (step.promote) {
+    const result = await deps.registry.promote(spec.name, step.promote, {
+      expectedChampion: champion,
+      by: `orchard:${spec.name}:monitor`,
+      now,
+    });
+    if (!result.promoted) {
+      report.action = "continue";
+      report.reason = `${report.reason}; not promoted: ${result.reason ?? "another promotion won"}`;
+      return report;
+    }
+  }
+  const decidedVersion = step.promote ?? step.rollback;
+  if (decidedVersion) {
+    await deps.registry.recordCanary(spec.name, decidedVersion, {
+      outcome: step.promote ? "promoted" : "rolled-back",
+      strategy: "ab",
+      at: now.toISOString(),
+      reason: report.reason,
+      metrics: { ...numbers },
+    });
+  }
+  if (step.next) {
+    await deps.artifacts.put("artifacts", trafficKey(spec.name), encodeTraffic(step.next));
+  }
+  return report;
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
 }
 
 async function decideRetrain(

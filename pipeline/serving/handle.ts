@@ -3,7 +3,7 @@
  * `lambdas/predict.ts` calls it for function URL events, `orchard serve` for node:http
  * requests, so both answer every request (good or hostile) identically.
  *
- *   GET  /health    liveness: 200 {"status":"ok","pipeline","champion","canary"}; 503 while
+ *   GET  /health    liveness: 200 {"status":"ok","pipeline","champion","canary","arms"?}; 503 while
  *                   shutting down (a process without a champion yet is alive)
  *   GET  /ready     readiness: 200 {"status":"ready",…} once a champion can be served; 503
  *                   {"status":"no-champion"|"draining"|"unavailable",…} otherwise, so a probe
@@ -59,7 +59,8 @@ export interface HttpRequest {
 
 export interface PredictService {
   pipeline: string;
-  next(): Promise<ServedModel>;
+  /** The model for a request; `requestId` picks its A/B or bandit arm (served-models.ts). */
+  next(requestId?: string): Promise<ServedModel>;
   describe(): ServingState | null;
   /** Loads the routing if needed; throws (NoChampionError) when nothing can be served. */
   ready?(): Promise<ServingState | null>;
@@ -141,6 +142,7 @@ async function route(
       pipeline: service.pipeline,
       champion: state?.champion ?? null,
       canary: state?.canary ?? null,
+      ...(state?.arms ? { strategy: state.strategy, arms: state.arms } : {}),
     });
   }
   if (path === READY_PATH) {
@@ -152,6 +154,7 @@ async function route(
       pipeline: service.pipeline,
       champion: state?.champion ?? null,
       canary: state?.canary ?? null,
+      ...(state?.arms ? { strategy: state.strategy, arms: state.arms } : {}),
       ...(reason ? { reason } : {}),
     });
     if (options.draining?.()) return jsonResponse(503, body("draining", service.describe()));
@@ -182,13 +185,15 @@ async function route(
   }
   checkContentType(request.headers["content-type"]);
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const model = await service.next();
+  // Known before routing: an A/B or bandit arm is chosen by it, so a retry gets the same arm.
+  const requestId = request.requestId ?? requestIdOf(request.headers["x-request-id"]);
+  const model = await service.next(requestId);
   metrics.modelVersion = model.version;
   const { rows, explain, missing } = await readRows(request.body, model, service, limits);
   metrics.rows = rows.length;
   const predictions = flagMissing(model.bundle.predict(rows), missing);
   metrics.predictions = predictions;
-  const headers = captureOf(request, service, options, model.version, rows, predictions);
+  const headers = captureOf(request, requestId, service, options, model.version, rows, predictions);
   if (!explain) {
     return jsonResponse(
       200,
@@ -212,6 +217,7 @@ async function route(
 /** Hands the answered request to capture; its id goes back as a header for feedback. */
 function captureOf(
   request: HttpRequest,
+  requestId: string,
   service: PredictService,
   options: HandleOptions,
   modelVersion: string,
@@ -219,7 +225,6 @@ function captureOf(
   predictions: Prediction[],
 ): Record<string, string> {
   if (!options.capture) return {};
-  const requestId = request.requestId ?? requestIdOf(request.headers["x-request-id"]);
   try {
     options.capture({
       requestId,

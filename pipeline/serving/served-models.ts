@@ -14,10 +14,13 @@ import { ServiceUnavailableError } from "./errors.ts";
 import { type ExplainedPrediction, explainPredictions, servedCover } from "./explain-served.ts";
 import { CachedFeatureReads, type LookedUp, lookupForModel } from "./online-features.ts";
 import {
-  activeCanary,
+  activeArms,
+  armAt,
+  armPoint,
   decodeTraffic,
   routesToCandidate,
   type TrafficRecord,
+  type TrafficStrategy,
   trafficKey,
 } from "./traffic.ts";
 
@@ -27,7 +30,7 @@ export class NoChampionError extends ServiceUnavailableError {}
 export interface ServedModel {
   version: string;
   bundle: ModelBundle;
-  /** True when this request went to a canary candidate. */
+  /** True when this request went to a canary candidate (or an A/B or bandit challenger). */
   canary: boolean;
 }
 
@@ -49,6 +52,9 @@ export const DEFAULT_FEATURE_CACHE_MS = 1000;
 
 export const DEFAULT_REFRESH_MS = 5000;
 
+/** Without request ids, arm points step by the golden ratio: evenly spread over any run. */
+const GOLDEN = 0.6180339887498949;
+
 interface Routed {
   version: string;
   bundle: Promise<ModelBundle>;
@@ -56,13 +62,20 @@ interface Routed {
 
 interface Routing {
   champion: Routed;
+  /** A canary: the candidate with its share (its record has no `arms`). */
   canary: (Routed & { weight: number }) | null;
+  /** An A/B test or a bandit: every arm, the champion first. */
+  arms: (Routed & { weight: number })[] | null;
+  strategy: TrafficStrategy | null;
 }
 
 /** What is being served, for /health. */
 export interface ServingState {
   champion: string;
   canary: { version: string; weight: number } | null;
+  /** Only during an A/B test or a bandit. */
+  strategy?: TrafficStrategy;
+  arms?: { version: string; weight: number }[];
 }
 
 export class ServedModels {
@@ -80,11 +93,27 @@ export class ServedModels {
     this.pipeline = options.pipeline;
   }
 
-  /** The model for the next request. `NoChampionError` (503) when there is none. */
-  async next(): Promise<ServedModel> {
+  /**
+   * The model for a request. With its `requestId`, the arm is chosen by a hash of it (the
+   * same id, the same arm: a retry is answered by the version that answered first); without,
+   * by a counter that keeps every arm's share exact over any run of requests.
+   * `NoChampionError` (503) when there is no champion.
+   */
+  async next(requestId?: string): Promise<ServedModel> {
     const routing = await this.current();
     const n = this.requests++;
-    const canary = routing.canary !== null && routesToCandidate(n, routing.canary.weight);
+    if (routing.arms) {
+      const point = requestId === undefined ? (n * GOLDEN) % 1 : armPoint(requestId);
+      const i = armAt(routing.arms, point);
+      const routed = routing.arms[i];
+      const canary = routed.version !== routing.champion.version;
+      return { version: routed.version, bundle: await routed.bundle, canary };
+    }
+    const canary =
+      routing.canary !== null &&
+      (requestId === undefined
+        ? routesToCandidate(n, routing.canary.weight)
+        : armPoint(requestId) < routing.canary.weight);
     const routed = canary && routing.canary ? routing.canary : routing.champion;
     return { version: routed.version, bundle: await routed.bundle, canary };
   }
@@ -147,7 +176,9 @@ export class ServedModels {
     const r = this.routing;
     if (!r) return null;
     const canary = r.canary ? { version: r.canary.version, weight: r.canary.weight } : null;
-    return { champion: r.champion.version, canary };
+    if (!r.arms || !r.strategy) return { champion: r.champion.version, canary };
+    const arms = r.arms.map((a) => ({ version: a.version, weight: a.weight }));
+    return { champion: r.champion.version, canary, strategy: r.strategy, arms };
   }
 
   private async current(): Promise<Routing> {
@@ -177,22 +208,34 @@ export class ServedModels {
         `pipeline "${pipeline}" has no champion model yet; run the pipeline until a model is promoted`,
       );
     }
-    const canary = activeCanary(await this.readTraffic(), champion.version);
-    const candidate = canary ? await registry.getVersion(pipeline, canary.version) : null;
-    const routing: Routing = {
-      champion: {
-        version: champion.version,
-        bundle: this.bundle(champion.version, champion.modelUri),
-      },
-      canary:
-        canary && candidate
-          ? { ...canary, bundle: this.bundle(candidate.version, candidate.modelUri) }
-          : null,
+    const record = await this.readTraffic();
+    const active = activeArms(record, champion.version);
+    const championRouted: Routed = {
+      version: champion.version,
+      bundle: this.bundle(champion.version, champion.modelUri),
     };
-    // Only the champion and the candidate stay cached: old models do not pile up.
-    const keep = new Set([routing.champion.version, routing.canary?.version]);
+    const others = await Promise.all(
+      (active ?? []).slice(1).map(async (arm) => {
+        const found = await registry.getVersion(pipeline, arm.version);
+        return found
+          ? { ...arm, bundle: this.bundle(found.version, found.modelUri) }
+          : { ...arm, version: champion.version, bundle: championRouted.bundle };
+      }),
+    );
+    const routed = active ? [{ ...active[0], bundle: championRouted.bundle }, ...others] : null;
+    const withArms = routed !== null && record?.arms !== undefined;
+    const canary = routed && !withArms ? routed[1] : null;
+    const routing: Routing = {
+      champion: championRouted,
+      // A version missing from the registry answers nothing: its share goes to the champion.
+      canary: canary && canary.version !== champion.version ? canary : null,
+      arms: withArms ? routed : null,
+      strategy: withArms ? (record?.strategy ?? "canary") : null,
+    };
+    // Only the versions served stay cached: old models do not pile up.
+    const keep = new Set((routed ?? [championRouted]).map((r) => r.version));
     for (const version of this.bundles.keys()) if (!keep.has(version)) this.bundles.delete(version);
-    await Promise.all([routing.champion.bundle, routing.canary?.bundle]);
+    await Promise.all((routed ?? [championRouted]).map((r) => r.bundle));
     return routing;
   }
 

@@ -9,8 +9,11 @@ import { defaultMetric } from "./metric-names.ts";
 import type { RawSpec } from "./schema.ts";
 import { formatFromUri } from "./source-uri.ts";
 import type {
+  AbSpec,
+  BanditSpec,
   BoostingModelParams,
   CanarySpec,
+  Metric,
   MonitorSpec,
   PipelineSpec,
   RetrainSpec,
@@ -61,6 +64,28 @@ function canaryOf(raw: RawSpec): CanarySpec | null {
     maxErrorRate: c.maxErrorRate ?? 0.01,
     maxShift: c.maxShift ?? 0.2,
     minRequests: c.minRequests ?? 100,
+  };
+}
+
+function abOf(raw: RawSpec, gateMetric: Metric): AbSpec | null {
+  if (raw.deploy?.strategy !== "ab") return null;
+  const a = raw.deploy.ab ?? {};
+  return {
+    percent: a.percent ?? 50,
+    minLabels: a.minLabels ?? 200,
+    confidence: a.confidence ?? 0.95,
+    maxDays: a.maxDays ?? 14,
+    metric: a.metric ?? gateMetric,
+  };
+}
+
+function banditOf(raw: RawSpec): BanditSpec | null {
+  if (raw.deploy?.strategy !== "bandit") return null;
+  const b = raw.deploy.bandit ?? {};
+  return {
+    challengers: b.challengers ?? 3,
+    reward: b.reward ?? "correct",
+    minShare: b.minShare ?? 0.05,
   };
 }
 
@@ -192,6 +217,9 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
     },
     retrain: retrainOf(raw),
     deploy: {
+      strategy: raw.deploy?.strategy ?? "canary",
+      ab: abOf(raw, raw.gate?.metric ?? metric),
+      bandit: banditOf(raw),
       canary: canaryOf(raw),
       batch: raw.deploy?.batch
         ? {

@@ -321,6 +321,40 @@ function checkModel(spec: PipelineSpec): SpecIssue[] {
   return [];
 }
 
+/**
+ * `deploy.ab`/`deploy.bandit` only mean something under their strategy, a bandit and a canary
+ * cannot both decide one run's fate, and a regression's "correct prediction" is not a reward.
+ */
+function checkDeploy(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const strategy = spec.deploy.strategy;
+  for (const section of ["ab", "bandit"] as const) {
+    if (raw.deploy?.[section] !== undefined && strategy !== section) {
+      issues.push({
+        path: ["deploy", section],
+        message: `only applies with deploy.strategy: ${section}, but the strategy is ${strategy}; set strategy: ${section} or remove ${section}.`,
+      });
+    }
+  }
+  if (raw.deploy?.canary !== undefined && strategy !== "canary") {
+    issues.push({
+      path: ["deploy", "canary"],
+      message: `only applies with deploy.strategy: canary, but the strategy is ${strategy} (its test decides the promotion); remove canary.`,
+    });
+  }
+  if (raw.deploy?.ab?.metric !== undefined && spec.deploy.ab) {
+    issues.push(...checkMetric(["deploy", "ab", "metric"], spec.deploy.ab.metric, spec));
+  }
+  if (spec.deploy.bandit && spec.task === "regression" && spec.deploy.bandit.reward === "correct") {
+    issues.push({
+      path: ["deploy", "bandit", "reward"],
+      message:
+        "is correct (a prediction equal to its label), which a regression almost never is; set reward: feedback and send a reward in [0, 1] with each label.",
+    });
+  }
+  return issues;
+}
+
 /** Every cross-field problem of the spec, in section order. */
 export function checkSpec(raw: RawSpec, spec: PipelineSpec, file: string): SpecIssue[] {
   return [
@@ -332,5 +366,6 @@ export function checkSpec(raw: RawSpec, spec: PipelineSpec, file: string): SpecI
     ...checkSearch(raw, spec),
     ...checkModelFamily(raw, spec),
     ...checkGate(raw, spec),
+    ...checkDeploy(raw, spec),
   ];
 }

@@ -228,6 +228,47 @@ const retrainSchema = z
 
 const deploySchema = z
   .strictObject({
+    strategy: z.enum(["canary", "ab", "bandit"]).optional().describe("one of canary, ab, bandit"),
+    ab: z
+      .strictObject({
+        percent: z
+          .number()
+          .gt(0)
+          .lt(100)
+          .optional()
+          .describe("a number above 0 and below 100, e.g. 50"),
+        minLabels: z.int().min(1).optional().describe("a whole number >= 1, e.g. 200"),
+        confidence: z
+          .number()
+          .gt(0.5)
+          .lt(1)
+          .optional()
+          .describe("a number above 0.5 and below 1, e.g. 0.95"),
+        maxDays: z
+          .number()
+          .gt(0)
+          .max(365)
+          .optional()
+          .describe("days above 0, at most 365, e.g. 14"),
+        metric: metric.optional(),
+      })
+      .optional()
+      .describe(
+        "a mapping with percent, minLabels, confidence, maxDays, metric, e.g. { percent: 50 }",
+      ),
+    bandit: z
+      .strictObject({
+        challengers: z.int().min(1).max(3).optional().describe("a whole number from 1 to 3"),
+        reward: z.enum(["correct", "feedback"]).optional().describe("correct or feedback"),
+        minShare: z
+          .number()
+          .min(0)
+          .max(0.25)
+          .optional()
+          .describe("a share from 0 to 0.25, e.g. 0.05"),
+      })
+      .optional()
+      .describe("a mapping with challengers, reward, minShare, e.g. { minShare: 0.05 }"),
     canary: z
       .strictObject({
         percent: z.number().gt(0).lt(100).describe("a number above 0 and below 100, e.g. 10"),
@@ -256,7 +297,7 @@ const deploySchema = z
         "a mapping with inputUri and optionally toleratedFailurePercent, e.g. { inputUri: s3://landing/scores/ }",
       ),
   })
-  .describe("a mapping with canary, batch");
+  .describe("a mapping with strategy, canary, ab, bandit, batch");
 
 const monitorSchema = z
   .strictObject({

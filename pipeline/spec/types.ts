@@ -317,7 +317,45 @@ export interface BatchSpec {
   toleratedFailurePercent: number;
 }
 
+/**
+ * An A/B test (docs/serving.md): a run that passes the gate does not replace the champion; its
+ * version answers `percent` of predict requests until the Monitor has `minLabels` labeled
+ * predictions in each arm and decides once: promoted when better on `metric` with
+ * `confidence`, rolled back otherwise, or when `maxDays` pass first.
+ */
+export interface AbSpec {
+  /** Share of requests the challenger answers, above 0 and below 100. Default `50`. */
+  percent: number;
+  /** Labeled predictions each arm needs before the decision. Default `200`. */
+  minLabels: number;
+  /** One-sided confidence the challenger must be better with, in (0.5, 1). Default `0.95`. */
+  confidence: number;
+  /** Days after which a test still short of labels is rolled back. Default `14`. */
+  maxDays: number;
+  /** The metric compared: accuracy by a two-proportion test, others by bootstrap. Default: the gate's. */
+  metric: Metric;
+}
+
+/**
+ * A multi-armed bandit (docs/serving.md): the champion and up to `challengers` versions that
+ * passed the gate share traffic by Thompson sampling on labeled rewards, updated by the Monitor.
+ */
+export interface BanditSpec {
+  /** Challengers kept beside the champion (the oldest leaves for a new one), 1..3. Default `3`. */
+  challengers: number;
+  /** `correct` (1 when the prediction equals the label) or `feedback` (the label's `reward`). Default `correct`. */
+  reward: "correct" | "feedback";
+  /** Smallest share any arm keeps, so it still gets labels (exploration), 0..0.25. Default `0.05`. */
+  minShare: number;
+}
+
 export interface DeploymentSpec {
+  /** What a gate-passing run does to serving: `canary` (today's promote, with `canary` if set), `ab`, `bandit`. Default `canary`. */
+  strategy: "canary" | "ab" | "bandit";
+  /** Set when `strategy` is `ab`, else `null`. */
+  ab: AbSpec | null;
+  /** Set when `strategy` is `bandit`, else `null`. */
+  bandit: BanditSpec | null;
   /** Default `null`: Promote moves the champion at once. */
   canary: CanarySpec | null;
   /** Default `null`: no batch scoring in the state machine. */

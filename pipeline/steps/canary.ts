@@ -16,16 +16,29 @@
  * written to `<pipeline>/canary/<version>.json` beside the model and recorded on the version
  * in the registry (`recordCanary`: a candidate not promoted gets status `rolled-back`).
  */
+
+import { ArtifactError, ArtifactNotFoundError } from "../errors.ts";
 import type { ModelBundle } from "../model/bundle.ts";
 import { loadBundle } from "../model/bundle.ts";
-import { encodeTraffic, type TrafficRecord, trafficKey } from "../serving/traffic.ts";
-import type { CanarySpec } from "../spec/types.ts";
+import { experimentRecord } from "../monitor/experiment.ts";
+import {
+  decodeTraffic,
+  encodeTraffic,
+  type TrafficRecord,
+  trafficKey,
+} from "../serving/traffic.ts";
+import type { CanarySpec, PipelineSpec } from "../spec/types.ts";
 import type { CanaryOutcome } from "../store.ts";
 import { jsonBytes, loadSpec, need, StateContractError } from "./context.ts";
 import type { RunState, StepDeps } from "./types.ts";
 
 export interface CanaryStartOutput {
   enabled: boolean;
+  /**
+   * `deploy.strategy` ab or bandit: the run's version joined serving as an arm of this
+   * experiment instead of being promoted; Promote then leaves the champion as it is.
+   */
+  experiment?: "ab" | "bandit";
   /** Seconds the Wait state waits; 0 when not enabled (the path always exists). */
   waitSeconds: number;
   candidate?: string;
@@ -97,6 +110,7 @@ export async function startCanary(
   const spec = await loadSpec(deps, state);
   const config = spec.deploy.canary;
   const evaluation = need(state, "evaluate");
+  if (spec.deploy.strategy !== "canary") return startExperiment(spec, evaluation, deps);
   if (!config) return { enabled: false, waitSeconds: 0, reason: "no deploy.canary in the spec" };
   const baseline = evaluation.champion?.version;
   if (!baseline) {
@@ -122,6 +136,48 @@ export async function startCanary(
     baseline,
     weight: record.weight,
     startedAt,
+  };
+}
+
+/**
+ * `deploy.strategy` ab or bandit: the candidate becomes an arm of serving's traffic record
+ * (pipeline/monitor/experiment.ts) and the Monitor decides from labeled outcomes; the first
+ * model of a pipeline has nothing to be tested against and is promoted at once.
+ */
+async function startExperiment(
+  spec: PipelineSpec,
+  evaluation: NonNullable<RunState["evaluate"]>,
+  deps: StepDeps,
+): Promise<CanaryStartOutput> {
+  const baseline = evaluation.champion?.version;
+  const strategy = spec.deploy.strategy === "ab" ? "ab" : "bandit";
+  if (!baseline) {
+    return {
+      enabled: false,
+      waitSeconds: 0,
+      reason: `no champion to test against: the first model is promoted at once (deploy.strategy ${strategy})`,
+    };
+  }
+  const uri = deps.artifacts.uriFor("artifacts", trafficKey(spec.name));
+  let current: TrafficRecord | null = null;
+  try {
+    current = decodeTraffic(await deps.artifacts.get(uri), uri);
+  } catch (err) {
+    // A missing record is the usual case; an unreadable one is replaced by this run's.
+    if (!(err instanceof ArtifactNotFoundError) && !(err instanceof ArtifactError)) throw err;
+  }
+  const record = experimentRecord(spec, baseline, evaluation.version, current, deps.now());
+  await deps.artifacts.put("artifacts", trafficKey(spec.name), encodeTraffic(record));
+  const arms = (record.arms ?? []).map((a) => `${a.version} ${Math.round(a.weight * 1000) / 10}%`);
+  return {
+    enabled: false,
+    waitSeconds: 0,
+    experiment: strategy,
+    candidate: evaluation.version,
+    baseline,
+    weight: record.weight,
+    startedAt: record.startedAt,
+    reason: `${strategy === "ab" ? "A/B test" : "bandit"} started (${arms.join(", ")}): the Monitor decides from labeled outcomes`,
   };
 }
 

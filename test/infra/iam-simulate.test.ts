@@ -183,6 +183,10 @@ const ALLOWED: [StepRoleName, string, string, Context?][] = [
   ["monitor", "s3:ListBucket", BUCKETS.artifacts, listing(`${P}/monitor/state.json`)],
   ["monitor", "kms:Decrypt", KEY, via("s3")],
   ["monitor", "kms:GenerateDataKey", KEY, via("s3")],
+  // An A/B test's decision: the champion pointer, the challenger's record; a bandit's weights.
+  ["monitor", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
+  ["monitor", "s3:GetObject", artifacts("serving/traffic.json")],
+  ["monitor", "s3:PutObject", artifacts("serving/traffic.json")],
   // Batch scoring: the promoted bundle, then list the prefix, get an input, put its predictions.
   ["batchScore", "dynamodb:GetItem", TABLES.registry, keys(P)],
   ["batchScore", "s3:GetObject", artifacts("models/e3.orchard-model")],
@@ -260,12 +264,12 @@ const DENIED: [StepRoleName, string, string, Context?][] = [
   ["predict", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
   ["predict", "dynamodb:BatchWriteItem", TABLES.features, keys(`${P}#42`)],
   ["predict", "kms:GenerateDataKey", KEY, via("dynamodb")],
-  // The Monitor only reads what serving recorded, and writes no model or registry item.
+  // The Monitor only reads what serving recorded, and writes no model; its registry writes
+  // stay within the pipeline's own items.
   ["monitor", "s3:PutObject", artifacts("capture/2026-12-03/10/1764756000000-ab.jsonl")],
   ["monitor", "s3:PutObject", artifacts("labels/2026-12-03/10/1764756000000-cd.jsonl")],
   ["monitor", "s3:PutObject", artifacts("models/e3.orchard-model")],
-  ["monitor", "dynamodb:UpdateItem", TABLES.registry, keys(P)],
-  ["monitor", "dynamodb:PutItem", TABLES.registry, keys(P)],
+  ["monitor", "dynamodb:UpdateItem", TABLES.registry, keys("other-pipeline")],
   // Batch scoring reaches its prefix and nothing else of the bucket, and deletes nothing.
   ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing("")],
   ["batchScore", "s3:ListBucket", BATCH_BUCKET, listing("scores/")],

@@ -82,7 +82,7 @@ describe("parseSpec: valid specs", () => {
       search: { strategy: "none", folds: null, metric: "accuracy", iterations: 10, grid: {} },
       gate: { metric: "accuracy", minimum: null, maximum: null, margin: 0 },
       retrain: { when: "always", psiThreshold: 0.2 },
-      deploy: { canary: null, batch: null },
+      deploy: { strategy: "canary", ab: null, bandit: null, canary: null, batch: null },
       monitor: {
         capture: null,
         windowHours: 168,
@@ -487,5 +487,65 @@ describe("deploy.batch", () => {
       }).deploy.batch;
     expect(at("")).toEqual({ inputUri: "s3://landing/x/", toleratedFailurePercent: 0 });
     expect(at("    toleratedFailurePercent: 5\n")?.toleratedFailurePercent).toBe(5);
+  });
+});
+
+describe("deploy.strategy", () => {
+  const deploy = (extra: string, task = "classification") =>
+    parseSpec(specWith(`deploy:\n${extra}`, task), { file: FILE }).deploy;
+
+  it("is canary by default, and ab and bandit take their defaults", () => {
+    expect(parseSpec(specWith(), { file: FILE }).deploy).toMatchObject({
+      strategy: "canary",
+      ab: null,
+      bandit: null,
+    });
+    expect(deploy("  strategy: ab\n").ab).toEqual({
+      percent: 50,
+      minLabels: 200,
+      confidence: 0.95,
+      maxDays: 14,
+      metric: "accuracy",
+    });
+    expect(deploy("  strategy: bandit\n  bandit: { challengers: 2 }\n").bandit).toEqual({
+      challengers: 2,
+      reward: "correct",
+      minShare: 0.05,
+    });
+  });
+
+  it.each([
+    ["  strategy: abtest\n", "deploy.strategy", "one of canary, ab, bandit"],
+    [
+      "  strategy: ab\n  ab: { confidance: 0.9 }\n",
+      "deploy.ab.confidance",
+      'Did you mean "confidence"?',
+    ],
+    ["  strategy: ab\n  ab: { confidence: 95 }\n", "deploy.ab.confidence", "below 1"],
+    [
+      "  strategy: bandit\n  bandit: { challengers: 4 }\n",
+      "deploy.bandit.challengers",
+      "from 1 to 3",
+    ],
+    ["  strategy: bandit\n  bandit: { minShare: 0.5 }\n", "deploy.bandit.minShare", "0 to 0.25"],
+    ["  ab: { percent: 20 }\n", "deploy.ab", "set strategy: ab or remove ab"],
+    ["  strategy: ab\n  canary: { percent: 10, minutes: 5 }\n", "deploy.canary", "remove canary"],
+    [
+      "  strategy: ab\n  ab: { metric: rmse }\n",
+      "deploy.ab.metric",
+      "does not apply to classification",
+    ],
+  ])("rejects %j at its YAML path", (extra, path, fragment) => {
+    const err = specError(specWith(`deploy:\n${extra}`));
+    expect(err.message).toContain(path);
+    expect(err.message).toContain(fragment);
+  });
+
+  it("asks a regression bandit for a reward sent with the feedback", () => {
+    const err = specError(specWith("deploy:\n  strategy: bandit\n", "regression"));
+    expect(err.message).toContain("deploy.bandit.reward");
+    expect(
+      deploy("  strategy: bandit\n  bandit: { reward: feedback }\n", "regression").bandit?.reward,
+    ).toBe("feedback");
   });
 });

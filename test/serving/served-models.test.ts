@@ -5,6 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelBundle } from "../../pipeline/model/bundle.ts";
+import type { CapturedRequest } from "../../pipeline/monitor/capture.ts";
+import { handleRequest } from "../../pipeline/serving/handle.ts";
 import { ServedModels } from "../../pipeline/serving/served-models.ts";
 import {
   activeCanary,
@@ -13,7 +15,7 @@ import {
   type TrafficRecord,
   trafficKey,
 } from "../../pipeline/serving/traffic.ts";
-import { memoryServing, PIPELINE, trainBundle } from "./fixtures.ts";
+import { memoryServing, PIPELINE, post, trainBundle } from "./fixtures.ts";
 
 let a: ModelBundle;
 let b: ModelBundle;
@@ -158,5 +160,86 @@ describe("canary routing", () => {
     expect(activeCanary(record, "v1")).toEqual({ version: "v2", weight: 0.25 });
     expect(activeCanary(record, null)).toBeNull();
     expect(activeCanary(null, "v1")).toBeNull();
+  });
+});
+
+describe("A/B and bandit arms", () => {
+  const arms = (weights: number[]) =>
+    traffic({
+      strategy: "bandit",
+      arms: weights.map((weight, i) => ({ version: `v${i + 1}`, weight })),
+    });
+
+  it("routes a request by its id: the same id always gets the same version, shares hold", async () => {
+    const stores = memoryServing();
+    await stores.promote(a);
+    await stores.register(b);
+    await stores.register(await trainBundle("classification", 3));
+    await stores.artifacts.put("artifacts", trafficKey(PIPELINE), arms([0.2, 0.3, 0.5]));
+    const served = new ServedModels({ pipeline: PIPELINE, ...stores, refreshMs: 60_000 });
+    const first: string[] = [];
+    for (let i = 0; i < 3000; i++) first.push((await served.next(`r-${i}`)).version);
+    for (let i = 0; i < 300; i++) expect((await served.next(`r-${i}`)).version).toBe(first[i]);
+    const share = (v: string) => first.filter((x) => x === v).length / first.length;
+    expect(share("v1")).toBeCloseTo(0.2, 1);
+    expect(share("v2")).toBeCloseTo(0.3, 1);
+    expect(share("v3")).toBeCloseTo(0.5, 1);
+    expect(served.describe()).toEqual({
+      champion: "v1",
+      canary: null,
+      strategy: "bandit",
+      arms: [
+        { version: "v1", weight: 0.2 },
+        { version: "v2", weight: 0.3 },
+        { version: "v3", weight: 0.5 },
+      ],
+    });
+    const model = await served.next("r-0");
+    expect(model.canary).toBe(model.version !== "v1");
+  });
+
+  it("over HTTP: a retry with the same x-request-id is answered by the same arm, and captured so", async () => {
+    const stores = memoryServing();
+    await stores.promote(a);
+    await stores.register(b);
+    await stores.artifacts.put("artifacts", trafficKey(PIPELINE), arms([0.5, 0.5]));
+    const served = new ServedModels({ pipeline: PIPELINE, ...stores, refreshMs: 60_000 });
+    const captured: CapturedRequest[] = [];
+    const options = { capture: (c: CapturedRequest) => captured.push(c) };
+    const versions = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const send = () =>
+        handleRequest(
+          post({ rows: [{ x: 1, colour: "red" }] }, { "x-request-id": `id-${i}` }),
+          served,
+          options,
+        );
+      const [first, retry] = [await send(), await send()];
+      const version = (r: typeof first) => JSON.parse(String(r.response.body)).modelVersion;
+      expect(version(retry)).toBe(version(first));
+      versions.add(version(first));
+    }
+    expect(versions).toEqual(new Set(["v1", "v2"]));
+    expect(captured.filter((c) => c.requestId === "id-7").map((c) => c.modelVersion)).toHaveLength(
+      2,
+    );
+    const health = await handleRequest(
+      { method: "GET", path: "/health", headers: {}, body: new Uint8Array() },
+      served,
+    );
+    expect(JSON.parse(String(health.response.body))).toMatchObject({
+      strategy: "bandit",
+      arms: [{ version: "v1" }, { version: "v2" }],
+    });
+  });
+
+  it("gives an arm missing from the registry's share to the champion", async () => {
+    const stores = memoryServing();
+    await stores.promote(a);
+    await stores.artifacts.put("artifacts", trafficKey(PIPELINE), arms([0.5, 0.5]));
+    const served = new ServedModels({ pipeline: PIPELINE, ...stores, refreshMs: 0 });
+    for (let i = 0; i < 20; i++) {
+      expect(await served.next(`r-${i}`)).toMatchObject({ version: "v1", canary: false });
+    }
   });
 });

@@ -3,6 +3,8 @@
  * machine executed locally. Exit 0 when the execution succeeded (promoted or not), 1 when it
  * failed, 2 for usage errors.
  */
+
+import type { PipelineSpec } from "../pipeline/spec/types.ts";
 import { batchTotals } from "../pipeline/steps/batch-score.ts";
 import type { EvaluateOutput, RunState, SelectOutput } from "../pipeline/steps/types.ts";
 import { parse } from "./args.ts";
@@ -160,6 +162,18 @@ function batchLines(batch: RunState["batchScore"]): string[] {
   ];
 }
 
+/**
+ * The summary's `best` line: the candidate and how it was scored, or for a custom trainer
+ * (whose candidate carries no parameters of Orchard's) the command that trained it.
+ */
+export function bestLine(best: SelectOutput["best"], spec: PipelineSpec): string {
+  const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(4));
+  if (best.params.type === "custom") {
+    return `  best        custom trainer \`${spec.model.custom?.command.join(" ") ?? ""}\` (its ONNX model; docs/custom-training.md)`;
+  }
+  return `  best        ${best.candidateId} ${JSON.stringify(best.params)} ${best.cvMean === null || best.cvStd === null ? "(not cross-validated)" : `cv ${spec.search.metric} ${fmt(best.cvMean)} ± ${fmt(best.cvStd)}`}`;
+}
+
 function humanSummary(run: LocalRun): string {
   const { result, state, spec } = run;
   const lines: string[] = [];
@@ -182,10 +196,7 @@ function humanSummary(run: LocalRun): string {
     for (const w of state.validate.warnings) lines.push(`              ! ${w}`);
   }
   if (state?.select) {
-    const { best } = state.select;
-    lines.push(
-      `  best        ${best.candidateId} ${JSON.stringify(best.params)} ${best.cvMean === null || best.cvStd === null ? "(not cross-validated)" : `cv ${spec.search.metric} ${fmt(best.cvMean)} ± ${fmt(best.cvStd)}`}`,
-    );
+    lines.push(bestLine(state.select.best, spec));
     const metrics = reportedMetrics(state.select);
     lines.push(
       `  test        ${Object.entries(metrics)

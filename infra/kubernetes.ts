@@ -8,7 +8,7 @@
  *
  * The pods run the image built from the repository's Dockerfile with the same arguments as
  * its CMD (`SERVE_ARGS`, checked against the Dockerfile in tests): non-root, read-only root
- * filesystem (a small /tmp for tsx's cache), no privilege escalation, no capabilities, no
+ * filesystem (a small /tmp for TMPDIR), no privilege escalation, no capabilities, no
  * Kubernetes API token. Readiness and liveness probe `/health`, which turns 503 while a pod
  * drains on SIGTERM. Requests equal limits (Guaranteed QoS: predictable latency, never the
  * first evicted). `spec.replicas` is left to the autoscaler.

@@ -28,18 +28,14 @@ export const LAMBDA_ARCHITECTURE = "arm64";
 export const STEP_CONTAINER_NAME = "step";
 
 /**
- * What a step's container runs: the container runner (lambdas/container-runner.ts), from the
- * image's WORKDIR (/app in the Dockerfile). Set as the entry point, not as the command: the
+ * What a step's container runs: the container runner (lambdas/container-runner.ts) as the image
+ * holds it, compiled into lib/ (no sources, no tsx), from the image's WORKDIR (/app in the
+ * Dockerfile). Set as the entry point, not as the command: the
  * image's ENTRYPOINT is `node bin/orchard.js` with CMD `serve …` (the Kubernetes serving
  * image), so without it every step task ran `orchard serve` and never reported. Docker does
  * not inherit the image's CMD when the entry point is overridden.
  */
-export const CONTAINER_RUNNER_ENTRY_POINT = [
-  "node",
-  "--import",
-  "tsx",
-  "lambdas/container-runner.ts",
-] as const;
+export const CONTAINER_RUNNER_ENTRY_POINT = ["node", "lib/lambdas/container-runner.js"] as const;
 
 export interface PipelineStepArgs {
   pipeline: string;

@@ -127,6 +127,14 @@ export function loadDeploySpecs(pipelines: PipelineConfig[]): DeploySpec[] {
       );
     }
     byName.set(spec.name, config.spec);
+    if (spec.model.type === "custom") {
+      // Select in the cloud has no way to start the trainer's image yet: refuse here rather
+      // than deploy a pipeline whose every run fails in Select.
+      throw new InfraConfigError(
+        `Config ${config.key}.spec: ${config.spec} has model.type custom, which runs with \`orchard run\` only in this version: deployed runs of a team's trainer are not implemented yet (docs/custom-training.md); deploy the pipeline with one of Orchard's model families meanwhile`,
+        { path: `${config.key}.spec` },
+      );
+    }
     const hash = sha256(bytes);
     return {
       config,

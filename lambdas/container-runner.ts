@@ -8,8 +8,8 @@
  * Functions with SendTaskSuccess, an error with SendTaskFailure carrying the error's name (so
  * the state machine's Retry/Catch match it as they do for Lambda) and Lambda's cause format.
  *
- * Image command: `node --import tsx lambdas/container-runner.ts` (the same sources and
- * dependencies as the Lambda bundles).
+ * Image command: `node lib/lambdas/container-runner.js` (this file compiled by `npm run build`,
+ * the same code and dependencies as the Lambda bundles).
  */
 import { pathToFileURL } from "node:url";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";

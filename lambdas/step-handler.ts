@@ -12,6 +12,7 @@ import { pipelineOfEvent, runAs } from "./io/caller.ts";
 import { destroyStorageClients, setStorageClients, storageClients } from "./io/clients.ts";
 import { resetStorageConfig } from "./io/env.ts";
 import { createLogger } from "./io/logger.ts";
+import { processTrainer } from "./io/process-trainer.ts";
 import { openStores } from "./io/stores.ts";
 
 /** Step Functions rejects payloads over 256 KiB; fail loudly well before, naming the step. */
@@ -31,6 +32,15 @@ export function stepDeps(): StepDeps {
       readSource: (uri) => readSource(stores.artifacts.get.bind(stores.artifacts), uri),
       now: () => new Date(),
       workers: workerCount(process.env.ORCHARD_WORKERS),
+      // `orchard run` runs a custom trainer as a process from the spec's directory.
+      ...(process.env.ORCHARD_CUSTOM_TRAINER_CWD
+        ? {
+            customTrainer: processTrainer({
+              cwd: process.env.ORCHARD_CUSTOM_TRAINER_CWD,
+              artifacts: stores.artifacts,
+            }),
+          }
+        : {}),
     };
   }
   return deps;

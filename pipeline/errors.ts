@@ -45,6 +45,12 @@ export class InsufficientDataError extends OrchardError {}
 /** A serialized artifact (model, preprocessor, bundle) is corrupt or of an unsupported version. */
 export class ArtifactError extends OrchardError {}
 
+/**
+ * A custom trainer (`model.type: custom`) failed: its command exited non-zero or could not
+ * start, or it left no model or no metrics.json where it was told to.
+ */
+export class CustomTrainingError extends OrchardError {}
+
 /** Formats a location as `file, row 12, column "age"` for messages. */
 export function formatLocation(loc: Location): string {
   const parts: string[] = [];

@@ -5,7 +5,7 @@
  * variables a deployed Lambda gets.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CONTAINER_HANDLERS } from "../../lambdas/container-handlers.ts";
 import { runAs } from "../../lambdas/io/caller.ts";
@@ -86,7 +86,11 @@ export async function loadSpecFile(
 }
 
 /** The services, with the process environment pointed at them, for the duration of `use`. */
-export async function withLocalStores<T>(stateDir: string, use: () => Promise<T>): Promise<T> {
+export async function withLocalStores<T>(
+  stateDir: string,
+  use: () => Promise<T>,
+  extraEnv: Record<string, string> = {},
+): Promise<T> {
   // One orchard process per state directory: a second one stops here, naming the holder.
   const lock = await lockStateDir(stateDir);
   let services: Awaited<ReturnType<typeof startLocalServices>>;
@@ -97,7 +101,11 @@ export async function withLocalStores<T>(stateDir: string, use: () => Promise<T>
     throw err;
   }
   // The handlers' JSON logs are for CloudWatch; a local run shows progress instead.
-  const env = { ORCHARD_LOG_LEVEL: process.env.ORCHARD_LOG_LEVEL ?? "silent", ...services.env };
+  const env = {
+    ORCHARD_LOG_LEVEL: process.env.ORCHARD_LOG_LEVEL ?? "silent",
+    ...services.env,
+    ...extraEnv,
+  };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   resetStepDeps();
@@ -131,10 +139,14 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRun> {
 
   // The runner stands for an operator starting a run (`orchard cloud run`): it uploads the
   // spec and reads the champion as platform-admin; each step runs as its own role.
-  return withLocalStores(resolve(options.stateDir ?? DEFAULT_STATE_DIR), () =>
-    runAs({ role: "platform-admin", pipeline: spec.name }, () =>
-      withRunnerStores((deps) => execute(deps, spec, bytes, input, options)),
-    ),
+  return withLocalStores(
+    resolve(options.stateDir ?? DEFAULT_STATE_DIR),
+    () =>
+      runAs({ role: "platform-admin", pipeline: spec.name }, () =>
+        withRunnerStores((deps) => execute(deps, spec, bytes, input, options)),
+      ),
+    // A custom trainer (model.type: custom) runs as a process from the spec's directory.
+    spec.model.type === "custom" ? { ORCHARD_CUSTOM_TRAINER_CWD: dirname(specPath) } : {},
   );
 }
 

@@ -75,6 +75,13 @@ export function lakeBatchKey(pipeline: string): `${string}/batch/` {
 const SPEC: Access = { bucket: "artifacts", prefix: "<pipeline>/specs/", mode: "read" };
 
 /**
+ * A custom trainer's inputs (Select writes them) and outputs (the trainer's task writes them,
+ * Select reads them), in the artifacts bucket: pipeline/steps/custom-select.ts names the keys.
+ */
+export const CUSTOM_TRAIN_INPUTS = "<pipeline>/custom-train/inputs/" as const;
+export const CUSTOM_TRAIN_OUTPUTS = "<pipeline>/custom-train/outputs/" as const;
+
+/**
  * The step cache (`pipeline/steps/cache.ts`): a cached step reads its entry (a miss must be a
  * 404, so the listing of its own prefix too) and writes it after computing. Each step reaches
  * only its own `cache/<step>/` entries.
@@ -124,6 +131,9 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     SPEC,
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "write" },
+    // model.type custom: the trainer's inputs written, its outputs read back (custom-select.ts).
+    { bucket: "artifacts", prefix: CUSTOM_TRAIN_INPUTS, mode: "write" },
+    { bucket: "artifacts", prefix: CUSTOM_TRAIN_OUTPUTS, mode: "read" },
     stepCache("select"),
   ],
   // A shard of the sharded final fit: the training rows in, its trees out.

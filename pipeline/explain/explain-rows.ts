@@ -65,6 +65,12 @@ function shapOf(bundle: ModelBundle, cover: Float64Array, X: FeatureMatrix): Sha
 }
 
 export function orchardForest(bundle: ModelBundle): OrchardForestModel {
+  if (bundle.forest.engine === "onnx") {
+    throw new SpecError(
+      "explanations are not available for a custom (ONNX) model: Orchard computes TreeSHAP for the families it trains; predict without --explain",
+      { path: "model.type" },
+    );
+  }
   if (!(bundle.forest instanceof OrchardForestModel)) {
     throw new SpecError(
       `explanations need the orchard forest engine; this model was trained with ${bundle.forest.engine} — set model.engine: orchard and retrain`,

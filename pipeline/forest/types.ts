@@ -33,7 +33,8 @@ export type Engine = "orchard" | "ml-random-forest";
 export type ForestTask = "classification" | "regression";
 
 export interface ForestModel {
-  readonly engine: Engine;
+  /** `onnx`: a team's own model read from ONNX (pipeline/onnx/onnx-model.ts). */
+  readonly engine: Engine | "onnx";
   readonly task: ForestTask;
   readonly nFeatures: number;
   /** 0 for regression. */

@@ -20,6 +20,7 @@ import type { PreprocessorState } from "../features/preprocessor-state.ts";
 import { deserializeForest, type ForestModel, serializeForest } from "../forest/index.ts";
 import { LinearModel } from "../linear/linear-model.ts";
 import { deserializeLinear, isLinearArtifact, serializeLinear } from "../linear/serialize.ts";
+import { OnnxTreeModel } from "../onnx/onnx-model.ts";
 import type { ModelParams } from "../spec/types.ts";
 import type { SplitRecord } from "../split/split-record.ts";
 import type { FeatureViewLineage } from "../store.ts";
@@ -66,8 +67,23 @@ export interface BundleHeader {
    * are compared on their recorded metric instead.
    */
   split?: SplitRecord;
-  /** The family when it is not a random forest (bundle version 2); absent means random forest. */
-  modelType?: "gradient-boosting" | "logistic-regression" | "linear-regression";
+  /**
+   * The family when it is not a random forest (bundle version 2); absent means random forest.
+   * `onnx`: a custom trainer's model (docs/custom-training.md), its ONNX file as the body.
+   */
+  modelType?: "gradient-boosting" | "logistic-regression" | "linear-regression" | "onnx";
+  /** What trained a custom model: its image, command and the metrics it reported. */
+  customTraining?: CustomTrainingRecord;
+}
+
+export interface CustomTrainingRecord {
+  image: string | null;
+  command: string[];
+  /** The URIs the trainer read (train, test, schema) and wrote (model, metrics). */
+  inputs: { train: string; test: string; schema: string };
+  outputs: { model: string; metrics: string };
+  /** metrics.json as the trainer wrote it (Orchard's own test metrics are in `metrics`). */
+  reportedMetrics: Record<string, number>;
 }
 
 export interface Prediction {
@@ -99,6 +115,7 @@ export function createBundle(
     featureImportance,
     ...(model.forest instanceof BoostedModel ? { modelType: "gradient-boosting" as const } : {}),
     ...(model.forest instanceof LinearModel ? { modelType: model.forest.kind } : {}),
+    ...(model.forest instanceof OnnxTreeModel ? { modelType: "onnx" as const } : {}),
   };
   return makeBundle(header, model);
 }
@@ -111,11 +128,14 @@ export function serializeBundle(bundle: ModelBundle): Uint8Array {
       ? serializeBoosting(m)
       : m instanceof LinearModel
         ? serializeLinear(m)
-        : serializeForest(m);
+        : m instanceof OnnxTreeModel
+          ? m.bytes
+          : serializeForest(m);
   const out = new Uint8Array(16 + header.length + forest.length);
   out.set(new TextEncoder().encode(MAGIC), 0);
   const view = new DataView(out.buffer);
-  const family = m instanceof BoostedModel || m instanceof LinearModel;
+  const family =
+    m instanceof BoostedModel || m instanceof LinearModel || m instanceof OnnxTreeModel;
   view.setUint32(8, family ? FAMILY_BUNDLE_VERSION : BUNDLE_VERSION, true);
   view.setUint32(12, header.length, true);
   out.set(header, 16);
@@ -146,13 +166,20 @@ export function loadBundle(bytes: Uint8Array, source = "model bundle"): ModelBun
   }
   const body = bytes.subarray(16 + headerLength);
   const family = version === FAMILY_BUNDLE_VERSION;
+  const preprocessor = loadPreprocessor(header.preprocessor);
   const forest: ForestModel =
-    family && isBoostingArtifact(body)
-      ? deserializeBoosting(body)
-      : family && isLinearArtifact(body)
-        ? deserializeLinear(body)
-        : deserializeForest(body);
-  return makeBundle(header, { preprocessor: loadPreprocessor(header.preprocessor), forest });
+    family && header.modelType === "onnx"
+      ? new OnnxTreeModel(
+          body,
+          { features: preprocessor.outputNames, classes: header.schema.classes },
+          `${source} (its ONNX model)`,
+        )
+      : family && isBoostingArtifact(body)
+        ? deserializeBoosting(body)
+        : family && isLinearArtifact(body)
+          ? deserializeLinear(body)
+          : deserializeForest(body);
+  return makeBundle(header, { preprocessor, forest });
 }
 
 function makeBundle(header: BundleHeader, model: FittedModel): ModelBundle {

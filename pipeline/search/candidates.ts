@@ -90,6 +90,8 @@ function familyBase(type: ModelType, model: ModelParams): ModelParams {
     Object.assign(forest, { trees: 100, maxDepth: null, minSamplesLeaf: 1, bootstrap: true });
   }
   if (type === "random-forest") return forest;
+  // A custom trainer takes no Orchard parameters; its candidate only names the family.
+  if (type === "custom") return { ...forest, type };
   if (type === "gradient-boosting") {
     if (own && model.boosting) return { ...forest, type, boosting: { ...model.boosting } };
     return { ...forest, maxDepth: null, minSamplesLeaf: 20, type, boosting: boostingOf({}) };

@@ -199,6 +199,9 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
       ...(model.type === "gradient-boosting" ? { boosting: boostingOf(model) } : {}),
       ...(model.type === "logistic-regression" ? { linear: { C: model.C ?? 1 } } : {}),
       ...(model.type === "linear-regression" ? { linear: { alpha: model.alpha ?? 1 } } : {}),
+      ...(model.type === "custom"
+        ? { custom: { image: model.image ?? null, command: [...(model.command ?? [])] } }
+        : {}),
     },
     search: {
       strategy: search.strategy ?? "none",

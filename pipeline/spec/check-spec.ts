@@ -207,6 +207,7 @@ const FAMILY_KEYS: Record<string, readonly string[]> = {
   "gradient-boosting": [...BOOSTING_ONLY, "maxDepth", "minSamplesLeaf"],
   "logistic-regression": ["C"],
   "linear-regression": ["alpha"],
+  custom: ["image", "command"],
 };
 const ALL_MODEL_KEYS = [...new Set(Object.values(FAMILY_KEYS).flat())];
 
@@ -243,6 +244,40 @@ function checkModelFamily(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
     });
   }
   issues.push(...checkGridFamilies(spec));
+  issues.push(...checkCustom(raw, spec));
+  return issues;
+}
+
+/**
+ * A custom trainer is one candidate Orchard does not fit: nothing to search (shards and the
+ * forest keys are already refused as keys of another family), and a command to run. Its image may wait until deployment (the stack checks it).
+ */
+function checkCustom(raw: RawSpec, spec: PipelineSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  spec.search.grid.type?.forEach((t, i) => {
+    if (t === "custom") {
+      issues.push({
+        path: ["search", "grid", "type", i],
+        message:
+          "custom cannot be searched: Orchard does not fit a custom model, its trainer does — set model.type: custom and no search.",
+      });
+    }
+  });
+  if (spec.model.type !== "custom") return issues;
+  if (!spec.model.custom?.command.length) {
+    issues.push({
+      path: ["model", "command"],
+      message:
+        'is required with model.type custom: the trainer\'s command, e.g. ["python3", "train.py"] (docs/custom-training.md).',
+    });
+  }
+  if (spec.search.strategy !== "none" || raw.search?.folds !== undefined) {
+    issues.push({
+      path: ["search"],
+      message:
+        "is for Orchard's own families; a custom trainer searches (or not) itself — remove search.strategy and search.folds.",
+    });
+  }
   return issues;
 }
 

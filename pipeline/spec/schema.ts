@@ -145,8 +145,14 @@ const boostingValues = {
   loss: z.enum(["squared_error", "absolute_error"]).describe("squared_error or absolute_error"),
 };
 const modelType = z
-  .enum(["random-forest", "gradient-boosting", "logistic-regression", "linear-regression"])
-  .describe("random-forest, gradient-boosting, logistic-regression or linear-regression");
+  .enum([
+    "random-forest",
+    "gradient-boosting",
+    "logistic-regression",
+    "linear-regression",
+    "custom",
+  ])
+  .describe("random-forest, gradient-boosting, logistic-regression, linear-regression or custom");
 const inverseL2 = z.number().gt(0).describe("a number > 0, e.g. 1 (logistic-regression)");
 const ridgeAlpha = z.number().min(0).describe("a number >= 0, e.g. 1 (linear-regression)");
 
@@ -175,6 +181,18 @@ const modelSchema = z
     loss: boostingValues.loss.optional(),
     C: inverseL2.optional(),
     alpha: ridgeAlpha.optional(),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "a container image URI, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/trainer:1",
+      ),
+    command: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('a non-empty list of strings, e.g. ["python3", "train.py"]'),
   })
   .describe(
     "a mapping with type, engine, trees, maxDepth, minSamplesLeaf, maxFeatures, bootstrap, shards, or the gradient-boosting keys",

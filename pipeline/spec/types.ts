@@ -152,7 +152,20 @@ export type ModelType =
   | "random-forest"
   | "gradient-boosting"
   | "logistic-regression"
-  | "linear-regression";
+  | "linear-regression"
+  | "custom";
+
+/**
+ * `model.type: custom`: a team's own trainer (docs/custom-training.md). `command` runs in
+ * `image` (a Fargate task in the cloud) or, in `orchard run`, as a process from the spec's
+ * directory; it reads the prepared matrices and writes an ONNX model and metrics.json.
+ */
+export interface CustomModelSpec {
+  /** The trainer's container image; null until the pipeline is deployed. */
+  image: string | null;
+  /** The command (argv) that trains, e.g. `["python3", "train.py"]`. */
+  command: string[];
+}
 
 /**
  * The key of a linear model: `C` (logistic regression, scikit-learn's inverse L2 strength,
@@ -204,6 +217,8 @@ export interface ModelSpec extends ModelParams {
    * fit. 1..40, orchard engine only. Default `1` (Select fits every tree itself).
    */
   shards: number;
+  /** Set exactly when `type` is `custom`. */
+  custom?: CustomModelSpec;
 }
 
 /** The boosting and linear keys a grid may vary (flat, as in the `model:` section). */

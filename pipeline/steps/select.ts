@@ -7,12 +7,13 @@ import { createHash } from "node:crypto";
 import { takeRows } from "../data/frame.ts";
 import { cellReadingOf } from "../data/infer-schema.ts";
 import { shardRanges } from "../forest/shards.ts";
-import { createBundle, serializeBundle } from "../model/bundle.ts";
+import { type BundleHeader, createBundle, serializeBundle } from "../model/bundle.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import { type RankedCandidate, rankCandidates } from "../train/cross-validate.ts";
 import { type FittedModel, fitModel, scoreModel, takeTarget } from "../train/fit.ts";
 import { ORCHARD_VERSION } from "../version.ts";
 import { loadSpec, need, StateContractError } from "./context.ts";
+import { selectCustom } from "./custom-select.ts";
 import type { PreparedDataset } from "./dataset.ts";
 import { loadDataset } from "./load-dataset.ts";
 import { trainingSetup } from "./setup.ts";
@@ -29,6 +30,7 @@ export async function selectStep(
   deps: StepDeps,
 ): Promise<SelectOutput | SelectPlan> {
   const spec = await loadSpec(deps, state);
+  if (spec.model.type === "custom") return selectCustom(state, deps, spec);
   if (spec.model.shards <= 1) return select(state, deps);
   const ranked = rankedCandidates(state);
   // Only forests are sharded (their trees are independent); a search across families may
@@ -41,7 +43,7 @@ export async function selectStep(
   };
 }
 
-function rankedCandidates(state: RunState): RankedCandidate[] {
+export function rankedCandidates(state: RunState): RankedCandidate[] {
   const ranked = rankCandidates(need(state, "train"));
   if (!ranked[0]) throw new StateContractError("Train produced no candidates to select from");
   return ranked;
@@ -87,6 +89,7 @@ export async function storeModel(
   data: PreparedDataset,
   ranked: RankedCandidate[],
   model: FittedModel,
+  extra: Pick<BundleHeader, "customTraining"> = {},
 ): Promise<SelectOutput> {
   const prepared = need(state, "preprocess");
   const best = ranked[0];
@@ -120,6 +123,7 @@ export async function storeModel(
     metrics,
     lineage,
     split: prepared.split,
+    ...extra,
   });
   const stored = await deps.artifacts.putContent(
     "artifacts",

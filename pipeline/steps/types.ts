@@ -12,6 +12,7 @@ import type { ModelParams } from "../spec/types.ts";
 import type { SplitRecord } from "../split/split-record.ts";
 import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
 import type { CvResult, RankedCandidate } from "../train/cross-validate.ts";
+import type { CustomTrainer } from "../train/custom-trainer.ts";
 import type { MetricRecord } from "../train/fit.ts";
 import type { BatchScoreStepOutput } from "./batch-score.ts";
 
@@ -208,4 +209,6 @@ export interface StepDeps {
   now(): Date;
   /** Worker threads for the final refit; default 1. */
   workers?: number;
+  /** Runs a `model.type: custom` trainer (pipeline/train/custom-trainer.ts); absent: none. */
+  customTrainer?: CustomTrainer;
 }

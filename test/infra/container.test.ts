@@ -178,11 +178,14 @@ describe("a stack with train in a container", () => {
     expect(container.image).toBe(CONTAINER.image);
     // The image's own entry point is `orchard serve`: the task must run the container runner.
     expect(container.entryPoint).toEqual([...CONTAINER_RUNNER_ENTRY_POINT]);
+    // The compiled runner (lib/, no tsx in the image) of a source that exists.
     const script = CONTAINER_RUNNER_ENTRY_POINT.at(-1)!;
-    expect(existsSync(path.join(PROJECT_ROOT, script))).toBe(true);
+    expect(script).toMatch(/^lib\/.*\.js$/);
+    const source = script.replace(/^lib\//, "").replace(/\.js$/, ".ts");
+    expect(existsSync(path.join(PROJECT_ROOT, source))).toBe(true);
     const dockerfile = readFileSync(path.join(PROJECT_ROOT, "Dockerfile"), "utf8");
     expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
-    expect(dockerfile).toMatch(/^COPY lambdas \.\/lambdas$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/lib \.\/lib$/m);
     expect(container.environment).toContainEqual({ name: "ORCHARD_STEP", value: "train" });
     // The image names the code: its step cache keys change with the image reference.
     expect(container.environment).toContainEqual({

@@ -35,6 +35,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { MATERIALIZE_ROLE } from "../../cli/features.ts";
 import { STATE_MACHINE_ROLE } from "../../cli/local/list-objects.ts";
 import { LOCAL_NAMES } from "../../cli/local/servers.ts";
+import { CUSTOM_TRAINER_ROLE, customTrainerPolicy } from "../../infra/access/custom-trainer.ts";
 import {
   type AccessTargets,
   type BatchPrefix,
@@ -424,13 +425,14 @@ export function deployedPolicy(
       stateMachineArns: [LOCAL_ARNS.stateMachineArn(pipeline)],
     });
   }
+  if (role === CUSTOM_TRAINER_ROLE) return customTrainerPolicy({ ...shared, pipeline });
   if (role === STATE_MACHINE_ROLE) {
     // The state machine's own calls: the Distributed Map's listing (its inline policies for
     // invoking functions and logging make no S3 or DynamoDB calls).
     return distributedMapPolicy(LOCAL_ARNS.stateMachineArn(pipeline), shared.batchPrefix);
   }
   throw new Error(
-    `IAM enforcement: "${role}" is no role of the deployed stack; expected one of ${[...STEP_ROLE_NAMES, ...HUMAN_ROLE_NAMES, STATE_MACHINE_ROLE, MATERIALIZE_ROLE].join(", ")}`,
+    `IAM enforcement: "${role}" is no role of the deployed stack; expected one of ${[...STEP_ROLE_NAMES, ...HUMAN_ROLE_NAMES, STATE_MACHINE_ROLE, MATERIALIZE_ROLE, CUSTOM_TRAINER_ROLE].join(", ")}`,
   );
 }
 

@@ -13,6 +13,8 @@ import { applyTransform, type LoadedTransform } from "../../pipeline/derived/tra
 import { TransformError, TransformNotLoadedError } from "../../pipeline/errors.ts";
 import { loadBundle } from "../../pipeline/model/bundle.ts";
 import { readModelRows } from "../../pipeline/model/schema.ts";
+import { handleRequest } from "../../pipeline/serving/handle.ts";
+import { ServedModels } from "../../pipeline/serving/served-models.ts";
 import {
   ingest,
   preprocess,
@@ -27,6 +29,7 @@ import {
   MemoryFeatureStore,
   MemoryModelRegistry,
 } from "../../pipeline/store-memory.ts";
+import { memoryServing, post } from "../serving/fixtures.ts";
 
 const TRANSFORM = `import type { RowTransform } from "../../pipeline/public.ts";
 
@@ -141,6 +144,31 @@ describe("features.transform", () => {
     await expect(trainWith(csv("60,1000,99,10\n"))).rejects.toThrow(
       "./features.ts threw on /data.csv, row 61: members out of range; fix the transform (or the row)",
     );
+  });
+
+  it("answers POST /predict with the transform's features, and a 400 naming the row it refuses", async () => {
+    const bundle = await trainWith(csv());
+    const stores = memoryServing("households");
+    await stores.promote(bundle);
+    const served = new ServedModels({ pipeline: "households", ...stores, refreshMs: 0 });
+    const rows = [
+      { income: 1200, members: 4 },
+      { income: 1000, members: 42 },
+    ];
+    const { response } = await handleRequest(post({ rows: rows.slice(0, 1) }), served);
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body).predictions).toEqual(
+      JSON.parse(JSON.stringify(bundle.predict(rows.slice(0, 1)))),
+    );
+    const { response: refused } = await handleRequest(post({ rows }), served);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body).error).toMatchObject({
+      message: expect.stringContaining(
+        './features.ts returned Infinity for column "members" on row 2',
+      ),
+      row: 2,
+      column: "members",
+    });
   });
 
   it("refuses to predict with a model whose module changed since training", async () => {

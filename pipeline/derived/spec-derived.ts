@@ -110,9 +110,9 @@ export function derivedSchemaOf(
 
 /**
  * The table after the pipeline's row transform (`features.transform`): each row (every column
- * but the target) passed through `applyTransform`, the one call of the user's code; new columns
- * are appended, changed ones replaced. Returns what the model records to run it again at every
- * door. A column that is null in every row is numeric.
+ * but the target) passed through `applyTransform`, the one call of the user's code; the columns
+ * it adds are appended. Returns what the model records to run it again at every door. A column
+ * that is null in every row is numeric.
  */
 export function withTransformedColumns<F extends Frame>(
   table: F,
@@ -129,33 +129,29 @@ export function withTransformedColumns<F extends Frame>(
   }
   const n = table.rowCount;
   const values = new Map<string, TransformValue[]>();
-  const changed = new Set<string>();
   for (let r = 0; r < n; r++) {
     const row: Record<string, TransformValue> = {};
     for (const c of sources) row[c.name] = cellValue(c, r);
     const out = applyTransform(loaded, row, r + 1, kinds, file);
     for (const [name, v] of Object.entries(out)) {
+      // Inputs come back unchanged (applyTransform refuses a change): only new columns matter.
+      if (name in inputs) continue;
       let column = values.get(name);
       if (!column) {
         column = new Array<TransformValue>(n).fill(null);
         values.set(name, column);
       }
       column[r] = v;
-      if (name in inputs && v !== row[name]) changed.add(name);
     }
   }
   const outputs: Record<string, ValueKind> = {};
-  const replaced = new Map<string, Column>();
   const added: Column[] = [];
   for (const [name, column] of values) {
     const kind = kinds.get(name) ?? "numeric";
-    if (!(name in inputs)) {
-      outputs[name] = kind;
-      added.push(columnFromValues(name, column, kind === "categorical"));
-    } else if (changed.has(name))
-      replaced.set(name, columnFromValues(name, column, kind === "categorical"));
+    outputs[name] = kind;
+    added.push(columnFromValues(name, column, kind === "categorical"));
   }
-  const columns = [...table.columns.map((c) => replaced.get(c.name) ?? c), ...added];
+  const columns = [...table.columns, ...added];
   return {
     table: { ...table, columns },
     schema: { module: loaded.module, sha256: loaded.sha256, inputs, outputs },

@@ -25,8 +25,9 @@ export type TransformValue = number | string | null;
 export type TransformRow = Readonly<Record<string, TransformValue>>;
 
 /**
- * The user's row transform: returns the row's columns, new or changed (columns it leaves out
- * keep their values). A new column's values are all numbers (or null), or all text (or null).
+ * The user's row transform: returns the columns it adds (returning the row's own columns too,
+ * unchanged, is fine: `{ ...row, x }`). A new column's values are all numbers (or null), or all
+ * text (or null). It may not change an input column: give a cleaned value a new name.
  *
  * ```ts
  * import type { RowTransform } from "orchard-ml/pipeline";
@@ -52,7 +53,7 @@ export interface TransformSchema {
   sha256: string;
   /** The columns the transform is given, with their kinds at training. */
   inputs: Record<string, ValueKind>;
-  /** The columns it writes that were not inputs (or changed kind), with their kinds. */
+  /** The columns it adds, with their kinds. */
   outputs: Record<string, ValueKind>;
 }
 
@@ -156,15 +157,27 @@ export function applyTransform(
         `${loaded.module} returned ${describe(value)} for column "${column}" on ${at}; ${what}`,
         { file: loaded.module, row: rowNumber, column },
       );
-    if (value === undefined || value === null) {
-      result[column] = null;
-      continue;
-    }
     if (typeof value === "number" && !Number.isFinite(value)) {
       throw fail("return a finite number, or null for a missing value");
     }
-    if (typeof value !== "number" && typeof value !== "string") {
+    if (
+      value !== undefined &&
+      value !== null &&
+      typeof value !== "number" &&
+      typeof value !== "string"
+    ) {
       throw fail("return a number, text or null");
+    }
+    // Inputs keep their raw values, so a row read twice (a captured request read again by the
+    // Monitor) gives the same features, and drift compares raw data with raw data.
+    if (Object.hasOwn(row, column) && (value ?? null) !== row[column]) {
+      throw fail(
+        `"${column}" is an input column (it holds ${describe(row[column])}); a transform adds columns — return the new value under a new name`,
+      );
+    }
+    if (value === undefined || value === null) {
+      result[column] = null;
+      continue;
     }
     const kind = kindOf(value) as ValueKind;
     const known = kinds.get(column);

@@ -208,12 +208,20 @@ describe("applyTransform", () => {
       'returned an object for column "x" on row 3; return a number, text or null',
     ],
     [
+      "a changed input column",
+      () => ({ a: 2 }),
+      'returned 2 for column "a" on row 3; "a" is an input column (it holds 1); a transform adds columns',
+    ],
+    [
       "text in a numeric column",
-      () => ({ a: "high" }),
-      'returned text "high" for column "a" on row 3; the column holds numbers',
+      () => ({ b: "high" }),
+      'returned text "high" for column "b" on row 3; the column holds numbers',
     ],
   ])("refuses %s, naming the row and column", (_, transform, message) => {
-    const kinds = new Map([["a", "numeric" as const]]);
+    const kinds = new Map([
+      ["a", "numeric" as const],
+      ["b", "numeric" as const],
+    ]);
     expect(() => applyTransform(loaded(transform), { a: 1 }, 3, kinds)).toThrow(message);
   });
 

@@ -9,12 +9,18 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSpecFile } from "../../cli/local/run-pipeline.ts";
-import { applyTransform, type LoadedTransform } from "../../pipeline/derived/transform.ts";
+import {
+  applyTransform,
+  type LoadedTransform,
+  registerTransform,
+} from "../../pipeline/derived/transform.ts";
 import { TransformError, TransformNotLoadedError } from "../../pipeline/errors.ts";
 import { loadBundle } from "../../pipeline/model/bundle.ts";
 import { readModelRows } from "../../pipeline/model/schema.ts";
 import { handleRequest } from "../../pipeline/serving/handle.ts";
 import { ServedModels } from "../../pipeline/serving/served-models.ts";
+import { cachedStep } from "../../pipeline/steps/cache.ts";
+import { VALIDATE_CACHE } from "../../pipeline/steps/cache-policies.ts";
 import {
   ingest,
   preprocess,
@@ -262,5 +268,48 @@ describe("the penguins-derived example", () => {
       },
     ]);
     expect(gentoo.prediction).toBe("Gentoo");
+  });
+});
+
+describe("the step cache with a row transform", () => {
+  it("reruns a step when the module's source changed, reuses it when not", async () => {
+    const artifacts = new MemoryArtifactStore();
+    const deps = {
+      artifacts,
+      features: new MemoryFeatureStore(),
+      registry: new MemoryModelRegistry(),
+      readSource: async () => csv(),
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    };
+    const spec =
+      "name: cached\nsource:\n  uri: d.csv\ntarget: t\ntask: regression\nfeatures:\n  transform: ./f.ts\n";
+    const stored = await artifacts.putContent(
+      "artifacts",
+      "cached/specs",
+      new TextEncoder().encode(spec),
+      "yaml",
+    );
+    const state: RunState = {
+      run: { pipeline: "cached", specUri: stored.uri, sourceUri: "file:///d.csv" },
+      ingest: { sha256: "a".repeat(64), sourceUri: "file:///d.csv" } as RunState["ingest"],
+    };
+    let runs = 0;
+    const step = cachedStep(
+      VALIDATE_CACHE,
+      async () => {
+        runs++;
+        return { reportUri: "", rows: 1, columns: 1, warnings: [] };
+      },
+      () => ({ enabled: true, codeVersion: "test" }),
+    );
+    const version = (sha: string) =>
+      registerTransform("cached", { module: "./f.ts", sha256: sha, transform: (r) => r });
+    version("1".repeat(64));
+    await step(state, deps);
+    await step(state, deps);
+    expect(runs).toBe(1);
+    version("2".repeat(64));
+    await step(state, deps);
+    expect(runs).toBe(2);
   });
 });

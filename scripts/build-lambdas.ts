@@ -280,7 +280,9 @@ export async function buildLambdas(options: BuildLambdasOptions = {}): Promise<L
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const manifest = await buildLambdas();
+  // The row transforms of the pipelines this checkout's stacks deploy, as `orchard build` does.
+  const { stackTransforms } = await import("../cli/build.ts");
+  const manifest = await buildLambdas({ transforms: stackTransforms(REPO_ROOT) });
   const rel = relative(process.cwd(), DEFAULT_OUT_DIR) || ".";
   for (const b of Object.values(manifest.bundles)) {
     const extra = Object.keys(b.files).filter((f) => !f.endsWith(".map") && f !== BUNDLE_FILE);

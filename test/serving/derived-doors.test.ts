@@ -150,7 +150,7 @@ describe("derived features at training and at every door", () => {
         (p) => p.prediction as number,
       ),
       "batch scoring": new TextDecoder()
-        .decode(scoreFile(bundle, asJsonl, "jsonl", "in.jsonl").bytes)
+        .decode((await scoreFile(bundle, asJsonl, "jsonl", "in.jsonl")).bytes)
         .trim()
         .split("\n")
         .map((line) => JSON.parse(line).prediction),

@@ -38,9 +38,8 @@ export function need<K extends keyof RunState>(state: RunState, key: K): NonNull
 /**
  * The ingested raw snapshot as a typed table, with the spec's declared column kinds, its row
  * transform applied and its derived features computed as columns (`features.transform`,
- * `features.derived`, pipeline/derived/): the table Ingest parsed and
- * stored, or (when it stored none: the source did not parse, which Validate then reports) the
- * snapshot parsed here.
+ * `features.derived`, pipeline/derived/): the table Ingest parsed and stored, or (when it
+ * stored none: the source did not parse, which Validate then reports) the snapshot parsed here.
  */
 export async function readRaw(
   deps: StepDeps,

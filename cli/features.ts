@@ -288,7 +288,9 @@ function showText(v: ShownView): string {
     ...v.definition.features.map((f) =>
       f.kind === "column"
         ? `    ${f.name} = ${f.column}`
-        : `    ${f.name} = ${f.aggregate}(${f.column}) over ${f.window}`,
+        : f.kind === "derived"
+          ? `    ${f.name} = ${f.expression}`
+          : `    ${f.name} = ${f.aggregate}(${f.column}) over ${f.window}`,
     ),
   ];
   const m = v.materialized;

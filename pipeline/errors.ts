@@ -84,3 +84,28 @@ export class SourceNotFoundError extends OrchardError {}
  * hold, or a feature list too wide for a state payload. The message names the limit.
  */
 export class DataLimitError extends OrchardError {}
+
+/**
+ * A derived-feature expression does not parse (`pipeline/derived/`); `at` is the offset of the
+ * character where it went wrong, which the spec and view checks turn into a message.
+ */
+export class ExpressionError extends SpecError {
+  readonly at: number;
+  constructor(message: string, at: number) {
+    super(message);
+    this.at = at;
+  }
+}
+
+/**
+ * The user's row transform (`features.transform`) failed: it threw, or returned a value that
+ * is not finite or has another type than its column. The message names the module, the row and
+ * the column. A data error: the run fails fast.
+ */
+export class TransformError extends OrchardError {}
+
+/**
+ * A spec or a model needs a row transform this process has not loaded: the Lambda bundles were
+ * built without it, or the module changed since the model was trained.
+ */
+export class TransformNotLoadedError extends OrchardError {}

@@ -30,15 +30,21 @@
  *   bundle starts it.
  * - Source maps are linked, without source text; Lambda uses them for stack traces only with
  *   NODE_OPTIONS=--enable-source-maps (set it in the function's environment).
+ * - Row transforms (`features.transform`, pipeline/derived/transform.ts): given `transforms`,
+ *   every bundle whose handler reaches the transform registry is rebuilt from a generated entry
+ *   that imports each user module and registers it under its pipeline and the sha256 of its
+ *   source, then re-exports the handler. Bundles that never run a pipeline's rows (notify-failure,
+ *   …) and every bundle built without transforms keep their bytes.
  * - Deterministic: the same sources give the same bytes in any output directory. Source map
  *   `sources` are rewritten to repo-relative paths and carry no source text; the manifest has
  *   sorted keys and no timestamps.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type BuildOptions, build, type OutputFile } from "esbuild";
+import { type BuildOptions, build, type OutputFile, type Plugin } from "esbuild";
 import { BUNDLES, type BundleName } from "../lambdas/bundles.ts";
 import { BUNDLED_WORKER_FILE } from "../pipeline/forest/worker-pool.ts";
 
@@ -55,6 +61,8 @@ export const BUNDLE_FILE = "index.mjs";
 export const MANIFEST_FILE = "manifest.json";
 
 const WORKER_SOURCE = `pipeline/forest/worker${SOURCE_EXT}`;
+const TRANSFORM_REGISTRY = `pipeline/derived/transform${SOURCE_EXT}`;
+const ENTRY_NAMESPACE = "orchard-entry";
 const WORKER_POOL_SOURCE = `pipeline/forest/worker-pool${SOURCE_EXT}`;
 
 export interface BuildLambdasOptions {
@@ -62,6 +70,48 @@ export interface BuildLambdasOptions {
   outDir?: string;
   /** Default: all of LAMBDA_HANDLERS. */
   handlers?: readonly LambdaName[];
+  /** The pipelines' row transforms (`features.transform`) to bundle. Default none. */
+  transforms?: readonly BundledTransform[];
+}
+
+export interface BundledTransform {
+  /** The pipeline whose spec names the module. */
+  pipeline: string;
+  /** As the spec writes it, e.g. `./features.ts` (shown in messages). */
+  module: string;
+  /** The module's absolute path. */
+  file: string;
+}
+
+/** The generated entry of a bundle with transforms: register each, then the handler. */
+function entrySource(name: string, transforms: readonly BundledTransform[]): string {
+  const lines = [`import { registerTransform } from ${JSON.stringify(`./${TRANSFORM_REGISTRY}`)};`];
+  transforms.forEach((t, i) => {
+    const sha256 = createHash("sha256").update(readFileSync(t.file)).digest("hex");
+    lines.push(
+      `import * as transform${i} from ${JSON.stringify(t.file)};`,
+      `registerTransform(${JSON.stringify(t.pipeline)}, { module: ${JSON.stringify(t.module)}, sha256: ${JSON.stringify(sha256)}, transform: transform${i}.transform });`,
+    );
+  });
+  lines.push(`export { handler } from ${JSON.stringify(`./lambdas/${name}${SOURCE_EXT}`)};`);
+  return `${lines.join("\n")}\n`;
+}
+
+function entryPlugin(transforms: readonly BundledTransform[]): Plugin {
+  return {
+    name: "orchard-transform-entries",
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^${ENTRY_NAMESPACE}:`) }, (args) => ({
+        path: args.path.slice(ENTRY_NAMESPACE.length + 1),
+        namespace: ENTRY_NAMESPACE,
+      }));
+      b.onLoad({ filter: /.*/, namespace: ENTRY_NAMESPACE }, (args) => ({
+        contents: entrySource(args.path, transforms),
+        resolveDir: REPO_ROOT,
+        loader: "ts",
+      }));
+    },
+  };
 }
 
 export interface FileDigest {
@@ -120,12 +170,54 @@ function portableSourceMap(file: OutputFile): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(map));
 }
 
+type BuildResult = Awaited<ReturnType<typeof build<typeof COMMON>>>;
+
+/** The names whose handler reaches the transform registry (readRaw, readModelRows). */
+export function bundlesRunningRows(result: BuildResult, names: readonly string[], outDir: string) {
+  return names.filter((name) => {
+    const output = result.metafile.outputs[relative(REPO_ROOT, join(outDir, name, BUNDLE_FILE))];
+    return output !== undefined && TRANSFORM_REGISTRY in output.inputs;
+  });
+}
+
+/** The plain build with the bundles that run rows rebuilt from entries registering transforms. */
+async function withTransforms(
+  plain: BuildResult,
+  names: readonly string[],
+  outDir: string,
+  transforms: readonly BundledTransform[],
+): Promise<BuildResult> {
+  if (transforms.length === 0) return plain;
+  const rebuilt = bundlesRunningRows(plain, names, outDir);
+  if (rebuilt.length === 0) return plain;
+  const wrapped = await build({
+    ...COMMON,
+    entryPoints: rebuilt.map((name) => ({
+      in: `${ENTRY_NAMESPACE}:${name}`,
+      out: `${name}/index`,
+    })),
+    outdir: outDir,
+    outExtension: { ".js": extname(BUNDLE_FILE) },
+    plugins: [entryPlugin(transforms)],
+  });
+  const isRebuilt = (file: OutputFile) =>
+    rebuilt.some((name) => relative(outDir, file.path).startsWith(`${name}/`));
+  return {
+    ...plain,
+    outputFiles: [...plain.outputFiles.filter((f) => !isRebuilt(f)), ...wrapped.outputFiles],
+    metafile: {
+      inputs: { ...plain.metafile.inputs, ...wrapped.metafile.inputs },
+      outputs: { ...plain.metafile.outputs, ...wrapped.metafile.outputs },
+    },
+  };
+}
+
 /** Builds the bundles into `outDir` and writes the manifest; returns the manifest. */
 export async function buildLambdas(options: BuildLambdasOptions = {}): Promise<LambdaManifest> {
   const outDir = resolve(options.outDir ?? DEFAULT_OUT_DIR);
   const names = [...(options.handlers ?? LAMBDA_HANDLERS)].sort();
 
-  const handlers = await build({
+  const plain = await build({
     ...COMMON,
     entryPoints: names.map((name) => ({
       in: `lambdas/${name}${SOURCE_EXT}`,
@@ -134,6 +226,7 @@ export async function buildLambdas(options: BuildLambdasOptions = {}): Promise<L
     outdir: outDir,
     outExtension: { ".js": extname(BUNDLE_FILE) },
   });
+  const handlers = await withTransforms(plain, names, outDir, options.transforms ?? []);
   const needWorker = names.filter((name) => {
     const output = handlers.metafile.outputs[relative(REPO_ROOT, join(outDir, name, BUNDLE_FILE))];
     if (!output) throw new Error(`esbuild produced no ${name}/${BUNDLE_FILE}`);
@@ -187,7 +280,9 @@ export async function buildLambdas(options: BuildLambdasOptions = {}): Promise<L
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const manifest = await buildLambdas();
+  // The row transforms of the pipelines this checkout's stacks deploy, as `orchard build` does.
+  const { stackTransforms } = await import("../cli/build.ts");
+  const manifest = await buildLambdas({ transforms: stackTransforms(REPO_ROOT) });
   const rel = relative(process.cwd(), DEFAULT_OUT_DIR) || ".";
   for (const b of Object.values(manifest.bundles)) {
     const extra = Object.keys(b.files).filter((f) => !f.endsWith(".map") && f !== BUNDLE_FILE);

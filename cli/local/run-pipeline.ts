@@ -27,6 +27,7 @@ import type { RunInput, RunState } from "../../pipeline/steps/types.ts";
 import type { ModelVersion } from "../../pipeline/store.ts";
 import { buildDefinition } from "../../pipeline/workflow/definition.ts";
 import { localResources, type StepName } from "../../pipeline/workflow/steps.ts";
+import { loadTransform } from "../transform-loader.ts";
 import {
   type ExecutionEvent,
   type ExecutionResult,
@@ -82,7 +83,10 @@ export async function loadSpecFile(
         : `cannot be read (${code ?? (cause as Error).message}); check the path and its permissions`;
     throw new SpecError(`the spec file ${specPath} ${why}.`, { file: specPath }, { cause });
   }
-  return { spec: parseSpec(new TextDecoder().decode(bytes), { file: specPath }), bytes };
+  const spec = parseSpec(new TextDecoder().decode(bytes), { file: specPath });
+  // The row transform runs in this process: load it before any step or model needs it.
+  await loadTransform(spec, specPath);
+  return { spec, bytes };
 }
 
 /** The services, with the process environment pointed at them, for the duration of `use`. */

@@ -3,7 +3,9 @@
  * entity key, event time and feature values. A column feature is the row's own value; a
  * window feature aggregates the entity's values with event time in (t − window, t], t the
  * row's event time (rows at the same time as the row count, later ones never do). Missing
- * values are skipped: `count` counts the values present, the others are null over none.
+ * values are skipped: `count` counts the values present, the others are null over none. A
+ * derived feature is its expression over the source row's columns and the row's other features,
+ * evaluated by the pipeline spec's one evaluator (pipeline/derived/).
  *
  * Training (through the offline store), materialization and serving all take their values
  * from these records, so a feature is computed by one piece of code.
@@ -12,11 +14,12 @@
 import { buildFrame, type RawTable } from "../data/build-frame.ts";
 import { type Column, cellValue } from "../data/frame.ts";
 import { cellReadingOf } from "../data/infer-schema.ts";
+import { checkDerived, compileDerived, type ValueKind } from "../derived/derived.ts";
 import { MissingColumnError, MissingValueError, TypeMismatchError } from "../errors.ts";
 import { didYouMean } from "../spec/did-you-mean.ts";
 import type { FeatureValue } from "../store.ts";
 import { entityKey, keyReader, parseEventTime } from "./keys.ts";
-import type { FeatureView, WindowFeature } from "./types.ts";
+import type { DerivedViewFeature, FeatureView, WindowFeature } from "./types.ts";
 
 export interface FeatureRecord {
   entityKey: string;
@@ -111,8 +114,10 @@ export function computeFeatureRecords(
   const readKey = keyReader(reading);
   const keyColumns = view.entities.map((k) => columnIndex(table, k, "join key", file));
   const timeColumn = columnIndex(table, view.timestamp, "timestamp column", file);
-  for (const f of view.features)
-    columnIndex(table, f.column, `feature "${f.name}" reads column`, file);
+  for (const f of view.features) {
+    if (f.kind !== "derived")
+      columnIndex(table, f.column, `feature "${f.name}" reads column`, file);
+  }
 
   const n = table.rowCount;
   const keys: string[] = new Array(n);
@@ -155,6 +160,7 @@ export function computeFeatureRecords(
     values: {},
   }));
   for (const f of view.features) {
+    if (f.kind === "derived") continue;
     const col = byName.get(f.column) as Column;
     if (f.kind === "column") {
       order.forEach((r, i) => {
@@ -187,5 +193,55 @@ export function computeFeatureRecords(
       start = end;
     }
   }
+  addDerived(view, frame.columns, order, records, file);
   return records;
+}
+
+/**
+ * The derived features of every record, from its source row's cells and its other features.
+ * Checked against the source's columns first: an unknown column (with did-you-mean) or a type
+ * error (log of a category) names the feature's expression.
+ */
+function addDerived(
+  view: FeatureView,
+  columns: Column[],
+  order: number[],
+  records: FeatureRecord[],
+  file: string,
+): void {
+  const derived = view.features.filter((f): f is DerivedViewFeature => f.kind === "derived");
+  if (derived.length === 0) return;
+  const kinds = new Map<string, ValueKind>(columns.map((c) => [c.name, c.kind]));
+  for (const f of view.features) {
+    if (f.kind === "window") kinds.set(f.name, "numeric");
+    else if (f.kind === "column") kinds.set(f.name, kinds.get(f.column) as ValueKind);
+  }
+  const features = derived.map((f) => ({ name: f.name, expression: f.expression }));
+  const derivedNames = new Set(features.map((f) => f.name));
+  const { issues } = checkDerived(
+    features,
+    (name) => (derivedNames.has(name) ? undefined : kinds.get(name)),
+    [...kinds.keys()],
+  );
+  const [first] = issues;
+  if (first) {
+    const i = view.features.findIndex((f) => f.name === first.name);
+    const path = `features[${i}].expression`;
+    const message = `${file}: feature "${first.name}" of view "${view.name}" (${path}): ${first.message}; fix the expression in the view or the source.`;
+    throw first.message.startsWith("column ")
+      ? new MissingColumnError(message, { file, path, column: first.name })
+      : new TypeMismatchError(message, { file, path, column: first.name });
+  }
+  const compiled = compileDerived(features);
+  const inputs = compiled.inputs
+    .map((name) => columns.find((c) => c.name === name))
+    .filter((c) => c !== undefined);
+  order.forEach((r, i) => {
+    const row: Record<string, FeatureValue> = Object.create(null);
+    for (const c of inputs) row[c.name] = cellValue(c, r);
+    // The view's own features win over a source column of the same name, as they are served.
+    Object.assign(row, records[i].values);
+    compiled.apply(row);
+    for (const f of features) records[i].values[f.name] = row[f.name];
+  });
 }

@@ -5,6 +5,7 @@
  */
 
 import { LineCounter, parseDocument } from "yaml";
+import { checkDerived } from "../derived/derived.ts";
 import { SpecError } from "../errors.ts";
 import { formatFromUri, sourceUriProblem } from "../spec/source-uri.ts";
 import { issuesFromZod, type SpecIssue, specErrorFrom } from "../spec/spec-issues.ts";
@@ -67,6 +68,18 @@ function checkView(raw: RawView, file: string): SpecIssue[] {
         message: `is only used with an aggregate (${["count", "sum", "mean", "min", "max"].join(", ")}); add one or remove the window.`,
       });
     }
+    if (f.expression !== undefined) {
+      for (const key of ["column", "aggregate", "window"] as const) {
+        if (f[key] !== undefined) {
+          issues.push({
+            path: ["features", i, key],
+            message:
+              "is not used with an expression (the expression names its columns); remove it.",
+          });
+        }
+      }
+      return;
+    }
     const column = f.column ?? f.name;
     if (column === raw.timestamp) {
       issues.push({
@@ -75,10 +88,41 @@ function checkView(raw: RawView, file: string): SpecIssue[] {
       });
     }
   });
+  issues.push(...checkExpressions(raw));
+  return issues;
+}
+
+/**
+ * What can be judged of the expressions without the source: they parse, call known functions
+ * rightly, read only features listed above them, and do arithmetic on window aggregates
+ * (numbers). Source columns and their kinds are checked when the source is read (compute.ts).
+ */
+function checkExpressions(raw: RawView): SpecIssue[] {
+  const features = raw.features.map((f, i) => ({ ...f, i }));
+  const derived = features.filter((f) => f.expression !== undefined);
+  if (derived.length === 0) return [];
+  const issues: SpecIssue[] = [];
+  const kinds = new Map<string, "numeric" | "unknown">();
+  for (const f of features) {
+    if (f.expression !== undefined) continue;
+    kinds.set(f.name, f.aggregate ? "numeric" : "unknown");
+  }
+  const derivedNames = new Set(derived.map((f) => f.name));
+  const { issues: found } = checkDerived(
+    derived.map((f) => ({ name: f.name, expression: f.expression as string })),
+    (name) => (derivedNames.has(name) ? undefined : (kinds.get(name) ?? "unknown")),
+    [],
+  );
+  for (const issue of found) {
+    const i = derived.find((f) => f.name === issue.name)?.i ?? 0;
+    issues.push({ path: ["features", i, "expression"], message: `${issue.message}.` });
+  }
   return issues;
 }
 
 function featureOf(f: RawView["features"][number]): ViewFeature {
+  if (f.expression !== undefined)
+    return { kind: "derived", name: f.name, expression: f.expression };
   const column = f.column ?? f.name;
   if (f.aggregate !== undefined && f.window !== undefined) {
     return {

@@ -2,7 +2,8 @@
  * A feature view after `parseView`: every default filled in. A view names a source with an
  * event-time column, the entity join keys, and features that are either a source column as
  * it is or an aggregate of a source column per entity over a trailing window, as of each
- * row's event time. The spec has no derived-expression features, so neither do views.
+ * row's event time, or a derived expression (the spec's `features.derived` language, evaluated
+ * by the same function) over the source row's columns and the view's features listed above it.
  */
 
 import type { SourceSpec } from "../spec/types.ts";
@@ -27,7 +28,14 @@ export interface WindowFeature {
   windowMs: number;
 }
 
-export type ViewFeature = ColumnFeature | WindowFeature;
+export interface DerivedViewFeature {
+  kind: "derived";
+  name: string;
+  /** As written, e.g. `ratio(price, price_mean_7d)`. */
+  expression: string;
+}
+
+export type ViewFeature = ColumnFeature | WindowFeature | DerivedViewFeature;
 
 export interface FeatureView {
   name: string;

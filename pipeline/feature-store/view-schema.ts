@@ -33,9 +33,16 @@ const featureSchema = z
       .optional()
       .describe(`one of ${AGGREGATES.join(", ")}`),
     window: duration.optional(),
+    expression: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "an expression over the source's columns and the view's features, e.g. log1p(price)",
+      ),
   })
   .describe(
-    "a mapping with name and optionally column, aggregate and window, e.g. { name: price_mean_7d, column: price, aggregate: mean, window: 7d }",
+    "a mapping with name and optionally column, aggregate and window, or expression, e.g. { name: price_mean_7d, column: price, aggregate: mean, window: 7d }",
   );
 
 export const rawViewSchema = z

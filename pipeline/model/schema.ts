@@ -14,10 +14,17 @@
  *   needs and the row lacks is an error (with a did-you-mean over the row's other columns):
  *   it usually means a renamed column, not a missing value (send null for that).
  *
+ * - The row transform (`schema.transform`, the spec's `features.transform`) and the derived
+ *   features (`schema.derived`, `features.derived`) are computed here from the raw columns,
+ *   by the same functions as at training (`applyTransform`, `compileDerived`); a row never
+ *   needs to carry what they compute, and a value it carries for one is replaced.
+ *
  * Rows are numbered from 1 in messages.
  */
 import { type CellReading, cellReader } from "../data/cells.ts";
 import type { Column, Frame } from "../data/frame.ts";
+import { type CompiledDerived, compileDerived, type DerivedSchema } from "../derived/derived.ts";
+import { applyTransform, type TransformSchema, transformOfModel } from "../derived/transform.ts";
 import { MissingColumnError, TypeMismatchError } from "../errors.ts";
 import { didYouMean } from "../spec/did-you-mean.ts";
 import type { Task } from "../spec/types.ts";
@@ -30,6 +37,10 @@ export interface ModelSchema {
   features: { numeric: string[]; categorical: string[] };
   /** How training read cells (`source.missing`, `source.decimal`). Absent: the defaults. */
   reading?: CellReading;
+  /** The derived features and the raw columns they read. Absent: none. */
+  derived?: DerivedSchema;
+  /** The row transform the model was trained with (`features.transform`). Absent: none. */
+  transform?: TransformSchema;
 }
 
 export type RawRow = Record<string, unknown>;
@@ -37,42 +48,90 @@ export type RawRow = Record<string, unknown>;
 /** A row as the model reads it: a number or null per numeric column, text or null per categorical. */
 export type ModelRow = Record<string, number | string | null>;
 
+const compiled = new WeakMap<DerivedSchema, CompiledDerived>();
+
+function derivedOf(schema: ModelSchema): CompiledDerived | null {
+  if (!schema.derived) return null;
+  let c = compiled.get(schema.derived);
+  if (!c) {
+    c = compileDerived(schema.derived.features);
+    compiled.set(schema.derived, c);
+  }
+  return c;
+}
+
+/** Rows `readModelRows` returned, with the schema they were read for: read again, unchanged. */
+const readRows = new WeakMap<object, ModelSchema>();
+
 /**
- * Each raw row as the model's inputs (fresh null-prototype objects holding only the model's
- * columns). Throws MissingColumnError / TypeMismatchError naming the row and column.
+ * Each raw row as the model's inputs: fresh null-prototype objects holding the model's columns
+ * (row transform and derived features computed) and the raw columns those read. A row this
+ * function returned for the same schema is returned as it is, so reading twice (a request's
+ * rows are read when parsed, then by the model) never runs a transform twice. Throws
+ * MissingColumnError / TypeMismatchError naming the row and column, and TransformError when
+ * the model's row transform fails.
  */
 export function readModelRows(schema: ModelSchema, rows: RawRow[]): ModelRow[] {
   const read = cellReader(schema.reading);
-  const { numeric, categorical } = schema.features;
-  const known = [...numeric, ...categorical];
+  const derived = derivedOf(schema);
+  const transform = schema.transform ? transformOfModel(schema.transform) : null;
+  const derivedInputs = schema.derived?.inputs ?? {};
+  const transformInputs = schema.transform?.inputs ?? {};
+  const computed = new Set([
+    ...(derived?.features.map((f) => f.name) ?? []),
+    ...Object.keys(schema.transform?.outputs ?? {}),
+  ]);
+  const kindOf = (name: string) =>
+    schema.features.numeric.includes(name)
+      ? "numeric"
+      : schema.features.categorical.includes(name)
+        ? "categorical"
+        : (derivedInputs[name] ?? transformInputs[name]);
+  // Required: what the model and its expressions read and nothing computes. A transform's other
+  // inputs are optional (null when absent): it is given the training table's columns.
+  const required = [
+    ...schema.features.numeric,
+    ...schema.features.categorical,
+    ...Object.keys(derivedInputs),
+  ].filter((n, i, all) => !computed.has(n) && all.indexOf(n) === i);
+  const optional = Object.keys(transformInputs).filter((n) => !required.includes(n));
+  const known = [...required, ...optional];
   return rows.map((row, i) => {
     const n = i + 1;
+    if (row !== null && typeof row === "object" && readRows.get(row) === schema) {
+      return row as ModelRow;
+    }
     if (row === null || typeof row !== "object" || Array.isArray(row)) {
       throw new TypeMismatchError(
         `row ${n} is not an object of column values; send one object per row, e.g. {"${known[0] ?? "column"}": …}`,
         { row: n },
       );
     }
-    const out: ModelRow = Object.create(null);
+    let out: ModelRow = Object.create(null);
     for (const name of known) {
       if (!Object.hasOwn(row, name)) {
+        if (!required.includes(name)) {
+          out[name] = null;
+          continue;
+        }
         const others = Object.keys(row).filter((key) => !known.includes(key));
         throw new MissingColumnError(
           `row ${n} has no column "${name}", which the model needs; send it (null for a missing value).${didYouMean(name, others)}`,
           { row: n, column: name },
         );
       }
+      const numeric = kindOf(name) === "numeric";
       const value = row[name];
       if (value !== null && typeof value === "object") {
         throw new TypeMismatchError(
-          `row ${n}, column "${name}": expected ${numeric.includes(name) ? "a finite number" : "a category (text)"}, found ${Array.isArray(value) ? "an array" : "an object"}; send a plain value or null`,
+          `row ${n}, column "${name}": expected ${numeric ? "a finite number" : "a category (text)"}, found ${Array.isArray(value) ? "an array" : "an object"}; send a plain value or null`,
           { row: n, column: name },
         );
       }
       const cell = read(value as string | number | boolean | null | undefined);
       if (cell.kind === "missing") {
         out[name] = null;
-      } else if (!numeric.includes(name)) {
+      } else if (!numeric) {
         out[name] = cell.text;
       } else if (cell.kind === "number") {
         out[name] = cell.value;
@@ -84,6 +143,16 @@ export function readModelRows(schema: ModelSchema, rows: RawRow[]): ModelRow[] {
         );
       }
     }
+    if (transform && schema.transform) {
+      const kinds = new Map(
+        Object.entries({ ...schema.transform.inputs, ...schema.transform.outputs }),
+      );
+      const given: ModelRow = {};
+      for (const name of Object.keys(schema.transform.inputs)) given[name] = out[name];
+      out = Object.assign(out, applyTransform(transform, given, n, kinds));
+    }
+    derived?.apply(out);
+    readRows.set(out, schema);
     return out;
   });
 }

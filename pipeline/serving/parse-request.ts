@@ -10,7 +10,7 @@
  * The rows handed on are fresh null-prototype objects holding only the model's columns, so
  * nothing a caller sends can reach `Object.prototype` or the model as an extra field.
  */
-import { MissingColumnError, TypeMismatchError } from "../errors.ts";
+import { MissingColumnError, TransformError, TypeMismatchError } from "../errors.ts";
 import { type ModelSchema, type RawRow, readModelRows } from "../model/schema.ts";
 import { BadRequestError, BodyTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
 import { DEFAULT_LIMITS, type ServingLimits } from "./limits.ts";
@@ -185,6 +185,11 @@ function checkRow(row: unknown, n: number, schema: ModelSchema): RawRow {
     const [clean] = readModelRows(schema, [row as RawRow]);
     return clean;
   } catch (err) {
+    if (err instanceof TransformError) {
+      // "./features.ts threw on row 1: …": the transform ran on this one row.
+      const message = err.message.replace(/ on row 1\b/, ` on row ${n}`);
+      throw new BadRequestError(message, { row: n, column: err.location.column });
+    }
     if (!(err instanceof MissingColumnError || err instanceof TypeMismatchError)) throw err;
     // The reader numbers rows within what it was given: one row, so "row 1".
     const message = err.message.replace(/^row 1\b/, `row ${n}`);

@@ -3,7 +3,7 @@
  * `orchard serve` send byte-identical answers. Errors are `{"error": {name, message, row?,
  * column?}}`; a model or storage failure is a 500 whose message does not leak internals.
  */
-import { MissingColumnError, OrchardError, TypeMismatchError } from "../errors.ts";
+import { MissingColumnError, OrchardError, TransformError, TypeMismatchError } from "../errors.ts";
 import type { Prediction } from "../model/bundle.ts";
 import { MethodNotAllowedError, RequestError } from "./errors.ts";
 
@@ -39,8 +39,15 @@ export function jsonResponse(
 /** The status an error is answered with: its own for request errors, 400 for row errors. */
 export function statusOf(err: unknown): number {
   if (err instanceof RequestError) return err.status;
-  // The bundle's own row checks (a schema the request check did not cover) are the caller's.
-  if (err instanceof MissingColumnError || err instanceof TypeMismatchError) return 400;
+  // The bundle's own row checks (a schema the request check did not cover) are the caller's,
+  // and so is a row the model's row transform refuses (its message names the row and column).
+  if (
+    err instanceof MissingColumnError ||
+    err instanceof TypeMismatchError ||
+    err instanceof TransformError
+  ) {
+    return 400;
+  }
   return 500;
 }
 

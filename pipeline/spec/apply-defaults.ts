@@ -171,6 +171,8 @@ export function applyDefaults(raw: RawSpec): PipelineSpec {
         features: [...f.features],
         timeColumn: f.timeColumn ?? raw.split?.timeColumn ?? "",
       })),
+      derived: { ...(raw.features?.derived ?? {}) },
+      transform: raw.features?.transform ?? null,
     },
     preprocessing: {
       impute: {

@@ -3,6 +3,7 @@
  * user actually wrote). Each returns issues at the YAML path the user should edit.
  */
 
+import { checkDerived } from "../derived/derived.ts";
 import { metricDirection, metricsForTask } from "./metric-names.ts";
 import type { RawSpec } from "./schema.ts";
 import { batchUriProblem, formatFromUri, sourceUriProblem } from "./source-uri.ts";
@@ -93,6 +94,51 @@ function checkFeatures(spec: PipelineSpec): SpecIssue[] {
       } else seenFeature.set(name, `taken from view ${from.view}`);
     });
   });
+  issues.push(...checkDerivedFeatures(spec, roleOf, seenFeature));
+  return issues;
+}
+
+/**
+ * What can be judged of `features.derived` without the data: the expressions parse, call known
+ * functions with the right arguments, respect the kinds pinned in features.numeric and
+ * features.categorical, and name new columns. Columns the data lacks, and the kinds of unpinned
+ * columns, are checked when the data is read (pipeline/derived/spec-derived.ts).
+ */
+function checkDerivedFeatures(
+  spec: PipelineSpec,
+  roleOf: ReadonlyMap<string, string>,
+  fromViews: ReadonlyMap<string, string>,
+): SpecIssue[] {
+  const features = Object.entries(spec.features.derived).map(([name, expression]) => ({
+    name,
+    expression,
+  }));
+  if (features.length === 0) return [];
+  const issues: SpecIssue[] = [];
+  const derivedNames = new Set(features.map((f) => f.name));
+  for (const f of features) {
+    const earlier = roleOf.get(f.name) ?? fromViews.get(f.name);
+    if (earlier !== undefined && !spec.features.drop.includes(f.name)) {
+      issues.push({
+        path: ["features", "derived", f.name],
+        message: `"${f.name}" is already ${earlier}; give the derived feature another name.`,
+      });
+    }
+  }
+  const pinned = (name: string) =>
+    spec.features.numeric.includes(name)
+      ? "numeric"
+      : spec.features.categorical.includes(name)
+        ? "categorical"
+        : "unknown";
+  const checked = checkDerived(
+    features,
+    (name) => (derivedNames.has(name) ? undefined : pinned(name)),
+    [],
+  );
+  for (const issue of checked.issues) {
+    issues.push({ path: ["features", "derived", issue.name], message: `${issue.message}.` });
+  }
   return issues;
 }
 

@@ -55,8 +55,23 @@ const featuresSchema = z
       .array(featuresFromSchema)
       .optional()
       .describe("a list of { view, features } joined onto the rows by entity key and time"),
+    derived: z
+      .record(
+        z.string(),
+        z
+          .string()
+          .min(1)
+          .describe("an expression over columns, e.g. log1p(income) or ratio(debt, income)"),
+      )
+      .optional()
+      .describe("a mapping of new feature names to expressions, e.g. { bmi: weight / height^2 }"),
+    transform: z
+      .string()
+      .regex(/^[^/\\].*\.(ts|mts|js|mjs)$/)
+      .optional()
+      .describe("a module path relative to the spec file, e.g. ./features.ts"),
   })
-  .describe("a mapping with numeric, categorical, drop and from");
+  .describe("a mapping with numeric, categorical, drop, from, derived and transform");
 
 const imputeSchema = z
   .strictObject({

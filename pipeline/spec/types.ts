@@ -52,6 +52,19 @@ export interface FeaturesSpec {
    * TTL. Default `[]`.
    */
   from: FeaturesFromSpec[];
+  /**
+   * Derived features: new feature name → expression over the row's columns, computed in this
+   * order (an expression may read the ones above it) from raw inputs at training and at every
+   * door that scores rows (pipeline/spec/README.md "Derived features"). Default `{}`.
+   * Example: `{ bmi: "weight / height^2", signup_month: "month(signup_date)" }`.
+   */
+  derived: Record<string, string>;
+  /**
+   * A TypeScript (or JavaScript) module exporting `transform`, a `RowTransform` run on every
+   * row before the derived expressions, at training and at every door. Relative to the spec
+   * file. Default `null`. Example: `./features.ts`.
+   */
+  transform: string | null;
 }
 
 export interface FeaturesFromSpec {

@@ -20,6 +20,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { transformOfPipeline } from "../derived/transform.ts";
 import { ArtifactNotFoundError } from "../errors.ts";
 import type { PipelineSpec } from "../spec/types.ts";
 import { loadSpec } from "./context.ts";
@@ -143,6 +144,11 @@ export function cachedStep<E, R>(
       codeVersion,
       input: policy.input(event),
       spec: Object.fromEntries(policy.specSections.map((s) => [s, spec[s] ?? null])),
+      // The user's row transform is code the code version does not cover (locally, a hash of
+      // Orchard's sources): its source hash keys the steps, so an edited module is rerun.
+      ...(spec.features.transform === null
+        ? {}
+        : { transform: transformOfPipeline(spec.name, spec.features.transform).sha256 }),
     });
     const path = `${spec.name}/cache/${policy.step}/${policy.step}-${key}.json`;
     const cached = await readEntry(deps, deps.artifacts.uriFor("artifacts", path), key);

@@ -1,6 +1,7 @@
 /** Shared plumbing of the steps: the spec of a run, the raw table, required earlier outputs. */
 
 import type { TableRead } from "../data/read-table.ts";
+import { prepareTable } from "../derived/spec-derived.ts";
 import { OrchardError } from "../errors.ts";
 import { parseSpec } from "../spec/parse-spec.ts";
 import type { PipelineSpec } from "../spec/types.ts";
@@ -35,11 +36,21 @@ export function need<K extends keyof RunState>(state: RunState, key: K): NonNull
 }
 
 /**
- * The ingested raw snapshot as a typed table, with the spec's declared column kinds: the table
- * Ingest parsed and stored, or (when it stored none: the source did not parse, which Validate
- * then reports) the snapshot parsed here.
+ * The ingested raw snapshot as a typed table, with the spec's declared column kinds, its row
+ * transform applied and its derived features computed as columns (`features.transform`,
+ * `features.derived`, pipeline/derived/): the table Ingest parsed and stored, or (when it
+ * stored none: the source did not parse, which Validate then reports) the snapshot parsed here.
  */
 export async function readRaw(
+  deps: StepDeps,
+  spec: PipelineSpec,
+  state: RunState,
+): Promise<TableRead> {
+  const table = await readSnapshot(deps, spec, state);
+  return prepareTable(table, spec, displayName(need(state, "ingest").sourceUri));
+}
+
+async function readSnapshot(
   deps: StepDeps,
   spec: PipelineSpec,
   state: RunState,

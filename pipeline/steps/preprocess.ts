@@ -7,6 +7,7 @@
  */
 import { type Column, cellValue, getColumn, takeRows } from "../data/frame.ts";
 import { inferSchema } from "../data/infer-schema.ts";
+import { modelColumnsOf } from "../derived/spec-derived.ts";
 import { InsufficientDataError, MissingColumnError } from "../errors.ts";
 import { dedupeRows } from "../features/dedupe.ts";
 import { dropMissingTarget } from "../features/drop-missing-target.ts";
@@ -108,6 +109,8 @@ export async function preprocess(state: RunState, deps: StepDeps): Promise<Prepr
     onlineRows,
     split: record,
     candidates: expandCandidates(spec.model, spec.search, spec.seed),
+    // Only with derived features or a transform: other pipelines' state keeps its shape.
+    ...modelColumnsOf(raw),
   };
 }
 

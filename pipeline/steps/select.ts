@@ -118,6 +118,8 @@ export async function storeModel(
       features: prepared.features,
       // Only a non-default reading is recorded: default bundles keep their bytes.
       ...readingOf(spec),
+      ...(prepared.derived ? { derived: prepared.derived } : {}),
+      ...(prepared.transform ? { transform: prepared.transform } : {}),
     },
     params: best.params,
     metrics,

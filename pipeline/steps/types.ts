@@ -4,6 +4,8 @@
  * Payloads carry references (URIs, hashes, metric summaries), never data.
  */
 
+import type { DerivedSchema } from "../derived/derived.ts";
+import type { TransformSchema } from "../derived/transform.ts";
 import type { ViewLineage } from "../feature-store/training-set.ts";
 import type { TreeRange } from "../forest/shards.ts";
 import type { Lineage } from "../model/bundle.ts";
@@ -77,6 +79,10 @@ export interface PreprocessOutput {
   /** How train and test were chosen; the model bundle keeps it for later runs' Evaluate. */
   split: SplitRecord;
   candidates: Candidate[];
+  /** With `features.derived`: the expressions and their input kinds the bundle records. */
+  derived?: DerivedSchema;
+  /** With `features.transform`: the module's identity and columns the bundle records. */
+  transform?: TransformSchema;
 }
 
 export type TrainOutput = CvResult;

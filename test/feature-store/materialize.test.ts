@@ -25,6 +25,10 @@ features:
     column: amount
     aggregate: sum
     window: 7d
+  - name: share_7d
+    expression: ratio(amount, amount_sum_7d)
+  - name: size
+    expression: bin(amount, [5])
 `,
   { file: "features/spend.yaml" },
 );
@@ -93,7 +97,14 @@ describe("materializeView", () => {
       /^s3:\/\/orchard-features\/views\/spend\/event_date=2024-01-01\/[0-9a-f]{64}\.parquet$/,
     );
     const table = await readParquet(await s.artifacts.get(first.files[0].uri), "f");
-    expect(table.names).toEqual(["customer", "event_time", "amount", "amount_sum_7d"]);
+    expect(table.names).toEqual([
+      "customer",
+      "event_time",
+      "amount",
+      "amount_sum_7d",
+      "share_7d",
+      "size",
+    ]);
 
     s.append(LATER);
     const second = await s.run();
@@ -140,6 +151,8 @@ describe("materializeView", () => {
     expect(rows.get("c1")?.values).toEqual({
       amount: 10,
       amount_sum_7d: 18,
+      share_7d: 10 / 18,
+      size: ">=5",
       __event_time: "2024-01-03T09:00:00.000Z",
     });
     // c2's latest is 2024-01-01T11:00Z: past its 2-day TTL at 2024-01-04.
@@ -153,7 +166,7 @@ describe("materializeView", () => {
     await s.run();
     const { records } = await loadViewRecords(s.artifacts, "spend");
     const index = indexRecords(records);
-    const names = ["amount", "amount_sum_7d"];
+    const names = ["amount", "amount_sum_7d", "share_7d", "size"];
     for (const [key, iso] of [
       ["c1", "2024-01-04T12:00:00Z"],
       ["c3", "2024-01-05T23:59:59Z"],
@@ -190,7 +203,7 @@ describe("materializeView", () => {
         now,
       );
       const row = online.rows[0] as Record<string, unknown>;
-      expect({ amount: row.amount, amount_sum_7d: row.amount_sum_7d }).toEqual(offline.values);
+      expect(Object.fromEntries(names.map((n) => [n, row[n]]))).toEqual(offline.values);
       expect(online.missing[0] === null).toBe(offline.eventTime !== null);
     }
   });

@@ -33,6 +33,8 @@ describe("parseSpec: valid specs", () => {
       categorical: ["island", "sex"],
       drop: ["year"],
       from: [],
+      derived: {},
+      transform: null,
     });
     expect(spec.preprocessing.clipOutliers).toEqual({ iqrMultiplier: 1.5 });
     expect(spec.search.grid).toEqual({ maxDepth: [4, 8, null], trees: [50, 100] });
@@ -54,7 +56,7 @@ describe("parseSpec: valid specs", () => {
       target: "y",
       task: "classification",
       id: null,
-      features: { numeric: [], categorical: [], drop: [], from: [] },
+      features: { numeric: [], categorical: [], drop: [], from: [], derived: {}, transform: null },
       preprocessing: {
         impute: {
           numeric: "median",

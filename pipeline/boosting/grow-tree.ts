@@ -21,7 +21,7 @@
  * order, so the tree does not depend on the worker count.
  */
 import type { BinnedFeatures } from "../forest/binning.ts";
-import { BINS, type HistogramSource, histogramLength } from "./histogram.ts";
+import { BINS, featureRange, type HistogramSource, histogramLength } from "./histogram.ts";
 
 export interface GrowSettings {
   /** Infinity when unlimited. */
@@ -233,22 +233,22 @@ export class BoostTreeGrower {
     let bgl = 0;
     let bhl = 0;
     let bcl = 0;
-    const HB = this.data.nFeatures * BINS;
-    const CB = 2 * HB;
     for (let k = 0; k < features.length; k++) {
       const f = features[k];
       const nb = nValueBins[f];
-      const o = f * BINS;
-      const gm = hist[o + nb];
-      const cm = hist[CB + o + nb];
-      const hm = constH ? cm : hist[HB + o + nb];
+      const o = 3 * f * BINS;
+      const m3 = o + 3 * nb;
+      const gm = hist[m3];
+      const cm = hist[m3 + 2];
+      const hm = constH ? cm : hist[m3 + 1];
       let gl = 0;
       let hl = 0;
       let cl = 0;
       for (let b = 0; b < nb; b++) {
-        gl += hist[o + b];
-        cl += hist[CB + o + b];
-        hl += constH ? hist[CB + o + b] : hist[HB + o + b];
+        const e = o + 3 * b;
+        gl += hist[e];
+        cl += hist[e + 2];
+        hl += constH ? hist[e + 2] : hist[e + 1];
         if (n.c - cl < msl) break;
         if (b === nb - 1 && cm === 0) break;
         // missing rows right (for the last bin: all values left, missing right)
@@ -299,7 +299,7 @@ export class BoostTreeGrower {
       hl: bhl,
       cl: bcl,
     };
-    if (hist[CB + best.feature * BINS + nValueBins[best.feature]] === 0) {
+    if (hist[3 * (best.feature * BINS + nValueBins[best.feature]) + 2] === 0) {
       // no missing value reached this node: send it where most rows went, as scikit-learn does
       best.missingLeft = best.cl > n.c - best.cl;
     }
@@ -333,7 +333,7 @@ export class BoostTreeGrower {
         left.c <= right.c ? [left, right, li, li + 1] : [right, left, li + 1, li];
       const sh = this.acquire();
       this.build(sh, small, g, h, features, s);
-      subtractInPlace(parentHist, sh, features, this.data.nFeatures, this.data.nValueBins);
+      subtractInPlace(parentHist, sh, features, this.data.nValueBins);
       this.prepare(small, g, h, features, s, candidates, si, sh);
       this.prepare(large, g, h, features, s, candidates, lg, parentHist);
     } else {
@@ -431,16 +431,11 @@ function subtractInPlace(
   parent: Float64Array,
   child: Float64Array,
   features: Int32Array,
-  nFeatures: number,
   nValueBins: Int32Array,
 ): void {
-  const FB = nFeatures * BINS;
   for (let k = 0; k < features.length; k++) {
     const f = features[k];
-    const w = nValueBins[f] + 1;
-    for (let blk = 0; blk < 3 * FB; blk += FB) {
-      const a = blk + f * BINS;
-      for (let i = a; i < a + w; i++) parent[i] -= child[i];
-    }
+    const [a, b] = featureRange(f, nValueBins[f]);
+    for (let i = a; i < b; i++) parent[i] -= child[i];
   }
 }

@@ -239,16 +239,16 @@ export class BoostTreeGrower {
       const o = 3 * f * BINS;
       const m3 = o + 3 * nb;
       const gm = hist[m3];
-      const cm = hist[m3 + 2];
-      const hm = constH ? cm : hist[m3 + 1];
+      const cm = hist[m3 + 1];
+      const hm = constH ? cm : hist[m3 + 2];
       let gl = 0;
       let hl = 0;
       let cl = 0;
       for (let b = 0; b < nb; b++) {
         const e = o + 3 * b;
         gl += hist[e];
-        cl += hist[e + 2];
-        hl += constH ? hist[e + 2] : hist[e + 1];
+        cl += hist[e + 1];
+        hl += constH ? hist[e + 1] : hist[e + 2];
         if (n.c - cl < msl) break;
         if (b === nb - 1 && cm === 0) break;
         // missing rows right (for the last bin: all values left, missing right)
@@ -299,7 +299,7 @@ export class BoostTreeGrower {
       hl: bhl,
       cl: bcl,
     };
-    if (hist[3 * (best.feature * BINS + nValueBins[best.feature]) + 2] === 0) {
+    if (hist[3 * (best.feature * BINS + nValueBins[best.feature]) + 1] === 0) {
       // no missing value reached this node: send it where most rows went, as scikit-learn does
       best.missingLeft = best.cl > n.c - best.cl;
     }

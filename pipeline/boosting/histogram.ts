@@ -1,6 +1,6 @@
 /**
  * Gradient histograms of a node: per feature, per bin, the sums of gradients and hessians and
- * the row count, as interleaved (g, h, count) triples, feature-major: bin b of feature f at
+ * the row count, as interleaved (g, count, h) triples, feature-major: bin b of feature f at
  * `3 * (f * BINS + b)`. Interleaved so that one (row, feature) touches one cache line, and a
  * feature's histogram is one contiguous range (copied, subtracted and scanned in one piece).
  *
@@ -186,8 +186,8 @@ export function sumHistograms(
       for (let j = 0; j < m; j++) {
         const b = 3 * ((f0 + j) * BINS + rowBins[ro + j]);
         hist[b] += g;
-        if (!constantHessian) hist[b + 1] += h;
-        hist[b + 2] += 1;
+        hist[b + 1] += 1;
+        if (!constantHessian) hist[b + 2] += h;
       }
     }
     return;
@@ -200,8 +200,8 @@ export function sumHistograms(
       const f = features[k];
       const b = 3 * (f * BINS + rowBins[ro + f]);
       hist[b] += g;
-      if (!constantHessian) hist[b + 1] += h;
-      hist[b + 2] += 1;
+      hist[b + 1] += 1;
+      if (!constantHessian) hist[b + 2] += h;
     }
   }
 }

@@ -6,8 +6,7 @@
  *   leaf whose best split gains most is split next, until `maxLeaves` leaves, `maxDepth`, or
  *   no split gains. Ties go to the node created first, so growth is deterministic.
  * - A node's rows are a contiguous range of `rows`, kept ascending by a stable partition, so
- *   reads of a binned column move forward through memory; the node's gradients are gathered
- *   into `gOrd`/`hOrd` before its histograms are built, so those are read sequentially.
+ *   reads of a binned column and of the gradients move forward through memory.
  * - Histogram subtraction: of two siblings only the smaller one's histograms are summed; the
  *   larger one's are its parent's minus the smaller's, computed in the parent's buffer.
  * - Missing values have their own bin. Every boundary is scored with the node's missing rows
@@ -86,9 +85,9 @@ export class BoostTreeGrower {
   /** Row indices, node ranges contiguous; the root range is set by `grow`. */
   readonly rows: Int32Array;
   private readonly scratch: Int32Array;
-  readonly gOrd: Float64Array;
-  readonly hOrd: Float64Array;
   private readonly pool: Float64Array[] = [];
+  /** The output (softmax class) whose gradients the tree being grown fits. */
+  private output = 0;
 
   constructor(
     private readonly data: BinnedFeatures,
@@ -96,8 +95,6 @@ export class BoostTreeGrower {
   ) {
     const n = data.nRows;
     this.rows = source.rows;
-    this.gOrd = source.gOrd;
-    this.hOrd = source.hOrd;
     this.scratch = new Int32Array(n);
   }
 
@@ -111,15 +108,18 @@ export class BoostTreeGrower {
 
   /**
    * Grows a tree on the first `nRows` entries of `rows` (the caller fills them, ascending),
-   * splitting only on `features` (ascending).
+   * splitting only on `features` (ascending), fitting output `output`'s gradients and
+   * hessians (the source's arrays; `g`, `h` are that output's slices of them).
    */
   grow(
     g: Float64Array,
     h: Float64Array,
+    output: number,
     nRows: number,
     features: Int32Array,
     s: GrowSettings,
   ): GrownTree {
+    this.output = output;
     const nodes: Node[] = [];
     const gain = new Float64Array(this.data.nFeatures);
     let G = 0;
@@ -131,7 +131,7 @@ export class BoostTreeGrower {
     }
     nodes.push(this.node(0, nRows, 0, G, H, nRows));
     const candidates: number[] = [];
-    this.prepare(nodes[0], g, h, features, s, candidates, 0);
+    this.prepare(nodes[0], features, s, candidates, 0);
     let leaves = 1;
     while (leaves < s.maxLeaves && candidates.length > 0) {
       let pick = 0;
@@ -142,7 +142,7 @@ export class BoostTreeGrower {
       }
       const id = candidates[pick];
       candidates.splice(pick, 1);
-      this.split(nodes, id, g, h, features, s, candidates);
+      this.split(nodes, id, features, s, candidates);
       leaves++;
     }
     for (const id of candidates) {
@@ -174,8 +174,6 @@ export class BoostTreeGrower {
   /** Builds the node's histograms (unless given) and its best split; a candidate if it gains. */
   private prepare(
     n: Node,
-    g: Float64Array,
-    h: Float64Array,
     features: Int32Array,
     s: GrowSettings,
     candidates: number[],
@@ -188,7 +186,7 @@ export class BoostTreeGrower {
     }
     if (!hist) {
       hist = this.acquire();
-      this.build(hist, n, g, h, features, s);
+      this.build(hist, n, features, s);
     }
     const best = this.bestSplit(hist, n, features, s);
     if (best === null) {
@@ -200,18 +198,8 @@ export class BoostTreeGrower {
     candidates.push(id);
   }
 
-  private build(
-    hist: Float64Array,
-    n: Node,
-    g: Float64Array,
-    h: Float64Array,
-    features: Int32Array,
-    s: GrowSettings,
-  ): void {
-    const { rows, gOrd, hOrd } = this;
-    for (let i = n.start; i < n.end; i++) gOrd[i] = g[rows[i]];
-    if (!s.constantHessian) for (let i = n.start; i < n.end; i++) hOrd[i] = h[rows[i]];
-    this.source.build(hist, n.start, n.end, features, s.constantHessian);
+  private build(hist: Float64Array, n: Node, features: Int32Array, s: GrowSettings): void {
+    this.source.build(hist, n.start, n.end, features, s.constantHessian, this.output);
   }
 
   private bestSplit(
@@ -309,8 +297,6 @@ export class BoostTreeGrower {
   private split(
     nodes: Node[],
     id: number,
-    g: Float64Array,
-    h: Float64Array,
     features: Int32Array,
     s: GrowSettings,
     candidates: number[],
@@ -332,14 +318,14 @@ export class BoostTreeGrower {
       const [small, large, si, lg] =
         left.c <= right.c ? [left, right, li, li + 1] : [right, left, li + 1, li];
       const sh = this.acquire();
-      this.build(sh, small, g, h, features, s);
+      this.build(sh, small, features, s);
       subtractInPlace(parentHist, sh, features, this.data.nValueBins);
-      this.prepare(small, g, h, features, s, candidates, si, sh);
-      this.prepare(large, g, h, features, s, candidates, lg, parentHist);
+      this.prepare(small, features, s, candidates, si, sh);
+      this.prepare(large, features, s, candidates, lg, parentHist);
     } else {
       this.release(parentHist);
-      if (okL) this.prepare(left, g, h, features, s, candidates, li);
-      if (okR) this.prepare(right, g, h, features, s, candidates, li + 1);
+      if (okL) this.prepare(left, features, s, candidates, li);
+      if (okR) this.prepare(right, features, s, candidates, li + 1);
     }
     // keep the candidate order by node id (ties go to the older node)
     candidates.sort((a, b) => a - b);

@@ -7,7 +7,7 @@
  * `sumHistograms` (histogram.ts), so the sums are the same bits (tested).
  *
  * Four exports, all `(bins, F, rows, g, h, start, end, feats, k0, k1, hist)` with byte offsets
- * into the memory: `sum` and `sumConst` for a contiguous run of features (`feats[k0]` onward),
+ * into the memory (`g`, `h`: the gradients and hessians of one output, by row number): `sum` and `sumConst` for a contiguous run of features (`feats[k0]` onward),
  * `sumList` and `sumListConst` for any list; `…Const` leaves the hessian slot alone (constant
  * hessian: the count stands for it). `hist` holds (gradient, count, hessian) float64 triples,
  * feature-major: bin b of feature f at byte `hist + 24 * (f * 256 + b)`; gradient and count
@@ -93,9 +93,10 @@ const P = 13;
 const E = 14;
 const B = 15;
 const BASE = 16;
-const GG = 17;
-const HH = 18;
-const GC = 19;
+const R = 17;
+const GG = 18;
+const HH = 19;
+const GC = 20;
 
 const STRIDE = 24;
 const FEATURE_BYTES = 256 * STRIDE;
@@ -120,20 +121,22 @@ function addAt(constH: boolean): number[] {
 
 function body(contiguous: boolean, constH: boolean): number[] {
   const rowStart = [
-    // RO = bins + rows[i] * F
+    // R = rows[i]; RO = bins + R * F; its gradient (and hessian) read by row number: the
+    // row-major loop reads each once, so gathering them into row-range order first costs more
     ...get(ROWS),
     ...get(I),
     ...i32(2),
     ...SHL,
     ...ADD,
     ...load32(),
+    ...tee(R),
     ...get(F),
     ...MUL,
     ...get(BINS_AT),
     ...ADD,
     ...set(RO),
     ...get(G),
-    ...get(I),
+    ...get(R),
     ...i32(3),
     ...SHL,
     ...ADD,
@@ -143,7 +146,7 @@ function body(contiguous: boolean, constH: boolean): number[] {
     ...get(GG),
     ...simd(F64X2_REPLACE_LANE, 0),
     ...set(GC),
-    ...(constH ? [] : [...get(H), ...get(I), ...i32(3), ...SHL, ...ADD, ...f64load(0), ...set(HH)]),
+    ...(constH ? [] : [...get(H), ...get(R), ...i32(3), ...SHL, ...ADD, ...f64load(0), ...set(HH)]),
   ];
   const inner = contiguous
     ? [
@@ -249,7 +252,7 @@ function body(contiguous: boolean, constH: boolean): number[] {
   ];
   const fn = [
     ...vec([
-      [6, I32],
+      [7, I32],
       [2, F64],
       [1, V128],
     ]),

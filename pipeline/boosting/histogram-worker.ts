@@ -13,6 +13,7 @@ import {
   FAILED,
   GEN,
   type HistogramWorkerInit,
+  OUTPUT,
   START,
   STOP,
   sliceOf,
@@ -22,7 +23,7 @@ const port = parentPort;
 if (!port) throw new Error("pipeline/boosting/histogram-worker.ts must run in a worker thread");
 const init = workerData as HistogramWorkerInit;
 const { ctrl, data, layout } = init;
-const views = arenaViews(init.memory, layout, data.nRows, data.nFeatures);
+const views = arenaViews(init.memory, layout, data.nRows, data.nFeatures, init.nOutputs);
 const kernels = { fns: histogramKernels(init.memory, true), layout };
 let seen = Atomics.load(ctrl, GEN);
 port.postMessage("ready");
@@ -43,6 +44,7 @@ for (;;) {
       k0,
       k1,
       ctrl[CONST_H] === 1,
+      ctrl[OUTPUT],
       kernels,
     );
   } catch (err) {

@@ -4,10 +4,11 @@
  * `3 * (f * BINS + b)`. Interleaved so that one (row, feature) touches one cache line, and a
  * feature's histogram is one contiguous range (copied, subtracted and scanned in one piece).
  *
- * A `HistogramSource` sums them over a node's range of `rows`, reading the node's gradients
- * gathered in row-range order (`gOrd`, `hOrd`). The sums run in WebAssembly
- * (histogram-wasm.ts) over a `HistogramArena`: the row-major bins, rows, gathered gradients,
- * feature list and a scratch histogram in one WebAssembly memory, shared with the worker
+ * A `HistogramSource` sums them over a node's range of `rows`, reading each row's gradient
+ * and hessian by row number (the row-major loop reads each once per node, so gathering them
+ * into row-range order first, as feature-major loops do, would cost a pass more). The sums
+ * run in WebAssembly (histogram-wasm.ts) over an arena: the row-major bins, rows, gradients,
+ * hessians, feature list and a scratch histogram in one WebAssembly memory, shared with the worker
  * threads when threaded (parallel-histogram.ts). `sumHistograms` is the same loop in
  * JavaScript: the fallback when the arena would not fit in a 32-bit memory, and the reference
  * the kernel is tested against.
@@ -30,15 +31,20 @@ export function featureRange(f: number, nValueBins: number): [number, number] {
 export interface HistogramSource {
   /** Row indices of the nodes (see grow-tree.ts); shared with workers when threaded. */
   readonly rows: Int32Array;
-  readonly gOrd: Float64Array;
-  readonly hOrd: Float64Array;
-  /** Sums `hist` for `features` over rows[start..end); other features' entries are left as they are. */
+  /** Gradients and hessians the trainer writes, output k of row r at `k * nRows + r`. */
+  readonly gradients: Float64Array;
+  readonly hessians: Float64Array;
+  /**
+   * Sums `hist` for `features` over rows[start..end) with output `output`'s gradients; other
+   * features' entries are left as they are.
+   */
   build(
     hist: Float64Array,
     start: number,
     end: number,
     features: Int32Array,
     constantHessian: boolean,
+    output: number,
   ): void;
   close(): Promise<void>;
 }
@@ -47,8 +53,8 @@ export interface HistogramSource {
 export interface ArenaLayout {
   bins: number;
   rows: number;
-  gOrd: number;
-  hOrd: number;
+  gradients: number;
+  hessians: number;
   features: number;
   scratch: number;
   pages: number;
@@ -60,16 +66,20 @@ const MAX_ARENA_BYTES = 2 ** 31;
 const align = (x: number) => Math.ceil(x / 64) * 64;
 
 /** Where each array lives, or null when they would not fit in one 32-bit memory. */
-export function arenaLayout(nRows: number, nFeatures: number): ArenaLayout | null {
+export function arenaLayout(
+  nRows: number,
+  nFeatures: number,
+  nOutputs: number,
+): ArenaLayout | null {
   const bins = 0;
   const rows = align(nRows * nFeatures);
-  const gOrd = align(rows + 4 * nRows);
-  const hOrd = align(gOrd + 8 * nRows);
-  const features = align(hOrd + 8 * nRows);
+  const gradients = align(rows + 4 * nRows);
+  const hessians = align(gradients + 8 * nRows * nOutputs);
+  const features = align(hessians + 8 * nRows * nOutputs);
   const scratch = align(features + 4 * nFeatures);
   const bytes = scratch + 8 * histogramLength(nFeatures);
   if (bytes > MAX_ARENA_BYTES) return null;
-  return { bins, rows, gOrd, hOrd, features, scratch, pages: Math.ceil(bytes / 65536) };
+  return { bins, rows, gradients, hessians, features, scratch, pages: Math.ceil(bytes / 65536) };
 }
 
 /** Views of an arena's arrays. */
@@ -77,8 +87,8 @@ export interface ArenaViews {
   /** Row-major bins: `rowBins[r * nFeatures + f]`. */
   rowBins: Uint8Array;
   rows: Int32Array;
-  gOrd: Float64Array;
-  hOrd: Float64Array;
+  gradients: Float64Array;
+  hessians: Float64Array;
   features: Int32Array;
   scratch: Float64Array;
 }
@@ -88,13 +98,14 @@ export function arenaViews(
   layout: ArenaLayout,
   nRows: number,
   nFeatures: number,
+  nOutputs: number,
 ): ArenaViews {
   const buf = memory.buffer;
   return {
     rowBins: new Uint8Array(buf, layout.bins, nRows * nFeatures),
     rows: new Int32Array(buf, layout.rows, nRows),
-    gOrd: new Float64Array(buf, layout.gOrd, nRows),
-    hOrd: new Float64Array(buf, layout.hOrd, nRows),
+    gradients: new Float64Array(buf, layout.gradients, nRows * nOutputs),
+    hessians: new Float64Array(buf, layout.hessians, nRows * nOutputs),
     features: new Int32Array(buf, layout.features, nFeatures),
     scratch: new Float64Array(buf, layout.scratch, histogramLength(nFeatures)),
   };
@@ -103,16 +114,17 @@ export function arenaViews(
 /** A new arena for `data`, its bins copied row-major; null when it does not fit. */
 export function createArena(
   data: BinnedFeatures,
+  nOutputs: number,
   shared: boolean,
 ): { memory: WebAssembly.Memory; layout: ArenaLayout; views: ArenaViews } | null {
-  const layout = arenaLayout(data.nRows, data.nFeatures);
+  const layout = arenaLayout(data.nRows, data.nFeatures, nOutputs);
   if (!layout) return null;
   const memory = new WebAssembly.Memory({
     initial: layout.pages,
     maximum: layout.pages,
     shared,
   });
-  const views = arenaViews(memory, layout, data.nRows, data.nFeatures);
+  const views = arenaViews(memory, layout, data.nRows, data.nFeatures, nOutputs);
   rowMajorBinsInto(data, views.rowBins);
   return { memory, layout, views };
 }
@@ -154,16 +166,18 @@ export function sumHistograms(
   k0: number,
   k1: number,
   constantHessian: boolean,
+  output: number,
   kernels: { fns: HistogramKernels; layout: ArenaLayout } | null,
 ): void {
-  const { nFeatures: F, nValueBins } = data;
+  const { nFeatures: F, nValueBins, nRows } = data;
   for (let k = k0; k < k1; k++) {
     // only the feature's own bins (values and missing) are ever read
     const [a, b] = featureRange(features[k], nValueBins[features[k]]);
     hist.fill(0, a, b);
   }
   if (k1 <= k0) return;
-  const { rowBins, rows, gOrd, hOrd } = views;
+  const { rowBins, rows, gradients, hessians } = views;
+  const go = output * nRows;
   if (kernels) {
     const { fns, layout: L } = kernels;
     const run = contiguous(features, k0, k1)
@@ -173,16 +187,30 @@ export function sumHistograms(
       : constantHessian
         ? fns.sumListConst
         : fns.sumList;
-    run(L.bins, F, L.rows, L.gOrd, L.hOrd, start, end, L.features, k0, k1, L.scratch);
+    const at = 8 * go;
+    run(
+      L.bins,
+      F,
+      L.rows,
+      L.gradients + at,
+      L.hessians + at,
+      start,
+      end,
+      L.features,
+      k0,
+      k1,
+      L.scratch,
+    );
     return;
   }
   if (contiguous(features, k0, k1)) {
     const f0 = features[k0];
     const m = k1 - k0;
     for (let i = start; i < end; i++) {
-      const ro = rows[i] * F + f0;
-      const g = gOrd[i];
-      const h = hOrd[i];
+      const r = rows[i];
+      const ro = r * F + f0;
+      const g = gradients[go + r];
+      const h = hessians[go + r];
       for (let j = 0; j < m; j++) {
         const b = 3 * ((f0 + j) * BINS + rowBins[ro + j]);
         hist[b] += g;
@@ -193,9 +221,10 @@ export function sumHistograms(
     return;
   }
   for (let i = start; i < end; i++) {
-    const ro = rows[i] * F;
-    const g = gOrd[i];
-    const h = hOrd[i];
+    const r = rows[i];
+    const ro = r * F;
+    const g = gradients[go + r];
+    const h = hessians[go + r];
     for (let k = k0; k < k1; k++) {
       const f = features[k];
       const b = 3 * (f * BINS + rowBins[ro + f]);
@@ -227,17 +256,18 @@ export function copyFeatures(
  */
 export class LocalHistogramSource implements HistogramSource {
   readonly rows: Int32Array;
-  readonly gOrd: Float64Array;
-  readonly hOrd: Float64Array;
+  readonly gradients: Float64Array;
+  readonly hessians: Float64Array;
 
   private readonly views: ArenaViews;
   private readonly kernels: { fns: HistogramKernels; layout: ArenaLayout } | null;
 
   constructor(
     private readonly data: BinnedFeatures,
+    nOutputs: number,
     useWasm = true,
   ) {
-    const arena = useWasm ? createArena(data, false) : null;
+    const arena = useWasm ? createArena(data, nOutputs, false) : null;
     if (arena) {
       this.views = arena.views;
       this.kernels = { fns: histogramKernels(arena.memory, false), layout: arena.layout };
@@ -247,28 +277,35 @@ export class LocalHistogramSource implements HistogramSource {
       this.views = {
         rowBins: rowMajorBinsInto(data, new Uint8Array(n * F)),
         rows: new Int32Array(n),
-        gOrd: new Float64Array(n),
-        hOrd: new Float64Array(n),
+        gradients: new Float64Array(n * nOutputs),
+        hessians: new Float64Array(n * nOutputs),
         features: new Int32Array(F),
         scratch: new Float64Array(0),
       };
       this.kernels = null;
     }
     this.rows = this.views.rows;
-    this.gOrd = this.views.gOrd;
-    this.hOrd = this.views.hOrd;
+    this.gradients = this.views.gradients;
+    this.hessians = this.views.hessians;
   }
 
-  build(hist: Float64Array, start: number, end: number, features: Int32Array, constH: boolean) {
+  build(
+    hist: Float64Array,
+    start: number,
+    end: number,
+    features: Int32Array,
+    constH: boolean,
+    output: number,
+  ) {
     const m = features.length;
-    if (!this.kernels) {
-      sumHistograms(this.data, this.views, hist, start, end, features, 0, m, constH, null);
+    const { data, views, kernels } = this;
+    if (!kernels) {
+      sumHistograms(data, views, hist, start, end, features, 0, m, constH, output, null);
       return;
     }
-    const { scratch } = this.views;
-    this.views.features.set(features);
-    sumHistograms(this.data, this.views, scratch, start, end, features, 0, m, constH, this.kernels);
-    copyFeatures(scratch, hist, features, 0, m, this.data.nValueBins);
+    views.features.set(features);
+    sumHistograms(data, views, views.scratch, start, end, features, 0, m, constH, output, kernels);
+    copyFeatures(views.scratch, hist, features, 0, m, data.nValueBins);
   }
 
   async close(): Promise<void> {}

@@ -36,6 +36,7 @@ export const COUNT = 4;
 export const DONE = 5;
 export const STOP = 6;
 export const FAILED = 7;
+export const OUTPUT = 8;
 
 /** Below this many (row, feature) pairs a node is summed in the calling thread alone. */
 const PARALLEL_MIN_WORK = 1 << 16;
@@ -47,6 +48,7 @@ export interface HistogramWorkerInit {
   /** The arena's shared memory: bins, rows, gathered gradients, features, the result. */
   memory: WebAssembly.Memory;
   layout: ArenaLayout;
+  nOutputs: number;
   ctrl: Int32Array;
   /** This worker's slice index (1..threads-1; the trainer is 0). */
   index: number;
@@ -66,8 +68,8 @@ export function parallelAvailable(): boolean {
 
 class ParallelHistogramSource implements HistogramSource {
   readonly rows: Int32Array;
-  readonly gOrd: Float64Array;
-  readonly hOrd: Float64Array;
+  readonly gradients: Float64Array;
+  readonly hessians: Float64Array;
   private readonly ctrl: Int32Array;
   private readonly workers: Worker[] = [];
   private readonly kernels: { fns: HistogramKernels; layout: ArenaLayout };
@@ -80,9 +82,9 @@ class ParallelHistogramSource implements HistogramSource {
     private readonly views: ArenaViews,
   ) {
     this.rows = views.rows;
-    this.gOrd = views.gOrd;
-    this.hOrd = views.hOrd;
-    this.ctrl = sharedI32(8);
+    this.gradients = views.gradients;
+    this.hessians = views.hessians;
+    this.ctrl = sharedI32(9);
     this.kernels = { fns: histogramKernels(memory, true), layout };
   }
 
@@ -94,6 +96,7 @@ class ParallelHistogramSource implements HistogramSource {
         data: this.data,
         memory: this.memory,
         layout: this.layout,
+        nOutputs: this.gradients.length / this.data.nRows,
         ctrl: this.ctrl,
         index: j,
         threads: this.threads,
@@ -110,13 +113,20 @@ class ParallelHistogramSource implements HistogramSource {
     await Promise.all(ready);
   }
 
-  build(hist: Float64Array, start: number, end: number, features: Int32Array, constH: boolean) {
+  build(
+    hist: Float64Array,
+    start: number,
+    end: number,
+    features: Int32Array,
+    constH: boolean,
+    output: number,
+  ) {
     const m = features.length;
     const { ctrl, views, kernels } = this;
     const { scratch } = views;
     views.features.set(features);
     if ((end - start) * m < PARALLEL_MIN_WORK || m < this.threads) {
-      sumHistograms(this.data, views, scratch, start, end, features, 0, m, constH, kernels);
+      sumHistograms(this.data, views, scratch, start, end, features, 0, m, constH, output, kernels);
       copyFeatures(scratch, hist, features, 0, m, this.data.nValueBins);
       return;
     }
@@ -124,11 +134,12 @@ class ParallelHistogramSource implements HistogramSource {
     ctrl[END] = end;
     ctrl[CONST_H] = constH ? 1 : 0;
     ctrl[COUNT] = m;
+    ctrl[OUTPUT] = output;
     Atomics.store(ctrl, DONE, 0);
     Atomics.add(ctrl, GEN, 1);
     Atomics.notify(ctrl, GEN);
     const [k0, k1] = sliceOf(0, this.threads, m);
-    sumHistograms(this.data, views, scratch, start, end, features, k0, k1, constH, kernels);
+    sumHistograms(this.data, views, scratch, start, end, features, k0, k1, constH, output, kernels);
     const others = this.threads - 1;
     for (let done = Atomics.load(ctrl, DONE); done < others; done = Atomics.load(ctrl, DONE)) {
       if (Atomics.wait(ctrl, DONE, done, WAIT_LIMIT_MS) === "timed-out") {
@@ -156,10 +167,11 @@ class ParallelHistogramSource implements HistogramSource {
 export async function startParallelHistograms(
   data: BinnedFeatures,
   threads: number,
+  nOutputs: number,
 ): Promise<HistogramSource> {
   const { LocalHistogramSource } = await import("./histogram.ts");
-  const arena = parallelAvailable() && threads >= 2 ? createArena(data, true) : null;
-  if (!arena) return new LocalHistogramSource(data);
+  const arena = parallelAvailable() && threads >= 2 ? createArena(data, nOutputs, true) : null;
+  if (!arena) return new LocalHistogramSource(data, nOutputs);
   const source = new ParallelHistogramSource(
     data,
     threads,

@@ -33,42 +33,43 @@ describe("the WebAssembly histogram kernel", () => {
   ])(
     "sums the same bits as the JavaScript loop ($features [$k0, $k1), constant hessian $constH)",
     ({ features, k0, k1, constH }) => {
-      const arena = createArena(data, false)!;
+      // two outputs, summing the second: the kernel must find output 1's gradients
+      const arena = createArena(data, 2, false)!;
       const { views } = arena;
       const kernels = { fns: histogramKernels(arena.memory, false), layout: arena.layout };
       // every other third row or so, ascending: a node's scattered rows
       let m = 0;
       for (let r = 0; r < rows; r++) if (rng() < 0.4) views.rows[m++] = r;
-      for (let i = 0; i < m; i++) {
-        views.gOrd[i] = rng() - 0.5;
-        views.hOrd[i] = rng() * 0.25;
+      for (let i = 0; i < 2 * rows; i++) {
+        views.gradients[i] = rng() - 0.5;
+        views.hessians[i] = rng() * 0.25;
       }
       const feats = Int32Array.from(features);
       views.features.set(feats);
       const start = 5;
-      sumHistograms(data, views, views.scratch, start, m, feats, k0, k1, constH, kernels);
+      sumHistograms(data, views, views.scratch, start, m, feats, k0, k1, constH, 1, kernels);
       const reference = new Float64Array(histogramLength(cols));
-      sumHistograms(data, views, reference, start, m, feats, k0, k1, constH, null);
+      sumHistograms(data, views, reference, start, m, feats, k0, k1, constH, 1, null);
       expect(reference.some((v) => v !== 0)).toBe(true);
       expect(Array.from(views.scratch)).toEqual(Array.from(reference));
     },
   );
 
   it("backs the in-thread source, which copies the node's features out of its scratch", () => {
-    const wasm = new LocalHistogramSource(data);
-    const js = new LocalHistogramSource(data, false);
+    const wasm = new LocalHistogramSource(data, 1);
+    const js = new LocalHistogramSource(data, 1, false);
     for (const s of [wasm, js]) {
       for (let i = 0; i < rows; i++) {
         s.rows[i] = i;
-        s.gOrd[i] = Math.sin(i);
-        s.hOrd[i] = 0.1 + Math.cos(i) ** 2;
+        s.gradients[i] = Math.sin(i);
+        s.hessians[i] = 0.1 + Math.cos(i) ** 2;
       }
     }
     const features = Int32Array.from([1, 3, 4]);
     const a = new Float64Array(histogramLength(cols)).fill(7);
     const b = new Float64Array(histogramLength(cols)).fill(7);
-    wasm.build(a, 10, rows - 10, features, false);
-    js.build(b, 10, rows - 10, features, false);
+    wasm.build(a, 10, rows - 10, features, false, 0);
+    js.build(b, 10, rows - 10, features, false, 0);
     expect(Array.from(a)).toEqual(Array.from(b));
   });
 });

@@ -142,8 +142,8 @@ export class BoostTreeGrower {
       }
       const id = candidates[pick];
       candidates.splice(pick, 1);
-      this.split(nodes, id, features, s, candidates);
       leaves++;
+      this.split(nodes, id, features, s, candidates, leaves >= s.maxLeaves);
     }
     for (const id of candidates) {
       this.release(nodes[id].hist);
@@ -234,9 +234,14 @@ export class BoostTreeGrower {
       let cl = 0;
       for (let b = 0; b < nb; b++) {
         const e = o + 3 * b;
+        const cb = hist[e + 1];
         gl += hist[e];
-        cl += hist[e + 1];
-        hl += constH ? hist[e + 1] : hist[e + 2];
+        cl += cb;
+        hl += constH ? cb : hist[e + 2];
+        // an empty bin moves no row: its candidates are the previous bin's partitions (which
+        // win ties), differing only by the rounding left in a subtracted histogram's empty
+        // bin, so they are not scored (on small nodes most bins are empty)
+        if (cb === 0 && b > 0) continue;
         if (n.c - cl < msl) break;
         if (b === nb - 1 && cm === 0) break;
         // missing rows right (for the last bin: all values left, missing right)
@@ -300,6 +305,7 @@ export class BoostTreeGrower {
     features: Int32Array,
     s: GrowSettings,
     candidates: number[],
+    last: boolean,
   ): void {
     const n = nodes[id];
     const sp = n.split!;
@@ -312,8 +318,9 @@ export class BoostTreeGrower {
     n.rightChild = li + 1;
     const parentHist = n.hist!;
     n.hist = null;
-    const okL = this.splittable(left, s);
-    const okR = this.splittable(right, s);
+    // the tree's last split: its children stay leaves, so their histograms are never read
+    const okL = !last && this.splittable(left, s);
+    const okR = !last && this.splittable(right, s);
     if (okL && okR) {
       const [small, large, si, lg] =
         left.c <= right.c ? [left, right, li, li + 1] : [right, left, li + 1, li];

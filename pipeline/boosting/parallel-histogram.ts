@@ -45,7 +45,7 @@ const WAIT_LIMIT_MS = 120_000;
 
 export interface HistogramWorkerInit {
   data: BinnedFeatures;
-  /** The arena's shared memory: bins, rows, gathered gradients, features, the result. */
+  /** The arena's shared memory: bins, rows, gradients, hessians, features, the result. */
   memory: WebAssembly.Memory;
   layout: ArenaLayout;
   nOutputs: number;

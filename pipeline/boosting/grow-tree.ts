@@ -20,7 +20,13 @@
  * order, so the tree does not depend on the worker count.
  */
 import type { BinnedFeatures } from "../forest/binning.ts";
-import { BINS, featureRange, type HistogramSource, histogramLength } from "./histogram.ts";
+import {
+  BINS,
+  featureEnd,
+  featureStart,
+  type HistogramSource,
+  histogramLength,
+} from "./histogram.ts";
 
 export interface GrowSettings {
   /** Infinity when unlimited. */
@@ -428,7 +434,7 @@ function subtractInPlace(
 ): void {
   for (let k = 0; k < features.length; k++) {
     const f = features[k];
-    const [a, b] = featureRange(f, nValueBins[f]);
-    for (let i = a; i < b; i++) parent[i] -= child[i];
+    const end = featureEnd(f, nValueBins[f]);
+    for (let i = featureStart(f); i < end; i++) parent[i] -= child[i];
   }
 }

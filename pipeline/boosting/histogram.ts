@@ -23,9 +23,14 @@ export function histogramLength(nFeatures: number): number {
   return 3 * nFeatures * BINS;
 }
 
-/** The entries of feature f's bins (values and missing): [from, to). */
-export function featureRange(f: number, nValueBins: number): [number, number] {
-  return [3 * f * BINS, 3 * (f * BINS + nValueBins + 1)];
+/** Where feature f's entries start; its bins (values and missing) end at `featureEnd`. */
+export function featureStart(f: number): number {
+  return 3 * f * BINS;
+}
+
+/** The end of feature f's entries: its value bins and its missing bin. */
+export function featureEnd(f: number, nValueBins: number): number {
+  return 3 * (f * BINS + nValueBins + 1);
 }
 
 export interface HistogramSource {
@@ -172,8 +177,8 @@ export function sumHistograms(
   const { nFeatures: F, nValueBins, nRows } = data;
   for (let k = k0; k < k1; k++) {
     // only the feature's own bins (values and missing) are ever read
-    const [a, b] = featureRange(features[k], nValueBins[features[k]]);
-    hist.fill(0, a, b);
+    const f = features[k];
+    hist.fill(0, featureStart(f), featureEnd(f, nValueBins[f]));
   }
   if (k1 <= k0) return;
   const { rowBins, rows, gradients, hessians } = views;
@@ -245,8 +250,9 @@ export function copyFeatures(
   nValueBins: Int32Array,
 ): void {
   for (let k = k0; k < k1; k++) {
-    const [a, b] = featureRange(features[k], nValueBins[features[k]]);
-    to.set(from.subarray(a, b), a);
+    const f = features[k];
+    const a = featureStart(f);
+    to.set(from.subarray(a, featureEnd(f, nValueBins[f])), a);
   }
 }
 

@@ -1,5 +1,7 @@
 /**
  * Orchard's default pipeline on the accuracy data sets, and the comparison with scikit-learn,
+ * for two families: the default forest against RandomForest, and `model.type:
+ * gradient-boosting` (every other key default) against HistGradientBoosting,
  * shared by `npm run bench:accuracy` (bench/accuracy.ts) and
  * test/pipeline/accuracy-parity.test.ts.
  *
@@ -54,7 +56,23 @@ export type SeedScores = Partial<Record<AccuracyMetric, number[]>>;
 export interface SklearnResults {
   sklearn: string;
   protocol: string;
+  /** The forest family's scores. */
   datasets: Record<string, SeedScores>;
+  boostingProtocol?: string;
+  /** HistGradientBoosting's scores (the boosting family). */
+  boosting?: Record<string, SeedScores>;
+}
+
+/** The model families compared: the default forest, and gradient boosting. */
+export type AccuracyFamily = "forest" | "boosting";
+export const ACCURACY_FAMILIES: AccuracyFamily[] = ["forest", "boosting"];
+
+/** scikit-learn's scores of one family, per data set (empty when the results lack it). */
+export function sklearnScoresOf(
+  results: SklearnResults,
+  family: AccuracyFamily,
+): Record<string, SeedScores> {
+  return (family === "forest" ? results.datasets : results.boosting) ?? {};
 }
 
 export function metricsOf(task: AccuracyDataset["task"]): AccuracyMetric[] {
@@ -69,14 +87,22 @@ export function loadSklearnFixture(): SklearnResults {
   return JSON.parse(readFileSync(new URL("sklearn.json", ACCURACY_FIXTURES), "utf8"));
 }
 
-/** The spec a user writes first: everything else takes its documented default. */
-export function minimalSpecYaml(dataset: AccuracyDataset, seed: number): string {
+/**
+ * The spec a user writes first: everything else takes its documented default (for boosting,
+ * only `model.type` is added).
+ */
+export function minimalSpecYaml(
+  dataset: AccuracyDataset,
+  seed: number,
+  family: AccuracyFamily = "forest",
+): string {
   return [
     `name: accuracy-${dataset.name.replaceAll("_", "-")}`,
     `seed: ${seed}`,
     `source: { uri: ${JSON.stringify(dataset.file)} }`,
     `target: ${JSON.stringify(dataset.target)}`,
     `task: ${dataset.task}`,
+    ...(family === "boosting" ? ["model: { type: gradient-boosting }"] : []),
     "",
   ].join("\n");
 }
@@ -86,10 +112,13 @@ export async function orchardScores(
   dataset: AccuracyDataset,
   bytes: Uint8Array,
   seedIndex: number,
+  family: AccuracyFamily = "forest",
 ): Promise<Record<AccuracyMetric, number>> {
   const seed = dataset.seeds[seedIndex];
   const file = dataset.file;
-  const spec = parseSpec(minimalSpecYaml(dataset, seed), { file: `${dataset.name}.yaml` });
+  const spec = parseSpec(minimalSpecYaml(dataset, seed, family), {
+    file: `${dataset.name}.yaml`,
+  });
   // Validate
   const table = await readTable(bytes, {
     file,
@@ -151,12 +180,15 @@ export async function orchardScores(
   >;
 }
 
-/** Orchard's metrics on every seed of `dataset`. */
-export async function orchardSeedScores(dataset: AccuracyDataset): Promise<SeedScores> {
+/** Orchard's metrics on every seed of `dataset`, with the family's default model. */
+export async function orchardSeedScores(
+  dataset: AccuracyDataset,
+  family: AccuracyFamily = "forest",
+): Promise<SeedScores> {
   const bytes = readFileSync(new URL(dataset.file, ACCURACY_FIXTURES));
   const scores: SeedScores = {};
   for (let i = 0; i < dataset.seeds.length; i++) {
-    const seedScores = await orchardScores(dataset, bytes, i);
+    const seedScores = await orchardScores(dataset, bytes, i, family);
     for (const metric of metricsOf(dataset.task)) {
       scores[metric] ??= [];
       scores[metric].push(seedScores[metric]);

@@ -6,7 +6,7 @@ scikit-learn is a test oracle here, never a dependency. Run with Debian's python
         loads the data sets from the packages that ship them, writes their rows, the split of
         every seed and scikit-learn's metrics to test/fixtures/accuracy/ (datasets.json,
         <name>.csv, sklearn.json)
-    /usr/bin/python3 bench/sklearn_accuracy.py [NAME ...]
+    /usr/bin/python3 bench/sklearn_accuracy.py [--family forest|boosting] [NAME ...]
         scores the committed rows and splits again (of the named data sets, default all) and
         prints what sklearn.json would hold (the bench's live run; nothing is written)
 
@@ -25,7 +25,11 @@ standard-scaled, text columns most-frequent-imputed and one-hot encoded (unseen 
 zeros), which is what a minimal Orchard spec gets by default; then RandomForestClassifier /
 RandomForestRegressor with 100 trees and scikit-learn's defaults otherwise (max_features
 "sqrt" / 1.0, grown to purity, bootstrap), random_state=seed, one thread. Metrics on the
-test rows: accuracy and macro F1 (classification), RMSE (regression).
+test rows: accuracy and macro F1 (classification), RMSE (regression). The boosting family
+(sklearn.json's "boosting", against Orchard's `model.type: gradient-boosting`) is the same
+protocol with HistGradientBoostingClassifier / HistGradientBoostingRegressor at scikit-learn's
+defaults (100 iterations, learning rate 0.1, 31 leaves, 20 rows per leaf; early stopping
+"auto" is off below 10,000 rows, so on every data set here) instead of the forest.
 
 A column is numeric when every non-missing cell reads as a number, else categorical, as
 Orchard infers it; missing cells are "", NA, NaN and null, Orchard's default tokens.
@@ -41,7 +45,12 @@ import pandas as pd
 import sklearn
 from sklearn import datasets as skdata
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import accuracy_score, f1_score, mean_squared_error
 from sklearn.model_selection import train_test_split
@@ -61,6 +70,12 @@ PROTOCOL = (
     "+ one-hot (text), fitted on train; RandomForest(n_estimators=100, random_state=seed, "
     "n_jobs=1), other parameters default; accuracy and macro F1, or RMSE, on the test rows"
 )
+BOOSTING_PROTOCOL = (
+    "as protocol, with HistGradientBoostingClassifier/Regressor(random_state=seed) at its "
+    "defaults (max_iter 100, learning_rate 0.1, max_leaf_nodes 31, min_samples_leaf 20, "
+    "early stopping auto: off below 10,000 rows) instead of the forest; OMP_NUM_THREADS=1"
+)
+FAMILIES = ["forest", "boosting"]
 
 
 def sklearn_bundled(name, loader, task):
@@ -142,7 +157,7 @@ def split(y, task, seed):
     return sorted(int(i) for i in test)
 
 
-def model(task, numeric, categorical, seed):
+def model(task, numeric, categorical, seed, family="forest"):
     pre = ColumnTransformer(
         [
             ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
@@ -156,15 +171,22 @@ def model(task, numeric, categorical, seed):
             ),
         ]
     )
-    forest = (
-        RandomForestClassifier(n_estimators=TREES, random_state=seed, n_jobs=1)
-        if task == "classification"
-        else RandomForestRegressor(n_estimators=TREES, random_state=seed, n_jobs=1)
-    )
-    return Pipeline([("pre", pre), ("forest", forest)])
+    if family == "boosting":
+        learner = (
+            HistGradientBoostingClassifier(random_state=seed)
+            if task == "classification"
+            else HistGradientBoostingRegressor(random_state=seed)
+        )
+    else:
+        learner = (
+            RandomForestClassifier(n_estimators=TREES, random_state=seed, n_jobs=1)
+            if task == "classification"
+            else RandomForestRegressor(n_estimators=TREES, random_state=seed, n_jobs=1)
+        )
+    return Pipeline([("pre", pre), (family, learner)])
 
 
-def score(entry):
+def score(entry, family="forest"):
     frame = read_rows(entry["name"])
     target, task = entry["target"], entry["task"]
     numeric, categorical = entry["numeric"], entry["categorical"]
@@ -174,7 +196,7 @@ def score(entry):
     for seed, test in zip(entry["seeds"], entry["test"]):
         test_mask = np.zeros(len(frame), dtype=bool)
         test_mask[test] = True
-        fitted = model(task, numeric, categorical, seed).fit(X[~test_mask], y[~test_mask])
+        fitted = model(task, numeric, categorical, seed, family).fit(X[~test_mask], y[~test_mask])
         predicted = fitted.predict(X[test_mask])
         truth = y[test_mask]
         if task == "classification":
@@ -185,12 +207,14 @@ def score(entry):
     return metrics
 
 
-def sklearn_results(manifest):
-    return {
-        "sklearn": sklearn.__version__,
-        "protocol": PROTOCOL,
-        "datasets": {entry["name"]: score(entry) for entry in manifest},
-    }
+def sklearn_results(manifest, families=FAMILIES):
+    out = {"sklearn": sklearn.__version__, "protocol": PROTOCOL}
+    if "forest" in families:
+        out["datasets"] = {entry["name"]: score(entry) for entry in manifest}
+    if "boosting" in families:
+        out["boostingProtocol"] = BOOSTING_PROTOCOL
+        out["boosting"] = {entry["name"]: score(entry, "boosting") for entry in manifest}
+    return out
 
 
 def export():
@@ -242,13 +266,19 @@ def main():
         export()
         return
     manifest = json.load(open(os.path.join(OUT, "datasets.json")))
-    names = sys.argv[1:]
+    args = sys.argv[1:]
+    families = FAMILIES
+    if args[:1] == ["--family"] and len(args) > 1 and args[1] in FAMILIES:
+        families, args = [args[1]], args[2:]
+    names = args
     unknown = [n for n in names if n not in [entry["name"] for entry in manifest]]
     if unknown:
-        sys.exit(f"usage: sklearn_accuracy.py [--export | NAME ...]; unknown data set {unknown}")
+        sys.exit(
+            f"usage: sklearn_accuracy.py [--export | [--family forest|boosting] NAME ...]; unknown data set {unknown}"
+        )
     if names:
         manifest = [entry for entry in manifest if entry["name"] in names]
-    json.dump(sklearn_results(manifest), sys.stdout)
+    json.dump(sklearn_results(manifest, families), sys.stdout)
     print()
 
 

@@ -6,8 +6,7 @@
  *   leaf whose best split gains most is split next, until `maxLeaves` leaves, `maxDepth`, or
  *   no split gains. Ties go to the node created first, so growth is deterministic.
  * - A node's rows are a contiguous range of `rows`, kept ascending by a stable partition, so
- *   reads of a binned column move forward through memory; the node's gradients are gathered
- *   into `gOrd`/`hOrd` before its histograms are built, so those are read sequentially.
+ *   reads of a binned column and of the gradients move forward through memory.
  * - Histogram subtraction: of two siblings only the smaller one's histograms are summed; the
  *   larger one's are its parent's minus the smaller's, computed in the parent's buffer.
  * - Missing values have their own bin. Every boundary is scored with the node's missing rows
@@ -21,7 +20,13 @@
  * order, so the tree does not depend on the worker count.
  */
 import type { BinnedFeatures } from "../forest/binning.ts";
-import { BINS, type HistogramSource, histogramLength } from "./histogram.ts";
+import {
+  BINS,
+  featureEnd,
+  featureStart,
+  type HistogramSource,
+  histogramLength,
+} from "./histogram.ts";
 
 export interface GrowSettings {
   /** Infinity when unlimited. */
@@ -86,9 +91,9 @@ export class BoostTreeGrower {
   /** Row indices, node ranges contiguous; the root range is set by `grow`. */
   readonly rows: Int32Array;
   private readonly scratch: Int32Array;
-  readonly gOrd: Float64Array;
-  readonly hOrd: Float64Array;
   private readonly pool: Float64Array[] = [];
+  /** The output (softmax class) whose gradients the tree being grown fits. */
+  private output = 0;
 
   constructor(
     private readonly data: BinnedFeatures,
@@ -96,8 +101,6 @@ export class BoostTreeGrower {
   ) {
     const n = data.nRows;
     this.rows = source.rows;
-    this.gOrd = source.gOrd;
-    this.hOrd = source.hOrd;
     this.scratch = new Int32Array(n);
   }
 
@@ -111,15 +114,18 @@ export class BoostTreeGrower {
 
   /**
    * Grows a tree on the first `nRows` entries of `rows` (the caller fills them, ascending),
-   * splitting only on `features` (ascending).
+   * splitting only on `features` (ascending), fitting output `output`'s gradients and
+   * hessians (the source's arrays; `g`, `h` are that output's slices of them).
    */
   grow(
     g: Float64Array,
     h: Float64Array,
+    output: number,
     nRows: number,
     features: Int32Array,
     s: GrowSettings,
   ): GrownTree {
+    this.output = output;
     const nodes: Node[] = [];
     const gain = new Float64Array(this.data.nFeatures);
     let G = 0;
@@ -131,7 +137,7 @@ export class BoostTreeGrower {
     }
     nodes.push(this.node(0, nRows, 0, G, H, nRows));
     const candidates: number[] = [];
-    this.prepare(nodes[0], g, h, features, s, candidates, 0);
+    this.prepare(nodes[0], features, s, candidates, 0);
     let leaves = 1;
     while (leaves < s.maxLeaves && candidates.length > 0) {
       let pick = 0;
@@ -142,8 +148,8 @@ export class BoostTreeGrower {
       }
       const id = candidates[pick];
       candidates.splice(pick, 1);
-      this.split(nodes, id, g, h, features, s, candidates);
       leaves++;
+      this.split(nodes, id, features, s, candidates, leaves >= s.maxLeaves);
     }
     for (const id of candidates) {
       this.release(nodes[id].hist);
@@ -174,8 +180,6 @@ export class BoostTreeGrower {
   /** Builds the node's histograms (unless given) and its best split; a candidate if it gains. */
   private prepare(
     n: Node,
-    g: Float64Array,
-    h: Float64Array,
     features: Int32Array,
     s: GrowSettings,
     candidates: number[],
@@ -188,7 +192,7 @@ export class BoostTreeGrower {
     }
     if (!hist) {
       hist = this.acquire();
-      this.build(hist, n, g, h, features, s);
+      this.build(hist, n, features, s);
     }
     const best = this.bestSplit(hist, n, features, s);
     if (best === null) {
@@ -200,18 +204,8 @@ export class BoostTreeGrower {
     candidates.push(id);
   }
 
-  private build(
-    hist: Float64Array,
-    n: Node,
-    g: Float64Array,
-    h: Float64Array,
-    features: Int32Array,
-    s: GrowSettings,
-  ): void {
-    const { rows, gOrd, hOrd } = this;
-    for (let i = n.start; i < n.end; i++) gOrd[i] = g[rows[i]];
-    if (!s.constantHessian) for (let i = n.start; i < n.end; i++) hOrd[i] = h[rows[i]];
-    this.source.build(hist, n.start, n.end, features, s.constantHessian);
+  private build(hist: Float64Array, n: Node, features: Int32Array, s: GrowSettings): void {
+    this.source.build(hist, n.start, n.end, features, s.constantHessian, this.output);
   }
 
   private bestSplit(
@@ -233,22 +227,27 @@ export class BoostTreeGrower {
     let bgl = 0;
     let bhl = 0;
     let bcl = 0;
-    const HB = this.data.nFeatures * BINS;
-    const CB = 2 * HB;
     for (let k = 0; k < features.length; k++) {
       const f = features[k];
       const nb = nValueBins[f];
-      const o = f * BINS;
-      const gm = hist[o + nb];
-      const cm = hist[CB + o + nb];
-      const hm = constH ? cm : hist[HB + o + nb];
+      const o = 3 * f * BINS;
+      const m3 = o + 3 * nb;
+      const gm = hist[m3];
+      const cm = hist[m3 + 1];
+      const hm = constH ? cm : hist[m3 + 2];
       let gl = 0;
       let hl = 0;
       let cl = 0;
       for (let b = 0; b < nb; b++) {
-        gl += hist[o + b];
-        cl += hist[CB + o + b];
-        hl += constH ? hist[CB + o + b] : hist[HB + o + b];
+        const e = o + 3 * b;
+        const cb = hist[e + 1];
+        gl += hist[e];
+        cl += cb;
+        hl += constH ? cb : hist[e + 2];
+        // an empty bin moves no row: its candidates are the previous bin's partitions (which
+        // win ties), differing only by the rounding left in a subtracted histogram's empty
+        // bin, so they are not scored (on small nodes most bins are empty)
+        if (cb === 0 && b > 0) continue;
         if (n.c - cl < msl) break;
         if (b === nb - 1 && cm === 0) break;
         // missing rows right (for the last bin: all values left, missing right)
@@ -299,7 +298,7 @@ export class BoostTreeGrower {
       hl: bhl,
       cl: bcl,
     };
-    if (hist[CB + best.feature * BINS + nValueBins[best.feature]] === 0) {
+    if (hist[3 * (best.feature * BINS + nValueBins[best.feature]) + 1] === 0) {
       // no missing value reached this node: send it where most rows went, as scikit-learn does
       best.missingLeft = best.cl > n.c - best.cl;
     }
@@ -309,11 +308,10 @@ export class BoostTreeGrower {
   private split(
     nodes: Node[],
     id: number,
-    g: Float64Array,
-    h: Float64Array,
     features: Int32Array,
     s: GrowSettings,
     candidates: number[],
+    last: boolean,
   ): void {
     const n = nodes[id];
     const sp = n.split!;
@@ -326,20 +324,21 @@ export class BoostTreeGrower {
     n.rightChild = li + 1;
     const parentHist = n.hist!;
     n.hist = null;
-    const okL = this.splittable(left, s);
-    const okR = this.splittable(right, s);
+    // the tree's last split: its children stay leaves, so their histograms are never read
+    const okL = !last && this.splittable(left, s);
+    const okR = !last && this.splittable(right, s);
     if (okL && okR) {
       const [small, large, si, lg] =
         left.c <= right.c ? [left, right, li, li + 1] : [right, left, li + 1, li];
       const sh = this.acquire();
-      this.build(sh, small, g, h, features, s);
-      subtractInPlace(parentHist, sh, features, this.data.nFeatures, this.data.nValueBins);
-      this.prepare(small, g, h, features, s, candidates, si, sh);
-      this.prepare(large, g, h, features, s, candidates, lg, parentHist);
+      this.build(sh, small, features, s);
+      subtractInPlace(parentHist, sh, features, this.data.nValueBins);
+      this.prepare(small, features, s, candidates, si, sh);
+      this.prepare(large, features, s, candidates, lg, parentHist);
     } else {
       this.release(parentHist);
-      if (okL) this.prepare(left, g, h, features, s, candidates, li);
-      if (okR) this.prepare(right, g, h, features, s, candidates, li + 1);
+      if (okL) this.prepare(left, features, s, candidates, li);
+      if (okR) this.prepare(right, features, s, candidates, li + 1);
     }
     // keep the candidate order by node id (ties go to the older node)
     candidates.sort((a, b) => a - b);
@@ -431,16 +430,11 @@ function subtractInPlace(
   parent: Float64Array,
   child: Float64Array,
   features: Int32Array,
-  nFeatures: number,
   nValueBins: Int32Array,
 ): void {
-  const FB = nFeatures * BINS;
   for (let k = 0; k < features.length; k++) {
     const f = features[k];
-    const w = nValueBins[f] + 1;
-    for (let blk = 0; blk < 3 * FB; blk += FB) {
-      const a = blk + f * BINS;
-      for (let i = a; i < a + w; i++) parent[i] -= child[i];
-    }
+    const end = featureEnd(f, nValueBins[f]);
+    for (let i = featureStart(f); i < end; i++) parent[i] -= child[i];
   }
 }

@@ -3,7 +3,8 @@
  * array, sums its slice of the node's features into the shared result, counts itself done.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { sumHistograms } from "./histogram.ts";
+import { arenaViews, sumHistograms } from "./histogram.ts";
+import { histogramKernels } from "./histogram-wasm.ts";
 import {
   CONST_H,
   COUNT,
@@ -12,6 +13,7 @@ import {
   FAILED,
   GEN,
   type HistogramWorkerInit,
+  OUTPUT,
   START,
   STOP,
   sliceOf,
@@ -20,7 +22,9 @@ import {
 const port = parentPort;
 if (!port) throw new Error("pipeline/boosting/histogram-worker.ts must run in a worker thread");
 const init = workerData as HistogramWorkerInit;
-const { ctrl } = init;
+const { ctrl, data, layout } = init;
+const views = arenaViews(init.memory, layout, data.nRows, data.nFeatures, init.nOutputs);
+const kernels = { fns: histogramKernels(init.memory, true), layout };
 let seen = Atomics.load(ctrl, GEN);
 port.postMessage("ready");
 for (;;) {
@@ -31,18 +35,17 @@ for (;;) {
     const m = ctrl[COUNT];
     const [k0, k1] = sliceOf(init.index, init.threads, m);
     sumHistograms(
-      init.data,
-      init.rowBins,
-      init.rows,
-      init.gOrd,
-      init.hOrd,
-      init.result,
+      data,
+      views,
+      views.scratch,
       ctrl[START],
       ctrl[END],
-      init.features,
+      views.features,
       k0,
       k1,
       ctrl[CONST_H] === 1,
+      ctrl[OUTPUT],
+      kernels,
     );
   } catch (err) {
     console.error(err);

@@ -18,7 +18,10 @@ export interface LossTarget {
 const EPS = 1e-15;
 
 export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  // one exp for either sign (the same value the two-exp form gives): the gradients of every
+  // round call this once per row
+  const e = Math.exp(x >= 0 ? -x : x);
+  return x >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
 function median(a: Float64Array): number {

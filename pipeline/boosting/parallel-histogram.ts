@@ -6,7 +6,8 @@
  *
  * The trainer is synchronous: it publishes a job in a shared control array, wakes the workers
  * with Atomics.notify, sums its own slice, and blocks on Atomics.wait until every worker has
- * counted itself done. Workers write into one shared result buffer; the trainer copies the
+ * counted itself done. Every thread runs the WebAssembly kernel over the arena's shared memory
+ * (histogram.ts) into its scratch histogram (disjoint features); the trainer copies the
  * node's features out of it. Small nodes are summed in the calling thread alone: waking the
  * workers costs more than the sums.
  *
@@ -17,12 +18,14 @@
 import { Worker } from "node:worker_threads";
 import type { BinnedFeatures } from "../forest/binning.ts";
 import {
-  forFeatureRanges,
+  type ArenaLayout,
+  type ArenaViews,
+  copyFeatures,
+  createArena,
   type HistogramSource,
-  histogramLength,
-  rowMajorBins,
   sumHistograms,
 } from "./histogram.ts";
+import { type HistogramKernels, histogramKernels } from "./histogram-wasm.ts";
 
 /** Control slots. */
 export const GEN = 0;
@@ -33,6 +36,7 @@ export const COUNT = 4;
 export const DONE = 5;
 export const STOP = 6;
 export const FAILED = 7;
+export const OUTPUT = 8;
 
 /** Below this many (row, feature) pairs a node is summed in the calling thread alone. */
 const PARALLEL_MIN_WORK = 1 << 16;
@@ -41,12 +45,10 @@ const WAIT_LIMIT_MS = 120_000;
 
 export interface HistogramWorkerInit {
   data: BinnedFeatures;
-  rowBins: Uint8Array;
-  rows: Int32Array;
-  gOrd: Float64Array;
-  hOrd: Float64Array;
-  result: Float64Array;
-  features: Int32Array;
+  /** The arena's shared memory: bins, rows, gradients, hessians, features, the result. */
+  memory: WebAssembly.Memory;
+  layout: ArenaLayout;
+  nOutputs: number;
   ctrl: Int32Array;
   /** This worker's slice index (1..threads-1; the trainer is 0). */
   index: number;
@@ -58,10 +60,7 @@ export function sliceOf(j: number, threads: number, m: number): [number, number]
   return [Math.floor((j * m) / threads), Math.floor(((j + 1) * m) / threads)];
 }
 
-const shared = {
-  i32: (n: number) => new Int32Array(new SharedArrayBuffer(n * 4)),
-  f64: (n: number) => new Float64Array(new SharedArrayBuffer(n * 8)),
-};
+const sharedI32 = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
 
 export function parallelAvailable(): boolean {
   return (import.meta.url as string | undefined)?.endsWith(".ts") === true;
@@ -69,26 +68,24 @@ export function parallelAvailable(): boolean {
 
 class ParallelHistogramSource implements HistogramSource {
   readonly rows: Int32Array;
-  readonly gOrd: Float64Array;
-  readonly hOrd: Float64Array;
-  private readonly result: Float64Array;
-  private readonly features: Int32Array;
+  readonly gradients: Float64Array;
+  readonly hessians: Float64Array;
   private readonly ctrl: Int32Array;
   private readonly workers: Worker[] = [];
-  private readonly rowBins: Uint8Array;
+  private readonly kernels: { fns: HistogramKernels; layout: ArenaLayout };
 
   constructor(
     private readonly data: BinnedFeatures,
     private readonly threads: number,
+    private readonly memory: WebAssembly.Memory,
+    private readonly layout: ArenaLayout,
+    private readonly views: ArenaViews,
   ) {
-    const n = data.nRows;
-    this.rowBins = rowMajorBins(data, true);
-    this.rows = shared.i32(n);
-    this.gOrd = shared.f64(n);
-    this.hOrd = shared.f64(n);
-    this.result = shared.f64(histogramLength(data.nFeatures));
-    this.features = shared.i32(data.nFeatures);
-    this.ctrl = shared.i32(8);
+    this.rows = views.rows;
+    this.gradients = views.gradients;
+    this.hessians = views.hessians;
+    this.ctrl = sharedI32(9);
+    this.kernels = { fns: histogramKernels(memory, true), layout };
   }
 
   async start(): Promise<void> {
@@ -97,12 +94,9 @@ class ParallelHistogramSource implements HistogramSource {
     for (let j = 1; j < this.threads; j++) {
       const init: HistogramWorkerInit = {
         data: this.data,
-        rowBins: this.rowBins,
-        rows: this.rows,
-        gOrd: this.gOrd,
-        hOrd: this.hOrd,
-        result: this.result,
-        features: this.features,
+        memory: this.memory,
+        layout: this.layout,
+        nOutputs: this.gradients.length / this.data.nRows,
         ctrl: this.ctrl,
         index: j,
         threads: this.threads,
@@ -119,49 +113,33 @@ class ParallelHistogramSource implements HistogramSource {
     await Promise.all(ready);
   }
 
-  build(hist: Float64Array, start: number, end: number, features: Int32Array, constH: boolean) {
+  build(
+    hist: Float64Array,
+    start: number,
+    end: number,
+    features: Int32Array,
+    constH: boolean,
+    output: number,
+  ) {
     const m = features.length;
+    const { ctrl, views, kernels } = this;
+    const { scratch } = views;
+    views.features.set(features);
     if ((end - start) * m < PARALLEL_MIN_WORK || m < this.threads) {
-      sumHistograms(
-        this.data,
-        this.rowBins,
-        this.rows,
-        this.gOrd,
-        this.hOrd,
-        hist,
-        start,
-        end,
-        features,
-        0,
-        m,
-        constH,
-      );
+      sumHistograms(this.data, views, scratch, start, end, features, 0, m, constH, output, kernels);
+      copyFeatures(scratch, hist, features, 0, m, this.data.nValueBins);
       return;
     }
-    const { ctrl } = this;
-    this.features.set(features);
     ctrl[START] = start;
     ctrl[END] = end;
     ctrl[CONST_H] = constH ? 1 : 0;
     ctrl[COUNT] = m;
+    ctrl[OUTPUT] = output;
     Atomics.store(ctrl, DONE, 0);
     Atomics.add(ctrl, GEN, 1);
     Atomics.notify(ctrl, GEN);
     const [k0, k1] = sliceOf(0, this.threads, m);
-    sumHistograms(
-      this.data,
-      this.rowBins,
-      this.rows,
-      this.gOrd,
-      this.hOrd,
-      hist,
-      start,
-      end,
-      features,
-      k0,
-      k1,
-      constH,
-    );
+    sumHistograms(this.data, views, scratch, start, end, features, k0, k1, constH, output, kernels);
     const others = this.threads - 1;
     for (let done = Atomics.load(ctrl, DONE); done < others; done = Atomics.load(ctrl, DONE)) {
       if (Atomics.wait(ctrl, DONE, done, WAIT_LIMIT_MS) === "timed-out") {
@@ -171,12 +149,7 @@ class ParallelHistogramSource implements HistogramSource {
     if (Atomics.load(ctrl, FAILED) !== 0) {
       throw new Error("A histogram worker failed; see its error on stderr");
     }
-    const { nValueBins } = this.data;
-    for (let k = k1; k < m; k++) {
-      forFeatureRanges(this.data.nFeatures, features[k], nValueBins[features[k]], (a, b) => {
-        hist.set(this.result.subarray(a, b), a);
-      });
-    }
+    copyFeatures(scratch, hist, features, 0, m, this.data.nValueBins);
   }
 
   async close(): Promise<void> {
@@ -194,10 +167,18 @@ class ParallelHistogramSource implements HistogramSource {
 export async function startParallelHistograms(
   data: BinnedFeatures,
   threads: number,
+  nOutputs: number,
 ): Promise<HistogramSource> {
   const { LocalHistogramSource } = await import("./histogram.ts");
-  if (!parallelAvailable() || threads < 2) return new LocalHistogramSource(data);
-  const source = new ParallelHistogramSource(data, threads);
+  const arena = parallelAvailable() && threads >= 2 ? createArena(data, nOutputs, true) : null;
+  if (!arena) return new LocalHistogramSource(data, nOutputs);
+  const source = new ParallelHistogramSource(
+    data,
+    threads,
+    arena.memory,
+    arena.layout,
+    arena.views,
+  );
   try {
     await source.start();
   } catch (err) {

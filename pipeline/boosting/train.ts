@@ -126,8 +126,8 @@ export async function trainBoosting(
   const parallel = workers > 1;
   const data = binFeatures(Xtr, params.maxBins, params.seed, parallel);
   const source: HistogramSource = parallel
-    ? await startParallelHistograms(data, workers)
-    : new LocalHistogramSource(data);
+    ? await startParallelHistograms(data, workers, K)
+    : new LocalHistogramSource(data, K);
   try {
     const grower = new BoostTreeGrower(data, source);
     const settings: GrowSettings = {
@@ -143,8 +143,8 @@ export async function trainBoosting(
     for (let r = 0; r < n; r++) raw.set(base, r * K);
     const rawVal = Xval ? new Float64Array(Xval.rows * K) : null;
     if (rawVal) for (let r = 0; r < Xval!.rows; r++) rawVal.set(base, r * K);
-    const g = new Float64Array(n * K);
-    const h = new Float64Array(n * K);
+    const g = source.gradients;
+    const h = source.hessians;
     const trainLoss: number[] = [];
     const validationLoss: number[] = [];
     if (tVal && rawVal) validationLoss.push(meanLoss(loss, tVal, rawVal));
@@ -166,7 +166,7 @@ export async function trainBoosting(
         source.rows.set(sampleRows);
         const gk = K === 1 ? g : g.subarray(k * n, (k + 1) * n);
         const hk = K === 1 ? h : h.subarray(k * n, (k + 1) * n);
-        const tree = grower.grow(gk, hk, sampleRows.length, features, settings);
+        const tree = grower.grow(gk, hk, k, sampleRows.length, features, settings);
         if (residual) {
           // scikit-learn's absolute error: each leaf takes the median residual of its rows
           for (let l = 0; l < tree.values.length; l++) {

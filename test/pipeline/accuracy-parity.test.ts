@@ -6,7 +6,9 @@
  * A data set fails when Orchard's mean over the seeds is worse than scikit-learn's mean by
  * more than two of scikit-learn's seed-to-seed standard deviations: below mean − 2 std for
  * accuracy and macro F1 (higher is better), above mean + 2 std for RMSE. Only the worse side
- * fails; Orchard being better than that is not a parity defect.
+ * fails; Orchard being better than that is not a parity defect. The same rule holds for
+ * gradient boosting (`model.type: gradient-boosting`, other keys default) against
+ * HistGradientBoosting.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -17,6 +19,7 @@ import {
   metricsOf,
   minimalSpecYaml,
   orchardSeedScores,
+  sklearnScoresOf,
 } from "../../bench/accuracy-harness.ts";
 import { parseSpec } from "../../pipeline/spec/parse-spec.ts";
 
@@ -38,6 +41,9 @@ describe("accuracy against scikit-learn (test/fixtures/accuracy)", () => {
       }
       for (const metric of metricsOf(d.task)) {
         expect(sklearn.datasets[d.name]?.[metric], `${d.name} ${metric}`).toHaveLength(5);
+        expect(sklearn.boosting?.[d.name]?.[metric], `boosting ${d.name} ${metric}`).toHaveLength(
+          5,
+        );
       }
     }
   });
@@ -60,6 +66,30 @@ describe("accuracy against scikit-learn (test/fixtures/accuracy)", () => {
       expect(spec.search.strategy).toBe("none");
     }
   });
+
+  it("runs gradient boosting at the defaults HistGradientBoosting has (100 rounds of 31 leaves, lr 0.1, 20 rows per leaf)", () => {
+    for (const d of datasets) {
+      const spec = parseSpec(minimalSpecYaml(d, 0, "boosting"), { file: `${d.name}.yaml` });
+      expect(spec.model).toMatchObject({
+        type: "gradient-boosting",
+        minSamplesLeaf: 20,
+        boosting: { learningRate: 0.1, iterations: 100, maxLeaves: 31, l2: 0 },
+      });
+    }
+  });
+
+  it.each(datasets.map((d): [string, AccuracyDataset] => [d.name, d]))(
+    "%s: Orchard's gradient boosting mean is within HistGradientBoosting's mean ± 2 std (worse side)",
+    async (_name, dataset) => {
+      const orchard = await orchardSeedScores(dataset, "boosting");
+      for (const metric of metricsOf(dataset.task)) {
+        const peer = sklearnScoresOf(sklearn, "boosting")[dataset.name][metric]!;
+        const c = compare(metric, orchard[metric]!, peer);
+        const detail = `boosting ${dataset.name} ${metric}: Orchard ${c.orchard.mean.toFixed(4)} ± ${c.orchard.std.toFixed(4)}, scikit-learn ${c.sklearn.mean.toFixed(4)} ± ${c.sklearn.std.toFixed(4)}, bound ${c.bound.toFixed(4)}`;
+        expect(c.withinNoise, detail).toBe(true);
+      }
+    },
+  );
 
   it.each(datasets.map((d): [string, AccuracyDataset] => [d.name, d]))(
     "%s: Orchard's mean is within scikit-learn's mean ± 2 std (worse side)",

@@ -16,7 +16,7 @@ import { ArtifactError, OrchardError } from "../errors.ts";
 import { loadBundle, type ModelBundle } from "../model/bundle.ts";
 import { decidePromotion } from "../model/gate.ts";
 import type { Metric } from "../spec/types.ts";
-import { HASH_SPLIT_SCHEME, hashTrainedOn } from "../split/hash-split.ts";
+import { HASH_SPLIT_SCHEME, hashTrainedOn, sameDigests } from "../split/hash-split.ts";
 import { describeSplitKey, type SplitRecord, sameSplitKey } from "../split/split-record.ts";
 import type { ModelVersion } from "../store.ts";
 import { metricValue } from "../train/cross-validate.ts";
@@ -178,8 +178,10 @@ function rowsUnseenBy(
     if (!times) return "cannot be matched to this run's rows (re-run Preprocess)";
     trained = Uint8Array.from(data.test, (r) => (times[r] <= champion.trainUntil ? 1 : 0));
   } else {
-    if (champion.scheme !== HASH_SPLIT_SCHEME) {
-      return `was split by hash scheme ${champion.scheme} and this Orchard uses ${HASH_SPLIT_SCHEME}`;
+    // This run's digests are of its record's scheme; a time split's, of this Orchard's.
+    const ours = run.strategy === "time" ? HASH_SPLIT_SCHEME : run.scheme;
+    if (!sameDigests(champion.scheme, ours, champion.key.kind)) {
+      return `was split by hash scheme ${champion.scheme} and this run's rows are keyed by scheme ${ours}`;
     }
     if (!sameSplitKey(champion.key, run.key)) {
       return `keyed its rows by ${describeSplitKey(champion.key)} and this run by ${describeSplitKey(run.key)}`;

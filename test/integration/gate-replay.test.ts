@@ -297,6 +297,47 @@ describe("the gate after the data grew", () => {
     120_000,
   );
 
+  it("compares a rerun's model with a champion of the same bytes without re-scoring it", async () => {
+    const deps: StepDeps = {
+      artifacts: new MemoryArtifactStore(),
+      features: new MemoryFeatureStore(),
+      registry: new MemoryModelRegistry(),
+      readSource: async () => new TextEncoder().encode(noisyCsv(600)),
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    };
+    const spec = await deps.artifacts.putContent(
+      "artifacts",
+      "noisy/specs",
+      new TextEncoder().encode(SPEC.replace("trees: 200", "trees: 20")),
+      "yaml",
+    );
+    const first = await run(deps, spec.uri);
+    const get = deps.artifacts.get.bind(deps.artifacts);
+    const read: string[] = [];
+    deps.artifacts.get = (uri) => {
+      read.push(uri);
+      return get(uri);
+    };
+    const state: RunState = { ...(await run(deps, spec.uri)) };
+    expect(state.select?.modelUri).toBe(first.select?.modelUri);
+    read.length = 0;
+    const again = await evaluate(state, deps);
+    const value = first.evaluate?.value;
+    expect(again.champion).toEqual({
+      version: "v1",
+      value,
+      source: "rescored",
+      rows: state.preprocess?.rows.test,
+      challengerValue: value,
+    });
+    expect(again.reasons.join("; ")).toContain(
+      "champion v1 is this run's model (the same bytes), so it scores accuracy",
+    );
+    expect(again.promote).toBe(false);
+    // neither model nor dataset was read again
+    expect(read.filter((uri) => /models|datasets/.test(uri))).toEqual([]);
+  }, 120_000);
+
   it("stops in Preprocess, naming the class, when a roc_auc gate has a class without test rows", async () => {
     const lines = noisyCsv(400).trimEnd().split("\n");
     // Three rows of a rare class, picked among those the hash split puts on the training side.

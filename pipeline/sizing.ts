@@ -1,22 +1,27 @@
 /**
  * Sizing: will a pipeline's declared data size (`source.expectedRows`) fit its steps' memory
- * and time limits? A growth model linear in cells (rows x features), from measured runs:
+ * and time limits? A growth model linear in cells (rows x features), from measured runs
+ * (bench/RESULTS.md, "Every state as fast as its engine"):
  *
- * - time: each step's seconds at 80,000 rows x 20 features (1.6 M cells), from the `orchard
- *   run` of issue 16 (Validate 2.8 s, Drift 2.6 s, Preprocess 5.2 s, Train 27.8 s for five
- *   100-tree folds, Select 8.1 s) and `bench/RESULTS.md` (the 100-tree fit alone: 4.9 s on one
- *   core, so the rest of Select, loading and scoring, is 3.3 s), divided by 1.6 M cells;
- *   tree growing scales with the trees too. On Lambda, a function with less than 1,769 MB has
- *   less than one vCPU, and these single-threaded steps slow down in proportion.
+ * - time: each step's CPU seconds at 80,000 rows x 20 features (1.6 M cells) in a local
+ *   `orchard run` after issue 16's speed work (bench/e2e-cpu.ts; one thread), divided by
+ *   1.6 M cells: Validate 0.51 s (3.1 M cells/s), Drift 0.52 s (3.1 M cells/s), Preprocess
+ *   3.0 s (0.53 M cells/s, i.e. 27,000 rows/s at 20 features). At 1,000,000 x 50 the data path
+ *   measured 0.27, 0.30 and 1.55 s per M cells: the model takes the larger (80k) figures.
+ *   Select: 9.84 s on a quiet machine (the lead's bench:e2e baseline), about 0.6 s of it
+ *   loading, scoring and storing (its profile), the rest growing 100 trees on 64,000 rows:
+ *   5.5 s per M cells per 100 trees (8,200 source rows/s). One cross-validation fit is the
+ *   issue's measure (27.8 s for five 100-tree folds). Tree growing scales with the trees. On
+ *   Lambda, a function with less than 1,769 MB has less than one vCPU, and these
+ *   single-threaded steps slow down in proportion.
  * - memory: a base for the runtime plus bytes per cell: 39 B/cell for fitting (bench/RESULTS.md:
- *   107 MB peak for 80,000 x 20, about 45 MB of which is Node itself), and an ESTIMATE of
- *   150 B/cell for the steps that parse the source (text cells and typed columns side by side)
- *   and 100 B/cell for the steps that hold the prepared dataset and its transformed copy.
+ *   107 MB peak for 80,000 x 20, about 45 MB of which is Node itself), 120 B/cell for the
+ *   steps that read the parsed table (the data path's 5.9 GB peak at 1,000,000 x 50, i.e. 50 M
+ *   cells, in one process holding every step's data), and 100 B/cell for the steps that hold
+ *   the prepared dataset and its transformed copy (an estimate).
  *
- * The constants are estimates, one machine's figures, taken before issue 16's speed work
- * (which should make every step faster, so the warnings err on the safe side). Replace them
- * with `npm run bench:e2e` figures when the 100k / 300k / 1M curve is measured. Report is not
- * modelled: its explanations are being moved to a fixed-size sample.
+ * One machine's figures (a 2-core VM); Report is not modelled (its explanations are a
+ * fixed-size sample: bench/RESULTS.md has its time).
  */
 import type { PipelineSpec } from "./spec/types.ts";
 
@@ -30,15 +35,15 @@ export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 
 /** Per million cells: seconds at one vCPU (per 100 trees per fit where trees are grown). */
 export const GROWTH = {
-  validate: { seconds: 2.808 / 1.6, bytesPerCell: 150 },
-  drift: { seconds: 2.563 / 1.6, bytesPerCell: 150 },
-  preprocess: { seconds: 5.158 / 1.6, bytesPerCell: 150 },
-  /** One cross-validation fit (the Train measure over 5 folds). */
+  validate: { seconds: 0.51 / 1.6, bytesPerCell: 120 },
+  drift: { seconds: 0.52 / 1.6, bytesPerCell: 120 },
+  preprocess: { seconds: 3.03 / 1.6, bytesPerCell: 120 },
+  /** One cross-validation fit (the issue's Train measure over 5 folds). */
   trainFit: { seconds: 27.848 / 5 / 1.6, bytesPerCell: 100 },
-  /** Growing 100 trees on the training rows (the forest bench). */
-  grow: { seconds: 4.88 / 1.6, bytesPerCell: 39 },
+  /** Growing 100 trees on the training rows (Select's fit in the 80,000 x 20 run). */
+  grow: { seconds: (9.84 - 0.6) / 1.6, bytesPerCell: 39 },
   /** Select's loading, preprocessing and scoring around the fit. */
-  selectRest: { seconds: (8.13 - 4.88) / 1.6, bytesPerCell: 100 },
+  selectRest: { seconds: 0.6 / 1.6, bytesPerCell: 100 },
 } as const;
 const BASE_MB = 200;
 

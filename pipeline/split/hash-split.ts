@@ -23,8 +23,22 @@
 import { InsufficientDataError } from "../errors.ts";
 import { checkTestFraction, indicesWhere, type Split } from "./indices.ts";
 
-/** Bump when the key text or the hash changes: older records then stop being comparable. */
-export const HASH_SPLIT_SCHEME = 1;
+/**
+ * The scheme new splits are made with; bump when the key or the hash changes. Every scheme's
+ * digests stay computable (`rowKeyDigests(…, scheme)`), and each split records its scheme.
+ *
+ * - 1: every key is a text (split-record.ts `rowKeys`): the id, or the JSON list of the row's
+ *   cells with numbers as canonical text, hashed code unit by code unit.
+ * - 2: id keys as in 1 (same digests, so an id-keyed champion of scheme 1 stays comparable);
+ *   content keys hash the cells' binary form (`contentDigestsV2`), with no number-to-text
+ *   work: about 10x faster on numeric data, a different split of the same rows.
+ */
+export const HASH_SPLIT_SCHEME = 2;
+
+/** Schemes whose digests of a row are equal (id keys are hashed the same way in 1 and 2). */
+export function sameDigests(a: number, b: number, keyKind: "id" | "content"): boolean {
+  return a === b || (keyKind === "id" && a >= 1 && a <= 2 && b >= 1 && b <= 2);
+}
 
 /**
  * A seed-independent 64-bit digest per key (two uint32 words per row), stored with the
@@ -88,6 +102,36 @@ function murmur3(key: string, seed: number): number {
     h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
   }
   return fmix32(h ^ key.length);
+}
+
+/**
+ * Scheme 2's digest of a row given as 32-bit words, into row `r` of `out`: MurmurHash3's
+ * block round over the words under the same two seeds as the text keys, finalized with the
+ * word count. `WordDigester` feeds the words one at a time.
+ */
+export class WordDigester {
+  private h1 = 0x5eed0001;
+  private h2 = 0x5eed0002;
+  private length = 0;
+
+  add(word: number): void {
+    let k = Math.imul(word, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    let h1 = this.h1 ^ k;
+    this.h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
+    h1 = this.h2 ^ k;
+    this.h2 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
+    this.length++;
+  }
+
+  /** Writes row `r`'s two words and starts over for the next row. */
+  digestInto(out: Uint32Array, r: number): void {
+    out[2 * r] = fmix32(this.h1 ^ this.length);
+    out[2 * r + 1] = fmix32(this.h2 ^ this.length);
+    this.h1 = 0x5eed0001;
+    this.h2 = 0x5eed0002;
+    this.length = 0;
+  }
 }
 
 /** MurmurHash3's 32-bit finalizer: every input bit affects every output bit. */

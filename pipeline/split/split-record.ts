@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Column, Frame } from "../data/frame.ts";
 import { canonicalNumber } from "../features/values.ts";
-import { KeyDigester, keyDigestInto } from "./hash-split.ts";
+import { HASH_SPLIT_SCHEME, KeyDigester, keyDigestInto, WordDigester } from "./hash-split.ts";
 
 /** What a row's split key is: the entity id, or the row's content (every column but the target). */
 export type SplitKey =
@@ -77,13 +77,18 @@ export function rowKeys(
 }
 
 /**
- * Every row's key digest (`keyDigests(rowKeys(…).keys)`), making each key text only while it
- * is hashed: the texts of a million wide rows would take gigabytes.
+ * Every row's key digest under a hash split scheme (hash-split.ts `HASH_SPLIT_SCHEME`). In
+ * scheme 1 that is `keyDigests(rowKeys(…).keys)`, making each key text only while it is
+ * hashed: the texts of a million wide rows would take gigabytes.
  */
 export function rowKeyDigests(
   frame: Frame,
   options: { idColumn: string | null; target: string },
+  scheme: number = HASH_SPLIT_SCHEME,
 ): { digests: Uint32Array; key: SplitKey } {
+  if (scheme !== 1 && scheme !== 2) {
+    throw new RangeError(`unknown hash split scheme ${scheme}: this Orchard knows 1 and 2`);
+  }
   const digests = new Uint32Array(frame.rowCount * 2);
   const id =
     options.idColumn === null ? undefined : frame.columns.find((c) => c.name === options.idColumn);
@@ -93,6 +98,8 @@ export function rowKeyDigests(
     return { digests, key: { kind: "id", column: options.idColumn as string } };
   }
   const cols = contentColumns(frame, options.target);
+  if (scheme === 2)
+    return { digests: contentDigestsV2(cols, frame.rowCount), key: contentKeyV2(cols) };
   // The key is JSON.stringify of the row's cell texts; fed to the hash piece by piece. Number
   // texts need no JSON escaping; level texts are escaped once per level.
   const levelJson = cols.map((c) =>
@@ -121,6 +128,71 @@ export function rowKeyDigests(
     digester.digestInto(digests, r);
   }
   return { digests, key: contentKey(cols) };
+}
+
+/**
+ * Scheme 2's content digests: per row, two 32-bit words per content column (sorted by name):
+ * a number's IEEE 754 bits (-0 as 0), a level's two-word digest of its text (hashed once per
+ * level, so a row's words do not depend on which other levels the data holds), or a marker
+ * for a missing cell. A row's digest reads only its own cells: it keeps its side as rows are
+ * added.
+ */
+export function contentDigestsV2(cols: Column[], rows: number): Uint32Array {
+  const digests = new Uint32Array(rows * 2);
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  const levelWords = cols.map((c) => {
+    if (c.kind !== "categorical") return new Uint32Array(0);
+    const out = new Uint32Array(c.levels.length * 2);
+    for (let i = 0; i < c.levels.length; i++) keyDigestInto(out, i, c.levels[i]);
+    return out;
+  });
+  const digester = new WordDigester();
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols.length; c++) {
+      const col = cols[c];
+      if (col.kind === "numeric") {
+        const v = col.values[r];
+        if (Number.isNaN(v)) {
+          digester.add(MISSING_WORD);
+          digester.add(MISSING_WORD);
+        } else {
+          bits[0] = v === 0 ? 0 : v;
+          // low word first whatever the platform's byte order
+          digester.add(LITTLE_ENDIAN ? words[0] : words[1]);
+          digester.add(LITTLE_ENDIAN ? words[1] : words[0]);
+        }
+      } else {
+        const code = col.codes[r];
+        if (code < 0) {
+          digester.add(MISSING_WORD);
+          digester.add(MISSING_WORD);
+        } else {
+          digester.add(levelWords[c][2 * code]);
+          digester.add(levelWords[c][2 * code + 1]);
+        }
+      }
+    }
+    digester.digestInto(digests, r);
+  }
+  return digests;
+}
+
+/** A missing cell's word (a NaN's high bits, never those of a number Orchard keeps). */
+const MISSING_WORD = 0x7ff80001;
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * Scheme 2's content key: the column names and kinds, since a number and the same text are
+ * different words here (a column that changes kind makes other keys).
+ */
+function contentKeyV2(cols: Column[]): SplitKey {
+  const names = JSON.stringify(cols.map((c) => [c.name, c.kind]));
+  return {
+    kind: "content",
+    columnsSha256: createHash("sha256").update(names).digest("hex"),
+    columnCount: cols.length,
+  };
 }
 
 function cellText(col: Column, r: number): string | null {

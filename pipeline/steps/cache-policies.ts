@@ -28,7 +28,8 @@ export const VALIDATE_CACHE: CachePolicy<RunState> = {
 
 export const PREPROCESS_CACHE: CachePolicy<RunState> = {
   step: "preprocess",
-  revision: 1,
+  // 2: content keys hashed by split scheme 2 (another split of the same rows)
+  revision: 2,
   specSections: [
     "name",
     "seed",

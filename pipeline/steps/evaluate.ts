@@ -16,7 +16,7 @@ import { ArtifactError, OrchardError } from "../errors.ts";
 import { loadBundle, type ModelBundle } from "../model/bundle.ts";
 import { decidePromotion } from "../model/gate.ts";
 import type { Metric } from "../spec/types.ts";
-import { HASH_SPLIT_SCHEME, hashTrainedOn } from "../split/hash-split.ts";
+import { HASH_SPLIT_SCHEME, hashTrainedOn, sameDigests } from "../split/hash-split.ts";
 import { describeSplitKey, type SplitRecord, sameSplitKey } from "../split/split-record.ts";
 import type { ModelVersion } from "../store.ts";
 import { metricValue } from "../train/cross-validate.ts";
@@ -73,6 +73,23 @@ async function compareWithChampion(
 ): Promise<{ champion: ChampionComparison; note: string | null; unseen: boolean }> {
   const stored = champion.metrics[metric];
   const prepared = need(state, "preprocess");
+  const selected = need(state, "select");
+  if (champion.modelUri === selected.modelUri) {
+    // Content-addressed: the champion is this run's model, byte for byte (a rerun on the same
+    // data), split record included, so it trained on none of this run's test rows and scores
+    // them exactly as the challenger did. Re-scoring it would only repeat Select's work.
+    return {
+      champion: {
+        version: champion.version,
+        value,
+        source: "rescored",
+        rows: prepared.rows.test,
+        challengerValue: value,
+      },
+      note: `champion ${champion.version} is this run's model (the same bytes), so it scores ${metric} ${value.toFixed(4)} on the same test rows`,
+      unseen: true,
+    };
+  }
   let data: PreparedDataset | null = null;
   let bundle: ModelBundle | null = null;
   const recorded = (why: string) => {
@@ -123,12 +140,7 @@ async function compareWithChampion(
     const all = rows.length === data.test.length;
     const challengerValue = all
       ? value
-      : metricOn(
-          loadBundle(await deps.artifacts.get(need(state, "select").modelUri)),
-          data,
-          rows,
-          metric,
-        );
+      : metricOn(loadBundle(await deps.artifacts.get(selected.modelUri)), data, rows, metric);
     if (championValue === undefined || challengerValue === undefined) {
       return recorded(
         `could not be compared on the ${rows.length} test rows it did not train on (${metric} is undefined there, e.g. a class is missing)`,
@@ -178,8 +190,10 @@ function rowsUnseenBy(
     if (!times) return "cannot be matched to this run's rows (re-run Preprocess)";
     trained = Uint8Array.from(data.test, (r) => (times[r] <= champion.trainUntil ? 1 : 0));
   } else {
-    if (champion.scheme !== HASH_SPLIT_SCHEME) {
-      return `was split by hash scheme ${champion.scheme} and this Orchard uses ${HASH_SPLIT_SCHEME}`;
+    // This run's digests are of its record's scheme; a time split's, of this Orchard's.
+    const ours = run.strategy === "time" ? HASH_SPLIT_SCHEME : run.scheme;
+    if (!sameDigests(champion.scheme, ours, champion.key.kind)) {
+      return `was split by hash scheme ${champion.scheme} and this run's rows are keyed by scheme ${ours}`;
     }
     if (!sameSplitKey(champion.key, run.key)) {
       return `keyed its rows by ${describeSplitKey(champion.key)} and this run by ${describeSplitKey(run.key)}`;

@@ -243,6 +243,101 @@ describe("the gate after the data grew", () => {
     );
   }, 120_000);
 
+  it.each([
+    ["an id", SPEC, "rescored"],
+    ["a content", SPEC.replace("id: row_id\n", "features: { drop: [row_id] }\n"), "stored"],
+  ] as const)(
+    "after split scheme 2, compares a scheme-1 champion with %s key as its digests allow",
+    async (_, text, source) => {
+      const small = text.replace("trees: 200", "trees: 20");
+      const deps: StepDeps = {
+        artifacts: new MemoryArtifactStore(),
+        features: new MemoryFeatureStore(),
+        registry: new MemoryModelRegistry(),
+        readSource: async () => new TextEncoder().encode(noisyCsv(600)),
+        now: () => new Date("2026-01-01T00:00:00Z"),
+      };
+      const spec = await deps.artifacts.putContent(
+        "artifacts",
+        "noisy/specs",
+        new TextEncoder().encode(small),
+        "yaml",
+      );
+      const first = await run(deps, spec.uri);
+      expect(first.preprocess?.split).toMatchObject({ scheme: 2 });
+      // The same model as Orchard wrote it before scheme 2: its split record says scheme 1.
+      const bundle = loadBundle(await deps.artifacts.get(first.select?.modelUri ?? ""));
+      const split = { ...bundle.header.split, scheme: 1 } as typeof bundle.header.split;
+      const old = await deps.artifacts.putContent(
+        "artifacts",
+        "noisy/models",
+        serializeBundle({ ...bundle, header: { ...bundle.header, split } }),
+        "orchard-model",
+      );
+      const version = await deps.registry.registerVersion("noisy", {
+        modelUri: old.uri,
+        metrics: { accuracy: 0.5 },
+        params: {},
+        lineage: first.select!.lineage,
+        status: "approved",
+      });
+      await deps.registry.promote("noisy", version.version, { expectedChampion: "v1" });
+
+      const second = await run(deps, spec.uri);
+      expect(second.evaluate?.champion).toMatchObject({ version: "v2", source });
+      if (source === "rescored") {
+        // id keys hash alike in both schemes: every test row is known unseen by the champion
+        expect(second.evaluate?.champion?.rows).toBe(second.preprocess?.rows.test);
+      } else {
+        expect(second.evaluate?.reasons).toContain(
+          "champion v2 was split by hash scheme 1 and this run's rows are keyed by scheme 2, so its recorded accuracy was used",
+        );
+      }
+    },
+    120_000,
+  );
+
+  it("compares a rerun's model with a champion of the same bytes without re-scoring it", async () => {
+    const deps: StepDeps = {
+      artifacts: new MemoryArtifactStore(),
+      features: new MemoryFeatureStore(),
+      registry: new MemoryModelRegistry(),
+      readSource: async () => new TextEncoder().encode(noisyCsv(600)),
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    };
+    const spec = await deps.artifacts.putContent(
+      "artifacts",
+      "noisy/specs",
+      new TextEncoder().encode(SPEC.replace("trees: 200", "trees: 20")),
+      "yaml",
+    );
+    const first = await run(deps, spec.uri);
+    const get = deps.artifacts.get.bind(deps.artifacts);
+    const read: string[] = [];
+    deps.artifacts.get = (uri) => {
+      read.push(uri);
+      return get(uri);
+    };
+    const state: RunState = { ...(await run(deps, spec.uri)) };
+    expect(state.select?.modelUri).toBe(first.select?.modelUri);
+    read.length = 0;
+    const again = await evaluate(state, deps);
+    const value = first.evaluate?.value;
+    expect(again.champion).toEqual({
+      version: "v1",
+      value,
+      source: "rescored",
+      rows: state.preprocess?.rows.test,
+      challengerValue: value,
+    });
+    expect(again.reasons.join("; ")).toContain(
+      "champion v1 is this run's model (the same bytes), so it scores accuracy",
+    );
+    expect(again.promote).toBe(false);
+    // neither model nor dataset was read again
+    expect(read.filter((uri) => /models|datasets/.test(uri))).toEqual([]);
+  }, 120_000);
+
   it("stops in Preprocess, naming the class, when a roc_auc gate has a class without test rows", async () => {
     const lines = noisyCsv(400).trimEnd().split("\n");
     // Three rows of a rare class, picked among those the hash split puts on the training side.

@@ -88,7 +88,7 @@ describe("sizing (source.expectedRows against the steps' limits)", () => {
     const at = (memoryMb: number) =>
       sizingWarnings(s, {
         ...lambdaDefaults,
-        drift: { compute: "lambda", memoryMb, timeoutSeconds: 60 },
+        drift: { compute: "lambda", memoryMb, timeoutSeconds: 10 },
       }).find((w) => w.step === "drift" && w.kind === "time")?.estimate ?? 0;
     expect(at(884)).toBeGreaterThan(at(1769) * 1.9);
   });

@@ -134,7 +134,7 @@ describe("hashSplit", () => {
     const digests = keyDigests(["id\u0000r1", "id\u0000r2"]);
     expect(Array.from(digests)).toEqual(PINNED_DIGESTS);
     expect([hashUnit(digests, 0, 42), hashUnit(digests, 1, 42)]).toEqual(PINNED_UNITS);
-    expect(HASH_SPLIT_SCHEME).toBe(1);
+    expect(HASH_SPLIT_SCHEME).toBe(2);
   });
 
   it.each([0, 1, Number.NaN])("rejects testFraction %s", (f) => {

@@ -380,6 +380,7 @@ export class Platform extends pulumi.ComponentResource {
         ...(batch
           ? {
               batchPrefix: batch.prefix,
+              batchResults: { bucketArn: artifacts.arn, keyArn },
               batchToleratedFailurePercent: spec.spec.deploy.batch?.toleratedFailurePercent ?? 0,
             }
           : {}),

@@ -1,10 +1,12 @@
 /**
- * Batch scoring as a Lambda, two ways:
+ * Batch scoring as a Lambda, four ways:
  *
  * - the BatchScore state after Promote: the whole run state in, `batchScoreStep` (whether and
  *   with which version the run input's `batchUri` is scored, and the listing to score);
  * - a child execution of the ScoreFiles Distributed Map: `{ Items, BatchInput }` in,
  *   `scoreFiles` (a batch of listed keys scored, `{ fileCount, rowCount }` out);
+ * - the BatchResults state after it: the run state again, now with ScoreFiles' Map Run, in;
+ *   `batchResults` (the children's totals, read from the ResultWriter's export) out;
  * - invoked by hand: `{ "inputUri": "s3://bucket/prefix/", "pipeline"?, "version"? }` → the
  *   predictions files next to the inputs and `{ modelVersion, files, fileCount, rowCount }`.
  *
@@ -28,6 +30,8 @@ import {
   type BatchObjects,
   type BatchScoreOutput,
   type BatchScoreStepOutput,
+  type BatchTotals,
+  batchResults,
   batchScore,
   batchScoreStep,
   scoreFiles,
@@ -140,8 +144,15 @@ export const handler = stepHandler(
   async (
     event: BatchScoreEvent | RunState | BatchFilesEvent,
     deps,
-  ): Promise<BatchScoreOutput | BatchScoreStepOutput | BatchFilesOutput> => {
-    if ("run" in event) return batchScoreStep(event);
+  ): Promise<BatchScoreOutput | BatchScoreStepOutput | BatchFilesOutput | BatchTotals> => {
+    if ("run" in event) {
+      // The state's whole input either way (a container step could take no Parameters): after
+      // ScoreFiles it carries the Map Run, and this is the BatchResults state.
+      const mapRun = event.batchScore?.enabled ? event.batchScore.mapRun : undefined;
+      return mapRun
+        ? batchResults({ manifest: mapRun.ResultWriterDetails }, deps.artifacts)
+        : batchScoreStep(event, deps.artifacts);
+    }
     if ("Items" in event) {
       const { bucket } = event.BatchInput;
       const objects = batchObjectsFor(uriOfKey(bucket, ""));

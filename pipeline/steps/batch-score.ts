@@ -37,7 +37,9 @@ import { loadBundle, type ModelBundle, type Prediction } from "../model/bundle.t
 import type { RawRow } from "../model/schema.ts";
 import { type CsvCell, toCsv } from "../serving/csv-output.ts";
 import { ServedModels } from "../serving/served-models.ts";
-import type { ArtifactStore, ModelRegistry } from "../store.ts";
+import { type ArtifactStore, formatS3Uri, type ModelRegistry, parseS3Uri } from "../store.ts";
+import { StateContractError } from "./context.ts";
+import { batchResultsPrefix } from "./intermediate-keys.ts";
 import type { RunState } from "./types.ts";
 
 export interface BatchObjects {
@@ -102,10 +104,26 @@ export interface BatchFilesOutput {
   rowCount: number;
 }
 
+/** The ScoreFiles Map's result with its ResultWriter: the Map Run and its manifest's location. */
+export interface BatchMapRun {
+  MapRunArn: string;
+  ResultWriterDetails: { Bucket: string; Key: string };
+}
+
+/** What the ScoreFiles children did, summed from the exported results by BatchResults. */
+export interface BatchTotals {
+  fileCount: number;
+  rowCount: number;
+  /** Child executions (batches of keys) that ran. */
+  batches: number;
+  /** Of those, the ones that failed within ToleratedFailurePercentage. */
+  failedBatches: number;
+}
+
 /**
- * The BatchScore state's result, under `$.batchScore`: whether to score, with what and where.
- * The ScoreFiles Map adds its children's results as `results` (a tolerated failure's slot
- * holds its `{ Error, Cause }`).
+ * The BatchScore state's result, under `$.batchScore`: whether to score, with what and where,
+ * and where ScoreFiles exports its results. ScoreFiles adds its Map Run as `mapRun`, and the
+ * BatchResults state the totals it read from the export as `totals`.
  */
 export type BatchScoreStepOutput =
   | {
@@ -113,9 +131,17 @@ export type BatchScoreStepOutput =
       inputUri: string;
       modelVersion: string;
       listing: BatchListing;
-      results?: (BatchFilesOutput | { Error: string; Cause: string })[];
+      /** The ScoreFiles ResultWriter's Bucket and Prefix. */
+      resultWriter: { bucket: string; prefix: string };
+      mapRun?: BatchMapRun;
+      totals?: BatchTotals;
     }
   | { enabled: false; reason: string };
+
+/** The BatchResults state's event: the manifest ScoreFiles' ResultWriter wrote. */
+export interface BatchResultsEvent {
+  manifest: BatchMapRun["ResultWriterDetails"];
+}
 
 const MAX_LISTED = 100;
 const FORMATS: Record<string, "csv" | "jsonl"> = { csv: "csv", jsonl: "jsonl", ndjson: "jsonl" };
@@ -189,7 +215,10 @@ export function uriOfKey(bucket: string, key: string): string {
  * conditional write to another run (that run's model is not this run's to publish). An empty
  * prefix is no failure: the Map then has no items.
  */
-export async function batchScoreStep(state: RunState): Promise<BatchScoreStepOutput> {
+export async function batchScoreStep(
+  state: RunState,
+  artifacts: Pick<ArtifactStore, "uriFor">,
+): Promise<BatchScoreStepOutput> {
   const inputUri = state.run.batchUri;
   if (!inputUri) return { enabled: false, reason: "the spec has no deploy.batch.inputUri" };
   if (state.promote?.promoted !== true || !state.evaluate) {
@@ -200,6 +229,11 @@ export async function batchScoreStep(state: RunState): Promise<BatchScoreStepOut
     inputUri,
     modelVersion: state.evaluate.version,
     listing: listingOf(inputUri),
+    resultWriter: {
+      bucket: parseS3Uri(artifacts.uriFor("artifacts", batchResultsPrefix(state.run.pipeline)))
+        .bucket,
+      prefix: batchResultsPrefix(state.run.pipeline),
+    },
   };
 }
 
@@ -229,14 +263,10 @@ export async function scoreFiles(
   return { fileCount: inputs.length, rowCount };
 }
 
-/** The scored files and rows of a finished ScoreFiles Map, and its tolerated failures. */
+/** The totals of ScoreFiles children's results (a tolerated failure as `{ Error, Cause }`). */
 export function batchTotals(
-  results: NonNullable<Extract<BatchScoreStepOutput, { enabled: true }>["results"]>,
-): {
-  fileCount: number;
-  rowCount: number;
-  failedBatches: number;
-} {
+  results: (BatchFilesOutput | { Error: string; Cause: string })[],
+): BatchTotals {
   let fileCount = 0;
   let rowCount = 0;
   let failedBatches = 0;
@@ -247,7 +277,59 @@ export function batchTotals(
       rowCount += r.rowCount;
     }
   }
-  return { fileCount, rowCount, failedBatches };
+  return { fileCount, rowCount, batches: results.length, failedBatches };
+}
+
+/**
+ * The BatchResults state, after ScoreFiles: reads the ResultWriter's manifest and the result
+ * files it lists (each a JSON array of child executions, whose `Output` is the child's result
+ * as JSON text; a failed child has `Error` and `Cause` instead) and sums them. Only the
+ * totals go back into the state, so it stays small however many children ran.
+ */
+export async function batchResults(
+  event: BatchResultsEvent,
+  artifacts: Pick<ArtifactStore, "get">,
+): Promise<BatchTotals> {
+  const { Bucket, Key } = event.manifest ?? {};
+  if (typeof Bucket !== "string" || typeof Key !== "string") {
+    throw new StateContractError(
+      "BatchResults needs the ScoreFiles ResultWriter's manifest as { manifest: { Bucket, Key } }",
+    );
+  }
+  const read = async (key: string): Promise<unknown> => {
+    const uri = formatS3Uri(Bucket, key);
+    const bytes = await artifacts.get(uri);
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch (cause) {
+      throw new StateContractError(
+        `${uri} is not the JSON a Distributed Map's ResultWriter writes`,
+        {},
+        { cause },
+      );
+    }
+  };
+  const manifest = (await read(Key)) as {
+    ResultFiles?: Partial<Record<"SUCCEEDED" | "FAILED" | "PENDING", { Key: string }[]>>;
+  };
+  const results: (BatchFilesOutput | { Error: string; Cause: string })[] = [];
+  for (const status of ["SUCCEEDED", "FAILED"] as const) {
+    for (const file of manifest.ResultFiles?.[status] ?? []) {
+      const entries = (await read(file.Key)) as {
+        Output?: string;
+        Error?: string;
+        Cause?: string;
+      }[];
+      for (const entry of entries) {
+        results.push(
+          status === "SUCCEEDED"
+            ? (JSON.parse(entry.Output ?? "null") as BatchFilesOutput)
+            : { Error: entry.Error ?? "", Cause: entry.Cause ?? "" },
+        );
+      }
+    }
+  }
+  return batchTotals(results);
 }
 
 /** A registered version's bundle; `ModelVersionNotFoundError` naming `orchard models` when absent. */

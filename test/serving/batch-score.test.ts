@@ -161,6 +161,11 @@ describe("batch scoring", () => {
       inputUri: `s3://${bucket}/${LANDING}a/`,
       modelVersion: "v1",
       listing: { bucket, prefix: `${LANDING}a/` },
+      // ScoreFiles' ResultWriter exports to the artifacts bucket, under the pipeline's prefix.
+      resultWriter: {
+        bucket: services.config.buckets.artifacts,
+        prefix: `${PIPELINE}/batch-results`,
+      },
     });
     // What the Distributed Map hands one child: a batch of the listing's keys (inputs and not).
     const child = await handler({

@@ -45,6 +45,7 @@ import {
 import { type Caller, currentCaller } from "../../lambdas/io/caller.ts";
 import { LOCAL_REGION, setStorageClientHook } from "../../lambdas/io/clients.ts";
 import { FEATURE_TABLE, REGISTRY_TABLE } from "../../lambdas/io/tables.ts";
+import { batchResultsPrefix } from "../../pipeline/steps/intermediate-keys.ts";
 
 export const ENFORCED_ACCOUNT = "123456789012";
 const REGION = LOCAL_REGION;
@@ -360,9 +361,13 @@ export function deployedPolicy(
     });
   }
   if (role === STATE_MACHINE_ROLE) {
-    // The state machine's own calls: the Distributed Map's listing (its inline policies for
-    // invoking functions and logging make no S3 or DynamoDB calls).
-    return distributedMapPolicy(LOCAL_ARNS.stateMachineArn(pipeline), shared.batchPrefix);
+    // The state machine's own calls: the Distributed Map's listing and its ResultWriter export
+    // (its inline policies for invoking functions and logging make no S3 or DynamoDB calls).
+    return distributedMapPolicy(LOCAL_ARNS.stateMachineArn(pipeline), shared.batchPrefix, {
+      bucketArn: LOCAL_ARNS.buckets.artifacts,
+      prefix: batchResultsPrefix(pipeline),
+      keyArn: LOCAL_ARNS.keyArn,
+    });
   }
   throw new Error(
     `IAM enforcement: "${role}" is no role of the deployed stack; expected one of ${[...STEP_ROLE_NAMES, ...HUMAN_ROLE_NAMES, STATE_MACHINE_ROLE].join(", ")}`,

@@ -151,9 +151,7 @@ describe("buildDefinition", () => {
     // Every step but notifyFailure, plus the second states of report (outside the failure
     // path), canary and batchScore (the ScoreFiles Map, and BatchResults after it).
     expect(catchers).toHaveLength(
-      STEP_NAMES.length -
-        1 +
-        ["ReportNoDrift", "CanaryCheck", "ScoreFiles", "BatchResults"].length,
+      STEP_NAMES.length - 1 + ["ReportNoDrift", "CanaryCheck", "ScoreFiles", "BatchResults"].length,
     );
     for (const [, catchers_] of catchers) {
       expect(catchers_).toEqual([

@@ -5,7 +5,6 @@
  */
 
 import type { PipelineSpec } from "../pipeline/spec/types.ts";
-import { batchTotals } from "../pipeline/steps/batch-score.ts";
 import type { EvaluateOutput, RunState, SelectOutput } from "../pipeline/steps/types.ts";
 import { parse } from "./args.ts";
 import { localCodeVersion } from "./local/code-version.ts";
@@ -150,14 +149,19 @@ function reportedMetrics(select: SelectOutput | undefined): Record<string, numbe
   );
 }
 
-/** What batch scoring did (the ScoreFiles children's counts), or why it scored nothing. */
+/** What batch scoring did (BatchResults' totals of the ScoreFiles children), or why it scored nothing. */
 function batchLines(batch: RunState["batchScore"]): string[] {
   if (!batch) return [];
   if (!batch.enabled) return [`  batch       not scored: ${batch.reason}`];
-  const { fileCount, rowCount, failedBatches } = batchTotals(batch.results ?? []);
+  const { fileCount, rowCount, batches, failedBatches } = batch.totals ?? {
+    fileCount: 0,
+    rowCount: 0,
+    batches: 0,
+    failedBatches: 0,
+  };
   const failed = failedBatches > 0 ? `, ${failedBatches} batch(es) failed within tolerance` : "";
   return [
-    `  batch       ${rowCount} row(s) in ${fileCount} file(s) under ${batch.inputUri} scored with ${batch.modelVersion} (${batch.results?.length ?? 0} child execution(s)${failed})`,
+    `  batch       ${rowCount} row(s) in ${fileCount} file(s) under ${batch.inputUri} scored with ${batch.modelVersion} (${batches} child execution(s)${failed})`,
     `              → *.predictions.* next to each input`,
   ];
 }

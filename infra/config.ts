@@ -13,6 +13,7 @@
  *   orchard:timeZone            [UTC] default IANA time zone of every schedule
  *   orchard:steps               [see STEP_DEFAULTS] per step { compute?, memoryMb?, timeoutSeconds?, cpu? }
  *   orchard:logRetentionDays    [30] one of CloudWatch's allowed values
+ *   orchard:shardObjectDays     [7] days until a sharded fit's tree shards expire (1–365)
  *   orchard:protect             [false] protect and deletion-protect stateful resources
  *   orchard:logExecutionData    [true] state machine logs include execution input/output
  *   orchard:alarmEmail          [none] e-mail subscribed to the alert topic
@@ -95,6 +96,11 @@ export interface OrchardConfig {
   pipelines: PipelineConfig[];
   steps: Record<FunctionKey, StepSettings>;
   logRetentionDays: number;
+  /**
+   * Days until the lifecycle rule expires a sharded fit's tree shards (`<pipeline>/shards/`):
+   * intermediate objects only Assemble reads, in the same execution.
+   */
+  shardObjectDays: number;
   protect: boolean;
   logExecutionData: boolean;
   alarmEmail?: string;
@@ -135,6 +141,9 @@ export const DEFAULTS = {
   schedule: "cron(0 3 * * ? *)",
   timeZone: "UTC",
   logRetentionDays: 30,
+  // Longer than any execution (Assemble runs minutes to hours after FitShards), short enough
+  // that megabytes of trees per run do not pile up.
+  shardObjectDays: 7,
   protect: false,
   logExecutionData: true,
   codeDir: "dist/lambdas",
@@ -179,6 +188,7 @@ const KNOWN_KEYS = [
   "timeZone",
   "steps",
   "logRetentionDays",
+  "shardObjectDays",
   "protect",
   "logExecutionData",
   "alarmEmail",
@@ -235,6 +245,10 @@ export function parseConfig(values: ConfigValues, context: ConfigContext): Orcha
     pipelines: parsePipelines(json(`${ns}:pipelines`, get("pipelines")), timeZone, context),
     steps: parseSteps(json(`${ns}:steps`, get("steps") ?? "{}")),
     logRetentionDays: retention(get("logRetentionDays")),
+    shardObjectDays:
+      get("shardObjectDays") === undefined
+        ? DEFAULTS.shardObjectDays
+        : integer(`${ns}:shardObjectDays`, Number(get("shardObjectDays")), 1, 365),
     protect: bool(`${ns}:protect`, get("protect"), DEFAULTS.protect),
     logExecutionData: bool(`${ns}:logExecutionData`, get("logExecutionData"), true),
     codeDir: path.resolve(context.rootDir, get("codeDir") ?? DEFAULTS.codeDir),

@@ -10,6 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { batchResultsPrefix } from "../pipeline/steps/intermediate-keys.ts";
 import type { StepName } from "../pipeline/workflow/steps.ts";
 import {
   distributedMapPolicy,
@@ -58,6 +59,11 @@ export interface PipelineArgs {
    * scoring, and the role gets no Distributed Map grants.
    */
   batchPrefix?: { bucketArn: pulumi.Input<string>; prefix: string };
+  /**
+   * Where ScoreFiles' ResultWriter exports (the artifacts bucket and the data-lake key that
+   * encrypts it): required with `batchPrefix`.
+   */
+  batchResults?: { bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
   /**
    * Where the state machine stores container steps' inputs (the artifacts bucket, encrypted
    * with the data-lake key); required when any step runs as a container.
@@ -185,16 +191,37 @@ export class Pipeline extends pulumi.ComponentResource {
     );
 
     const batchPrefix = args.batchPrefix;
-    if (batchPrefix) {
+    const batchResults = args.batchResults;
+    if (batchPrefix && !batchResults) {
+      throw new Error(
+        `Pipeline ${name}: batchPrefix is set without batchResults; ScoreFiles exports its results to the artifacts bucket, pass its ARN and key`,
+      );
+    }
+    if (batchPrefix && batchResults) {
       // After the state machine, whose own ARN the Distributed Map grants name.
       new aws.iam.RolePolicy(
         `${name}-sfn-distributed-map`,
         {
           role: this.role.id,
           policy: pulumi
-            .all([this.stateMachine.arn, pulumi.output(batchPrefix.bucketArn)])
-            .apply(([arn, bucketArn]) =>
-              JSON.stringify(distributedMapPolicy(arn, { bucketArn, prefix: batchPrefix.prefix })),
+            .all([
+              this.stateMachine.arn,
+              pulumi.output(batchPrefix.bucketArn),
+              pulumi.output(batchResults.bucketArn),
+              pulumi.output(batchResults.keyArn),
+            ])
+            .apply(([arn, bucketArn, resultsBucketArn, keyArn]) =>
+              JSON.stringify(
+                distributedMapPolicy(
+                  arn,
+                  { bucketArn, prefix: batchPrefix.prefix },
+                  {
+                    bucketArn: resultsBucketArn,
+                    prefix: batchResultsPrefix(args.pipeline),
+                    keyArn,
+                  },
+                ),
+              ),
             ),
         },
         child,

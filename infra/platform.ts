@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BUNDLE_OF, MATERIALIZE_BUNDLE, MONITOR_BUNDLE } from "../lambdas/bundles.ts";
 import { STORAGE_ENV } from "../lambdas/io/env.ts";
 import { STEP_CACHE_ENV } from "../lambdas/io/step-cache-settings.ts";
+import { shardPrefix } from "../pipeline/steps/intermediate-keys.ts";
 import { STEP_NAMES, type StepName } from "../pipeline/workflow/steps.ts";
 import type { AccessTargets } from "./access/policies.ts";
 import { Access } from "./access.ts";
@@ -91,15 +92,25 @@ export class Platform extends pulumi.ComponentResource {
         protect: config.protect,
         accessLogDays: config.logRetentionDays,
         // Captured predictions and their labels are kept for monitor.capture.retentionDays.
-        artifactExpirations: specs.flatMap((s) => {
-          const capture = s.spec.monitor.capture;
-          if (!capture) return [];
-          return (["capture", "labels"] as const).map((kind) => ({
-            id: `expire-${s.name}-${kind}`,
-            prefix: `${s.name}/${kind}/`,
-            days: capture.retentionDays,
-          }));
-        }),
+        artifactExpirations: [
+          ...specs.flatMap((s) => {
+            const capture = s.spec.monitor.capture;
+            if (!capture) return [];
+            return (["capture", "labels"] as const).map((kind) => ({
+              id: `expire-${s.name}-${kind}`,
+              prefix: `${s.name}/${kind}/`,
+              days: capture.retentionDays,
+            }));
+          }),
+          // A sharded fit's tree shards are intermediate: Assemble reads them in the same run.
+          ...specs
+            .filter((s) => s.spec.model.shards > 1)
+            .map((s) => ({
+              id: `expire-${s.name}-shards`,
+              prefix: shardPrefix(s.name),
+              days: config.shardObjectDays,
+            })),
+        ],
       },
       child,
     );
@@ -395,6 +406,7 @@ export class Platform extends pulumi.ComponentResource {
         ...(batch
           ? {
               batchPrefix: batch.prefix,
+              batchResults: { bucketArn: artifacts.arn, keyArn },
               batchToleratedFailurePercent: spec.spec.deploy.batch?.toleratedFailurePercent ?? 0,
             }
           : {}),

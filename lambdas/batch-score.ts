@@ -1,5 +1,5 @@
 /**
- * Batch scoring as a Lambda, two ways:
+ * Batch scoring as a Lambda, four ways:
  *
  * - the BatchScore state after Promote: the whole run state in, `batchScoreStep` (whether and
  *   with which version the run input's `batchUri` is scored, and the listing to score);
@@ -7,6 +7,8 @@
  *   `scoreFiles` (a batch of listed keys scored, `{ fileCount, rowCount }` out; with the
  *   spec's `monitor.capture`, its predictions captured as one object under
  *   `<pipeline>/capture/<date>/<hour>/`);
+ * - the BatchResults state after it: the run state again, now with ScoreFiles' Map Run, in;
+ *   `batchResults` (the children's totals, read from the ResultWriter's export) out;
  * - invoked by hand: `{ "inputUri": "s3://bucket/prefix/", "pipeline"?, "version"? }` → the
  *   predictions files next to the inputs and `{ modelVersion, files, fileCount, rowCount }`.
  *
@@ -30,7 +32,9 @@ import {
   type BatchObjects,
   type BatchScoreOutput,
   type BatchScoreStepOutput,
+  type BatchTotals,
   batchCaptureOf,
+  batchResults,
   batchScore,
   batchScoreStep,
   scoreFiles,
@@ -144,10 +148,20 @@ export const handler = stepHandler(
   async (
     event: BatchScoreEvent | RunState | BatchFilesEvent,
     deps,
-  ): Promise<BatchScoreOutput | BatchScoreStepOutput | BatchFilesOutput> => {
-    // The plan carries the spec's capture settings to the ScoreFiles children.
-    if ("run" in event)
-      return batchScoreStep(event, async () => batchCaptureOf(await loadSpec(deps, event)));
+  ): Promise<BatchScoreOutput | BatchScoreStepOutput | BatchFilesOutput | BatchTotals> => {
+    if ("run" in event) {
+      // The state's whole input either way (a container step could take no Parameters): after
+      // ScoreFiles it carries the Map Run, and this is the BatchResults state.
+      const mapRun = event.batchScore?.enabled ? event.batchScore.mapRun : undefined;
+      return mapRun
+        ? batchResults({ manifest: mapRun.ResultWriterDetails }, deps.artifacts)
+        : batchScoreStep(
+            event,
+            deps.artifacts,
+            // The plan carries the spec's capture settings to the ScoreFiles children.
+            async () => batchCaptureOf(await loadSpec(deps, event)),
+          );
+    }
     if ("Items" in event) {
       const { bucket } = event.BatchInput;
       const objects = batchObjectsFor(uriOfKey(bucket, ""));

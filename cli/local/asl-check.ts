@@ -110,6 +110,7 @@ const FIELDS: Record<string, string[]> = {
     ...FLOW,
     "ItemReader",
     "ItemBatcher",
+    "ResultWriter",
     "ToleratedFailurePercentage",
     "ToleratedFailureCount",
     "Label",
@@ -156,6 +157,7 @@ function collectTemplatePaths(template: { [key: string]: JsonValue }, paths: str
 const DISTRIBUTED_ONLY = [
   "ItemReader",
   "ItemBatcher",
+  "ResultWriter",
   "ToleratedFailurePercentage",
   "ToleratedFailureCount",
   "Label",
@@ -183,7 +185,20 @@ function checkMap(state: Extract<State, { Type: "Map" }>, refuse: (why: string) 
     }
     if (state.ItemsPath !== undefined) refuse("ItemsPath and ItemReader exclude each other");
   }
-  const templates = [reader?.Parameters, state.ItemBatcher?.BatchInput];
+  const writer = state.ResultWriter;
+  if (writer) {
+    // WriterConfig (a Transformation other than the export's NONE, JSONL) is not emulated.
+    const extra = Object.keys(writer).filter((k) => k !== "Resource" && k !== "Parameters");
+    if (writer.Resource !== "arn:aws:states:::s3:putObject" || extra.length > 0) {
+      refuse(
+        `ResultWriter ${writer.Resource}${extra.length > 0 ? ` with ${extra.join(", ")}` : ""} is not run locally: use arn:aws:states:::s3:putObject with Parameters only`,
+      );
+    }
+    if (writer.Parameters?.Bucket === undefined && writer.Parameters?.["Bucket.$"] === undefined) {
+      refuse("ResultWriter.Parameters needs Bucket (or Bucket.$)");
+    }
+  }
+  const templates = [reader?.Parameters, state.ItemBatcher?.BatchInput, writer?.Parameters];
   for (const template of templates) {
     const paths: string[] = [];
     if (template) collectTemplatePaths(template, paths);

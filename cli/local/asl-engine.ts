@@ -5,7 +5,8 @@
  * OutputPath; the context object), Retry (first matching retrier, per-retrier attempt counts,
  * BackoffRate, MaxDelaySeconds, full jitter) and Catch, `States.ALL` / `States.TaskFailed`
  * matching (neither catches `States.Runtime` or `States.DataLimitExceeded`), Task
- * `TimeoutSeconds` (`States.Timeout`), inline Map with `MaxConcurrency`, Choice (a rule on a
+ * `TimeoutSeconds` (`States.Timeout`), inline Map with `MaxConcurrency`, Distributed Map (S3
+ * listing ItemReader, ItemBatcher, tolerated failures, ResultWriter export), Choice (a rule on a
  * missing variable is `States.Runtime`), Wait, Pass, Succeed and Fail, and the 256 KiB limit on
  * every state's output.
  *
@@ -17,6 +18,7 @@
  * refused before the run starts, naming the state, never silently ignored.
  */
 
+import { randomUUID } from "node:crypto";
 import { SpecError } from "../../pipeline/errors.ts";
 import type {
   Catcher,
@@ -90,6 +92,11 @@ export interface RunDefinitionOptions {
    * `{ Key, Etag, LastModified, Size, StorageClass }`, in key order.
    */
   listObjects?: (request: { Bucket: string; Prefix: string }) => Promise<JsonValue[]>;
+  /**
+   * A Distributed Map's ResultWriter (s3:putObject): stores one JSON object, as the state
+   * machine's role would.
+   */
+  putObject?: (request: { Bucket: string; Key: string; Body: string }) => Promise<void>;
 }
 
 export type RunDefinitionResult =
@@ -127,6 +134,15 @@ export async function runDefinition(options: RunDefinitionOptions): Promise<RunD
 interface Machine {
   StartAt: string;
   States: Record<string, State>;
+}
+
+/** A child execution of a Distributed Map as its ResultWriter reports it. */
+interface ChildRecord {
+  name: string;
+  input: JsonValue;
+  startDate: string;
+  output?: JsonValue;
+  error?: StatesError;
 }
 
 interface Outcome {
@@ -401,7 +417,8 @@ class Engine {
    * ToleratedFailurePercentage (of items; a failed batch counts all its items; neither set
    * tolerates none): past either, no further child starts and the Map fails with
    * `States.ExceedToleratedFailureThreshold`. The output is the children's outputs in order
-   * (a tolerated failure's slot holds its `{ Error, Cause }`).
+   * (a tolerated failure's slot holds its `{ Error, Cause }`), or with a ResultWriter the
+   * reference to their export in S3 (writeResults).
    */
   private async distributedMap(
     name: string,
@@ -436,6 +453,7 @@ class Engine {
     const noTolerance =
       state.ToleratedFailureCount === undefined && state.ToleratedFailurePercentage === undefined;
     const results: JsonValue[] = new Array(children.length);
+    const records: ChildRecord[] = new Array(children.length);
     const abort = { aborted: false };
     let failedItems = 0;
     let failedChildren = 0;
@@ -447,13 +465,14 @@ class Engine {
         const i = nextChild++;
         const child = children[i] as { input: JsonValue; items: number };
         const childName = `${execution.Name}:${label}:${i}`;
+        const startDate = new Date().toISOString();
         const childContext = {
           ...this.context,
           Execution: {
             Id: `${execution.Id}/${label}:${i}`,
             Name: childName,
             Input: child.input,
-            StartTime: new Date().toISOString(),
+            StartTime: startDate,
           },
         };
         try {
@@ -464,10 +483,12 @@ class Engine {
             abort,
             childContext,
           );
+          records[i] = { name: childName, input: child.input, startDate, output: results[i] };
         } catch (thrown) {
           if (abort.aborted) continue;
           const error = asStatesError(thrown);
           results[i] = { Error: error.error, Cause: error.cause };
+          records[i] = { name: childName, input: child.input, startDate, error };
           failedItems += child.items;
           failedChildren += 1;
           const share = (failedItems / Math.max(1, items.length)) * 100;
@@ -485,7 +506,108 @@ class Engine {
         `Map "${name}": ${failedChildren} child execution(s) failed (${failedItems} of ${items.length} items), more than the tolerated ${noTolerance ? "none" : `${state.ToleratedFailureCount ?? "any"} items / ${state.ToleratedFailurePercentage ?? 100} %`}`,
       );
     }
-    return applyResultPath(state.ResultPath, input, results);
+    const output = state.ResultWriter
+      ? await this.writeResults(name, state, label, records, input, context)
+      : results;
+    return applyResultPath(state.ResultPath, input, output);
+  }
+
+  /**
+   * ResultWriter, as the developer guide documents the export (Transformation NONE, JSON):
+   * under `<Prefix>/<map run id>/`, the children that succeeded in `SUCCEEDED_0.json` and those
+   * that failed (tolerated) in `FAILED_0.json`, each a JSON array of `{ ExecutionArn, Input,
+   * InputDetails, Name, Output | Error + Cause, OutputDetails, RedriveCount, RedriveStatus,
+   * RedriveStatusReason, StartDate, StateMachineArn, Status, StopDate }` with Input and Output
+   * as JSON text; then `manifest.json`, `{ DestinationBucket, MapRunArn, ResultFiles: { FAILED,
+   * PENDING, SUCCEEDED } }` listing each file as `{ Key, Size }` (a status without children
+   * lists none). The state's result is `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }`.
+   * A failed write is `States.ResultWriterFailed`. Not emulated: the export of a Map Run that
+   * failed, and splitting a status's results over several files (AWS does so past 5 GB).
+   */
+  private async writeResults(
+    name: string,
+    state: MapState,
+    label: string,
+    records: ChildRecord[],
+    input: JsonValue,
+    context: { [key: string]: JsonValue },
+  ): Promise<JsonValue> {
+    const params = fill(state.ResultWriter!.Parameters, input, context) as {
+      Bucket?: unknown;
+      Prefix?: unknown;
+    };
+    if (
+      typeof params.Bucket !== "string" ||
+      (params.Prefix !== undefined && typeof params.Prefix !== "string")
+    ) {
+      throw new StatesError(
+        "States.Runtime",
+        `Map "${name}": ResultWriter.Parameters must give Bucket (and Prefix) as strings`,
+      );
+    }
+    const put = this.options.putObject;
+    if (!put) {
+      throw new SpecError(
+        `Map "${name}" writes its results to S3, but the executor was given no putObject`,
+      );
+    }
+    const bucket = params.Bucket;
+    const machine = this.context.StateMachine as { Id: string; Name: string };
+    const account = machine.Id.split(":").slice(0, 5).join(":"); // arn:aws:states:region:account
+    const runId = randomUUID();
+    const mapRunArn = `${account}:mapRun:${machine.Name}/${label}:${runId}`;
+    const stopDate = new Date().toISOString();
+    const dir = [params.Prefix?.replace(/\/+$/, ""), runId].filter(Boolean).join("/");
+    const entry = (r: ChildRecord) => {
+      const failed = r.error !== undefined;
+      return {
+        ExecutionArn: `${account}:execution:${machine.Name}/${label}:${r.name}`,
+        Input: JSON.stringify(r.input),
+        InputDetails: { Included: true },
+        Name: r.name,
+        ...(failed
+          ? { Error: r.error!.error, Cause: r.error!.cause }
+          : { Output: JSON.stringify(r.output ?? null), OutputDetails: { Included: true } }),
+        RedriveCount: 0,
+        RedriveStatus: failed ? "REDRIVABLE_BY_MAP_RUN" : "NOT_REDRIVABLE",
+        RedriveStatusReason: failed
+          ? "Execution is FAILED and can be redriven by its Map Run"
+          : "Execution is SUCCEEDED and cannot be redriven",
+        StartDate: r.startDate,
+        StateMachineArn: `${account}:stateMachine:${machine.Name}/${label}`,
+        Status: failed ? "FAILED" : "SUCCEEDED",
+        StopDate: stopDate,
+      };
+    };
+    const write = async (key: string, body: string) => {
+      try {
+        await put({ Bucket: bucket, Key: key, Body: body });
+      } catch (thrown) {
+        const error = asStatesError(thrown);
+        throw new StatesError(
+          "States.ResultWriterFailed",
+          `Map "${name}" could not write s3://${bucket}/${key}: ${error.error}: ${error.cause}`,
+        );
+      }
+      return { Key: key, Size: Buffer.byteLength(body, "utf8") };
+    };
+    const ran = records.filter((r) => r !== undefined);
+    const files: Record<"FAILED" | "PENDING" | "SUCCEEDED", JsonValue[]> = {
+      FAILED: [],
+      PENDING: [],
+      SUCCEEDED: [],
+    };
+    for (const status of ["SUCCEEDED", "FAILED"] as const) {
+      const entries = ran.map(entry).filter((e) => e.Status === status);
+      if (entries.length > 0)
+        files[status].push(await write(`${dir}/${status}_0.json`, JSON.stringify(entries)));
+    }
+    const manifestKey = `${dir}/manifest.json`;
+    await write(
+      manifestKey,
+      JSON.stringify({ DestinationBucket: bucket, MapRunArn: mapRunArn, ResultFiles: files }),
+    );
+    return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: manifestKey } };
   }
 
   private async readItems(

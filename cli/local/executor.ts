@@ -83,6 +83,8 @@ export interface ExecuteLocallyOptions {
    * would: every object under Bucket/Prefix as `{ Key, Etag, LastModified, Size, StorageClass }`.
    */
   listObjects?: (request: { Bucket: string; Prefix: string }) => Promise<JsonValue[]>;
+  /** Stores a Distributed Map's ResultWriter export, as the state machine's role would. */
+  putObject?: (request: { Bucket: string; Key: string; Body: string }) => Promise<void>;
 }
 
 /** Executes the definition to completion; a failed run resolves with status FAILED. */
@@ -107,6 +109,7 @@ export async function executeLocally(options: ExecuteLocallyOptions): Promise<Ex
     onEvent: (event) => timeline.add(event),
     ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
     ...(options.listObjects ? { listObjects: options.listObjects } : {}),
+    ...(options.putObject ? { putObject: options.putObject } : {}),
   });
   const states = timeline.finish(Date.now());
   const endState = states.filter((s) => s.iteration === undefined).at(-1)?.name;

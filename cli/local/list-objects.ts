@@ -1,15 +1,18 @@
 /**
- * The local engine's Distributed Map ItemReader (`arn:aws:states:::s3:listObjectsV2`): what
+ * The local engine's Distributed Map S3 calls, made as the state machine's role. The
+ * ItemReader (`arn:aws:states:::s3:listObjectsV2`): what
  * Step Functions lists with the state machine's role, listed here from the embedded S3 with
  * the same caller, or, for a local batch directory (`LOCAL_DIRECTORY_BUCKET`, `orchard run`
  * only), from the disk. Items have the shape Step Functions gives them: `{ Key, Etag,
- * LastModified, Size, StorageClass }`, in key order, folders (`…/`) left out.
+ * LastModified, Size, StorageClass }`, in key order, folders (`…/`) left out. The ResultWriter
+ * (`arn:aws:states:::s3:putObject`): its manifest and result files, put into the embedded S3.
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
+  PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { runAs } from "../../lambdas/io/caller.ts";
@@ -27,6 +30,19 @@ export function localListObjects(s3: () => S3Client, pipeline: string): ListObje
     Bucket === LOCAL_DIRECTORY_BUCKET
       ? listDirectory(Prefix)
       : runAs({ role: STATE_MACHINE_ROLE, pipeline }, () => listBucket(s3(), Bucket, Prefix));
+}
+
+export type PutObject = (request: { Bucket: string; Key: string; Body: string }) => Promise<void>;
+
+export function localPutObject(s3: () => S3Client, pipeline: string): PutObject {
+  return ({ Bucket, Key, Body }) =>
+    runAs({ role: STATE_MACHINE_ROLE, pipeline }, async () => {
+      await withStorageErrors(
+        { operation: "S3 PutObject", resource: `s3://${Bucket}/${Key}` },
+        () =>
+          s3().send(new PutObjectCommand({ Bucket, Key, Body, ContentType: "application/json" })),
+      );
+    });
 }
 
 async function listBucket(client: S3Client, bucket: string, prefix: string): Promise<JsonValue[]> {

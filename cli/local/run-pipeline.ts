@@ -34,7 +34,7 @@ import {
   executeLocally,
   type StepHandler,
 } from "./executor.ts";
-import { localListObjects } from "./list-objects.ts";
+import { localListObjects, localPutObject } from "./list-objects.ts";
 import { startLocalServices } from "./servers.ts";
 import { lockStateDir } from "./state-lock.ts";
 
@@ -193,6 +193,7 @@ async function execute(
     onEvent: options.onEvent,
     retryIntervalOverrides: options.retryIntervalOverrides,
     listObjects: localListObjects(() => storageClients().s3, spec.name),
+    putObject: localPutObject(() => storageClients().s3, spec.name),
   });
   const championAfter = await deps.registry.getChampion(spec.name);
   const state = result.status === "SUCCEEDED" ? (result.output as RunState) : null;

@@ -16,6 +16,7 @@
  * `<pipeline>` in a prefix is replaced by the pipeline name when a policy is built.
  */
 import type { CachedStepName } from "../../pipeline/steps/cache.ts";
+import { BATCH_RESULTS_DIR, SHARDS_DIR } from "../../pipeline/steps/intermediate-keys.ts";
 import type { HumanRoleName, StepRoleName } from "./types.ts";
 
 export type BucketName = "raw" | "features" | "artifacts";
@@ -140,13 +141,13 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
   trainShard: [
     SPEC,
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
-    { bucket: "artifacts", prefix: "<pipeline>/shards/", mode: "write" },
+    { bucket: "artifacts", prefix: `<pipeline>/${SHARDS_DIR}/`, mode: "write" },
   ],
   // Joins the shards and stores the model bundle, as Select does unsharded.
   assemble: [
     SPEC,
     { bucket: "features", prefix: "<pipeline>/datasets/", mode: "read" },
-    { bucket: "artifacts", prefix: "<pipeline>/shards/", mode: "read" },
+    { bucket: "artifacts", prefix: `<pipeline>/${SHARDS_DIR}/`, mode: "read" },
     { bucket: "artifacts", prefix: "<pipeline>/models/", mode: "write" },
   ],
   evaluate: [
@@ -201,6 +202,9 @@ export const STEP_ACCESS: Record<StepRoleName, readonly Access[]> = {
     { bucket: "artifacts", prefix: "<pipeline>/capture/", mode: "write" },
     // Online lookup of the features the model takes from views, as predict does.
     { views: "online", mode: "read" },
+    // BatchResults: the ScoreFiles ResultWriter's manifest and result files (written by the
+    // state machine's role, distributedMapPolicy).
+    { bucket: "artifacts", prefix: `<pipeline>/${BATCH_RESULTS_DIR}/`, mode: "read" },
   ],
   notifyFailure: [{ topic: "alert", mode: "publish" }],
   predict: [

@@ -526,10 +526,15 @@ function inputObjectStatements(inputs: { objectArnPattern: string; keyArn: strin
  * own ARN), watch and stop them (`states:DescribeExecution`, `states:StopExecution` on its
  * Map Runs' child executions, `execution:<name>/<label>:<id>`), and list the ItemReader's prefix (`s3:ListBucket` with
  * `s3:prefix`, unconditioned for the whole bucket, as `grantBatch`). The objects themselves
- * are read and written by the batchScore function's role, not by the state machine. A policy
- * of its own, attached once the state machine exists: its ARN is only known then.
+ * are read and written by the batchScore function's role, not by the state machine. With
+ * `results`, the ResultWriter's export too (see `mapResultStatements`). A policy of its own,
+ * attached once the state machine exists: its ARN is only known then.
  */
-export function distributedMapPolicy(stateMachineArn: string, batch: BatchPrefix): PolicyDocument {
+export function distributedMapPolicy(
+  stateMachineArn: string,
+  batch: BatchPrefix,
+  results?: MapResults,
+): PolicyDocument {
   const machine = requireArn(stateMachineArn, "stateMachine", "stateMachineArn");
   requireArn(batch.bucketArn, "bucket", "batchPrefix.bucketArn");
   if (typeof batch.prefix !== "string" || /[*?]|\$\{/.test(batch.prefix)) {
@@ -572,8 +577,55 @@ export function distributedMapPolicy(stateMachineArn: string, batch: BatchPrefix
             Resource: [batch.bucketArn],
             Condition: { StringLike: { "s3:prefix": [`${batch.prefix}*`] } },
           },
+      ...(results ? mapResultStatements(results) : []),
     ],
   };
+}
+
+/** Where a Distributed Map's ResultWriter exports: a key prefix of a bucket encrypted with `keyArn`. */
+export interface MapResults {
+  bucketArn: string;
+  /** The ResultWriter's Prefix (`batchResultsPrefix`), without a trailing `/`. */
+  prefix: string;
+  keyArn: string;
+}
+
+/**
+ * The ResultWriter's export: the S3 actions the guide's "IAM policies for ResultWriter" names
+ * (PutObject for the manifest and result files; GetObject, ListMultipartUploadParts and
+ * AbortMultipartUpload because large result files are written in parts), on the objects
+ * below the one prefix only; and the data-lake key through S3 only (SSE-KMS: a new data key
+ * per object, and Decrypt to complete a multipart upload).
+ */
+function mapResultStatements(results: MapResults): PolicyStatement[] {
+  requireArn(results.bucketArn, "bucket", "results.bucketArn");
+  const key = keyParts(results.keyArn);
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(results.prefix)) {
+    throw new AccessPolicyError(
+      `results.prefix is ${JSON.stringify(results.prefix)}; use a key prefix of plain segments without a trailing / (batchResultsPrefix)`,
+      { path: "results.prefix" },
+    );
+  }
+  return [
+    {
+      Sid: "ExportMapResults",
+      Effect: "Allow",
+      Action: [
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:ListMultipartUploadParts",
+        "s3:AbortMultipartUpload",
+      ],
+      Resource: [`${results.bucketArn}/${results.prefix}/*`],
+    },
+    {
+      Sid: "EncryptMapResults",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: [results.keyArn],
+      Condition: { StringEquals: { "kms:ViaService": viaService("s3", key.region) } },
+    },
+  ];
 }
 
 /** The EventBridge Scheduler role: start executions of one state machine. */

@@ -53,7 +53,15 @@ import {
 } from "../serving/online-features.ts";
 import { ServedModels } from "../serving/served-models.ts";
 import type { PipelineSpec } from "../spec/types.ts";
-import type { ArtifactStore, FeatureStore, ModelRegistry } from "../store.ts";
+import {
+  type ArtifactStore,
+  type FeatureStore,
+  formatS3Uri,
+  type ModelRegistry,
+  parseS3Uri,
+} from "../store.ts";
+import { StateContractError } from "./context.ts";
+import { batchResultsPrefix } from "./intermediate-keys.ts";
 import type { RunState } from "./types.ts";
 
 export interface BatchObjects {
@@ -144,10 +152,26 @@ export interface BatchFilesOutput {
   rowCount: number;
 }
 
+/** The ScoreFiles Map's result with its ResultWriter: the Map Run and its manifest's location. */
+export interface BatchMapRun {
+  MapRunArn: string;
+  ResultWriterDetails: { Bucket: string; Key: string };
+}
+
+/** What the ScoreFiles children did, summed from the exported results by BatchResults. */
+export interface BatchTotals {
+  fileCount: number;
+  rowCount: number;
+  /** Child executions (batches of keys) that ran. */
+  batches: number;
+  /** Of those, the ones that failed within ToleratedFailurePercentage. */
+  failedBatches: number;
+}
+
 /**
- * The BatchScore state's result, under `$.batchScore`: whether to score, with what and where.
- * The ScoreFiles Map adds its children's results as `results` (a tolerated failure's slot
- * holds its `{ Error, Cause }`).
+ * The BatchScore state's result, under `$.batchScore`: whether to score, with what and where,
+ * and where ScoreFiles exports its results. ScoreFiles adds its Map Run as `mapRun`, and the
+ * BatchResults state the totals it read from the export as `totals`.
  */
 export type BatchScoreStepOutput =
   | {
@@ -157,9 +181,17 @@ export type BatchScoreStepOutput =
       listing: BatchListing;
       /** What the children capture of their predictions; null: nothing. */
       capture: BatchCapture | null;
-      results?: (BatchFilesOutput | { Error: string; Cause: string })[];
+      /** The ScoreFiles ResultWriter's Bucket and Prefix. */
+      resultWriter: { bucket: string; prefix: string };
+      mapRun?: BatchMapRun;
+      totals?: BatchTotals;
     }
   | { enabled: false; reason: string };
+
+/** The BatchResults state's event: the manifest ScoreFiles' ResultWriter wrote. */
+export interface BatchResultsEvent {
+  manifest: BatchMapRun["ResultWriterDetails"];
+}
 
 const MAX_LISTED = 100;
 const FORMATS: Record<string, "csv" | "jsonl"> = { csv: "csv", jsonl: "jsonl", ndjson: "jsonl" };
@@ -241,6 +273,7 @@ export function uriOfKey(bucket: string, key: string): string {
  */
 export async function batchScoreStep(
   state: RunState,
+  artifacts: Pick<ArtifactStore, "uriFor">,
   loadCapture: () => Promise<BatchCapture | null> = async () => null,
 ): Promise<BatchScoreStepOutput> {
   const inputUri = state.run.batchUri;
@@ -254,6 +287,11 @@ export async function batchScoreStep(
     modelVersion: state.evaluate.version,
     listing: listingOf(inputUri),
     capture: await loadCapture(),
+    resultWriter: {
+      bucket: parseS3Uri(artifacts.uriFor("artifacts", batchResultsPrefix(state.run.pipeline)))
+        .bucket,
+      prefix: batchResultsPrefix(state.run.pipeline),
+    },
   };
 }
 
@@ -345,14 +383,10 @@ async function writeCaptures(
   await deps.artifacts.put("artifacts", key, new TextEncoder().encode(text));
 }
 
-/** The scored files and rows of a finished ScoreFiles Map, and its tolerated failures. */
+/** The totals of ScoreFiles children's results (a tolerated failure as `{ Error, Cause }`). */
 export function batchTotals(
-  results: NonNullable<Extract<BatchScoreStepOutput, { enabled: true }>["results"]>,
-): {
-  fileCount: number;
-  rowCount: number;
-  failedBatches: number;
-} {
+  results: (BatchFilesOutput | { Error: string; Cause: string })[],
+): BatchTotals {
   let fileCount = 0;
   let rowCount = 0;
   let failedBatches = 0;
@@ -363,7 +397,59 @@ export function batchTotals(
       rowCount += r.rowCount;
     }
   }
-  return { fileCount, rowCount, failedBatches };
+  return { fileCount, rowCount, batches: results.length, failedBatches };
+}
+
+/**
+ * The BatchResults state, after ScoreFiles: reads the ResultWriter's manifest and the result
+ * files it lists (each a JSON array of child executions, whose `Output` is the child's result
+ * as JSON text; a failed child has `Error` and `Cause` instead) and sums them. Only the
+ * totals go back into the state, so it stays small however many children ran.
+ */
+export async function batchResults(
+  event: BatchResultsEvent,
+  artifacts: Pick<ArtifactStore, "get">,
+): Promise<BatchTotals> {
+  const { Bucket, Key } = event.manifest ?? {};
+  if (typeof Bucket !== "string" || typeof Key !== "string") {
+    throw new StateContractError(
+      "BatchResults needs the ScoreFiles ResultWriter's manifest as { manifest: { Bucket, Key } }",
+    );
+  }
+  const read = async (key: string): Promise<unknown> => {
+    const uri = formatS3Uri(Bucket, key);
+    const bytes = await artifacts.get(uri);
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch (cause) {
+      throw new StateContractError(
+        `${uri} is not the JSON a Distributed Map's ResultWriter writes`,
+        {},
+        { cause },
+      );
+    }
+  };
+  const manifest = (await read(Key)) as {
+    ResultFiles?: Partial<Record<"SUCCEEDED" | "FAILED" | "PENDING", { Key: string }[]>>;
+  };
+  const results: (BatchFilesOutput | { Error: string; Cause: string })[] = [];
+  for (const status of ["SUCCEEDED", "FAILED"] as const) {
+    for (const file of manifest.ResultFiles?.[status] ?? []) {
+      const entries = (await read(file.Key)) as {
+        Output?: string;
+        Error?: string;
+        Cause?: string;
+      }[];
+      for (const entry of entries) {
+        results.push(
+          status === "SUCCEEDED"
+            ? (JSON.parse(entry.Output ?? "null") as BatchFilesOutput)
+            : { Error: entry.Error ?? "", Cause: entry.Cause ?? "" },
+        );
+      }
+    }
+  }
+  return batchTotals(results);
 }
 
 /** A registered version's bundle; `ModelVersionNotFoundError` naming `orchard models` when absent. */

@@ -11,13 +11,22 @@
  *
  * Both rebuild the fit's inputs from the prepared dataset (preprocessor fitted on the training
  * rows, transformed matrix): deterministic, and cheaper to redo than to ship between Lambdas.
+ *
+ * Shards are intermediate: once Assemble stored the bundle nothing reads them. They live under
+ * `<pipeline>/shards/` (intermediate-keys.ts) of the artifacts bucket, which a lifecycle rule expires
+ * (infra/data-lake.ts, `orchard:shardObjectDays`); Assemble does not delete them (see
+ * docs/scaling.md). TrainShard writes its shard on every run, even when an identical one is
+ * there (same seeds, same data, same key), so the object is never older than the run that
+ * reads it: an old copy about to expire is never the one Assemble is handed.
  */
 import { takeRows } from "../data/frame.ts";
 import { assembleShards, deserializeShard, growShard, serializeShard } from "../forest/shards.ts";
+import { contentKey, sha256Hex } from "../store.ts";
 import { rankCandidates } from "../train/cross-validate.ts";
 import { prepareFit, takeTarget } from "../train/fit.ts";
 import { loadSpec, need, StateContractError } from "./context.ts";
 import type { PreparedDataset } from "./dataset.ts";
+import { shardPrefix } from "./intermediate-keys.ts";
 import { loadDataset } from "./load-dataset.ts";
 import { storeModel } from "./select.ts";
 import { trainingSetup } from "./setup.ts";
@@ -61,12 +70,10 @@ export async function trainShard(
   const plan = planOf(event.run);
   const { spec, X, y, forestParams } = await fitInputs(event.run, deps, plan);
   const shard = growShard(X, y, forestParams, event.shard);
-  const stored = await deps.artifacts.putContent(
-    "artifacts",
-    `${spec.name}/shards`,
-    serializeShard(shard),
-    "orchard-shard",
-  );
+  const bytes = serializeShard(shard);
+  // A content-addressed key, written even if present: a fresh object for the lifecycle clock.
+  const key = contentKey(shardPrefix(spec.name), sha256Hex(bytes), "orchard-shard");
+  const stored = await deps.artifacts.put("artifacts", key, bytes);
   return { from: shard.from, to: shard.to, shardUri: stored.uri, sha256: stored.sha256 };
 }
 

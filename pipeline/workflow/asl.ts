@@ -75,6 +75,18 @@ export interface ItemReader {
   ReaderConfig?: { MaxItems?: number };
 }
 
+/**
+ * Where a Distributed Map exports its children's results instead of returning them inline:
+ * `<Prefix>/<map run id>/manifest.json` plus one file per status (`SUCCEEDED_0.json`,
+ * `FAILED_0.json`), and the state's result is only `{ MapRunArn, ResultWriterDetails:
+ * { Bucket, Key } }` (Key: the manifest). Inline results are capped by the 256 KiB payload.
+ */
+export interface ResultWriter {
+  Resource: "arn:aws:states:::s3:putObject";
+  /** `Bucket` and `Prefix`, or `Bucket.$` / `Prefix.$` paths into the state. */
+  Parameters: { [key: string]: JsonValue };
+}
+
 /** Groups a Distributed Map's items: each child gets `{ Items: [...], BatchInput }`. */
 export interface ItemBatcher {
   MaxItemsPerBatch?: number;
@@ -94,6 +106,7 @@ export type MapState = StateBase &
     /** Distributed only. */
     ItemReader?: ItemReader;
     ItemBatcher?: ItemBatcher;
+    ResultWriter?: ResultWriter;
     ToleratedFailurePercentage?: number;
     ToleratedFailureCount?: number;
     Label?: string;

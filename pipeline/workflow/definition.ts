@@ -7,7 +7,8 @@
  *     candidates) -> Select -> Sharded --shards--> FitShards (Map over tree ranges) -> Assemble
  *     -> Evaluate -> Report -> Gate --promote--> (canary states,
  *     canary-states.ts) -> Promote -> BatchScore -> Batch --score--> ScoreFiles (Distributed
- *     Map over the batch prefix's S3 listing) -> Promoted
+ *     Map over the batch prefix's S3 listing, results exported to S3) -> BatchResults ->
+ *     Promoted
  *   Retrain --else--> ReportNoDrift -> NoDrift;  Sharded --else--> Evaluate;
  *   Gate --else--> NotPromoted
  *   any Task (or the Train Map) --Catch States.ALL--> NotifyFailure -> ReportFailure -> Failed
@@ -68,8 +69,8 @@ export interface WorkflowOptions {
 export const DEFAULT_TRAIN_CONCURRENCY = 4;
 /**
  * Files per ScoreFiles child execution. A child is one Lambda invocation with 15 minutes: ten
- * files of the sizes one Lambda scores in a minute or two leave room, and at 10 files a
- * child, 10,000 children (the most whose counts fit one 256 KiB Map result) score 100,000.
+ * files of the sizes one Lambda scores in a minute or two leave room. The children's results
+ * are exported to S3 (ResultWriter), so their number is not bounded by the 256 KiB state.
  */
 export const BATCH_FILES_PER_CHILD = 10;
 /** Child executions of ScoreFiles at once: AWS allows up to 10,000; Lambda concurrency is the real cap. */
@@ -273,8 +274,10 @@ export function buildDefinition(
   /**
    * Batch scoring fanned out over the prefix with a Distributed Map: Step Functions lists it
    * (ItemReader, s3:listObjectsV2), ItemBatcher hands each child execution a batch of keys,
-   * and each child invokes the batchScore function on its batch. The children's results go
-   * to `$.batchScore.results`.
+   * and each child invokes the batchScore function on its batch. The children's results are
+   * exported to S3 (ResultWriter, where BatchScore said: the artifacts bucket's
+   * `<pipeline>/batch-results`), not returned inline: 10,000 children's results would not fit
+   * the 256 KiB state. `$.batchScore.mapRun` gets the Map Run and its manifest's location.
    */
   function scoreFiles(next: string): MapState {
     return {
@@ -298,6 +301,13 @@ export function buildDefinition(
           "capture.$": "$.batchScore.capture",
         },
       },
+      ResultWriter: {
+        Resource: "arn:aws:states:::s3:putObject",
+        Parameters: {
+          "Bucket.$": "$.batchScore.resultWriter.bucket",
+          "Prefix.$": "$.batchScore.resultWriter.prefix",
+        },
+      },
       MaxConcurrency: batchConcurrency,
       ToleratedFailurePercentage: batchToleratedFailurePercent,
       Label: "ScoreFiles",
@@ -314,7 +324,7 @@ export function buildDefinition(
           },
         },
       },
-      ResultPath: "$.batchScore.results",
+      ResultPath: "$.batchScore.mapRun",
       Catch: catchAll(),
       Next: next,
     };
@@ -404,7 +414,9 @@ export function buildDefinition(
       // Whether and with which version `$.run.batchUri` is scored; then the Distributed Map.
       BatchScore: step("batchScore", "Batch"),
       Batch: batchChoice(),
-      ScoreFiles: scoreFiles("Promoted"),
+      ScoreFiles: scoreFiles("BatchResults"),
+      // The batchScore function again, reading the export's manifest: only totals in the state.
+      BatchResults: { ...step("batchScore", "Promoted"), ResultPath: "$.batchScore.totals" },
       Promoted: { Type: "Succeed" },
       NotPromoted: { Type: "Succeed" },
       [REPORT_NO_DRIFT_STATE]: report(NO_DRIFT_STATE),

@@ -56,6 +56,7 @@ export const STATE_NAMES = [
   "Batch",
   "ScoreFiles",
   "ScoreFileBatch",
+  "BatchResults",
   "Promoted",
   "NotPromoted",
   "RolledBack",

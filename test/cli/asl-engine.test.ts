@@ -586,6 +586,161 @@ describe("Distributed Map (emulated as child executions in this process)", () =>
     ).toMatch(/s3:\/\/demo-bucket\/processData: AccessDenied/);
   });
 
+  describe("ResultWriter (the export the developer guide documents)", () => {
+    const writer = {
+      ResultWriter: {
+        Resource: "arn:aws:states:::s3:putObject",
+        Parameters: { "Bucket.$": "$.bucket", Prefix: "csvProcessJobs" },
+      },
+    };
+
+    async function exported(tolerance: Record<string, JsonValue> = {}) {
+      const stored = new Map<string, string>();
+      const result = await runDefinition({
+        definition: distributed({ ...writer, ...tolerance }),
+        input: { bucket: "demo-bucket" },
+        invoke: failEveryTwentieth,
+        execution,
+        listObjects,
+        putObject: async ({ Bucket, Key, Body }) => {
+          stored.set(`${Bucket}/${Key}`, Body);
+        },
+      });
+      return { result, stored };
+    }
+
+    it("returns only the Map Run ARN and the manifest's location, not the children's outputs", async () => {
+      const { result } = await exported({ ToleratedFailurePercentage: 10 });
+      expect(result.status).toBe("SUCCEEDED");
+      const out = (result as unknown as { output: { results: Record<string, JsonValue> } }).output
+        .results;
+      expect(Object.keys(out).sort()).toEqual(["MapRunArn", "ResultWriterDetails"]);
+      expect(out.MapRunArn).toMatch(
+        /^arn:aws:states:[^:]+:\d+:mapRun:[^/]+\/S3objectkeys:[0-9a-f-]{36}$/,
+      );
+      const id = String(out.MapRunArn).split(":").pop();
+      expect(out.ResultWriterDetails).toEqual({
+        Bucket: "demo-bucket",
+        Key: `csvProcessJobs/${id}/manifest.json`,
+      });
+    });
+
+    it("writes manifest.json listing SUCCEEDED_0.json and FAILED_0.json with their sizes", async () => {
+      const { result, stored } = await exported({ ToleratedFailurePercentage: 10 });
+      const { MapRunArn, ResultWriterDetails } = (
+        result as unknown as {
+          output: { results: { MapRunArn: string; ResultWriterDetails: { Key: string } } };
+        }
+      ).output.results;
+      const dir = ResultWriterDetails.Key.replace(/manifest\.json$/, "");
+      const manifest = JSON.parse(stored.get(`demo-bucket/${ResultWriterDetails.Key}`)!);
+      expect(manifest).toEqual({
+        DestinationBucket: "demo-bucket",
+        MapRunArn,
+        ResultFiles: {
+          FAILED: [
+            {
+              Key: `${dir}FAILED_0.json`,
+              Size: Buffer.byteLength(stored.get(`demo-bucket/${dir}FAILED_0.json`)!),
+            },
+          ],
+          PENDING: [],
+          SUCCEEDED: [
+            {
+              Key: `${dir}SUCCEEDED_0.json`,
+              Size: Buffer.byteLength(stored.get(`demo-bucket/${dir}SUCCEEDED_0.json`)!),
+            },
+          ],
+        },
+      });
+      expect([...stored.keys()].sort()).toEqual(
+        ["FAILED_0.json", "SUCCEEDED_0.json", "manifest.json"].map((f) => `demo-bucket/${dir}${f}`),
+      );
+    });
+
+    it("stores each child as the export does: Input and Output as JSON text, failures with Error and Cause", async () => {
+      const { stored } = await exported({ ToleratedFailurePercentage: 10 });
+      const file = (name: string) =>
+        JSON.parse([...stored.entries()].find(([k]) => k.endsWith(name))![1]) as Record<
+          string,
+          JsonValue
+        >[];
+      const succeeded = file("SUCCEEDED_0.json");
+      const failed = file("FAILED_0.json");
+      expect(succeeded).toHaveLength(57);
+      expect(failed).toHaveLength(3);
+      expect(Object.keys(succeeded[0]!).sort()).toEqual(
+        [
+          "ExecutionArn",
+          "Input",
+          "InputDetails",
+          "Name",
+          "Output",
+          "OutputDetails",
+          "RedriveCount",
+          "RedriveStatus",
+          "RedriveStatusReason",
+          "StartDate",
+          "StateMachineArn",
+          "Status",
+          "StopDate",
+        ].sort(),
+      );
+      expect(succeeded[0]).toMatchObject({
+        Status: "SUCCEEDED",
+        InputDetails: { Included: true },
+        OutputDetails: { Included: true },
+        Output: "0",
+      });
+      expect(JSON.parse(succeeded[0]!.Input as string)).toMatchObject({ key: objects[0]!.Key });
+      expect(failed.map((f) => f.Status)).toEqual(["FAILED", "FAILED", "FAILED"]);
+      expect(failed[0]).toMatchObject({ Error: "DataFormatError", Cause: "bad file 7" });
+      expect(failed[0]).not.toHaveProperty("Output");
+    });
+
+    it("writes no file for a status without children", async () => {
+      const { stored } = await exported();
+      const fileNames = [...stored.keys()].map((k) => k.split("/").pop());
+      // failEveryTwentieth fails some; with no tolerance the Map fails and exports nothing.
+      expect(fileNames).toEqual([]);
+      const ok = new Map<string, string>();
+      await runDefinition({
+        definition: distributed(writer),
+        input: { bucket: "demo-bucket" },
+        invoke: async () => 1,
+        execution,
+        listObjects,
+        putObject: async ({ Key, Body }) => {
+          ok.set(Key, Body);
+        },
+      });
+      const manifest = JSON.parse([...ok.entries()].find(([k]) => k.endsWith("manifest.json"))![1]);
+      expect(manifest.ResultFiles.FAILED).toEqual([]);
+      expect([...ok.keys()].some((k) => k.endsWith("FAILED_0.json"))).toBe(false);
+    });
+
+    it("fails with States.ResultWriterFailed when a write is refused", async () => {
+      const result = await runDefinition({
+        definition: distributed(writer),
+        input: { bucket: "demo-bucket" },
+        invoke: async () => 1,
+        execution,
+        listObjects,
+        putObject: async () => {
+          throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" });
+        },
+      });
+      expect(result).toMatchObject({ status: "FAILED", error: "States.ResultWriterFailed" });
+    });
+
+    it("refuses a WriterConfig it does not emulate", () => {
+      const definition = distributed({
+        ResultWriter: { ...writer.ResultWriter, WriterConfig: { Transformation: "FLATTEN" } },
+      });
+      expect(() => checkDefinition(definition)).toThrow(/ResultWriter.*WriterConfig/);
+    });
+  });
+
   it.each([
     ["an ItemReader on an INLINE Map", { Mode: "INLINE" }, {}, /ItemReader.*DISTRIBUTED/],
     [

@@ -7,6 +7,8 @@ import {
   TargetError,
   TransientError,
 } from "../../pipeline/errors.ts";
+import { type BatchMapRun, batchResults } from "../../pipeline/steps/batch-score.ts";
+import { MemoryArtifactStore } from "../../pipeline/store-memory.ts";
 import type { JsonValue } from "../../pipeline/workflow/asl.ts";
 import { buildDefinition } from "../../pipeline/workflow/definition.ts";
 import { localResources, type StepName } from "../../pipeline/workflow/steps.ts";
@@ -74,10 +76,12 @@ function run(
     trainConcurrency?: number;
     onEvent?: (e: ExecutionEvent) => void;
     listObjects?: (r: { Bucket: string; Prefix: string }) => Promise<JsonValue[]>;
+    putObject?: (r: { Bucket: string; Key: string; Body: string }) => Promise<void>;
   } = {},
 ) {
   return executeLocally({
     ...(extra.listObjects ? { listObjects: extra.listObjects } : {}),
+    ...(extra.putObject ? { putObject: extra.putObject } : {}),
     definition: buildDefinition(
       { pipeline: "demo", trainConcurrency: extra.trainConcurrency },
       resources,
@@ -205,21 +209,32 @@ describe("executeLocally", () => {
   it("scores a listed prefix in ScoreFiles child executions when BatchScore enables it", async () => {
     const keys = Array.from({ length: 23 }, (_, i) => ({ Key: `in/f${i}.csv`, Size: 1 }));
     const listed: unknown[] = [];
+    // The ResultWriter's export, kept here and read back by BatchResults.
+    const exported = new MemoryArtifactStore();
     const handlers = makeHandlers(1, {
-      batchScore: async (event) =>
-        "Items" in (event as object)
-          ? { fileCount: (event as { Items: unknown[] }).Items.length, rowCount: 1 }
-          : {
-              enabled: true,
-              modelVersion: "v1",
-              listing: { bucket: "landing", prefix: "in/" },
-              capture: null,
-            },
+      batchScore: async (event) => {
+        if ("Items" in (event as object))
+          return { fileCount: (event as { Items: unknown[] }).Items.length, rowCount: 1 };
+        const { mapRun } = (event as { batchScore: { mapRun?: BatchMapRun } }).batchScore ?? {};
+        if (mapRun) return batchResults({ manifest: mapRun.ResultWriterDetails }, exported);
+        return {
+          enabled: true,
+          modelVersion: "v1",
+          listing: { bucket: "landing", prefix: "in/" },
+          resultWriter: { bucket: "orchard-artifacts", prefix: "demo/batch-results" },
+          capture: null,
+        };
+      },
     });
+    const puts: string[] = [];
     const result = await run(handlers, {
       listObjects: async (request) => {
         listed.push(request);
         return keys;
+      },
+      putObject: async ({ Bucket, Key, Body }) => {
+        puts.push(`${Bucket}/${Key}`);
+        await exported.put("artifacts", Key, new TextEncoder().encode(Body));
       },
     });
     expect(result.status).toBe("SUCCEEDED");
@@ -234,9 +249,18 @@ describe("executeLocally", () => {
       bucket: "landing",
       capture: null,
     });
+    // The children's results are in S3, the state holds the Map Run and BatchResults' totals.
+    expect(puts.map((p) => p.split("/").pop()).sort()).toEqual([
+      "SUCCEEDED_0.json",
+      "manifest.json",
+    ]);
     expect(result.output).toMatchObject({
-      batchScore: { results: [{ fileCount: 10 }, { fileCount: 10 }, { fileCount: 3 }] },
+      batchScore: {
+        mapRun: { ResultWriterDetails: { Bucket: "orchard-artifacts" } },
+        totals: { fileCount: 23, rowCount: 3, batches: 3, failedBatches: 0 },
+      },
     });
+    expect(JSON.stringify(result.output)).not.toContain("in/f0.csv");
   });
 
   it("runs at most trainConcurrency iterations at once, and does run them concurrently", async () => {

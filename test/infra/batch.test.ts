@@ -3,12 +3,14 @@
  * whose spec has `deploy.batch` gets the grant on its batch prefix and `batchUri` in its
  * scheduled input and outputs, one without gets neither.
  */
+
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PolicyStatement } from "../../infra/access/types.ts";
 import { DEPLOYED_STEP_ROLE_NAMES } from "../../infra/access/types.ts";
+import { batchResultsPrefix } from "../../pipeline/steps/intermediate-keys.ts";
 import { runStack, type StackRun } from "./harness.ts";
 import { expectedBatchGrants } from "./iam-targets.ts";
 
@@ -66,6 +68,31 @@ describe("batch scoring in a stack", () => {
       Condition: { StringLike: { "s3:prefix": ["scored/daily/*"] } },
     });
     expect(mapPolicy("plain")).toHaveLength(0);
+  });
+
+  it("lets the state machine export ScoreFiles' results exactly where BatchScore names them and BatchResults reads them", () => {
+    const statements = JSON.parse(
+      run.ofType(T.rolePolicy).find((p) => p.name === "orchard-scored-sfn-distributed-map")!.inputs
+        .policy,
+    ).Statement as PolicyStatement[];
+    const exporting = statements.find((st) => st.Sid === "ExportMapResults")!;
+    const bucket = run.ofType(T.bucket).find((b) => b.inputs.tags.role === "artifacts")!;
+    const artifacts = `arn:aws:s3:::${bucket.state.bucket}`;
+    expect(exporting.Resource).toEqual([`${artifacts}/${batchResultsPrefix("scored")}/*`]);
+    expect(statements.find((st) => st.Sid === "EncryptMapResults")).toMatchObject({
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+    });
+    // The batchScore role reads the same prefix (BatchResults).
+    const reads = statementsOf("scored", "batchScore").filter((st) =>
+      (st.Resource as string[]).includes(`${artifacts}/${batchResultsPrefix("scored")}/*`),
+    );
+    expect(reads.flatMap((st) => st.Action)).toContain("s3:GetObject");
+    // The definition's ResultWriter reads its bucket and prefix from BatchScore's result.
+    const definition = JSON.parse(run.one(T.sfn, "orchard-scored-sfn").inputs.definition);
+    expect(definition.States.ScoreFiles.ResultWriter.Parameters).toEqual({
+      "Bucket.$": "$.batchScore.resultWriter.bucket",
+      "Prefix.$": "$.batchScore.resultWriter.prefix",
+    });
   });
 
   const statementsOf = (pipeline: string, step: string): PolicyStatement[] =>

@@ -41,6 +41,7 @@ describe("parseConfig", () => {
     expect(config).toMatchObject({
       region: "eu-west-1",
       logRetentionDays: DEFAULTS.logRetentionDays,
+      shardObjectDays: 7,
       protect: false,
       logExecutionData: true,
       codeDir: "/repo/dist/lambdas",
@@ -171,6 +172,16 @@ describe("parseConfig", () => {
       "a retention CloudWatch does not offer",
       { "orchard:logRetentionDays": "10" },
       "orchard:logRetentionDays",
+    ],
+    [
+      "shard objects kept no day at all",
+      { "orchard:shardObjectDays": "0" },
+      "orchard:shardObjectDays",
+    ],
+    [
+      "shard objects kept a fraction of a day",
+      { "orchard:shardObjectDays": "1.5" },
+      "orchard:shardObjectDays",
     ],
     ["protect that is not a boolean", { "orchard:protect": "yes" }, "orchard:protect"],
     ["an alarm e-mail that is not one", { "orchard:alarmEmail": "oncall" }, "orchard:alarmEmail"],

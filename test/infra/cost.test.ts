@@ -31,11 +31,11 @@ describe("runPaths", () => {
       shards: 4,
       batchChildren: 3,
     });
-    // + FitShards, 4 x TrainShard, Assemble; + ScoreFiles, 3 x ScoreFileBatch
-    expect(promoted.transitions).toBe(18 + 6 + 4);
+    // + FitShards, 4 x TrainShard, Assemble; + ScoreFiles, 3 x ScoreFileBatch, BatchResults
+    expect(promoted.transitions).toBe(18 + 6 + 5);
     expect(notPromoted.transitions).toBe(13 + 6);
     expect(promoted.invocations).toMatchObject({ select: 1, trainShard: 4, assemble: 1 });
-    expect(promoted.invocations.batchScore).toBe(1 + 3);
+    expect(promoted.invocations.batchScore).toBe(1 + 3 + 1);
     expect(notPromoted.invocations.batchScore).toBeUndefined();
   });
 

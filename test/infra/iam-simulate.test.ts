@@ -16,6 +16,7 @@ import {
   stepPolicy,
 } from "../../infra/access/policies.ts";
 import { STEP_ROLE_NAMES } from "../../infra/access/types.ts";
+import { batchResultsPrefix } from "../../pipeline/steps/intermediate-keys.ts";
 import {
   ACCOUNT,
   BATCH_BUCKET,
@@ -614,6 +615,57 @@ describe("state machine and scheduler roles", () => {
       expect(await decide(map, action, resource, ctx)).not.toBe("Allowed");
     },
   );
+
+  // ScoreFiles' ResultWriter export (the guide's "IAM policies for ResultWriter"), below the
+  // pipeline's batch-results prefix of the artifacts bucket only.
+  const exporting = distributedMapPolicy(
+    STATE_MACHINE,
+    { bucketArn: BATCH_BUCKET, prefix: `scores/${P}/` },
+    { bucketArn: BUCKETS.artifacts, prefix: batchResultsPrefix(P), keyArn: KEY },
+  );
+  const exported = (key: string) => `${BUCKETS.artifacts}/${batchResultsPrefix(P)}/${key}`;
+
+  it.each([
+    ["s3:PutObject", exported("5f7a/manifest.json")],
+    ["s3:PutObject", exported("5f7a/SUCCEEDED_0.json")],
+    ["s3:GetObject", exported("5f7a/SUCCEEDED_0.json")],
+    ["s3:AbortMultipartUpload", exported("5f7a/SUCCEEDED_0.json")],
+    ["s3:ListMultipartUploadParts", exported("5f7a/SUCCEEDED_0.json")],
+    ["kms:GenerateDataKey", KEY, via("s3")],
+    ["kms:Decrypt", KEY, via("s3")],
+  ] as [string, string, Context?][])(
+    "for its ResultWriter the state machine may %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(exporting, action, resource, ctx)).toBe("Allowed");
+    },
+  );
+
+  it.each([
+    ["s3:PutObject", `${BUCKETS.artifacts}/${P}/models/x.orchard-model`],
+    ["s3:PutObject", `${BUCKETS.artifacts}/other/batch-results/5f7a/manifest.json`],
+    ["s3:PutObject", `${BUCKETS.artifacts}/${P}/batch-results-old/manifest.json`],
+    ["s3:DeleteObject", exported("5f7a/manifest.json")],
+    ["s3:GetObject", `${BUCKETS.raw}/${P}/${SHA}.csv`],
+    ["kms:Decrypt", KEY],
+  ] as [string, string, Context?][])(
+    "for its ResultWriter the state machine may not %s on %s",
+    async (action, resource, ctx) => {
+      expect(await decide(exporting, action, resource, ctx)).not.toBe("Allowed");
+    },
+  );
+
+  it("refuses a results prefix IAM would read as a pattern or that ends in /", () => {
+    const batch = { bucketArn: BATCH_BUCKET, prefix: "" };
+    for (const prefix of ["p/batch-results/", "p/*", ""]) {
+      expect(() =>
+        distributedMapPolicy(STATE_MACHINE, batch, {
+          bucketArn: BUCKETS.artifacts,
+          prefix,
+          keyArn: KEY,
+        }),
+      ).toThrow(/results\.prefix/);
+    }
+  });
 
   it("lists a whole bucket's batch only when the batch prefix is the whole bucket", async () => {
     const whole = distributedMapPolicy(STATE_MACHINE, { bucketArn: BATCH_BUCKET, prefix: "" });

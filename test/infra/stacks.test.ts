@@ -343,6 +343,8 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       arnByState.set("CanaryCheck", arnByState.get(TASK_STATE_OF_STEP.canary)!);
       // The batchScore step also runs in each ScoreFiles child execution.
       arnByState.set("ScoreFileBatch", arnByState.get(TASK_STATE_OF_STEP.batchScore)!);
+      // ... and as BatchResults, reading the ScoreFiles export.
+      arnByState.set("BatchResults", arnByState.get(TASK_STATE_OF_STEP.batchScore)!);
       const tasks = taskStates(definition.States);
       expect(tasks.map(([name]) => name).sort()).toEqual([...arnByState.keys()].sort());
       for (const [name, state] of tasks) expect(state.Resource, name).toBe(arnByState.get(name));
@@ -370,12 +372,13 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
       expect([...invoked].sort()).toEqual(own.sort());
     });
 
-    it("lets its role run its own Distributed Map over the batch landing prefix, and list only that", () => {
+    it("lets its role run its own Distributed Map over the batch landing prefix, list only that, and export its results", () => {
       const role = run.one(T.role, "-sfn-role");
       const policy = run.one(T.rolePolicy, "-sfn-distributed-map");
       expect(policy.inputs.role).toBe(role.state.name);
       const sm = run.ofType(T.sfn)[0].state.arn as string;
       const raw = run.ofType(T.bucket).find((b) => b.inputs.tags.role === "raw")!;
+      const artifacts = run.ofType(T.bucket).find((b) => b.inputs.tags.role === "artifacts")!;
       expect(JSON.parse(policy.inputs.policy).Statement).toEqual([
         expect.objectContaining({ Action: ["states:StartExecution"], Resource: [sm] }),
         expect.objectContaining({
@@ -386,6 +389,14 @@ describe.each(["staging", "prod"] as const)("the %s stack", (stack) => {
           Action: ["s3:ListBucket"],
           Resource: [raw.state.arn],
           Condition: { StringLike: { "s3:prefix": ["penguins/batch/*"] } },
+        }),
+        expect.objectContaining({
+          Sid: "ExportMapResults",
+          Resource: [`arn:aws:s3:::${artifacts.state.bucket}/penguins/batch-results/*`],
+        }),
+        expect.objectContaining({
+          Sid: "EncryptMapResults",
+          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         }),
       ]);
     });

@@ -30,7 +30,6 @@ import { readCsv } from "../../pipeline/data/read-csv.ts";
 import { csvTableRows } from "../../pipeline/data/read-rows.ts";
 import { loadBundle } from "../../pipeline/model/bundle.ts";
 import { parseCaptureLines } from "../../pipeline/monitor/capture.ts";
-import { batchTotals } from "../../pipeline/steps/batch-score.ts";
 
 const example = fileURLToPath(new URL("../../examples/penguins/", import.meta.url));
 const dirs: string[] = [];
@@ -77,15 +76,17 @@ describe("batch scoring in a local run", () => {
       "BatchScore",
       "Batch",
       "ScoreFiles",
+      "BatchResults",
       "Promoted",
     ]);
     const version = run.state?.evaluate?.version;
     const batchState = run.state?.batchScore;
     expect(batchState).toMatchObject({ enabled: true, modelVersion: version });
     // the two inputs, listed from the directory, are one batch: one child execution
-    expect(batchState?.enabled && batchTotals(batchState.results ?? [])).toEqual({
+    expect(batchState?.enabled && batchState.totals).toEqual({
       fileCount: 2,
       rowCount: 13,
+      batches: 1,
       failedBatches: 0,
     });
 
@@ -209,10 +210,17 @@ describe("batch scoring as a Distributed Map over a directory of many files", ()
     expect(children.every((c) => c.status === "SUCCEEDED")).toBe(true);
     const state = run.state?.batchScore;
     const rows53 = Array.from({ length: 53 }, (_, i) => 1 + (i % 4)).reduce((a, b) => a + b, 0);
-    expect(state?.enabled && batchTotals(state.results ?? [])).toEqual({
+    expect(state?.enabled && state.totals).toEqual({
       fileCount: 55,
       rowCount: rows53 + 13,
+      batches: 6,
       failedBatches: 0,
+    });
+    // The children's results went to S3 (ResultWriter), not into the state.
+    const mapRun = state?.enabled ? state.mapRun : undefined;
+    expect(mapRun?.ResultWriterDetails).toMatchObject({
+      Bucket: LOCAL_NAMES.artifactsBucket,
+      Key: expect.stringMatching(/^penguins\/batch-results\/[0-9a-f-]{36}\/manifest\.json$/),
     });
     for (let i = 0; i < 53; i++) {
       const out = readFileSync(
@@ -239,16 +247,30 @@ describe("batch scoring as a Distributed Map over a directory of many files", ()
     }
     // the last key: in the second batch with part-7..9 (4 of 14 keys, 29 %), which fails whole
     writeFileSync(join(batch, "zz-broken.csv"), `${header}\nDream,forty,18,190,3500,MALE\n`);
-    const run = await runLocally({ specPath: spec, stateDir: tempDir() });
+    const stateDir = tempDir();
+    const run = await runLocally({ specPath: spec, stateDir });
     expect(run.result.status).toBe("SUCCEEDED");
     const state = run.state?.batchScore;
     // the first batch: field-survey.csv (12 rows), late/stragglers.jsonl (1), part-0, -1, -10, -2..-6
-    expect(state?.enabled && batchTotals(state.results ?? [])).toEqual({
+    expect(state?.enabled && state.totals).toEqual({
       fileCount: 10,
       rowCount: 12 + 1 + 8,
+      batches: 2,
       failedBatches: 1,
     });
-    expect(state?.enabled && state.results?.[1]).toMatchObject({ Error: "TypeMismatchError" });
+    // The failed batch is kept with its error in the export's FAILED_0.json.
+    const details = state?.enabled ? state.mapRun?.ResultWriterDetails : undefined;
+    const failed = await withLocalStores(stateDir, async () => {
+      const { artifacts } = stepDeps();
+      const read = async (key: string) =>
+        JSON.parse(new TextDecoder().decode(await artifacts.get(`s3://${details?.Bucket}/${key}`)));
+      const manifest = await read(details?.Key ?? "");
+      return read(manifest.ResultFiles.FAILED[0].Key);
+    });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ Status: "FAILED", Error: "TypeMismatchError" });
+    const keys: string[] = JSON.parse(failed[0].Input).Items.map((i: { key: string }) => i.key);
+    expect(keys.some((k) => k.endsWith("zz-broken.csv"))).toBe(true);
   });
 
   it("lists an S3 prefix as the state machine's role and scores its 50 files there", async () => {
@@ -281,9 +303,10 @@ describe("batch scoring as a Distributed Map over a directory of many files", ()
     expect(run.result.states.filter((s) => s.name === "ScoreFileBatch")).toHaveLength(5);
     const state = run.state?.batchScore;
     expect(state?.enabled && state.listing).toEqual({ bucket: LOCAL_NAMES.rawBucket, prefix });
-    expect(state?.enabled && batchTotals(state.results ?? [])).toEqual({
+    expect(state?.enabled && state.totals).toEqual({
       fileCount: 50,
       rowCount: 50,
+      batches: 5,
       failedBatches: 0,
     });
     const written = await withLocalStores(stateDir, () =>

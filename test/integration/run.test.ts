@@ -60,6 +60,7 @@ describe("orchard run, locally end to end", () => {
       "BatchScore",
       "Batch",
       "ScoreFiles",
+      "BatchResults",
       "Promoted",
     ]);
     expect(run.result.states.every((s) => s.durationMs >= 0)).toBe(true);

@@ -14,6 +14,7 @@ import { runAs } from "../../lambdas/io/caller.ts";
 import { stepDeps } from "../../lambdas/step-handler.ts";
 import { takeRows } from "../../pipeline/data/frame.ts";
 import { loadSpec } from "../../pipeline/steps/context.ts";
+import { shardPrefix } from "../../pipeline/steps/intermediate-keys.ts";
 import { loadDataset } from "../../pipeline/steps/load-dataset.ts";
 import { storeModel } from "../../pipeline/steps/select.ts";
 import { trainingSetup } from "../../pipeline/steps/setup.ts";
@@ -66,6 +67,12 @@ describe("a sharded final fit in a local run", () => {
     ]);
     // the state carries the shards' URIs, never their trees
     expect(JSON.stringify(state.shards).length).toBeLessThan(2000);
+    // under the one prefix the lifecycle rule expires (infra: expire-<pipeline>-shards)
+    for (const s of state.shards ?? []) {
+      expect(s.shardUri).toMatch(
+        new RegExp(`^s3://[^/]+/${shardPrefix("penguins")}[0-9a-f]{64}\\.orchard-shard$`),
+      );
+    }
 
     // Select's own refit of the same candidate from the same state: the same bundle bytes.
     const unsharded = await withLocalStores(stateDir, () =>

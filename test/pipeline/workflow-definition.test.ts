@@ -114,6 +114,7 @@ describe("buildDefinition", () => {
       "BatchScore",
       "Batch",
       "ScoreFiles",
+      "BatchResults",
       "Promoted",
     ]);
     expect(definition.States.Sharded).toMatchObject({ Type: "Choice", Default: "Evaluate" });
@@ -148,9 +149,9 @@ describe("buildDefinition", () => {
       ...maps.map((name) => [name, definition.States[name] as MapState] as const),
     ].map(([name, state]) => [name, state.Catch]);
     // Every step but notifyFailure, plus the second states of report (outside the failure
-    // path), canary and batchScore (the ScoreFiles Map).
+    // path), canary and batchScore (the ScoreFiles Map, and BatchResults after it).
     expect(catchers).toHaveLength(
-      STEP_NAMES.length - 1 + ["ReportNoDrift", "CanaryCheck", "ScoreFiles"].length,
+      STEP_NAMES.length - 1 + ["ReportNoDrift", "CanaryCheck", "ScoreFiles", "BatchResults"].length,
     );
     for (const [, catchers_] of catchers) {
       expect(catchers_).toEqual([
@@ -357,12 +358,27 @@ describe("fan-out states", () => {
       ItemBatcher: { MaxItemsPerBatch: 10 },
       MaxConcurrency: 20,
       ToleratedFailurePercentage: 0,
-      ResultPath: "$.batchScore.results",
-      Next: "Promoted",
+      ResultPath: "$.batchScore.mapRun",
+      Next: "BatchResults",
+    });
+    // The children's results go to S3, where BatchScore said, not into the 256 KiB state.
+    expect(map.ResultWriter).toEqual({
+      Resource: "arn:aws:states:::s3:putObject",
+      Parameters: {
+        "Bucket.$": "$.batchScore.resultWriter.bucket",
+        "Prefix.$": "$.batchScore.resultWriter.prefix",
+      },
     });
     expect((map.ItemProcessor.States.ScoreFileBatch as TaskState).Resource).toBe(
       resources.batchScore,
     );
+    // BatchResults reads the export with the batchScore function; only totals in the state.
+    expect(definition.States.BatchResults).toMatchObject({
+      Type: "Task",
+      Resource: resources.batchScore,
+      ResultPath: "$.batchScore.totals",
+      Next: "Promoted",
+    });
   });
 
   it("takes the batch concurrency and tolerated failure share from the options", () => {

@@ -11,12 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { runDefinition } from "../../cli/local/asl-engine.ts";
 import { localListObjects } from "../../cli/local/list-objects.ts";
 import { batchObjectsFor, fileBatchObjects } from "../../lambdas/batch-score.ts";
 import { type CaptureRecord, parseCaptureLines, sampled } from "../../pipeline/monitor/capture.ts";
 import { parseSpec } from "../../pipeline/spec/parse-spec.ts";
 import {
   batchCaptureOf,
+  batchResults,
   batchScore,
   batchScoreStep,
   batchTotals,
@@ -26,6 +28,11 @@ import {
   uriOfKey,
 } from "../../pipeline/steps/batch-score.ts";
 import type { EvaluateOutput, RunState } from "../../pipeline/steps/types.ts";
+import { parseS3Uri } from "../../pipeline/store.ts";
+import { MemoryArtifactStore } from "../../pipeline/store-memory.ts";
+import type { JsonValue, MapState, StateMachineDefinition } from "../../pipeline/workflow/asl.ts";
+import { buildDefinition } from "../../pipeline/workflow/definition.ts";
+import { STEP_NAMES, type StepResources } from "../../pipeline/workflow/steps.ts";
 import { memoryServing, PIPELINE, trainBundle } from "./fixtures.ts";
 
 let dir: string;
@@ -100,6 +107,7 @@ describe("the BatchScore state and the ScoreFiles children", () => {
         evaluate: evaluated(candidate),
         promote: { promoted: true, champion: candidate },
       }),
+      serving.artifacts,
     );
     expect(champion).not.toBe(candidate);
     expect(plan).toEqual({
@@ -108,9 +116,14 @@ describe("the BatchScore state and the ScoreFiles children", () => {
       modelVersion: candidate,
       listing: { bucket: LOCAL_DIRECTORY_BUCKET, prefix: `${dir.slice(1)}/` },
       capture: null,
+      // ScoreFiles exports its children's results to the artifacts bucket.
+      resultWriter: {
+        bucket: parseS3Uri(serving.artifacts.uriFor("artifacts", "x")).bucket,
+        prefix: `${PIPELINE}/batch-results`,
+      },
     });
     const totals = await scoreListed(plan, { ...serving, objects: fileBatchObjects() });
-    expect(totals).toEqual({ fileCount: 2, rowCount: 3, failedBatches: 0 });
+    expect(totals).toEqual({ fileCount: 2, rowCount: 3, batches: 1, failedBatches: 0 });
     const csv = await readFile(join(dir, "2026", "03", "week1.predictions.csv"), "utf8");
     const [header, ...rows] = csv.trim().split("\n");
     // The regression candidate: a numeric prediction and no class probabilities.
@@ -152,6 +165,7 @@ describe("the BatchScore state and the ScoreFiles children", () => {
     const { candidate } = await stores();
     const out = await batchScoreStep(
       runState({ evaluate: evaluated(candidate), promote }, uri ? batchUri : null),
+      new MemoryArtifactStore(),
     );
     expect(out).toEqual({ enabled: false, reason: expect.stringMatching(reason) });
     expect(await readdir(dir)).not.toContain("day.predictions.jsonl");
@@ -165,9 +179,10 @@ describe("the BatchScore state and the ScoreFiles children", () => {
         { evaluate: evaluated(candidate), promote: { promoted: true, champion: candidate } },
         missing,
       ),
+      serving.artifacts,
     );
     const totals = await scoreListed(plan, { ...serving, objects: fileBatchObjects() });
-    expect(totals).toEqual({ fileCount: 0, rowCount: 0, failedBatches: 0 });
+    expect(totals).toEqual({ fileCount: 0, rowCount: 0, batches: 0, failedBatches: 0 });
     await expect(
       batchScore(
         { pipeline: PIPELINE, inputUri: missing },
@@ -319,15 +334,87 @@ describe("batch scoring's prediction capture", () => {
       idColumn: "customer",
     });
     expect(batchCaptureOf(parseSpec(base, { file: "s.yaml" }))).toBeNull();
-    const { candidate } = await stores();
+    const { candidate, serving } = await stores();
     const plan = await batchScoreStep(
       runState({
         evaluate: evaluated(candidate),
         promote: { promoted: true, champion: candidate },
       }),
+      serving.artifacts,
       async () => batchCaptureOf(watched),
     );
     expect(plan).toMatchObject({ enabled: true, capture: batchCaptureOf(watched) });
+  });
+});
+
+describe("BatchResults: the totals read from ScoreFiles' ResultWriter export", () => {
+  /**
+   * The pipeline's own ScoreFiles Map (buildDefinition), run by the local engine with a
+   * listing of 35 keys and children that fail on the `bad-` ones, its export stored in a
+   * memory artifact store; BatchResults then reads that export back.
+   */
+  async function exportedScoreFiles(artifacts: MemoryArtifactStore) {
+    const resources = Object.fromEntries(
+      STEP_NAMES.map((s) => [s, `arn:aws:lambda:us-east-1:000000000000:function:orchard-${s}`]),
+    ) as StepResources;
+    const full = buildDefinition(
+      { pipeline: PIPELINE, batchToleratedFailurePercent: 50 },
+      resources,
+    );
+    const { Next: _next, Catch: _catch, ...scoreFiles } = full.States.ScoreFiles as MapState;
+    const definition = {
+      StartAt: "ScoreFiles",
+      States: { ScoreFiles: { ...scoreFiles, End: true } },
+    } as StateMachineDefinition;
+    const keys = Array.from({ length: 35 }, (_, i) => `in/${i < 30 ? "ok" : "bad"}-${i}.csv`);
+    const plan = await batchScoreStep(
+      runState(
+        { evaluate: evaluated("v2"), promote: { promoted: true, champion: "v2" } },
+        "s3://landing/in/",
+      ),
+      artifacts,
+    );
+    const result = await runDefinition({
+      definition,
+      input: { run: { pipeline: PIPELINE }, batchScore: plan as unknown as JsonValue },
+      execution: { Id: "arn:aws:states:local:0:execution:m:e1", Name: "e1" },
+      listObjects: async () => keys.map((Key) => ({ Key, Size: 1 })),
+      putObject: async ({ Bucket, Key, Body }) => {
+        await artifacts.put("artifacts", Key, new TextEncoder().encode(Body));
+        expect(Bucket).toBe(parseS3Uri(artifacts.uriFor("artifacts", Key)).bucket);
+      },
+      invoke: async ({ input }) => {
+        const items = (input as { Items: { key: string }[] }).Items;
+        if (items.some((i) => i.key.includes("bad"))) {
+          throw Object.assign(new Error("bad row"), { name: "TypeMismatchError" });
+        }
+        return { fileCount: items.length, rowCount: 3 * items.length };
+      },
+    });
+    if (result.status !== "SUCCEEDED") throw new Error(`${result.error}: ${result.cause}`);
+    return (result.output as { batchScore: { mapRun: { ResultWriterDetails: JsonValue } } })
+      .batchScore.mapRun;
+  }
+
+  it("sums the succeeded children's outputs and counts the failed ones from the export", async () => {
+    const artifacts = new MemoryArtifactStore();
+    const mapRun = await exportedScoreFiles(artifacts);
+    // 35 keys, 10 a child: three succeed (30 files), the fourth holds the bad ones.
+    expect(
+      await batchResults(
+        { manifest: mapRun.ResultWriterDetails as { Bucket: string; Key: string } },
+        artifacts,
+      ),
+    ).toEqual({ fileCount: 30, rowCount: 90, batches: 4, failedBatches: 1 });
+    expect((mapRun.ResultWriterDetails as { Key: string }).Key).toMatch(
+      new RegExp(`^${PIPELINE}/batch-results/[0-9a-f-]{36}/manifest\\.json$`),
+    );
+  });
+
+  it("fails naming the state contract when it is given no manifest", async () => {
+    await expect(batchResults({} as never, new MemoryArtifactStore())).rejects.toMatchObject({
+      name: "StateContractError",
+    });
   });
 });
 

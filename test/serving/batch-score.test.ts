@@ -180,6 +180,11 @@ describe("batch scoring", () => {
       modelVersion: "v1",
       listing: { bucket, prefix: `${LANDING}a/` },
       capture: { sampleRate: 1, exclude: ["colour"], idColumn: "id" },
+      // ScoreFiles' ResultWriter exports to the artifacts bucket, under the pipeline's prefix.
+      resultWriter: {
+        bucket: services.config.buckets.artifacts,
+        prefix: `${PIPELINE}/batch-results`,
+      },
     });
     const planned = plan as BatchScoreStepOutput;
     if (!planned.enabled) throw new Error("nothing planned");

@@ -55,6 +55,7 @@ import {
 import { type Caller, currentCaller } from "../../lambdas/io/caller.ts";
 import { LOCAL_REGION, setStorageClientHook } from "../../lambdas/io/clients.ts";
 import { FEATURE_TABLE, REGISTRY_TABLE } from "../../lambdas/io/tables.ts";
+import { batchResultsPrefix } from "../../pipeline/steps/intermediate-keys.ts";
 
 export const ENFORCED_ACCOUNT = "123456789012";
 const REGION = LOCAL_REGION;
@@ -427,9 +428,13 @@ export function deployedPolicy(
   }
   if (role === CUSTOM_TRAINER_ROLE) return customTrainerPolicy({ ...shared, pipeline });
   if (role === STATE_MACHINE_ROLE) {
-    // The state machine's own calls: the Distributed Map's listing (its inline policies for
-    // invoking functions and logging make no S3 or DynamoDB calls).
-    return distributedMapPolicy(LOCAL_ARNS.stateMachineArn(pipeline), shared.batchPrefix);
+    // The state machine's own calls: the Distributed Map's listing and its ResultWriter export
+    // (its inline policies for invoking functions and logging make no S3 or DynamoDB calls).
+    return distributedMapPolicy(LOCAL_ARNS.stateMachineArn(pipeline), shared.batchPrefix, {
+      bucketArn: LOCAL_ARNS.buckets.artifacts,
+      prefix: batchResultsPrefix(pipeline),
+      keyArn: LOCAL_ARNS.keyArn,
+    });
   }
   throw new Error(
     `IAM enforcement: "${role}" is no role of the deployed stack; expected one of ${[...STEP_ROLE_NAMES, ...HUMAN_ROLE_NAMES, STATE_MACHINE_ROLE, MATERIALIZE_ROLE, CUSTOM_TRAINER_ROLE].join(", ")}`,

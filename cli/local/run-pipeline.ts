@@ -96,8 +96,13 @@ export async function withLocalStores<T>(stateDir: string, use: () => Promise<T>
     await lock.release();
     throw err;
   }
-  // The handlers' JSON logs are for CloudWatch; a local run shows progress instead.
-  const env = { ORCHARD_LOG_LEVEL: process.env.ORCHARD_LOG_LEVEL ?? "silent", ...services.env };
+  // The handlers' JSON logs are for CloudWatch; a local run shows progress instead. No X-Ray
+  // daemon runs locally: tracing is off (lambdas/io/tracer.ts).
+  const env = {
+    ORCHARD_LOG_LEVEL: process.env.ORCHARD_LOG_LEVEL ?? "silent",
+    POWERTOOLS_TRACE_ENABLED: "false",
+    ...services.env,
+  };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   resetStepDeps();

@@ -1,6 +1,7 @@
 /**
  * What every step handler shares: storage wired once per process from the environment, a
- * JSON log line per invocation, and the payload guard. Handlers stay one line: they hand a
+ * JSON log line per invocation, X-Ray subsegments around the step's phases (`## <step>
+ * setup|run|guard`; off locally, see io/tracer.ts), and the payload guard. Handlers stay one line: they hand a
  * pipeline step to `stepHandler`.
  */
 import { readFile } from "node:fs/promises";
@@ -14,6 +15,7 @@ import { resetStorageConfig } from "./io/env.ts";
 import { createLogger } from "./io/logger.ts";
 import { processTrainer } from "./io/process-trainer.ts";
 import { openStores } from "./io/stores.ts";
+import { tracePhase } from "./io/tracer.ts";
 
 /** Step Functions rejects payloads over 256 KiB; fail loudly well before, naming the step. */
 export const PAYLOAD_GUARD_BYTES = 200 * 1024;
@@ -66,13 +68,19 @@ export function stepHandler<E, R>(
       // Every storage call of the step is made as the step's role (see io/caller.ts), for the
       // event's pipeline or the function's own (ORCHARD_PIPELINE, set on serving and batch).
       const pipeline = pipelineOfEvent(event) ?? process.env.ORCHARD_PIPELINE;
-      const result = await runAs({ role: step, pipeline }, () => run(event, stepDeps()));
-      const bytes = Buffer.byteLength(JSON.stringify(result ?? null));
-      if (bytes > PAYLOAD_GUARD_BYTES) {
-        throw new PayloadTooLargeError(
-          `the ${step} step returned ${bytes} bytes, over Orchard's ${PAYLOAD_GUARD_BYTES}-byte guard (Step Functions allows 256 KiB); states must carry references, not data — this is a bug in the step, please report it`,
-        );
-      }
+      const result = await runAs({ role: step, pipeline }, async () => {
+        const deps = await tracePhase(`## ${step} setup`, async () => stepDeps());
+        return tracePhase(`## ${step} run`, () => run(event, deps));
+      });
+      const bytes = await tracePhase(`## ${step} guard`, async () => {
+        const size = Buffer.byteLength(JSON.stringify(result ?? null));
+        if (size > PAYLOAD_GUARD_BYTES) {
+          throw new PayloadTooLargeError(
+            `the ${step} step returned ${size} bytes, over Orchard's ${PAYLOAD_GUARD_BYTES}-byte guard (Step Functions allows 256 KiB); states must carry references, not data — this is a bug in the step, please report it`,
+          );
+        }
+        return size;
+      });
       log.info("step succeeded", { ms: Date.now() - started, bytes });
       return result;
     } catch (err) {

@@ -104,9 +104,11 @@ export async function withLocalStores<T>(
     await lock.release();
     throw err;
   }
-  // The handlers' JSON logs are for CloudWatch; a local run shows progress instead.
+  // The handlers' JSON logs are for CloudWatch; a local run shows progress instead. No X-Ray
+  // daemon runs locally: tracing is off (lambdas/io/tracer.ts).
   const env = {
     ORCHARD_LOG_LEVEL: process.env.ORCHARD_LOG_LEVEL ?? "silent",
+    POWERTOOLS_TRACE_ENABLED: "false",
     ...services.env,
     ...extraEnv,
   };

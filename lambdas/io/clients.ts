@@ -15,6 +15,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type StorageConfig, storageConfig } from "./env.ts";
 import { type FaultOptions, faultOptionsFromEnv, instrumentClient } from "./faults.ts";
+import { traceClient } from "./tracer.ts";
 
 export interface StorageClients {
   s3: S3Client;
@@ -42,7 +43,8 @@ function localOverrides(endpoint: string | undefined, region: string | undefined
  * as a number, not a BigInt (`wrapNumbers`); the defaults would throw on the write.
  *
  * `faults` (default: from ORCHARD_FAULT_RATE / ORCHARD_FAULT_SEED) adds the fault layer of
- * `faults.ts`; every client gets its call counters.
+ * `faults.ts`; every client gets its call counters. In Lambda, Powertools' Tracer records every
+ * call of both clients (the document client's go through `dynamodb`) as an X-Ray subsegment.
  */
 export function createStorageClients(
   config: StorageConfig,
@@ -57,6 +59,8 @@ export function createStorageClients(
   const dynamodb = new DynamoDBClient(localOverrides(config.dynamodbEndpoint, config.region));
   instrumentClient(s3, "s3", faults);
   instrumentClient(dynamodb, "dynamodb", faults);
+  traceClient(s3);
+  traceClient(dynamodb);
   clientHook?.({ s3, dynamodb });
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },

@@ -6,10 +6,20 @@
  *
  * Written to stderr like the logs (Lambda sends both to CloudWatch) and silenced with
  * ORCHARD_LOG_LEVEL=silent, as `orchard run` does, so a local run's output stays clean.
+ *
+ * The document is built by Powertools for AWS Lambda's Metrics (metric name, unit and value
+ * checks, the EMF schema). Powertools adds a
+ * `service` dimension to every metric by default; it is cleared here, so the dimension set is
+ * exactly `METRIC_DIMENSIONS`, the one the alarms and the dashboard read (test/infra/
+ * monitoring.test.ts checks the two agree). The line is written here, not by
+ * `publishStoredMetrics()`, which prints to stdout.
  */
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { DriftOutput } from "../../pipeline/steps/types.ts";
 
 export const METRIC_NAMESPACE = "Orchard";
+/** The one dimension of every metric; infra/monitoring.ts's alarms use the same set. */
+export const METRIC_DIMENSIONS = ["Pipeline"] as const;
 export const DRIFT_METRICS = { maxPsi: "MaxPSI", driftedFeatures: "DriftedFeatures" } as const;
 
 export interface EmfMetric {
@@ -18,23 +28,28 @@ export interface EmfMetric {
   unit?: "None" | "Count";
 }
 
+function powertoolsMetrics(pipeline: string): Metrics {
+  const metrics = new Metrics({ namespace: METRIC_NAMESPACE });
+  metrics.clearDefaultDimensions(); // the `service` dimension no alarm reads
+  metrics.addDimension(METRIC_DIMENSIONS[0], pipeline);
+  return metrics;
+}
+
 /** The EMF document for metrics of one pipeline at `timestamp` (ms); non-finite values are left out. */
 export function emfRecord(pipeline: string, metrics: EmfMetric[], timestamp: number): object {
-  const kept = metrics.filter((m) => Number.isFinite(m.value));
-  return {
-    _aws: {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [
-        {
-          Namespace: METRIC_NAMESPACE,
-          Dimensions: [["Pipeline"]],
-          Metrics: kept.map((m) => ({ Name: m.name, Unit: m.unit ?? "None" })),
-        },
-      ],
-    },
-    Pipeline: pipeline,
-    ...Object.fromEntries(kept.map((m) => [m.name, m.value])),
-  };
+  const powertools = powertoolsMetrics(pipeline);
+  for (const m of metrics) {
+    if (!Number.isFinite(m.value)) continue;
+    powertools.addMetric(
+      m.name,
+      m.unit === "Count" ? MetricUnit.Count : MetricUnit.NoUnit,
+      m.value,
+    );
+  }
+  const record = powertools.serializeMetrics();
+  // Set after: Powertools' setTimestamp refuses times over 14 days old (replays, tests).
+  record._aws.Timestamp = timestamp;
+  return record;
 }
 
 export type EmfWriter = (line: string) => void;

@@ -3,7 +3,20 @@
  * which CloudWatch Logs Insights parses without configuration. Written to stderr so that a
  * CLI's stdout stays clean. `ORCHARD_LOG_LEVEL` (debug, info, warn, error, silent; default
  * info) is read when the logger is created.
+ *
+ * A thin adapter over Powertools for AWS Lambda's Logger (level handling, debug sampling with
+ * POWERTOOLS_LOGGER_SAMPLE_RATE, Lambda Advanced Logging Controls, error and bigint
+ * serialization): a custom formatter keeps the fields above (no `service`, `timestamp`,
+ * `sampling_rate`) and `printLog` is overridden so lines go to `write` (stderr) whatever the
+ * level (Powertools' console sends info and debug to stdout) and keep keys whose value is null
+ * or "" (Powertools drops them).
  */
+import { LogFormatter, LogItem, Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
+import type {
+  LogAttributes,
+  LogLevel as PowertoolsLogLevel,
+  UnformattedAttributes,
+} from "@aws-lambda-powertools/logger/types";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
@@ -34,36 +47,64 @@ export function parseLogLevel(value: string | undefined): LogLevel {
   return v && v in RANK ? (v as LogLevel) : "info";
 }
 
-/** Errors as plain objects (JSON.stringify drops their properties otherwise), causes included. */
-function toJson(value: unknown, depth = 0): unknown {
-  if (value instanceof Error) {
-    const out: Record<string, unknown> = { name: value.name, message: value.message };
-    if (value.stack) out.stack = value.stack;
-    if (value.cause !== undefined && depth < 5) out.cause = toJson(value.cause, depth + 1);
+/** Errors as plain objects, causes included (the replacer formats nested errors in turn). */
+class OrchardLogFormatter extends LogFormatter {
+  constructor(private readonly now: () => Date) {
+    super();
+  }
+
+  formatAttributes(attributes: UnformattedAttributes, fields: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel.toLowerCase(),
+        time: this.now().toISOString(),
+        message: attributes.message,
+        ...fields,
+      },
+    });
+  }
+
+  override formatError(error: Error): LogAttributes {
+    const out: LogAttributes = { name: error.name, message: error.message };
+    if (error.stack) out.stack = error.stack;
+    if (error.cause !== undefined) out.cause = error.cause as LogAttributes[string];
     return out;
   }
-  if (typeof value === "bigint") return value.toString();
-  return value;
+}
+
+const stderrWrite = (line: string) => process.stderr.write(`${line}\n`);
+
+class OrchardPowertoolsLogger extends PowertoolsLogger {
+  sink: ((line: string) => void) | undefined;
+
+  protected override printLog(_level: number, log: LogItem): void {
+    // Not log.prepareForPrint(): it would drop null and "" fields the old logger kept.
+    (this.sink ?? stderrWrite)(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+  }
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? parseLogLevel(process.env.ORCHARD_LOG_LEVEL);
-  const base = options.fields ?? {};
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const now = options.now ?? (() => new Date());
+  const powertools = new OrchardPowertoolsLogger({
+    logLevel: level.toUpperCase() as PowertoolsLogLevel,
+    logFormatter: new OrchardLogFormatter(options.now ?? (() => new Date())),
+  });
+  powertools.sink = options.write;
+  return adapter(powertools, level, options.fields ?? {});
+}
 
-  const log = (at: Exclude<LogLevel, "silent">, message: string, fields: LogFields = {}) => {
-    if (RANK[at] < RANK[level]) return;
-    const entry = { level: at, time: now().toISOString(), message, ...base, ...fields };
-    write(JSON.stringify(entry, (_key, v) => toJson(v)));
-  };
-
+/**
+ * Children share their parent's Powertools logger and pass their fields with each line:
+ * constructing a Powertools Logger costs about half a millisecond, and a child is made per
+ * invocation.
+ */
+function adapter(powertools: PowertoolsLogger, level: LogLevel, base: LogFields): Logger {
   return {
     level,
-    debug: (m, f) => log("debug", m, f),
-    info: (m, f) => log("info", m, f),
-    warn: (m, f) => log("warn", m, f),
-    error: (m, f) => log("error", m, f),
-    child: (fields) => createLogger({ ...options, level, fields: { ...base, ...fields } }),
+    debug: (m, f) => powertools.debug(m, { ...base, ...f }),
+    info: (m, f) => powertools.info(m, { ...base, ...f }),
+    warn: (m, f) => powertools.warn(m, { ...base, ...f }),
+    error: (m, f) => powertools.error(m, { ...base, ...f }),
+    child: (fields) => adapter(powertools, level, { ...base, ...fields }),
   };
 }

@@ -1,10 +1,11 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   dashboardBody,
   dashboardName,
   MAX_PSI_METRIC,
   METRIC_NAMESPACE,
 } from "../../infra/monitoring.ts";
+import { emitDriftMetrics, emitModelMetrics } from "../../lambdas/io/emf.ts";
 import { runStack, type StackRun } from "./harness.ts";
 
 const DASHBOARD = "aws:cloudwatch/dashboard:Dashboard";
@@ -72,6 +73,49 @@ describe.each(["staging", "prod"] as const)("monitoring in the %s stack", (stack
       statistic: "Maximum",
       treatMissingData: "notBreaching",
     });
+  });
+
+  it("alarms on exactly the namespace and dimensions the Report and Drift steps' EMF lines carry", () => {
+    // What the handlers write (lambdas/report.ts, lambdas/drift.ts); a dimension set that
+    // differs by one name (e.g. Powertools' default `service`) is another metric to CloudWatch.
+    vi.stubEnv("ORCHARD_LOG_LEVEL", "info");
+    const lines: string[] = [];
+    try {
+      emitModelMetrics("penguins", { f1_macro: 0.95, accuracy: 0.96 }, (l) => lines.push(l));
+      emitDriftMetrics(
+        "penguins",
+        {
+          reportUri: "s3://a/d.json",
+          baselineUri: "s3://a/b.json",
+          champion: "v1",
+          maxPsi: 0.3,
+          threshold: 0.2,
+          drifted: true,
+          driftedFeatures: ["x"],
+          retrain: true,
+          reason: "drift",
+        },
+        (l) => lines.push(l),
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const emitted = lines.map((l) => JSON.parse(l));
+    const alarms = run.ofType(ALARM).filter((a) => a.inputs.namespace === METRIC_NAMESPACE);
+    expect(alarms.map((a) => a.inputs.metricName).sort()).toEqual([MAX_PSI_METRIC, "f1_macro"]);
+    for (const alarm of alarms) {
+      const { metricName, dimensions } = alarm.inputs as {
+        metricName: string;
+        dimensions: Record<string, string>;
+      };
+      const line = emitted.find((e) => metricName in e);
+      expect(line, metricName).toBeDefined();
+      const [declared] = line._aws.CloudWatchMetrics;
+      expect(declared.Namespace).toBe(alarm.inputs.namespace);
+      expect(declared.Metrics.map((m: { Name: string }) => m.Name)).toContain(metricName);
+      expect(declared.Dimensions).toEqual([Object.keys(dimensions)]);
+      for (const [name, value] of Object.entries(dimensions)) expect(line[name]).toBe(value);
+    }
   });
 });
 

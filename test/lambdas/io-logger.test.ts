@@ -65,4 +65,40 @@ describe("JSON logger", () => {
       cause: { name: "TypeError", message: "inner" },
     });
   });
+
+  it("writes every level to stderr, none to stdout (a CLI's stdout stays clean)", () => {
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    let errChunks: string[];
+    let outChunks: string[];
+    try {
+      const logger = createLogger({ level: "debug", now: fixed });
+      logger.debug("d");
+      logger.info("i", { step: "train" });
+      logger.error("e");
+    } finally {
+      errChunks = err.mock.calls.map(([chunk]) => String(chunk));
+      outChunks = out.mock.calls.map(([chunk]) => String(chunk));
+      err.mockRestore();
+      out.mockRestore();
+    }
+    expect(outChunks).toEqual([]);
+    expect(errChunks.map((chunk) => JSON.parse(chunk).message)).toEqual(["d", "i", "e"]);
+    expect(errChunks[1]).toBe(
+      '{"level":"info","time":"2030-01-01T00:00:00.000Z","message":"i","step":"train"}\n',
+    );
+  });
+
+  it("keeps null and empty-string fields", () => {
+    const { logger, lines } = capture("info");
+    logger.info("m", { a: null, b: "" });
+    expect(JSON.parse(lines[0])).toMatchObject({ a: null, b: "" });
+  });
+
+  it("is Powertools' Logger underneath: POWERTOOLS_LOGGER_SAMPLE_RATE=1 turns debug lines on", () => {
+    vi.stubEnv("POWERTOOLS_LOGGER_SAMPLE_RATE", "1");
+    const { logger, parsed } = capture("info");
+    logger.debug("sampled");
+    expect(parsed()).toMatchObject([{ level: "debug", message: "sampled" }]);
+  });
 });

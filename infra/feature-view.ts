@@ -23,13 +23,11 @@ import {
 import {
   LAMBDA_TRUST_POLICY,
   materializePolicy,
-  schedulerPolicy,
-  schedulerTrustPolicy,
   stateMachinePolicy,
   statesTrustPolicy,
 } from "./access/policies.ts";
-import { SCHEDULE_RETRY } from "./pipeline.ts";
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from "./pipeline-step.ts";
+import { scheduleStateMachine } from "./state-machine-schedule.ts";
 import { componentTags } from "./tags.ts";
 
 /** Feature views refresh hourly unless the stack says otherwise. */
@@ -236,42 +234,22 @@ export class FeatureViewMaterialization extends pulumi.ComponentResource {
       { parent: this, dependsOn: [sfnPolicy] },
     );
 
-    const scheduleRole = new aws.iam.Role(
-      `${name}-schedule-role`,
+    const schedule = args.schedule ?? { expression: DEFAULT_VIEW_SCHEDULE, timeZone: "UTC" };
+    this.schedule = scheduleStateMachine(
+      name,
       {
-        assumeRolePolicy: pulumi
-          .output(args.accountId)
-          .apply((a) => JSON.stringify(schedulerTrustPolicy(a, args.region))),
+        stateMachineArn: this.stateMachine.arn,
+        accountId: args.accountId,
+        region: args.region,
+        description: `Materializes the Orchard feature view ${view}`,
+        expression: schedule.expression,
+        timeZone: schedule.timeZone,
+        input: pulumi
+          .all([this.viewUri, this.sourceUri])
+          .apply(([viewUri, sourceUri]) => JSON.stringify({ view, viewUri, sourceUri })),
         tags,
       },
-      child,
-    );
-    const schedulePolicy = new aws.iam.RolePolicy(
-      `${name}-schedule-policy`,
-      {
-        role: scheduleRole.id,
-        policy: this.stateMachine.arn.apply((arn) => JSON.stringify(schedulerPolicy(arn))),
-      },
-      child,
-    );
-    const schedule = args.schedule ?? { expression: DEFAULT_VIEW_SCHEDULE, timeZone: "UTC" };
-    this.schedule = new aws.scheduler.Schedule(
-      `${name}-schedule`,
-      {
-        description: `Materializes the Orchard feature view ${view}`,
-        scheduleExpression: schedule.expression,
-        scheduleExpressionTimezone: schedule.timeZone,
-        flexibleTimeWindow: { mode: "OFF" },
-        target: {
-          arn: this.stateMachine.arn,
-          roleArn: scheduleRole.arn,
-          input: pulumi
-            .all([this.viewUri, this.sourceUri])
-            .apply(([viewUri, sourceUri]) => JSON.stringify({ view, viewUri, sourceUri })),
-          retryPolicy: SCHEDULE_RETRY,
-        },
-      },
-      { parent: this, dependsOn: [schedulePolicy] },
+      this,
     );
     this.alarm = new aws.cloudwatch.MetricAlarm(
       `${name}-failed`,

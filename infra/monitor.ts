@@ -29,15 +29,14 @@ import {
 import {
   eventsTrustPolicy,
   retrainTriggerPolicy,
-  schedulerPolicy,
-  schedulerTrustPolicy,
   stateMachinePolicy,
   statesTrustPolicy,
 } from "./access/policies.ts";
 import { alarmName } from "./alarm-names.ts";
 import { stateMachineLogGroupPrefix, stepLogGroupPrefix } from "./log-group-names.ts";
-import { type RunInput, SCHEDULE_RETRY } from "./pipeline.ts";
+import type { RunInput } from "./pipeline.ts";
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from "./pipeline-step.ts";
+import { scheduleStateMachine } from "./state-machine-schedule.ts";
 import { componentTags } from "./tags.ts";
 
 /**
@@ -234,42 +233,21 @@ export class Monitor extends pulumi.ComponentResource {
     args: MonitorArgs,
     tags: Record<string, string>,
   ): aws.scheduler.Schedule {
-    const child = { parent: this };
-    const role = new aws.iam.Role(
-      `${name}-schedule-role`,
+    return scheduleStateMachine(
+      name,
       {
-        assumeRolePolicy: pulumi
-          .output(args.accountId)
-          .apply((a) => JSON.stringify(schedulerTrustPolicy(a, args.region))),
+        stateMachineArn: this.stateMachine.arn,
+        accountId: args.accountId,
+        region: args.region,
+        description: `Monitors the Orchard pipeline ${args.pipeline}`,
+        expression: MONITOR_SCHEDULE,
+        timeZone: "UTC",
+        input: pulumi
+          .output(args.specUri)
+          .apply((specUri) => JSON.stringify({ run: { pipeline: args.pipeline, specUri } })),
         tags,
       },
-      child,
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-schedule-policy`,
-      {
-        role: role.id,
-        policy: this.stateMachine.arn.apply((arn) => JSON.stringify(schedulerPolicy(arn))),
-      },
-      child,
-    );
-    return new aws.scheduler.Schedule(
-      `${name}-schedule`,
-      {
-        description: `Monitors the Orchard pipeline ${args.pipeline}`,
-        scheduleExpression: MONITOR_SCHEDULE,
-        scheduleExpressionTimezone: "UTC",
-        flexibleTimeWindow: { mode: "OFF" },
-        target: {
-          arn: this.stateMachine.arn,
-          roleArn: role.arn,
-          input: pulumi
-            .output(args.specUri)
-            .apply((specUri) => JSON.stringify({ run: { pipeline: args.pipeline, specUri } })),
-          retryPolicy: SCHEDULE_RETRY,
-        },
-      },
-      { parent: this, dependsOn: [policy] },
+      this,
     );
   }
 

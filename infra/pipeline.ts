@@ -15,8 +15,6 @@ import type { StepName } from "../pipeline/workflow/steps.ts";
 import {
   distributedMapPolicy,
   type EcsTaskTargets,
-  schedulerPolicy,
-  schedulerTrustPolicy,
   stateMachinePolicy,
   statesTrustPolicy,
 } from "./access/policies.ts";
@@ -24,6 +22,7 @@ import { type AlarmKind, alarmName, stepErrorAlarmKinds, stepErrorGroups } from 
 import { cloudDefinition, containerInputPrefix, type ResolvedTarget } from "./cloud-definition.ts";
 import { stateMachineLogGroupPrefix } from "./log-group-names.ts";
 import { STEP_CONTAINER_NAME, type StepTarget } from "./pipeline-step.ts";
+import { scheduleStateMachine } from "./state-machine-schedule.ts";
 import { componentTags } from "./tags.ts";
 
 /** The execution input the schedule sends, as the steps read it (`pipeline/steps/types.ts`). */
@@ -74,13 +73,6 @@ export interface PipelineArgs {
     keyArn: pulumi.Input<string>;
   };
 }
-
-/**
- * Scheduler retries a failed StartExecution (throttling, a brief Step Functions outage): 3
- * attempts within an hour. A nightly run that cannot start for an hour is better skipped and
- * alarmed on than started late into the next day's window.
- */
-export const SCHEDULE_RETRY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 };
 
 /** Every alarm looks at 5-minute sums and fires on the first occurrence. */
 const ALARM_PERIOD_SECONDS = 300;
@@ -237,41 +229,20 @@ export class Pipeline extends pulumi.ComponentResource {
   }
 
   private createSchedule(name: string, args: PipelineArgs): aws.scheduler.Schedule {
-    const child = { parent: this };
-    const role = new aws.iam.Role(
-      `${name}-schedule-role`,
+    return scheduleStateMachine(
+      name,
       {
-        assumeRolePolicy: pulumi
-          .output(args.accountId)
-          .apply((account) => JSON.stringify(schedulerTrustPolicy(account, args.region))),
+        stateMachineArn: this.stateMachine.arn,
+        accountId: args.accountId,
+        region: args.region,
+        description: `Runs the Orchard pipeline ${args.pipeline}`,
+        expression: args.schedule.expression,
+        timeZone: args.schedule.timeZone,
+        enabled: args.schedule.enabled,
+        input: pulumi.output(args.input).apply((input) => JSON.stringify(input)),
         tags: componentTags("pipeline", { pipeline: args.pipeline }),
       },
-      child,
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-schedule-policy`,
-      {
-        role: role.id,
-        policy: this.stateMachine.arn.apply((arn) => JSON.stringify(schedulerPolicy(arn))),
-      },
-      child,
-    );
-    return new aws.scheduler.Schedule(
-      `${name}-schedule`,
-      {
-        description: `Runs the Orchard pipeline ${args.pipeline}`,
-        scheduleExpression: args.schedule.expression,
-        scheduleExpressionTimezone: args.schedule.timeZone,
-        state: args.schedule.enabled ? "ENABLED" : "DISABLED",
-        flexibleTimeWindow: { mode: "OFF" },
-        target: {
-          arn: this.stateMachine.arn,
-          roleArn: role.arn,
-          input: pulumi.output(args.input).apply((input) => JSON.stringify(input)),
-          retryPolicy: SCHEDULE_RETRY,
-        },
-      },
-      { parent: this, dependsOn: [policy] },
+      this,
     );
   }
 

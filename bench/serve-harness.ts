@@ -65,11 +65,15 @@ function serverFlags(): string[] {
 }
 
 /** Starts a server child and waits for the "on http://…" line it prints. */
-function startChild(name: string, args: string[]): Promise<ServerProcess> {
+function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...serverFlags(), ...args], {
     cwd: REPO,
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, ORCHARD_LOG_LEVEL: "silent" },
+    env: { ...process.env, ORCHARD_LOG_LEVEL: "silent", ...env },
   });
   return new Promise((resolve, reject) => {
     let err = "";
@@ -126,6 +130,19 @@ export function startOrchardServe(
     "--state-dir",
     stateDir,
   ]);
+}
+
+/**
+ * `orchard serve` against storage that runs elsewhere, as in the cloud: `env` holds the
+ * ORCHARD_* storage variables and endpoints (no --state-dir, so the server starts no embedded
+ * S3 or DynamoDB of its own).
+ */
+export function startOrchardServeOn(
+  env: Record<string, string>,
+  spec: string,
+  name: string,
+): Promise<ServerProcess> {
+  return startChild(name, [join(REPO, "bin/orchard.js"), "serve", spec, "--port", "0"], env);
 }
 
 export function startConstantServer(): Promise<ServerProcess> {
